@@ -1,2 +1,3 @@
 export * from './errors.js'
 export type * from './usb/types.js'
+export * from './image/index.js'

@@ -1,0 +1,133 @@
+import { FlashdataError } from '../errors.js'
+import { contentTypeFor } from './content-type.js'
+import { imageCrc } from './crc.js'
+import {
+  FORMAT_VERSION, HeaderOffset, MAGIC, MAX_CONTENT_TYPE_BYTES, MAX_NAME_BYTES, SECTOR_SIZE,
+  tableEnd, writeEntry, writeHeader,
+} from './format.js'
+
+export interface ImageFileInput {
+  /** Stored name: a relative path with '/' separators, at most 31 UTF-8 bytes. */
+  name: string
+  data: Uint8Array
+  /** Modification time, whole seconds since the Unix epoch. */
+  mtime: number
+  /** Defaults to the type the original packer would give (mime-types by extension). */
+  contentType?: string
+}
+
+export interface BuildImageOptions {
+  /** Header build time, whole seconds since the Unix epoch. */
+  epoch: number
+  /** Alignment of each file's data offset; 1 is the original's packed layout. */
+  align?: number
+  /** Largest image accepted; the Electron's sector by default. */
+  maxSize?: number
+}
+
+const utf8 = new TextEncoder()
+
+interface PreparedFile {
+  name: string
+  nameBytes: Uint8Array
+  contentTypeBytes: Uint8Array
+  data: Uint8Array
+  mtime: number
+}
+
+function prepare(file: ImageFileInput): PreparedFile {
+  const nameBytes = utf8.encode(file.name)
+  if (nameBytes.length === 0 || file.name.includes('\0') || file.name.startsWith('/') || file.name.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new FlashdataError('NAME_INVALID', `File name ${JSON.stringify(file.name)} is not a valid relative path.`, {
+      hint: 'Names are relative paths with "/" between parts, without empty, "." or ".." parts.',
+      details: { name: file.name },
+    })
+  }
+  if (nameBytes.length > MAX_NAME_BYTES) {
+    throw new FlashdataError('NAME_TOO_LONG', `File name "${file.name}" is ${nameBytes.length} bytes in UTF-8; the format allows at most ${MAX_NAME_BYTES}.`, {
+      hint: 'Rename the file or move it to a shorter folder path (the whole path counts).',
+      details: { name: file.name, bytes: nameBytes.length, max: MAX_NAME_BYTES },
+    })
+  }
+  const contentType = file.contentType ?? contentTypeFor(file.name)
+  const contentTypeBytes = utf8.encode(contentType)
+  if (contentTypeBytes.length > MAX_CONTENT_TYPE_BYTES || contentType.includes('\0')) {
+    throw new FlashdataError('CONTENT_TYPE_TOO_LONG', `Content type "${contentType}" of "${file.name}" is ${contentTypeBytes.length} bytes; the format allows at most ${MAX_CONTENT_TYPE_BYTES}.`, {
+      hint: 'Give the file an extension with a shorter content type, or none (application/octet-stream).',
+      details: { name: file.name, contentType, bytes: contentTypeBytes.length, max: MAX_CONTENT_TYPE_BYTES },
+    })
+  }
+  if (!Number.isInteger(file.mtime) || file.mtime < 0 || file.mtime > 0xffffffff) {
+    throw new FlashdataError('BAD_OPTION', `Modification time of "${file.name}" (${file.mtime}) does not fit the format's 32-bit seconds.`)
+  }
+  return { name: file.name, nameBytes, contentTypeBytes, data: file.data, mtime: file.mtime }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  return a.length - b.length
+}
+
+function alignUp(offset: number, align: number): number {
+  return Math.ceil(offset / align) * align
+}
+
+/** Byte offsets of every file's data and the resulting image size. */
+export function layoutImage(sizes: number[], align = 1): { addrs: number[]; totalSize: number } {
+  let offset = tableEnd(sizes.length)
+  const addrs = sizes.map((size) => {
+    const addr = alignUp(offset, align)
+    offset = addr + size
+    return addr
+  })
+  return { addrs, totalSize: offset }
+}
+
+function checkFits(files: PreparedFile[], totalSize: number, maxSize: number): void {
+  if (totalSize <= maxSize) return
+  const largest = [...files].sort((a, b) => b.data.length - a.data.length).slice(0, 5)
+  const over = totalSize - maxSize
+  throw new FlashdataError('IMAGE_TOO_LARGE', `The image would be ${totalSize} bytes, ${over} bytes over the ${maxSize}-byte sector.`, {
+    hint: `Remove or shrink files to free at least ${over} bytes. Largest: ${largest.map((f) => `${f.name} (${f.data.length})`).join(', ')}.`,
+    details: { totalSize, maxSize, over, largest: largest.map((f) => ({ name: f.name, size: f.data.length })) },
+  })
+}
+
+/**
+ * Packs files into a version-1 image. Entries are sorted by name in byte
+ * order, so the same files and epoch always give the same bytes; with
+ * align 1 the layout is the original packer's, byte for byte.
+ */
+export function buildImage(files: ImageFileInput[], options: BuildImageOptions): Uint8Array {
+  const align = options.align ?? 1
+  if (!Number.isInteger(align) || align < 1 || align > 4096) {
+    throw new FlashdataError('BAD_OPTION', `Alignment ${align} is not a whole number from 1 to 4096.`)
+  }
+  if (!Number.isInteger(options.epoch) || options.epoch < 0 || options.epoch > 0xffffffff) {
+    throw new FlashdataError('BAD_OPTION', `Build time ${options.epoch} is not whole seconds since 1970 that fit in 32 bits.`)
+  }
+  if (files.length === 0) {
+    throw new FlashdataError('INPUT_EMPTY', 'There are no files to put in the image.', { hint: 'Give a folder or files that contain at least one file.' })
+  }
+  const prepared = files.map(prepare).sort((a, b) => compareBytes(a.nameBytes, b.nameBytes))
+  for (let i = 1; i < prepared.length; i++) {
+    if (compareBytes(prepared[i - 1].nameBytes, prepared[i].nameBytes) === 0) {
+      throw new FlashdataError('DUPLICATE_NAME', `Two files would be stored as "${prepared[i].name}".`, {
+        hint: 'Each stored name must be unique; rename one of them or leave it out with --exclude.',
+        details: { name: prepared[i].name },
+      })
+    }
+  }
+  const { addrs, totalSize } = layoutImage(prepared.map((f) => f.data.length), align)
+  checkFits(prepared, totalSize, options.maxSize ?? SECTOR_SIZE)
+
+  const image = new Uint8Array(totalSize)
+  writeHeader(image, { magic: MAGIC, version: FORMAT_VERSION, numFiles: prepared.length, totalSize, crc: 0, modDate: options.epoch })
+  prepared.forEach((file, i) => {
+    writeEntry(image, i, { name: file.nameBytes, contentType: file.contentTypeBytes, modDate: file.mtime, length: file.data.length, addr: addrs[i] })
+    image.set(file.data, addrs[i])
+  })
+  new DataView(image.buffer).setUint32(HeaderOffset.crc, imageCrc(image, totalSize), true)
+  return image
+}

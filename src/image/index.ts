@@ -1,0 +1,5 @@
+export * from './format.js'
+export * from './crc.js'
+export * from './content-type.js'
+export * from './build.js'
+export * from './parse.js'

@@ -1,0 +1,157 @@
+import { FlashdataError } from '../errors.js'
+import { imageCrc } from './crc.js'
+import {
+  ENTRY_SIZE, FORMAT_VERSION, HEADER_SIZE, MAGIC, SECTOR_SIZE, readEntry, readHeader, tableEnd,
+  type ImageHeader,
+} from './format.js'
+
+export type ProblemCode =
+  | 'blank' | 'truncated-header' | 'bad-magic' | 'bad-version' | 'size-too-small' | 'size-over-sector'
+  | 'truncated' | 'trailing-bytes' | 'table-overflow' | 'bad-crc' | 'name-unterminated' | 'name-empty'
+  | 'name-not-utf8' | 'content-type-unterminated' | 'data-out-of-range' | 'overlap' | 'duplicate-name'
+
+export interface ImageProblem {
+  code: ProblemCode
+  severity: 'error' | 'warning'
+  message: string
+  /** Entry index the problem belongs to, when it belongs to one. */
+  entry?: number
+}
+
+export interface ImageEntry {
+  index: number
+  name: string
+  contentType: string
+  /** Whole seconds since the Unix epoch. */
+  modDate: number
+  length: number
+  addr: number
+}
+
+export interface ImageListing {
+  /** True when no problem of severity 'error' was found. */
+  valid: boolean
+  /** The bytes are all 0xFF: an erased sector. */
+  blank: boolean
+  header?: ImageHeader
+  /** CRC computed over the image, when its bytes are all present. */
+  computedCrc?: number
+  files: ImageEntry[]
+  problems: ImageProblem[]
+  /** Bytes of the sector the image occupies (its totalSize), and what is left. */
+  usedBytes: number
+  freeBytes: number
+  sectorBytes: number
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function cString(field: Uint8Array): { text: string; terminated: boolean; utf8: boolean } {
+  const end = field.indexOf(0)
+  const bytes = end < 0 ? field : field.subarray(0, end)
+  try {
+    return { text: utf8.decode(bytes), terminated: end >= 0, utf8: true }
+  } catch {
+    return { text: Array.from(bytes, (b) => (b < 0x80 ? String.fromCharCode(b) : '?')).join(''), terminated: end >= 0, utf8: false }
+  }
+}
+
+function checkEntry(bytes: Uint8Array, index: number, dataStart: number, totalSize: number, problems: ImageProblem[]): ImageEntry {
+  const raw = readEntry(bytes, index)
+  const name = cString(raw.nameBytes)
+  const contentType = cString(raw.contentTypeBytes)
+  const add = (code: ProblemCode, message: string) => problems.push({ code, severity: 'error', message: `Entry ${index}: ${message}`, entry: index })
+  if (!name.terminated) add('name-unterminated', 'name has no NUL terminator within its 32 bytes.')
+  else if (name.text === '') add('name-empty', 'name is empty.')
+  if (!name.utf8) add('name-not-utf8', `name "${name.text}" is not valid UTF-8.`)
+  if (!contentType.terminated) add('content-type-unterminated', 'content type has no NUL terminator within its 32 bytes.')
+  // u32 + u32 cannot overflow a JS number, so the sum is exact.
+  if (raw.addr < dataStart || raw.addr + raw.length > totalSize) {
+    add('data-out-of-range', `data [${raw.addr}, ${raw.addr + raw.length}) of "${name.text}" is outside the image's data area [${dataStart}, ${totalSize}).`)
+  }
+  return { index, name: name.text, contentType: contentType.text, modDate: raw.modDate, length: raw.length, addr: raw.addr }
+}
+
+function checkOverlapsAndNames(files: ImageEntry[], problems: ImageProblem[]): void {
+  const byAddr = files.filter((f) => f.length > 0).sort((a, b) => a.addr - b.addr)
+  for (let i = 1; i < byAddr.length; i++) {
+    const prev = byAddr[i - 1]
+    if (byAddr[i].addr < prev.addr + prev.length) {
+      problems.push({ code: 'overlap', severity: 'error', entry: byAddr[i].index, message: `Entries ${prev.index} ("${prev.name}") and ${byAddr[i].index} ("${byAddr[i].name}") share data bytes.` })
+    }
+  }
+  const seen = new Map<string, number>()
+  for (const f of files) {
+    const first = seen.get(f.name)
+    if (first !== undefined) problems.push({ code: 'duplicate-name', severity: 'error', entry: f.index, message: `Entries ${first} and ${f.index} are both named "${f.name}".` })
+    else seen.set(f.name, f.index)
+  }
+}
+
+/**
+ * Parses and checks an image (a file, or the bytes read from the sector).
+ * Never throws for bad bytes: every defect becomes a problem in the listing,
+ * so `inspect` can explain exactly what is wrong.
+ */
+export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageListing {
+  const problems: ImageProblem[] = []
+  const listing = (extra: Partial<ImageListing>): ImageListing => {
+    const usedBytes = extra.header && extra.header.totalSize <= sectorBytes ? extra.header.totalSize : 0
+    return { valid: !problems.some((p) => p.severity === 'error'), blank: false, files: [], problems, usedBytes, freeBytes: sectorBytes - usedBytes, sectorBytes, ...extra }
+  }
+  const error = (code: ProblemCode, message: string) => problems.push({ code, severity: 'error', message })
+
+  if (bytes.length > 0 && bytes.every((b) => b === 0xff)) {
+    error('blank', `All ${bytes.length} bytes are 0xFF: an erased sector with no image.`)
+    return { ...listing({}), blank: true }
+  }
+  if (bytes.length < HEADER_SIZE) {
+    error('truncated-header', `Only ${bytes.length} bytes; the header alone is ${HEADER_SIZE}.`)
+    return listing({})
+  }
+  const header = readHeader(bytes)
+  if (header.magic !== MAGIC) {
+    error('bad-magic', `Magic is 0x${header.magic.toString(16).padStart(8, '0')}, expected 0x${MAGIC.toString(16)}: not a flash-file image.`)
+    return listing({ header })
+  }
+  if (header.version > FORMAT_VERSION) error('bad-version', `Version ${header.version} is newer than the supported version ${FORMAT_VERSION}.`)
+  if (header.totalSize > sectorBytes) error('size-over-sector', `totalSize ${header.totalSize} is larger than the ${sectorBytes}-byte sector.`)
+  const dataStart = tableEnd(header.numFiles)
+  if (header.totalSize < dataStart) {
+    error(header.totalSize < HEADER_SIZE ? 'size-too-small' : 'table-overflow', `totalSize ${header.totalSize} cannot hold the header and ${header.numFiles} entries (${dataStart} bytes).`)
+  }
+  if (bytes.length < header.totalSize) {
+    error('truncated', `The image says it is ${header.totalSize} bytes but only ${bytes.length} are present (${header.totalSize - bytes.length} missing).`)
+  } else if (bytes.length > header.totalSize && bytes.subarray(header.totalSize).some((b) => b !== 0xff && b !== 0)) {
+    problems.push({ code: 'trailing-bytes', severity: 'warning', message: `${bytes.length - header.totalSize} bytes follow the image's end (${header.totalSize}); they are ignored.` })
+  }
+  let computedCrc: number | undefined
+  if (bytes.length >= header.totalSize && header.totalSize >= HEADER_SIZE) {
+    computedCrc = imageCrc(bytes, header.totalSize)
+    if (computedCrc !== header.crc) {
+      error('bad-crc', `CRC is 0x${header.crc.toString(16).padStart(8, '0')} but the bytes give 0x${computedCrc.toString(16).padStart(8, '0')}: the image is corrupt or was not fully written.`)
+    }
+  }
+  // Read only the entries that are really present, whatever numFiles claims.
+  const present = Math.min(header.numFiles, Math.floor((Math.min(bytes.length, Math.max(header.totalSize, HEADER_SIZE)) - HEADER_SIZE) / ENTRY_SIZE))
+  const files: ImageEntry[] = []
+  for (let i = 0; i < present; i++) files.push(checkEntry(bytes, i, dataStart, header.totalSize, problems))
+  checkOverlapsAndNames(files, problems)
+  return listing({ header, computedCrc, files })
+}
+
+/** Parses an image and throws a typed error that lists every problem if it is not valid. */
+export function readImage(bytes: Uint8Array, what = 'The image'): ImageListing {
+  const listing = parseImage(bytes)
+  if (listing.valid) return listing
+  const errors = listing.problems.filter((p) => p.severity === 'error')
+  throw new FlashdataError(listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID', `${what} is ${listing.blank ? 'blank (erased)' : 'not a valid flash-file image'}: ${errors.map((p) => p.message).join(' ')}`, {
+    hint: listing.blank ? 'Build and write an image first (flashdata push <folder>).' : 'Rebuild it with flashdata build, or run flashdata inspect for details.',
+    details: { problems: listing.problems },
+  })
+}
+
+/** The bytes of one file inside a valid image. */
+export function fileData(bytes: Uint8Array, entry: ImageEntry): Uint8Array {
+  return bytes.subarray(entry.addr, entry.addr + entry.length)
+}
