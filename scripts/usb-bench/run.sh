@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Run a command inside the bench VM and return its exit code and output.
+#   run.sh 'shell command ...'      (arguments are joined, as ssh does)
+#   run.sh -f script.sh [args...]
+# The VM (qemu TCG, the cached Debian kernel) sees the host's root read-only
+# under a tmpfs overlay, so the repo, node and dfu-util are there at the same
+# paths; the command runs as root in the current directory, with the caller's
+# PATH, CI and FLASHDATA_* variables. Its output is streamed as it runs.
+# Exit codes: the command's, 77 when this machine cannot run the bench, 125
+# when the VM gave no result (the console log is printed).
+# Environment: FLASHDATA_BENCH_MEM (2G), FLASHDATA_BENCH_CPUS (2),
+# FLASHDATA_BENCH_TIMEOUT (900 s), FLASHDATA_BENCH_KEEP=1 keeps the run dir.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ $# -gt 0 ] || { echo "usage: run.sh 'command' | run.sh -f script [args]" >&2; exit 2; }
+"$BENCH_DIR/prepare.sh" 2> >(grep -v '^usb-bench: ready:' >&2) || exit $?
+source "$BENCH_READY"
+
+mkdir -p "$BENCH_CACHE/runs"
+run=$(mktemp -d "$BENCH_CACHE/runs/run.XXXXXX")
+if [ "$1" = -f ]; then
+  [ -f "${2:-}" ] || { echo "run.sh: no such script: ${2:-}" >&2; exit 2; }
+  { printf 'set -- '; printf '%q ' "${@:3}"; printf '\n'; cat "$2"; } >"$run/cmd"
+else
+  printf '%s\n' "$*" >"$run/cmd"
+fi
+{
+  printf 'cd %q\n' "$PWD"
+  for v in PATH CI TERM $(compgen -e | grep -E '^FLASHDATA_' || true); do
+    [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+  done
+  printf 'export BENCH_OUT=%q\n' "$run"
+} >"$run/env"
+: >"$run/out.log"
+
+t0=$(date +%s.%N)
+qemu-system-x86_64 -accel tcg,thread=multi -cpu max -M q35 \
+  -smp "${FLASHDATA_BENCH_CPUS:-2}" -m "${FLASHDATA_BENCH_MEM:-2G}" \
+  -nodefaults -display none -monitor none -no-reboot -serial "file:$run/console.log" \
+  -kernel "$BENCH_VMLINUZ" -initrd "$BENCH_INITRD" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 bench.run=$run bench.stage2=$BENCH_DIR/guest/stage2.sh bench.moddir=$BENCH_MODDIR" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -virtfs "local,path=$run,mount_tag=run,security_model=none,multidevs=remap" \
+  </dev/null >"$run/qemu.log" 2>&1 &
+qemu=$!
+trap 'kill $qemu 2>/dev/null; wait $qemu 2>/dev/null; rm -rf "$run"; exit 130' INT TERM
+( sleep "${FLASHDATA_BENCH_TIMEOUT:-900}" && kill $qemu 2>/dev/null && echo timeout >"$run/timeout" ) &
+watchdog=$!
+tail -n +1 -s 0.2 --pid=$qemu -f "$run/out.log"
+wait $qemu || true
+kill $watchdog 2>/dev/null || true
+t1=$(date +%s.%N)
+
+mtime() { stat -c %.3Y "$1" 2>/dev/null; }
+if [ -f "$run/rc" ]; then
+  rc=$(cat "$run/rc")
+  awk -v t0="$t0" -v s="$(mtime "$run/started")" -v f="$(mtime "$run/rc")" -v t1="$t1" \
+    'BEGIN { printf "usb-bench: boot %.1f s, command %.1f s, power-off %.1f s, total %.1f s\n", s - t0, f - s, t1 - f, t1 - t0 }' >&2
+else
+  rc=$BENCH_VM_FAILED
+  say "the VM gave no result$([ -f "$run/timeout" ] && echo " (timed out after ${FLASHDATA_BENCH_TIMEOUT:-900} s)"); qemu and console follow"
+  tail -n 20 "$run/qemu.log" "$run/console.log" >&2
+fi
+[ "${FLASHDATA_BENCH_KEEP:-0}" = 1 ] && say "run directory kept: $run" || rm -rf "$run"
+exit "$rc"
