@@ -1,0 +1,49 @@
+import type { Command } from 'commander'
+import { buildImageFromPaths } from '../../files/build.js'
+import { writeOutput } from '../../files/write.js'
+import { parseImage } from '../../image/parse.js'
+import { formatBytes, hex32, percent } from '../format.js'
+import { printJson, type CliIo } from '../io.js'
+import { addBuildOptions, type BuildCliOptions } from '../options.js'
+
+interface BuildOptions extends BuildCliOptions {
+  output: string
+  json?: boolean
+  quiet?: boolean
+}
+
+export function registerBuild(program: Command, io: CliIo): void {
+  addBuildOptions(
+    program
+      .command('build')
+      .description('pack folders or files into a flash-file image')
+      .argument('<inputs...>', 'folders (stored with their relative paths) or files (stored by base name)')
+      .requiredOption('-o, --output <image.bin>', 'image file to write ("-" for standard output)')
+      .option('--json', 'print the result as one JSON object')
+      .option('-q, --quiet', 'print nothing but errors'),
+  )
+    .addHelpText('after', `
+Examples:
+  $ flashdata build data -o data.bin
+  $ SOURCE_DATE_EPOCH=1700000000 flashdata build data -o data.bin   # reproducible
+  $ flashdata build certs/ca.pem sounds -o data.bin --exclude '*.tmp'
+  $ flashdata build data -o - | xxd | head`)
+    .action(async (inputs: string[], options: BuildOptions) => {
+      const built = await buildImageFromPaths(inputs, { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
+      await writeOutput(options.output, built.image, built.epoch)
+      const listing = parseImage(built.image)
+      // With -o - the image owns standard output; the report goes to stderr.
+      const report = options.output === '-' ? io.stderr : io.stdout
+      if (options.json) {
+        printJson({ ...io, stdout: report }, {
+          output: options.output, size: built.image.length, files: listing.files.length, crc: listing.header?.crc,
+          epoch: built.epoch, freeBytes: listing.freeBytes, skipped: built.skipped,
+        })
+        return
+      }
+      if (options.quiet) return
+      for (const s of built.skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
+      report.write(`Wrote ${options.output}: ${listing.files.length} file${listing.files.length === 1 ? '' : 's'}, ${formatBytes(built.image.length)} bytes `
+        + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}\n`)
+    })
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander'
+import { extractImage } from '../../files/extract.js'
+import { readImageFile } from '../../files/source.js'
+import { printJson, type CliIo } from '../io.js'
+
+interface ExtractOptions {
+  output: string
+  force?: boolean
+  json?: boolean
+  quiet?: boolean
+}
+
+export function registerExtract(program: Command, io: CliIo): void {
+  program
+    .command('extract')
+    .description('write every file of an image back into a folder, with its modification time')
+    .argument('<image.bin>', 'the image file')
+    .requiredOption('-o, --output <dir>', 'folder to write into (created if missing)')
+    .option('-f, --force', 'overwrite files that already exist')
+    .option('--json', 'print the written files as one JSON object')
+    .option('-q, --quiet', 'print nothing but errors')
+    .addHelpText('after', `
+Examples:
+  $ flashdata extract data.bin -o data-copy
+  $ flashdata extract pulled.bin -o data --force`)
+    .action(async (input: string, options: ExtractOptions) => {
+      const files = await extractImage(await readImageFile(input), options.output, { force: options.force })
+      if (options.json) printJson(io, { output: options.output, files })
+      else if (!options.quiet) io.stdout.write(`Extracted ${files.length} file${files.length === 1 ? '' : 's'} into ${options.output}\n`)
+    })
+}

@@ -1,0 +1,42 @@
+import { stat } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { exitCodeOf } from '../../errors.js'
+import { buildImageFromPaths } from '../../files/build.js'
+import { readImageFile } from '../../files/source.js'
+import { parseImage } from '../../image/parse.js'
+import { printJson, type CliIo } from '../io.js'
+import { addBuildOptions, type BuildCliOptions } from '../options.js'
+import { listingJson, renderListing } from '../render/listing.js'
+
+interface InspectOptions extends BuildCliOptions {
+  json?: boolean
+}
+
+export function registerInspect(program: Command, io: CliIo): void {
+  addBuildOptions(
+    program
+      .command('inspect')
+      .alias('ls')
+      .description('list and check an image file, or show what build would make of a folder')
+      .argument('<image.bin|folder>', 'an image file, or a folder to pack in memory (nothing is written)')
+      .option('--json', 'print the listing as one JSON object'),
+  )
+    .addHelpText('after', `
+Exit codes: 0 valid image, 4 invalid or blank image (the problems are listed).
+
+Examples:
+  $ flashdata inspect data.bin
+  $ flashdata ls data/              # what build would produce
+  $ flashdata inspect pulled.bin --json | jq '.files[].name'`)
+    .action(async (input: string, options: InspectOptions) => {
+      const info = await stat(input).catch(() => undefined)
+      const image = info?.isDirectory()
+        ? (await buildImageFromPaths([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })).image
+        : await readImageFile(input)
+      const listing = parseImage(image)
+      if (options.json) printJson(io, listingJson(listing, input))
+      else io.stdout.write(renderListing(listing, input))
+      // The listing already explains the problems; only the exit code is left to set.
+      if (!listing.valid) io.exitCode = exitCodeOf(listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID')
+    })
+}

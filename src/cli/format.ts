@@ -1,0 +1,30 @@
+/** Small formatting helpers shared by the renderers. */
+
+export function formatBytes(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+export function hex32(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`
+}
+
+export function formatDate(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+}
+
+export function percent(part: number, whole: number): string {
+  return `${((100 * part) / whole).toFixed(1)}%`
+}
+
+/** Left-aligned text table; numeric columns (by index) are right-aligned. */
+export function table(rows: string[][], rightAligned: number[] = []): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
+  return rows
+    .map((r) => r.map((cell, c) => (rightAligned.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd())
+    .join('\n')
+}
+
+export function formatSpeed(bytes: number, ms: number): string {
+  if (ms <= 0) return ''
+  return `${((bytes / 1024) / (ms / 1000)).toFixed(1)} KiB/s`
+}

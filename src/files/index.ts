@@ -1,0 +1,6 @@
+export * from './collect.js'
+export * from './build.js'
+export * from './extract.js'
+export * from './write.js'
+export * from './source.js'
+export { globToRegExp } from './glob.js'

@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { buildImageFromPaths, collectFiles, FlashdataError, parseImage } from 'flashdata'
+import { writeTree } from '../helpers/files.js'
+import { tempDir } from '../helpers/tmp.js'
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof FlashdataError) return error.code
+    throw error
+  }
+  return undefined
+}
+
+describe('collectFiles', () => {
+  it('stores subfolder files under their relative path with "/"', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'certs/ca.pem': 'pem', 'sounds/deep/beep.wav': 'wav', 'top.txt': 'top' })
+    const { files } = await collectFiles([dir])
+    expect(files.map((f) => f.name).sort()).toEqual(['certs/ca.pem', 'sounds/deep/beep.wav', 'top.txt'])
+  })
+
+  it('takes files by base name and folders by relative path, as the original did with a list', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'one/a.txt': 'a', 'two/sub/b.txt': 'b' })
+    const { files } = await collectFiles([join(dir, 'one', 'a.txt'), join(dir, 'two')])
+    expect(files.map((f) => f.name).sort()).toEqual(['a.txt', 'sub/b.txt'])
+  })
+
+  it('skips .DS_Store, Thumbs.db and desktop.ini with a notice, and --exclude globs', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { '.DS_Store': 'x', 'sub/Thumbs.db': 'x', 'desktop.ini': 'x', 'keep.txt': 'k', 'a.tmp': 't', 'sub/b.tmp': 't', 'drafts/c.txt': 'c' })
+    const { files, skipped } = await collectFiles([dir], { exclude: ['*.tmp', 'drafts/**'] })
+    expect(files.map((f) => f.name)).toEqual(['keep.txt'])
+    expect(skipped.map((s) => s.reason).sort()).toEqual([
+      'excluded by *.tmp', 'excluded by *.tmp', 'excluded by drafts/**', 'system junk file', 'system junk file', 'system junk file',
+    ])
+  })
+
+  it('refuses a missing input, an empty folder and a folder of only junk', async () => {
+    const dir = await tempDir()
+    expect(await codeOf(collectFiles([join(dir, 'missing')]))).toBe('INPUT_NOT_FOUND')
+    await mkdir(join(dir, 'empty'))
+    expect(await codeOf(collectFiles([join(dir, 'empty')]))).toBe('INPUT_EMPTY')
+    await writeTree(dir, { 'junk/.DS_Store': 'x' })
+    expect(await codeOf(collectFiles([join(dir, 'junk')]))).toBe('INPUT_EMPTY')
+  })
+
+  it('refuses a special file (a named pipe) inside the folder', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'a.txt': 'a' })
+    execFileSync('mkfifo', [join(dir, 'pipe')])
+    expect(await codeOf(collectFiles([dir]))).toBe('INPUT_SPECIAL_FILE')
+    expect(await codeOf(collectFiles([join(dir, 'pipe')]))).toBe('INPUT_NOT_DIRECTORY')
+  })
+
+  it('follows symbolic links inside the folder and refuses links that point outside it', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'data/real.txt': 'real', 'outside.txt': 'secret' })
+    await symlink('real.txt', join(dir, 'data', 'alias.txt'))
+    const { files } = await collectFiles([join(dir, 'data')])
+    expect(files.map((f) => f.name).sort()).toEqual(['alias.txt', 'real.txt'])
+    await symlink('../outside.txt', join(dir, 'data', 'escape.txt'))
+    expect(await codeOf(collectFiles([join(dir, 'data')]))).toBe('INPUT_SYMLINK_ESCAPE')
+  })
+
+  it('refuses two inputs that would store the same name', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'one/a.txt': '1', 'two/a.txt': '2' })
+    expect(await codeOf(collectFiles([join(dir, 'one', 'a.txt'), join(dir, 'two', 'a.txt')]))).toBe('DUPLICATE_NAME')
+  })
+
+  it('uses SOURCE_DATE_EPOCH for the header and clamps newer file times to it', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'old.txt': 'o' }, 1000)
+    await writeTree(dir, { 'new.txt': 'n' }, 5000)
+    const built = await buildImageFromPaths([dir], { env: { SOURCE_DATE_EPOCH: '3000' } })
+    const listing = parseImage(built.image)
+    expect(listing.header?.modDate).toBe(3000)
+    expect(Object.fromEntries(listing.files.map((f) => [f.name, f.modDate]))).toEqual({ 'new.txt': 3000, 'old.txt': 1000 })
+    const overridden = await buildImageFromPaths([dir], { env: { SOURCE_DATE_EPOCH: '3000' }, epoch: 4000 })
+    expect(parseImage(overridden.image).header?.modDate).toBe(4000)
+    expect(await codeOf(buildImageFromPaths([dir], { env: { SOURCE_DATE_EPOCH: 'yesterday' } }))).toBe('BAD_OPTION')
+  })
+
+  it('uses the current time and real file times when no epoch is set', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'f.txt': 'f' }, 9_000_000)
+    const built = await buildImageFromPaths([dir], { env: {}, now: () => 8_000_000_500 })
+    const listing = parseImage(built.image)
+    expect(listing.header?.modDate).toBe(8_000_000)
+    expect(listing.files[0].modDate).toBe(9_000_000)
+  })
+
+  it('builds identical images from the same tree twice with the same epoch', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'b.txt': 'b', 'a/c.txt': 'c' })
+    const first = await buildImageFromPaths([dir], { epoch: 77 })
+    await writeFile(join(dir, 'b.txt'), 'b') // touched: newer mtime, clamped to the epoch
+    const second = await buildImageFromPaths([dir], { epoch: 77 })
+    expect(second.image).toEqual(first.image)
+  })
+})
