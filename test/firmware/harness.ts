@@ -1,0 +1,126 @@
+/**
+ * Builds the firmware reader with g++ and sanitizers against the Particle.h
+ * stand-in, runs it on image bytes and parses its JSON-lines report.
+ */
+import { execFile, spawnSync } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const firmware = fileURLToPath(new URL('../../firmware/', import.meta.url))
+
+export const STUB_INCLUDES = ['-I', join(here, 'stub'), '-I', join(firmware, 'src')]
+export const LIBRARY_SOURCE = join(firmware, 'src/electron-flash-file.cpp')
+export const EXAMPLES = [join(firmware, 'examples/1-printimage/printimage.cpp'), join(firmware, 'examples/2-lookup/lookup.cpp')]
+export const ORIGINAL_API_SKETCH = join(here, 'original-api.cpp')
+const WARNINGS = ['-Wall', '-Wextra', '-Werror']
+const SANITIZERS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
+
+/** Result codes of electron-flash-file.h. */
+export const Res = {
+  NO_ERROR: 0,
+  INVALID_FORMAT: 2,
+  FILE_NOT_FOUND: 3,
+  END_OF_FILE: 4,
+  CRC_MISMATCH: 5,
+  INVALID_ARGUMENT: 6,
+} as const
+
+export const hasGxx = spawnSync('g++', ['--version']).status === 0
+
+export interface Exit {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+function run(file: string, args: string[]): Promise<Exit> {
+  return new Promise((resolve) => {
+    // Sanitizer reports must reach stderr whatever the caller's environment says.
+    const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' }
+    execFile(file, args, { env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Compiles without linking, for the examples and the platform guard. */
+export function syntaxCheck(sources: string[], defines: string[] = []): Promise<Exit> {
+  return run('g++', ['-std=c++11', '-fsyntax-only', ...WARNINGS, ...defines, ...STUB_INCLUDES, ...sources])
+}
+
+export interface FileReport {
+  index: number
+  name: string
+  contentType: string
+  modDate: number
+  length: number
+  addr: number
+  /** Hex of the bytes read with readFileData, 7 at a time. */
+  read: string
+  dataRes: number
+  /** Hex of the bytes at getFileData's pointer. */
+  zeroCopy: string
+  addressMatches: boolean
+  eofRes: number
+}
+
+export interface Report {
+  lookups: { name: string; res: number; data?: string }[]
+  validate: number
+  crc: number
+  files: FileReport[]
+  end: { index: number; res: number }
+  forged: { readRes: number; dataRes: number; addressIsNull: boolean; nullName: number; nullInfo: number; negativeLength: number }
+  crc32: string
+}
+
+const text = (hex: string) => Buffer.from(hex, 'hex').toString('utf8')
+
+function parseReport(stdout: string): Report {
+  const report: Partial<Report> & Pick<Report, 'lookups' | 'files'> = { lookups: [], files: [] }
+  for (const line of stdout.trim().split('\n')) {
+    // A crash can cut the last line; the exit code and stderr tell that story.
+    if (!line.endsWith('}')) continue
+    const { event, ...fields } = JSON.parse(line)
+    if (event === 'lookup') report.lookups.push({ ...fields, name: text(fields.name) })
+    else if (event === 'file') report.files.push({ ...fields, name: text(fields.name), contentType: text(fields.contentType) })
+    else if (event === 'validate' || event === 'crc') report[event as 'validate' | 'crc'] = fields.res
+    else if (event === 'end' || event === 'forged') report[event as 'end' | 'forged'] = fields
+    else if (event === 'crc32') report.crc32 = fields.check
+  }
+  return report as Report
+}
+
+export class Harness {
+  private runs = 0
+
+  private constructor(private readonly dir: string, private readonly binary: string) {}
+
+  static async build(): Promise<Harness> {
+    const dir = await mkdtemp(join(tmpdir(), 'flashdata-firmware-'))
+    const binary = join(dir, 'harness')
+    const args = ['-std=c++17', '-O1', '-g', ...WARNINGS, ...SANITIZERS, ...STUB_INCLUDES, LIBRARY_SOURCE, join(here, 'harness.cpp'), '-o', binary]
+    const compiled = await run('g++', args)
+    if (compiled.code !== 0) {
+      await rm(dir, { recursive: true, force: true })
+      throw new Error(`g++ failed:\n${compiled.stderr}`)
+    }
+    return new Harness(dir, binary)
+  }
+
+  /** Loads `slot` into the stand-in flash and looks up `names` first. */
+  async run(slot: Uint8Array, names: string[] = []): Promise<Exit & { report: Report }> {
+    const file = join(this.dir, `slot-${this.runs++}.bin`)
+    await writeFile(file, slot)
+    const exit = await run(this.binary, [file, ...names])
+    return { ...exit, report: parseReport(exit.stdout) }
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true })
+  }
+}
