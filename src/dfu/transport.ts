@@ -1,0 +1,130 @@
+/**
+ * Control transfers to one DFU interface: the timeout on every request,
+ * transport errors mapped to FlashdataError codes, and per-kind counters.
+ * A STALL is not an exception here (WebUSB reports it as a status): callers
+ * decide what it means.
+ */
+import { FlashdataError, type ErrorCode } from '../errors.js'
+import type { UsbControlSetup, UsbDeviceLike, UsbInTransferResult, UsbOutTransferResult } from '../usb/types.js'
+import { DfuRequest } from './protocol.js'
+
+export type TransferKind = 'dnload' | 'upload' | 'getstatus' | 'clrstatus' | 'abort' | 'getstate' | 'descriptor' | 'other'
+
+export interface DfuseStats {
+  /** Control transfers issued, by kind (a DfuSe command counts as a dnload). */
+  transfers: Record<TransferKind, number>
+  /** DfuSe SET_ADDRESS and ERASE commands among the dnloads. */
+  setAddress: number
+  erase: number
+  /** Data-stage bytes sent and received. */
+  bytesOut: number
+  bytesIn: number
+}
+
+export function emptyStats(): DfuseStats {
+  return {
+    transfers: { dnload: 0, upload: 0, getstatus: 0, clrstatus: 0, abort: 0, getstate: 0, descriptor: 0, other: 0 },
+    setAddress: 0,
+    erase: 0,
+    bytesOut: 0,
+    bytesIn: 0,
+  }
+}
+
+const CLASS_KINDS: Record<number, TransferKind> = {
+  [DfuRequest.DNLOAD]: 'dnload',
+  [DfuRequest.UPLOAD]: 'upload',
+  [DfuRequest.GETSTATUS]: 'getstatus',
+  [DfuRequest.CLRSTATUS]: 'clrstatus',
+  [DfuRequest.GETSTATE]: 'getstate',
+  [DfuRequest.ABORT]: 'abort',
+}
+const GET_DESCRIPTOR = 6
+
+function kindOf(setup: UsbControlSetup): TransferKind {
+  if (setup.requestType === 'class') return CLASS_KINDS[setup.request] ?? 'other'
+  return setup.requestType === 'standard' && setup.request === GET_DESCRIPTOR ? 'descriptor' : 'other'
+}
+
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  DISCONNECTED: 'The board disconnected. Check the cable, then run the command again.',
+  TIMEOUT: 'The board stopped answering. Reset it into DFU mode and run the command again.',
+  USB_ACCESS: 'This user may not open the USB device (on Linux, install the udev rule).',
+}
+
+/** Maps an exception from the USB stack (the `usb` package, WebUSB or the emulator) to a code. */
+export function usbError(error: unknown, action: string): FlashdataError {
+  if (error instanceof FlashdataError) return error
+  const name = error instanceof Error ? error.name : ''
+  const message = error instanceof Error ? error.message : String(error)
+  let code: ErrorCode = 'USB_TRANSFER'
+  if (name === 'NotFoundError' || /disconnect|gone|no device|no such device|device not found|not connected|unavailable/i.test(message)) {
+    code = 'DISCONNECTED'
+  } else if (name === 'TimeoutError' || /timed? ?out|cancell?ed/i.test(message)) {
+    // The `usb` package cancels a transfer whose timeout expires; we never cancel one ourselves.
+    code = 'TIMEOUT'
+  } else if (name === 'SecurityError' || /access|permission|denied|not allowed/i.test(message)) {
+    code = 'USB_ACCESS'
+  }
+  return new FlashdataError(code, `USB ${action} failed: ${message}`, { cause: error, hint: HINTS[code] })
+}
+
+export class DfuTransport {
+  readonly stats: DfuseStats = emptyStats()
+
+  constructor(
+    readonly device: UsbDeviceLike,
+    readonly interfaceNumber: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  /** Runs one device call with its exceptions mapped to FlashdataError. */
+  async call<T>(action: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      throw usbError(error, action)
+    }
+  }
+
+  classIn(request: number, value: number, length: number): Promise<UsbInTransferResult> {
+    return this.transferIn({ requestType: 'class', recipient: 'interface', request, value, index: this.interfaceNumber }, length)
+  }
+
+  classOut(request: number, value: number, data: Uint8Array): Promise<UsbOutTransferResult> {
+    return this.transferOut({ requestType: 'class', recipient: 'interface', request, value, index: this.interfaceNumber }, data)
+  }
+
+  /** GET_DESCRIPTOR to the device, or to our interface (the DFU functional descriptor). */
+  getDescriptor(type: number, index: number, length: number, options: { langId?: number; toInterface?: boolean } = {}): Promise<UsbInTransferResult> {
+    return this.transferIn({
+      requestType: 'standard',
+      recipient: options.toInterface ? 'interface' : 'device',
+      request: GET_DESCRIPTOR,
+      value: (type << 8) | index,
+      index: options.toInterface ? this.interfaceNumber : options.langId ?? 0,
+    }, length)
+  }
+
+  private async transferIn(setup: UsbControlSetup, length: number): Promise<UsbInTransferResult> {
+    const kind = kindOf(setup)
+    this.stats.transfers[kind]++
+    const result = await this.call(`${kind} request`, () => this.device.controlTransferIn(setup, length, this.timeoutMs))
+    this.checkBabble(result.status, kind)
+    this.stats.bytesIn += result.data?.byteLength ?? 0
+    return result
+  }
+
+  private async transferOut(setup: UsbControlSetup, data: Uint8Array): Promise<UsbOutTransferResult> {
+    const kind = kindOf(setup)
+    this.stats.transfers[kind]++
+    const result = await this.call(`${kind} request`, () => this.device.controlTransferOut(setup, data as BufferSource, this.timeoutMs))
+    this.checkBabble(result.status, kind)
+    this.stats.bytesOut += result.bytesWritten
+    return result
+  }
+
+  private checkBabble(status: string, kind: TransferKind): void {
+    if (status === 'babble') throw new FlashdataError('USB_TRANSFER', `USB ${kind} request failed: the device sent more data than asked for`)
+  }
+}
