@@ -7,7 +7,7 @@ import {
   protectBelow,
   withElectronProtection,
   type MemoryLayout,
-} from 'flashdata'
+} from '../../src/index.js'
 
 const ELECTRON_ALT0 = '@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg'
 const ELECTRON_ALT1 = '@DCT Flash   /0x00000000/01*016Kg'
