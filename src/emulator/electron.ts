@@ -1,0 +1,221 @@
+/**
+ * EmulatedElectron: the whole board. It owns the flash (optionally kept in a
+ * file), the fault injector and the timing, boots the DFU bootloader or
+ * Device OS, and presents the running firmware on USB as `emu.device`.
+ *
+ * Lifecycle: a new board is plugged in and enumerated at once (`emu.device`
+ * is ready). A reset (leave, the DFU switch) disconnects the current device,
+ * then `reEnumerationMs` later a new device object with the same serial
+ * appears, in normal mode if the module at 0x08020000 looks valid (its first
+ * word is not erased) and in DFU mode otherwise; the DFU switch always lands
+ * in DFU mode. `unplug()` pulls the cable (the board is USB-powered, so an
+ * erase or write in progress is torn); `plugIn()` powers it up again by the
+ * same boot rule, or in the mode given (as if MODE were held).
+ */
+import { FlashdataError } from '../errors.js'
+import { dfuDescriptors, normalDescriptors, PLATFORMS, type BoardMode, type Platform } from './descriptors.js'
+import { DfuBootloader } from './dfu-bootloader.js'
+import { DeviceOsFirmware } from './device-os.js'
+import { FaultInjector, type LeftoverDfuState } from './faults.js'
+import { openFlashFile } from './flash-file.js'
+import { FLASH_BASE, FLASH_END, FlashMemory, type FlashLogEntry } from './flash.js'
+import type { BoardServices } from './setup.js'
+import { ModelClock, resolveTiming, type EmulatorTiming, type TimingOption } from './timing.js'
+import { EmulatedUsbDevice } from './usb-device.js'
+import { ElectronUsbFunction } from './usb-function.js'
+
+export interface EmulatedElectronOptions {
+  /** Reported in both modes; default: a distinct 24-lowercase-hex id per board. */
+  serialNumber?: string
+  /** Keep the 1 MiB flash in this file (created factory-fresh if missing). Default: in memory. */
+  flashFile?: string
+  timing?: TimingOption
+  /** The firmware running when the board is created. Default 'dfu'. */
+  mode?: BoardMode
+  platform?: Platform
+  /** Start the bootloader in a state left over from an interrupted session. */
+  dfuState?: LeftoverDfuState
+}
+
+export type DeviceChangeListener = (device: EmulatedUsbDevice | null, previous: EmulatedUsbDevice | null) => void
+type Power = 'on' | 'resetting' | 'vanished' | 'unplugged'
+
+const CORE_MODULE_ADDRESS = 0x08020000
+const createdListeners = new Set<(board: EmulatedElectron) => void>()
+let boardCount = 0
+
+export class EmulatedElectron {
+  /** Calls `listener` with every board created from now on (for test guards). Returns the unsubscribe function. */
+  static observeCreated(listener: (board: EmulatedElectron) => void): () => void {
+    createdListeners.add(listener)
+    return () => createdListeners.delete(listener)
+  }
+
+  readonly serialNumber: string
+  readonly platform: Platform
+  readonly timing: EmulatorTiming
+  readonly faults: FaultInjector
+  readonly #flash: FlashMemory
+  readonly #clock = new ModelClock()
+  readonly #port: number
+  readonly #listeners = new Set<DeviceChangeListener>()
+  readonly #services: BoardServices
+  #mode: BoardMode
+  #power: Power = 'on'
+  #function: ElectronUsbFunction | null = null
+  #bootloader: DfuBootloader | null = null
+  #device: EmulatedUsbDevice | null = null
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(options: EmulatedElectronOptions = {}) {
+    this.#port = ++boardCount
+    this.platform = options.platform ?? 'electron'
+    if (!(this.platform in PLATFORMS)) throw new FlashdataError('BAD_OPTION', `Unknown platform "${this.platform}"`)
+    this.serialNumber = options.serialNumber ?? defaultSerial(this.#port)
+    if (!/^[\x20-\x7e]{1,126}$/.test(this.serialNumber)) throw new FlashdataError('BAD_OPTION', 'The serial number must be 1-126 printable ASCII characters')
+    this.timing = resolveTiming(options.timing)
+    const file = options.flashFile === undefined ? undefined : openFlashFile(options.flashFile)
+    this.#flash = new FlashMemory(file?.contents, file?.persist)
+    this.faults = new FaultInjector((state) => {
+      if (!this.#bootloader) return false
+      this.#bootloader.leaveStateAt(state)
+      return true
+    })
+    this.#services = {
+      platform: this.platform,
+      serialNumber: this.serialNumber,
+      flash: this.#flash,
+      faults: this.faults,
+      timing: this.timing,
+      reset: (afterMs, next, resetOptions) => this.#reset(afterMs, next, resetOptions?.vanish ?? false),
+      unplug: () => this.unplug(),
+    }
+    this.#mode = options.mode ?? 'dfu'
+    if (options.dfuState) this.faults.setDfuState(options.dfuState)
+    this.#boot(this.#mode)
+    for (const listener of createdListeners) listener(this)
+  }
+
+  /** The current USB device, or null while the board is resetting, vanished or unplugged. */
+  get device(): EmulatedUsbDevice | null {
+    return this.#device
+  }
+
+  /** The raw USB layer of the running firmware (null when there is no device), e.g. for a gadget bridge. */
+  get usbFunction(): ElectronUsbFunction | null {
+    return this.#function
+  }
+
+  /** The firmware last booted. */
+  get mode(): BoardMode {
+    return this.#mode
+  }
+
+  get plugged(): boolean {
+    return this.#power !== 'unplugged'
+  }
+
+  /** Every erase and program so far, with absolute addresses (DFU alt 0 and DCT writes alike). */
+  get flashLog(): readonly FlashLogEntry[] {
+    return this.#flash.log
+  }
+
+  /** Flash contents at absolute addresses 0x08000000-0x080FFFFF. */
+  readFlash(address: number, length: number): Uint8Array {
+    if (!Number.isInteger(address) || !Number.isInteger(length) || length < 0 || address < FLASH_BASE || address + length > FLASH_END) {
+      throw new RangeError(`readFlash(0x${address.toString(16)}, ${length}) is outside 0x08000000-0x080FFFFF`)
+    }
+    return this.#flash.read(address, length)
+  }
+
+  /** Calls `listener(device, previous)` whenever the device appears or goes away. Returns the unsubscribe function. */
+  onDeviceChange(listener: DeviceChangeListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** The next device the board presents (after a reset or replug), not the current one. */
+  nextDevice(): Promise<EmulatedUsbDevice> {
+    return new Promise((resolve) => {
+      const off = this.onDeviceChange((device) => {
+        if (!device) return
+        off()
+        resolve(device)
+      })
+    })
+  }
+
+  /** Pulls the cable: transfers in flight and later reject, the board loses power. */
+  unplug(): void {
+    clearTimeout(this.#timer)
+    this.#power = 'unplugged'
+    this.#disconnect()
+  }
+
+  /** Shuts the board down for good: unplugged, no reset pending. The flash file (if any) stays as it is. */
+  close(): void {
+    this.unplug()
+  }
+
+  /** Plugs the cable back in (or replugs a vanished board): it boots after the re-enumeration delay. */
+  plugIn(options: { mode?: BoardMode } = {}): void {
+    if (this.#power !== 'unplugged' && this.#power !== 'vanished') return
+    this.#power = 'resetting'
+    this.#timer = setTimeout(() => this.#boot(options.mode ?? this.#bootRule()), this.timing.reEnumerationMs)
+  }
+
+  #reset(afterMs: number, next: BoardMode | 'auto', vanish: boolean): void {
+    if (this.#power !== 'on' || this.#timer) return
+    this.#timer = setTimeout(() => {
+      this.#disconnect()
+      if (vanish) {
+        this.#power = 'vanished'
+        this.#timer = undefined
+        return
+      }
+      this.#power = 'resetting'
+      this.#timer = setTimeout(() => this.#boot(next === 'auto' ? this.#bootRule() : next), this.timing.reEnumerationMs)
+    }, afterMs)
+  }
+
+  #bootRule(): BoardMode {
+    const firstWord = this.#flash.read(CORE_MODULE_ADDRESS, 4)
+    return firstWord.every((b) => b === 0xff) ? 'dfu' : 'normal'
+  }
+
+  #boot(mode: BoardMode): void {
+    this.#timer = undefined
+    this.#power = 'on'
+    this.#mode = mode
+    const platform = PLATFORMS[this.platform]
+    if (mode === 'dfu') {
+      this.#bootloader = new DfuBootloader(this.#services, platform.serialFlash)
+      this.#function = new ElectronUsbFunction(mode, dfuDescriptors(this.platform, this.serialNumber), this.#bootloader, this.timing, this.#clock)
+    } else {
+      this.#bootloader = null
+      this.#function = new ElectronUsbFunction(mode, normalDescriptors(this.platform, this.serialNumber), new DeviceOsFirmware(this.#services), this.timing, this.#clock)
+    }
+    this.#function.enumerate()
+    const leftover = this.#bootloader && this.faults.takeDfuState()
+    if (leftover) this.#bootloader?.leaveStateAt(leftover)
+    this.#device = new EmulatedUsbDevice(this.#function, this.#port)
+    this.#notify(this.#device, null)
+  }
+
+  #disconnect(): void {
+    const previous = this.#device
+    this.#function?.end()
+    this.#function = null
+    this.#bootloader = null
+    this.#device = null
+    if (previous) this.#notify(null, previous)
+  }
+
+  #notify(device: EmulatedUsbDevice | null, previous: EmulatedUsbDevice | null): void {
+    for (const listener of [...this.#listeners]) listener(device, previous)
+  }
+}
+
+function defaultSerial(port: number): string {
+  return `e1ec7200${port.toString(16).padStart(16, '0')}`
+}
