@@ -147,7 +147,7 @@ export const LANGID_DESCRIPTOR = Uint8Array.of(4, DESCRIPTOR_TYPE.string, 0x09, 
 /** Windows (WCID) support: string 0xEE "MSFT100" announces vendor code 0xEE. */
 export const MS_OS_STRING_INDEX = 0xee
 export const MS_VENDOR_CODE = 0xee
-export const MS_OS_STRING_DESCRIPTOR = Uint8Array.of(...stringDescriptor('MSFT100'), MS_VENDOR_CODE, 0x00)
+export const MS_OS_STRING_DESCRIPTOR = Uint8Array.of(0x12, DESCRIPTOR_TYPE.string, ...utf16('MSFT100'), MS_VENDOR_CODE, 0x00)
 
 /** Extended Compat ID descriptor (vendor request 0xC0/0xEE, wIndex 4): interface 0 is "WINUSB". */
 export const WCID_COMPAT_ID_DESCRIPTOR = Uint8Array.of(
