@@ -81,6 +81,20 @@ export async function readDfuTarget(usb: DfuTransport, alt: number): Promise<Dfu
   return { functional, layout: alt === 0 && isParticleGen2Dfu(device) ? withElectronProtection(layout) : layout }
 }
 
+/** A clear error for a wrong interface or alt, where the stack lists them, before any request. */
+export function checkAlternate(device: UsbDeviceLike, interfaceNumber: number, alt: number): void {
+  const alternates = device.configuration?.interfaces.find((i) => i.interfaceNumber === interfaceNumber)?.alternates
+  if (alternates === undefined) return
+  const chosen = alternates.find((a) => a.alternateSetting === alt)
+  if (chosen === undefined) {
+    const known = alternates.map((a) => a.alternateSetting).join(', ')
+    throw new FlashdataError('DFU_PROTOCOL', `USB interface ${interfaceNumber} has no alternate setting ${alt} (it has ${known})`)
+  }
+  if (chosen.interfaceClass !== 0xfe || chosen.interfaceSubclass !== 0x01) {
+    throw new FlashdataError('DFU_PROTOCOL', `USB interface ${interfaceNumber} is not a DFU interface: is the board in DFU mode?`)
+  }
+}
+
 function checkFunctional(device: UsbDeviceLike, functional: DfuFunctionalDescriptor): void {
   const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
   if (functional.dfuVersion !== DFUSE_VERSION) {

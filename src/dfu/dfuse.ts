@@ -6,7 +6,7 @@
  */
 import { FlashdataError, type ErrorCode } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
-import { readDfuTarget } from './descriptors.js'
+import { checkAlternate, readDfuTarget } from './descriptors.js'
 import { checkModifiable, checkReadable, pageToErase, type AddressRange } from './guard.js'
 import { formatAddress, type MemoryLayout, type MemoryPage } from './layout.js'
 import {
@@ -70,6 +70,7 @@ export class DfuseDevice {
     if (openedHere) await usb.call('open', () => device.open())
     try {
       if (!device.configuration) await usb.call('select configuration', () => device.selectConfiguration(1))
+      checkAlternate(device, interfaceNumber, alt)
       await usb.call('claim interface', () => device.claimInterface(interfaceNumber))
       await usb.call('select alternate setting', () => device.selectAlternateInterface(interfaceNumber, alt))
       const { functional, layout } = await readDfuTarget(usb, alt)
@@ -140,26 +141,34 @@ export class DfuseDevice {
   }
 
   /** Erases the page holding `address` (DfuSe 0x41 with the page's start). */
-  async erase(address: number): Promise<MemoryPage> {
-    const page = pageToErase(this, address)
-    await this.command(DfuseCommand.ERASE, page.start, 'DFU_ERASE_FAILED', 'Erase')
-    this.usb.stats.erase++
-    return page
+  erase(address: number): Promise<MemoryPage> {
+    return this.operation(async () => {
+      const page = pageToErase(this, address)
+      await this.command(DfuseCommand.ERASE, page.start, 'DFU_ERASE_FAILED', 'Erase')
+      this.usb.stats.erase++
+      return page
+    })
   }
 
   /** Writes `data` at `address`: SET_ADDRESS once per run, then blocks 2, 3, ... of wTransferSize bytes. */
-  async write(address: number, data: Uint8Array, onProgress?: ProgressCallback): Promise<void> {
-    checkModifiable(this, 'write', address, address + data.length)
-    if (!this.functional.canDownload) throw new FlashdataError('DFU_PROTOCOL', 'The device does not accept downloads')
-    await this.runs(address, data.length, async (blockAddress, block, offset, size) => {
-      await this.dnload(block, data.subarray(offset, offset + size), 'Write', blockAddress)
-      await this.waitAfterDnload('DFU_WRITE_FAILED', 'Write', blockAddress)
-      onProgress?.(offset + size, data.length)
+  write(address: number, data: Uint8Array, onProgress?: ProgressCallback): Promise<void> {
+    return this.operation(async () => {
+      checkModifiable(this, 'write', address, address + data.length)
+      if (!this.functional.canDownload) throw new FlashdataError('DFU_PROTOCOL', 'The device does not accept downloads')
+      await this.runs(address, data.length, async (blockAddress, block, offset, size) => {
+        await this.dnload(block, data.subarray(offset, offset + size), 'Write', blockAddress)
+        await this.waitAfterDnload('DFU_WRITE_FAILED', 'Write', blockAddress)
+        onProgress?.(offset + size, data.length)
+      })
     })
   }
 
   /** Reads `length` bytes: SET_ADDRESS, ABORT, UPLOAD blocks 2, 3, ... sized to what is left, ABORT. */
-  async read(address: number, length: number, onProgress?: ProgressCallback): Promise<Uint8Array> {
+  read(address: number, length: number, onProgress?: ProgressCallback): Promise<Uint8Array> {
+    return this.operation(() => this.upload(address, length, onProgress))
+  }
+
+  private async upload(address: number, length: number, onProgress?: ProgressCallback): Promise<Uint8Array> {
     checkReadable(this, address, length)
     if (!this.functional.canUpload) throw new FlashdataError('DFU_PROTOCOL', 'The device does not support uploads')
     const out = new Uint8Array(length)
@@ -184,7 +193,11 @@ export class DfuseDevice {
    * reports dfuDNLOAD-IDLE and resets 500 ms later; a device already gone
    * by the status request has left too.
    */
-  async leave(): Promise<LeaveResult> {
+  leave(): Promise<LeaveResult> {
+    return this.operation(() => this.manifest())
+  }
+
+  private async manifest(): Promise<LeaveResult> {
     if (this.state === DfuState.dfuDNLOAD_IDLE || this.state === DfuState.dfuUPLOAD_IDLE) await this.abort(this.state)
     if (this.state !== DfuState.dfuIDLE) await this.normaliseState()
     await this.dnload(2, new Uint8Array(0), 'Leave request', undefined)
@@ -207,6 +220,16 @@ export class DfuseDevice {
     const device = this.usb.device
     await device.releaseInterface(this.usb.interfaceNumber).catch(() => {})
     if (device.opened) await device.close().catch(() => {})
+  }
+
+  /** Runs a public operation; after any failure the state is re-established before the next one. */
+  private async operation<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      this.state = null
+      throw error
+    }
   }
 
   private async control(request: number, what: string): Promise<void> {
