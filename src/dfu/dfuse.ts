@@ -48,11 +48,10 @@ const MAX_BLOCKS_PER_RUN = 0xffff - 1
 const ABORTABLE: number[] = [DfuState.dfuIDLE, DfuState.dfuDNLOAD_SYNC, DfuState.dfuDNLOAD_IDLE, DfuState.dfuMANIFEST_SYNC, DfuState.dfuUPLOAD_IDLE]
 const LEFT: number[] = [DfuState.dfuDNLOAD_IDLE, DfuState.dfuMANIFEST, DfuState.dfuMANIFEST_WAIT_RESET]
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
 
 export class DfuseDevice {
-  /** The last state seen or caused; null when unknown, and normalised before the next operation. */
-  state: number | null = null
+  private known: number | null = null
 
   private constructor(
     private readonly usb: DfuTransport,
@@ -100,6 +99,11 @@ export class DfuseDevice {
     return this.usb.timeoutMs
   }
 
+  /** The last DFU state seen or caused; null when unknown (the next operation normalises it first). */
+  get state(): number | null {
+    return this.known
+  }
+
   get stats(): DfuseStats {
     return this.usb.stats
   }
@@ -128,7 +132,7 @@ export class DfuseDevice {
       else if (state === DfuState.dfuDNBUSY) await sleep(pollTimeoutMs)
       else throw this.stateError(`The device is in ${stateName(state)} (${statusName(status)}) and cannot be brought to dfuIDLE`)
     }
-    throw this.stateError(`The device did not reach dfuIDLE (last state ${stateName(this.state ?? -1)})`)
+    throw this.stateError(`The device did not reach dfuIDLE (last state ${describeState(this.state)})`)
   }
 
   /** DFU_GETSTATUS; a STALL is DFU_STALL here (after a DNLOAD it is handled by the caller). */
@@ -136,7 +140,7 @@ export class DfuseDevice {
     const result = await this.usb.classIn(DfuRequest.GETSTATUS, 0, 6)
     if (result.status === 'stall') throw this.stall('GETSTATUS', undefined)
     const record = parseStatus(result.data)
-    this.state = record.state
+    this.known = record.state
     return record
   }
 
@@ -145,7 +149,6 @@ export class DfuseDevice {
     return this.operation(async () => {
       const page = pageToErase(this, address)
       await this.command(DfuseCommand.ERASE, page.start, 'DFU_ERASE_FAILED', 'Erase')
-      this.usb.stats.erase++
       return page
     })
   }
@@ -176,7 +179,7 @@ export class DfuseDevice {
       if (block === 2) await this.abort(DfuState.dfuDNLOAD_IDLE)
       const result = await this.usb.classIn(DfuRequest.UPLOAD, block, size)
       if (result.status === 'stall') throw await this.recoverFrom(this.stall('Read', blockAddress))
-      this.state = DfuState.dfuUPLOAD_IDLE
+      this.known = DfuState.dfuUPLOAD_IDLE
       const got = result.data?.byteLength ?? 0
       if (result.data === undefined || got !== size) {
         throw new FlashdataError('DFU_PROTOCOL', `Read at ${formatAddress(blockAddress)} returned ${got} bytes instead of ${size}`)
@@ -201,7 +204,7 @@ export class DfuseDevice {
     if (this.state === DfuState.dfuDNLOAD_IDLE || this.state === DfuState.dfuUPLOAD_IDLE) await this.abort(this.state)
     if (this.state !== DfuState.dfuIDLE) await this.normaliseState()
     await this.dnload(2, new Uint8Array(0), 'Leave request', undefined)
-    this.state = null
+    this.known = null
     let result
     try {
       result = await this.usb.classIn(DfuRequest.GETSTATUS, 0, 6)
@@ -227,7 +230,7 @@ export class DfuseDevice {
     try {
       return await run()
     } catch (error) {
-      this.state = null
+      this.known = null
       throw error
     }
   }
@@ -240,7 +243,7 @@ export class DfuseDevice {
   /** ABORT; from a state this bootloader aborts, the device is then idle. */
   private async abort(from: number | null): Promise<void> {
     await this.control(DfuRequest.ABORT, 'ABORT')
-    this.state = from !== null && ABORTABLE.includes(from) ? DfuState.dfuIDLE : null
+    this.known = from !== null && ABORTABLE.includes(from) ? DfuState.dfuIDLE : null
   }
 
   private async readyToDownload(): Promise<void> {
@@ -253,7 +256,6 @@ export class DfuseDevice {
     const runBytes = MAX_BLOCKS_PER_RUN * this.transferSize
     for (let runOffset = 0; runOffset < length; runOffset += runBytes) {
       await this.command(DfuseCommand.SET_ADDRESS, address + runOffset, 'ADDRESS_REFUSED', 'Setting the address')
-      this.usb.stats.setAddress++
       const runEnd = Math.min(length, runOffset + runBytes)
       for (let offset = runOffset, block = 2; offset < runEnd; offset += this.transferSize, block++) {
         await perBlock(address + offset, block, offset, Math.min(this.transferSize, runEnd - offset))
@@ -266,6 +268,8 @@ export class DfuseDevice {
     const payload = new Uint8Array(5)
     payload[0] = command
     new DataView(payload.buffer).setUint32(1, address, true)
+    if (command === DfuseCommand.ERASE) this.usb.stats.erase++
+    else this.usb.stats.setAddress++
     await this.dnload(0, payload, what, address)
     await this.waitAfterDnload(failure, what, address)
   }
@@ -274,10 +278,10 @@ export class DfuseDevice {
     const result = await this.usb.classOut(DfuRequest.DNLOAD, block, data)
     if (result.status === 'stall') throw await this.recoverFrom(this.stall(what, address))
     if (result.bytesWritten !== data.length) {
-      this.state = null
+      this.known = null
       throw new FlashdataError('DFU_PROTOCOL', `${what}: the device took ${result.bytesWritten} of ${data.length} bytes`)
     }
-    this.state = data.length === 0 ? DfuState.dfuMANIFEST_SYNC : DfuState.dfuDNLOAD_SYNC
+    this.known = data.length === 0 ? DfuState.dfuMANIFEST_SYNC : DfuState.dfuDNLOAD_SYNC
   }
 
   /**
@@ -292,7 +296,7 @@ export class DfuseDevice {
         throw await this.recoverFrom(new FlashdataError(failure, `${what} at ${at} failed: the device stalled the status request`, { details: { address } }))
       }
       const { state, status, pollTimeoutMs } = parseStatus(result.data)
-      this.state = state
+      this.known = state
       if (status !== DfuStatus.OK || state === DfuState.dfuERROR) {
         throw await this.recoverFrom(new FlashdataError(failure, `${what} at ${at} failed: ${statusName(status)} in ${stateName(state)}`, { details: { address, state, status } }))
       }
@@ -307,14 +311,14 @@ export class DfuseDevice {
 
   /** Brings the device back to idle after a failure so a retry can run; the failure is what counts. */
   private async recoverFrom(error: FlashdataError): Promise<FlashdataError> {
-    this.state = null
-    await this.normaliseState().catch(() => { this.state = null })
+    this.known = null
+    await this.normaliseState().catch(() => { this.known = null })
     return error
   }
 
   private stall(what: string, address: number | undefined): FlashdataError {
     const where = address === undefined ? '' : ` at ${formatAddress(address)}`
-    return new FlashdataError('DFU_STALL', `${what}${where}: the device stalled the request (state ${stateName(this.state ?? -1)})`, {
+    return new FlashdataError('DFU_STALL', `${what}${where}: the device stalled the request (state ${describeState(this.state)})`, {
       details: { address, state: this.state },
     })
   }
@@ -322,4 +326,8 @@ export class DfuseDevice {
   private stateError(message: string): FlashdataError {
     return new FlashdataError('DFU_STATE', message, { details: { state: this.state } })
   }
+}
+
+function describeState(state: number | null): string {
+  return state === null ? 'unknown' : stateName(state)
 }

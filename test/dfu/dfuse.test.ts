@@ -247,6 +247,7 @@ describe('failures', () => {
     expect(error.code).toBe('DFU_ERASE_FAILED')
     expect(error.message).toContain('0x080a0000')
     expect(error.details).toMatchObject({ address: SECTOR_9 })
+    expect((await dfu.getStatus()).state).toBe(DfuState.dfuIDLE)
     await dfu.erase(SECTOR_9)
     expect(emu.flashLog).toEqual([{ op: 'erase', address: SECTOR_9, length: SECTOR_SIZE }])
   })
@@ -309,9 +310,9 @@ describe('failures', () => {
     await dfu.close()
   })
 
-  it('a request the device never answers is TIMEOUT after the configured control-transfer timeout', async () => {
+  it.each([['DNLOAD', DNLOAD], ['GETSTATUS', GETSTATUS]])('a %s the device never answers is TIMEOUT after the configured control-transfer timeout', async (_name, request) => {
     const { emu, dfu } = await openBoard({ timeoutMs: 40 })
-    emu.faults.neverAnswer({ request: GETSTATUS })
+    emu.faults.neverAnswer({ request })
     const error = await errorOf(dfu.erase(SECTOR_9))
     expect(error.code).toBe('TIMEOUT')
     expect(error.message).toMatch(/after 40 ms/)
