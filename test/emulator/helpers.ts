@@ -30,7 +30,7 @@ export function classIn(device: UsbDeviceLike, request: number, value: number, l
   return device.controlTransferIn({ requestType: 'class', recipient: 'interface', request, value, index: 0 }, length, timeoutMs)
 }
 
-export function classOut(device: UsbDeviceLike, request: number, value: number, data?: Uint8Array) {
+export function classOut(device: UsbDeviceLike, request: number, value: number, data?: Uint8Array<ArrayBuffer>) {
   return device.controlTransferOut({ requestType: 'class', recipient: 'interface', request, value, index: 0 }, data)
 }
 
@@ -41,6 +41,7 @@ export function bytes(view: DataView | undefined): number[] {
 /** GETSTATUS as [bStatus, poll0, poll1, poll2, bState, iString], or 'stall'. */
 export async function getStatus(device: UsbDeviceLike): Promise<number[] | 'stall'> {
   const result = await classIn(device, GETSTATUS, 0, 6)
+  if (result.status === 'babble') throw new Error('GETSTATUS babbled')
   return result.status === 'ok' ? bytes(result.data) : result.status
 }
 
@@ -49,7 +50,7 @@ export async function getState(device: UsbDeviceLike): Promise<number> {
 }
 
 /** A DfuSe command on block 0: the command byte and, if given, a little-endian address. */
-export function command(code: number, address?: number): Uint8Array {
+export function command(code: number, address?: number): Uint8Array<ArrayBuffer> {
   if (address === undefined) return Uint8Array.of(code)
   return Uint8Array.of(code, address & 0xff, (address >>> 8) & 0xff, (address >>> 16) & 0xff, (address >>> 24) & 0xff)
 }
@@ -58,7 +59,7 @@ export function command(code: number, address?: number): Uint8Array {
  * DNLOAD, then GETSTATUS twice as every DfuSe host does: returns the two
  * answers (the first runs the command or write, the second reports the outcome state).
  */
-export async function download(device: UsbDeviceLike, block: number, data: Uint8Array): Promise<{ dnload: string; first: number[] | 'stall'; second: number[] | 'stall' }> {
+export async function download(device: UsbDeviceLike, block: number, data: Uint8Array<ArrayBuffer>): Promise<{ dnload: string; first: number[] | 'stall'; second: number[] | 'stall' }> {
   const dnload = (await classOut(device, DNLOAD, block, data)).status
   const first = await getStatus(device)
   const second = await getStatus(device)
@@ -69,7 +70,7 @@ export const setAddress = (device: UsbDeviceLike, address: number) => download(d
 export const erase = (device: UsbDeviceLike, address: number) => download(device, 0, command(0x41, address))
 
 /** SET_ADDRESS + block 2, the way dfu-util writes every chunk. */
-export async function writeAt(device: UsbDeviceLike, address: number, data: Uint8Array) {
+export async function writeAt(device: UsbDeviceLike, address: number, data: Uint8Array<ArrayBuffer>) {
   await setAddress(device, address)
   return download(device, 2, data)
 }
@@ -83,7 +84,7 @@ export async function readAt(device: UsbDeviceLike, address: number, length: num
   return bytes(result.data)
 }
 
-export function pattern(length: number, seed = 1): Uint8Array {
+export function pattern(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   return Uint8Array.from({ length }, (_, i) => (i * 7 + seed * 13) & 0xff)
 }
 
@@ -94,4 +95,9 @@ export function nextEvent(emu: EmulatedElectron): Promise<EmulatedUsbDevice | nu
       resolve(device)
     })
   })
+}
+
+/** Byte-array equality for large buffers (a deep toEqual over a megabyte is far too slow). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 }
