@@ -6,7 +6,7 @@
  */
 import { FlashdataError, type ErrorCode } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
-import { checkAlternate, readDfuTarget } from './descriptors.js'
+import { connectDfu, disconnectDfu } from './connect.js'
 import { checkModifiable, checkReadable, pageToErase, type AddressRange } from './guard.js'
 import { formatAddress, type MemoryLayout, type MemoryPage } from './layout.js'
 import {
@@ -20,7 +20,7 @@ import {
   type DfuFunctionalDescriptor,
   type DfuStatusRecord,
 } from './protocol.js'
-import { DfuTransport, type DfuseStats } from './transport.js'
+import type { DfuTransport, DfuseStats } from './transport.js'
 
 export interface DfuseOpenOptions {
   interface?: number
@@ -64,21 +64,13 @@ export class DfuseDevice {
   static async open(device: UsbDeviceLike, options: DfuseOpenOptions = {}): Promise<DfuseDevice> {
     const interfaceNumber = options.interface ?? 0
     const alt = options.alt ?? 0
-    const usb = new DfuTransport(device, interfaceNumber, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
-    const openedHere = !device.opened
-    if (openedHere) await usb.call('open', () => device.open())
+    const { usb, functional, layout, openedHere } = await connectDfu(device, interfaceNumber, alt, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+    const dfu = new DfuseDevice(usb, alt, functional, layout, options.allowedRange)
     try {
-      if (!device.configuration) await usb.call('select configuration', () => device.selectConfiguration(1))
-      checkAlternate(device, interfaceNumber, alt)
-      await usb.call('claim interface', () => device.claimInterface(interfaceNumber))
-      await usb.call('select alternate setting', () => device.selectAlternateInterface(interfaceNumber, alt))
-      const { functional, layout } = await readDfuTarget(usb, alt)
-      const dfu = new DfuseDevice(usb, alt, functional, layout, options.allowedRange)
       await dfu.normaliseState()
       return dfu
     } catch (error) {
-      await usb.call('release interface', () => device.releaseInterface(interfaceNumber)).catch(() => {})
-      if (openedHere) await usb.call('close', () => device.close()).catch(() => {})
+      await disconnectDfu(device, interfaceNumber, openedHere)
       throw error
     }
   }
@@ -219,10 +211,8 @@ export class DfuseDevice {
   }
 
   /** Releases the interface and closes the device; a device already gone is not an error. */
-  async close(): Promise<void> {
-    const device = this.usb.device
-    await device.releaseInterface(this.usb.interfaceNumber).catch(() => {})
-    if (device.opened) await device.close().catch(() => {})
+  close(): Promise<void> {
+    return disconnectDfu(this.usb.device, this.usb.interfaceNumber, true)
   }
 
   /** Runs a public operation; after any failure the state is re-established before the next one. */
