@@ -2,8 +2,14 @@ import { Command, CommanderError } from 'commander'
 import { createRequire } from 'node:module'
 import { ExitCode } from '../errors.js'
 import { registerBuild } from './commands/build.js'
+import { registerDevices } from './commands/devices.js'
 import { registerExtract } from './commands/extract.js'
 import { registerInspect } from './commands/inspect.js'
+import { registerJig } from './commands/jig.js'
+import { registerModeCommands } from './commands/mode.js'
+import { registerPull } from './commands/pull.js'
+import { registerPush } from './commands/push.js'
+import { registerVerify } from './commands/verify.js'
 import { asFlashdataError, errorJson, printError, printJson, processIo, type CliIo } from './io.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
@@ -15,11 +21,20 @@ function createProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
+  registerPush(program, io)
+  registerVerify(program, io)
+  registerPull(program, io)
+  registerDevices(program, io)
+  registerModeCommands(program, io)
+  registerJig(program, io)
   registerBuild(program, io)
   registerInspect(program, io)
   registerExtract(program, io)
   program.addHelpText('after', `
 Examples:
+  $ flashdata push data                     pack data/ and write it to the connected Electron
+  $ flashdata verify data                   does the board hold exactly data/?
+  $ flashdata push data --emulator e.bin    the same on an emulated Electron
   $ flashdata build data -o data.bin        pack a folder into an image
   $ flashdata inspect data.bin              list and check an image
 

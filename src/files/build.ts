@@ -10,6 +10,12 @@ export interface BuildFromPathsOptions {
   align?: number
   env?: NodeJS.ProcessEnv
   now?: () => number
+  /**
+   * Without --epoch or SOURCE_DATE_EPOCH, use the newest file time instead of
+   * the clock, so packing an unchanged folder again gives the same image
+   * (push then sees that the board already holds it).
+   */
+  epochFromFiles?: boolean
 }
 
 export interface BuiltImage {
@@ -37,7 +43,8 @@ export function resolveEpoch(options: BuildFromPathsOptions): { epoch: number; c
 
 /** Collects files from folders and files and packs them into an image. */
 export async function buildImageFromPaths(inputs: string[], options: BuildFromPathsOptions = {}): Promise<BuiltImage> {
-  const { epoch, clamp } = resolveEpoch(options)
-  const { files, skipped } = await collectFiles(inputs, { exclude: options.exclude, clampMtime: clamp ? epoch : undefined })
+  const resolved = resolveEpoch(options)
+  const { files, skipped } = await collectFiles(inputs, { exclude: options.exclude, clampMtime: resolved.clamp ? resolved.epoch : undefined })
+  const epoch = resolved.clamp || !options.epochFromFiles ? resolved.epoch : Math.max(...files.map((f) => f.mtime))
   return { image: buildImage(files, { epoch, align: options.align }), files, skipped, epoch }
 }

@@ -1,0 +1,34 @@
+import type { Command } from 'commander'
+import { switchToDfu, leaveDfu } from '../../jobs/mode.js'
+import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { printJson, type CliIo } from '../io.js'
+import { createRenderer, outputMode } from '../render/progress.js'
+
+/** `flashdata dfu` and `flashdata reset`: mode switches for people and scripts. */
+export function registerModeCommands(program: Command, io: CliIo): void {
+  const commands = [
+    { name: 'dfu', job: switchToDfu, description: 'switch a board running firmware into DFU mode (request 50, else 14400 baud)', done: 'is in DFU mode' },
+    { name: 'reset', job: leaveDfu, description: 'leave DFU mode so the board restarts its firmware', done: 'left DFU mode' },
+  ]
+  for (const { name, job, description, done } of commands) {
+    addDeviceOptions(program.command(name).description(description))
+      .addHelpText('after', `
+Examples:
+  $ flashdata ${name}
+  $ flashdata ${name} --serial e00fce68d1a3c5b7f1e2d3c4 --json`)
+      .action(async (options: DeviceCliOptions) => {
+        const mode = outputMode(io, options)
+        const opened = await openCliBus(options, io)
+        const renderer = await createRenderer(mode, io)
+        try {
+          const result = await job({ bus: opened.bus, serial: options.serial, waitMs: waitMs(options), onEvent: (e) => renderer.event(e) })
+          renderer.close()
+          if (mode === 'json') printJson(io, { type: 'result', ...result })
+          else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : `already ${name === 'dfu' ? 'was in DFU mode' : 'runs its firmware'}`}.\n`)
+        } finally {
+          renderer.close()
+          await opened.close()
+        }
+      })
+  }
+}

@@ -1,0 +1,56 @@
+import { stat } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { extractImage } from '../../files/extract.js'
+import { writeOutput } from '../../files/write.js'
+import { pull } from '../../jobs/pull.js'
+import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { formatBytes } from '../format.js'
+import { printJson, type CliIo } from '../io.js'
+import { createRenderer, outputMode } from '../render/progress.js'
+
+interface PullCliOptions extends DeviceCliOptions {
+  output: string
+  raw?: boolean
+  extract?: boolean
+  force?: boolean
+  leave?: boolean
+}
+
+export function registerPull(program: Command, io: CliIo): void {
+  addDeviceOptions(program
+    .command('pull')
+    .description('read the image back from the board into an image file, or extract its files into a folder')
+    .requiredOption('-o, --output <image.bin|dir>', 'image file to write ("-" for standard output), or a folder with --extract (or an existing folder)')
+    .option('-x, --extract', 'write the files into the folder given with -o instead of an image file')
+    .option('--raw', 'read the whole 128 KiB sector, whatever it holds')
+    .option('-f, --force', 'overwrite existing files when extracting')
+    .option('--leave', 'restart the firmware afterwards even if the board was found in DFU mode'), { address: true })
+    .addHelpText('after', `
+Exit codes: 0 read; 13 no valid image on the board (use --raw to read it anyway);
+others as for push.
+
+Examples:
+  $ flashdata pull -o backup.bin
+  $ flashdata pull -o data-from-board --extract
+  $ flashdata pull --raw -o sector9.bin`)
+    .action(async (options: PullCliOptions) => {
+      const mode = outputMode(io, options)
+      const toFolder = options.extract || (await stat(options.output).catch(() => undefined))?.isDirectory() === true
+      const opened = await openCliBus(options, io)
+      const renderer = await createRenderer(mode, io)
+      try {
+        const result = await pull({ bus: opened.bus, raw: options.raw, serial: options.serial, waitMs: waitMs(options), address: options.address, leave: options.leave, onEvent: (e) => renderer.event(e) })
+        renderer.close()
+        const files = toFolder ? await extractImage(result.bytes, options.output, { force: options.force }) : undefined
+        if (!toFolder) await writeOutput(options.output, result.bytes)
+        const { bytes, ...rest } = result
+        if (mode === 'json') printJson(io, { type: 'result', ...rest, size: bytes.length, output: options.output, files })
+        else if (mode !== 'quiet' && options.output !== '-') {
+          io.stdout.write(files ? `Extracted ${files.length} files from ${result.serial} into ${options.output}.\n` : `Read ${formatBytes(bytes.length)} bytes from ${result.serial} into ${options.output}.\n`)
+        }
+      } finally {
+        renderer.close()
+        await opened.close()
+      }
+    })
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander'
+import { loadImageSource } from '../../files/source.js'
+import { push } from '../../jobs/push.js'
+import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { formatBytes, hex32 } from '../format.js'
+import { printJson, type CliIo } from '../io.js'
+import { addBuildOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import { createRenderer, outputMode } from '../render/progress.js'
+
+interface PushCliOptions extends DeviceCliOptions, BuildCliOptions {
+  force?: boolean
+  leave: boolean
+  waitApp?: number | true
+}
+
+export function registerPush(program: Command, io: CliIo): void {
+  const command = program
+    .command('push')
+    .description('write a folder (packed now) or an image into the Electron\'s data sector, verify it, and restart the board')
+    .argument('<folder|image.bin>', 'a folder of files to pack, or an image built with flashdata build')
+    .option('-f, --force', 'rewrite even if the board already holds this image')
+    .option('--no-leave', 'stay in DFU mode afterwards instead of starting the firmware')
+    .option('--wait-app [seconds]', 'after leaving DFU mode, wait until the board runs its firmware again (default 30 s)', parseInteger(1, 3600))
+  addDeviceOptions(addBuildOptions(command), { address: true })
+    .addHelpText('after', `
+The board may be running firmware (it is switched to DFU mode) or already in
+DFU mode. Only sector 9 (0x080A0000-0x080BFFFF) is erased and written.
+
+Exit codes: 0 written or unchanged; 3 bad input; 5 no board; 6 several boards
+(use --serial); 7 not an Electron/E-Series; 8 no USB permission; 9 device error;
+10 read-back differs; 11 board disconnected; 12 timeout.
+
+Examples:
+  $ flashdata push data                       # pack and write the folder data/
+  $ flashdata push data.bin --serial e00fce68d1a3c5b7f1e2d3c4
+  $ flashdata push data --wait 60 --json      # wait for a board, NDJSON output
+  $ flashdata push data --emulator board.bin  # an emulated Electron, no hardware`)
+    .action(async (input: string, options: PushCliOptions) => {
+      const mode = outputMode(io, options)
+      const source = await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
+      if (mode === 'plain' || mode === 'tty') for (const s of source.skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
+      const opened = await openCliBus(options, io)
+      const renderer = await createRenderer(mode, io)
+      try {
+        const result = await push({
+          bus: opened.bus, image: source.image, serial: options.serial, waitMs: waitMs(options), address: options.address,
+          force: options.force, leave: options.leave, waitAppMs: options.waitApp === undefined ? undefined : (options.waitApp === true ? 30 : options.waitApp) * 1000,
+          onEvent: (e) => renderer.event(e),
+        })
+        renderer.close()
+        if (mode === 'json') printJson(io, { type: 'result', ...result, files: source.listing.files.length })
+        else if (mode !== 'quiet') {
+          const what = `${formatBytes(result.imageSize)} bytes (${source.listing.files.length} files, CRC ${hex32(result.crc)})`
+          io.stdout.write(result.status === 'unchanged'
+            ? `Unchanged: ${result.serial} already holds ${what}; nothing written (${(result.totalMs / 1000).toFixed(2)} s).\n`
+            : `Flashed ${what} to ${result.serial} and verified it in ${(result.totalMs / 1000).toFixed(2)} s.\n`)
+        }
+      } finally {
+        renderer.close()
+        await opened.close()
+      }
+    })
+}

@@ -1,0 +1,64 @@
+import type { Command } from 'commander'
+import { exitCodeOf } from '../../errors.js'
+import { loadImageSource } from '../../files/source.js'
+import { verify, type VerifyResult } from '../../jobs/verify.js'
+import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { printJson, type CliIo } from '../io.js'
+import { addBuildOptions, type BuildCliOptions } from '../options.js'
+import { listingJson, renderListing } from '../render/listing.js'
+import { createRenderer, outputMode } from '../render/progress.js'
+
+interface VerifyCliOptions extends DeviceCliOptions, BuildCliOptions {
+  leave?: boolean
+}
+
+function summary(result: VerifyResult): string {
+  switch (result.status) {
+    case 'match': return `Match: ${result.serial} holds exactly this image.`
+    case 'valid': return `Valid: ${result.serial} holds a consistent image.`
+    case 'no-image': return `No valid image on ${result.serial}.`
+    case 'differs': return `Differs: ${result.serial} holds another image (first difference at offset ${result.firstDifference}).${result.differences.map((d) => `\n  ${d.name}: ${d.reason}`).join('')}`
+  }
+}
+
+export function registerVerify(program: Command, io: CliIo): void {
+  const command = program
+    .command('verify')
+    .description('read the data sector back and check it: against a folder or image, or for a consistent image')
+    .argument('[folder|image.bin]', 'what the board should hold; without it the sector is checked on its own')
+    .option('--leave', 'restart the firmware afterwards even if the board was found in DFU mode')
+  addDeviceOptions(addBuildOptions(command), { address: true })
+    .addHelpText('after', `
+The board is left in the mode it was found in (a board running firmware is
+switched to DFU mode to read, then restarted).
+
+Exit codes: 0 matches (or a valid image when nothing is given); 10 differs;
+13 no valid image on the board; others as for push.
+
+Examples:
+  $ flashdata verify data                   # does the board hold exactly data/?
+  $ flashdata verify                        # is there a consistent image? list it
+  $ flashdata verify data.bin --json --serial e00fce68d1a3c5b7f1e2d3c4`)
+    .action(async (input: string | undefined, options: VerifyCliOptions) => {
+      const mode = outputMode(io, options)
+      const expected = input === undefined ? undefined : (await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })).image
+      const opened = await openCliBus(options, io)
+      const renderer = await createRenderer(mode, io)
+      try {
+        const result = await verify({ bus: opened.bus, expected, serial: options.serial, waitMs: waitMs(options), address: options.address, leave: options.leave, onEvent: (e) => renderer.event(e) })
+        renderer.close()
+        if (mode === 'json') {
+          const { listing, ...rest } = result
+          printJson(io, { type: 'result', ...rest, image: listingJson(listing, `board ${result.serial}`) })
+        } else if (mode !== 'quiet') {
+          io.stdout.write(`${summary(result)}\n`)
+          if (result.status !== 'match') io.stdout.write(renderListing(result.listing, `board ${result.serial}`))
+        }
+        if (result.status === 'differs') io.exitCode = exitCodeOf('VERIFY_MISMATCH')
+        if (result.status === 'no-image') io.exitCode = exitCodeOf('NO_IMAGE_ON_DEVICE')
+      } finally {
+        renderer.close()
+        await opened.close()
+      }
+    })
+}

@@ -1,0 +1,42 @@
+import { Option, type Command } from 'commander'
+import { openBus, type OpenedBus } from '../device/open-bus.js'
+import { parseInteger } from './options.js'
+import type { CliIo } from './io.js'
+
+export interface DeviceCliOptions {
+  serial?: string
+  emulator?: string
+  wait?: number | true
+  address?: number
+  json?: boolean
+  quiet?: boolean
+}
+
+const DEFAULT_WAIT_S = 30
+
+function parseAddress(value: string): number {
+  const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : NaN
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`"${value}" is not an address such as 0x080E0000`)
+  return n
+}
+
+/** The options of every command that talks to a board. */
+export function addDeviceOptions(command: Command, { address = false } = {}): Command {
+  command
+    .option('-s, --serial <serial>', 'the board to use, by serial number (case-insensitive); needed when several are connected')
+    .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR'))
+    .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s)`, parseInteger(0, 86400))
+    .option('--json', 'print NDJSON: one event per line, then the result')
+    .option('-q, --quiet', 'print nothing but errors')
+  if (address) command.option('--address <addr>', 'target 128 KiB at this address of another DfuSe board instead of the Electron\'s sector 9 (at your own risk)', parseAddress)
+  return command
+}
+
+export function waitMs(options: DeviceCliOptions): number {
+  if (options.wait === undefined) return 0
+  return (options.wait === true ? DEFAULT_WAIT_S : options.wait) * 1000
+}
+
+export async function openCliBus(options: DeviceCliOptions, io: CliIo): Promise<OpenedBus> {
+  return openBus({ emulator: options.emulator, env: io.env })
+}

@@ -1,0 +1,30 @@
+import type { UsbBusLike } from '../usb/types.js'
+
+export interface OpenedBus {
+  bus: UsbBusLike
+  /** True for the emulated Electron (--emulator / FLASHDATA_EMULATOR). */
+  emulated: boolean
+  close(): Promise<void>
+}
+
+export interface OpenBusOptions {
+  /** A flash file (one emulated board) or a folder (one board per *.bin file). */
+  emulator?: string
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * The bus a command talks to: the real USB bus, or emulated Electrons whose
+ * flash persists in files. Both are loaded lazily, so commands that never
+ * touch a board start fast.
+ */
+export async function openBus(options: OpenBusOptions = {}): Promise<OpenedBus> {
+  const env = options.env ?? process.env
+  const emulator = options.emulator ?? env.FLASHDATA_EMULATOR
+  if (emulator) {
+    const { openEmulatorBus } = await import('./emulator-bus.js')
+    return openEmulatorBus(emulator, env)
+  }
+  const { openSystemUsb } = await import('./system-usb.js')
+  return { bus: await openSystemUsb(), emulated: false, close: async () => {} }
+}

@@ -1,0 +1,45 @@
+import { FlashdataError } from '../errors.js'
+import type { UsbBusLike } from '../usb/types.js'
+import { normalizeSerial, type Board, type BoardInfo } from './board.js'
+import { listBoards, waitForBoard } from './wait.js'
+
+export interface SelectOptions {
+  /** Serial number to match, case-insensitive. */
+  serial?: string
+  /** How long to wait for a matching board to appear; 0 = look once. */
+  waitMs?: number
+  signal?: AbortSignal
+}
+
+export const DFU_MODE_HOWTO = 'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'
+
+export function describeBoard(info: BoardInfo): string {
+  return `${info.label} ${info.serial || '(no serial)'} in ${info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}${info.path ? ` at ${info.path}` : ''}`
+}
+
+function noBoard(options: SelectOptions, present: Board[]): FlashdataError {
+  const what = options.serial ? `No Particle board with serial ${normalizeSerial(options.serial)}` : 'No Particle board'
+  const others = present.length ? ` (on USB: ${present.map((b) => describeBoard(b.info)).join('; ')})` : ''
+  return new FlashdataError('NO_DEVICE', `${what} found on USB${options.waitMs ? ` within ${Math.round(options.waitMs / 1000)} s` : ''}${others}.`, {
+    hint: `Connect the board with a data USB cable, or use --wait to wait for it. ${DFU_MODE_HOWTO} On Linux, install the udev rule (see the README).`,
+    details: { serial: options.serial, present: present.map((b) => b.info) },
+  })
+}
+
+/**
+ * Picks the one board a command should talk to. Several matches without a
+ * serial is an error that lists them: guessing could flash the wrong board.
+ */
+export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}): Promise<Board> {
+  const wanted = options.serial === undefined ? undefined : normalizeSerial(options.serial)
+  const matches = (board: Board) => wanted === undefined || board.info.serial === wanted
+  if (options.waitMs) await waitForBoard(bus, matches, options.waitMs, options.signal)
+  const boards = await listBoards(bus)
+  const found = boards.filter(matches)
+  if (found.length === 1) return found[0]
+  if (found.length === 0) throw noBoard(options, boards)
+  throw new FlashdataError('AMBIGUOUS_DEVICE', `${found.length} Particle boards are connected; choose one with --serial:\n${found.map((b) => `    ${describeBoard(b.info)}`).join('\n')}`, {
+    hint: 'Run flashdata devices to list them, then pass --serial <serial>.',
+    details: { boards: found.map((b) => b.info) },
+  })
+}

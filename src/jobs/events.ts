@@ -1,0 +1,59 @@
+/**
+ * Typed progress events of the jobs (push, verify, pull, jig). The CLI renders
+ * them as a spinner with progress on a TTY, plain lines otherwise, or NDJSON;
+ * library users subscribe with `onEvent`. Every event of a board carries its
+ * serial, so parallel boards can be told apart.
+ */
+
+export type Phase = 'connect' | 'mode-switch' | 'compare' | 'erase' | 'write' | 'verify' | 'read' | 'leave' | 'wait-app'
+
+export type JobEvent =
+  | { type: 'phase-start'; phase: Phase; serial?: string; totalBytes?: number }
+  | { type: 'progress'; phase: Phase; serial?: string; bytes: number; totalBytes: number; elapsedMs: number }
+  | { type: 'phase-end'; phase: Phase; serial?: string; elapsedMs: number; bytes?: number; skipped?: boolean; detail?: string }
+  | { type: 'message'; level: 'info' | 'warning'; serial?: string; message: string }
+  | { type: 'board-attached'; serial: string; mode: string; platform: string }
+  | { type: 'board-done'; serial: string; record: import('./jig.js').JigRecord }
+
+export type EventSink = (event: JobEvent) => void
+
+/** Milliseconds spent in each phase of one job. */
+export type PhaseTimes = Partial<Record<Phase, number>>
+
+/** Emits phase start/progress/end events for one board and records phase times. */
+export class PhaseTracker {
+  readonly times: PhaseTimes = {}
+  readonly startedAt = Date.now()
+  serial?: string
+
+  constructor(private readonly sink: EventSink = () => {}) {}
+
+  emit(event: JobEvent): void {
+    this.sink(this.serial === undefined ? event : { ...event, serial: this.serial })
+  }
+
+  message(message: string, level: 'info' | 'warning' = 'info'): void {
+    this.emit({ type: 'message', level, message })
+  }
+
+  /** Runs one phase; the callback gets a progress reporter for byte counts. */
+  async run<T>(phase: Phase, totalBytes: number | undefined, work: (progress: (bytes: number) => void) => Promise<T>, describe?: (result: T) => { detail?: string; skipped?: boolean }): Promise<T> {
+    const start = Date.now()
+    let done: number | undefined
+    this.emit({ type: 'phase-start', phase, totalBytes })
+    const progress = (bytes: number) => {
+      done = bytes
+      this.emit({ type: 'progress', phase, bytes, totalBytes: totalBytes ?? bytes, elapsedMs: Date.now() - start })
+    }
+    const result = await work(progress)
+    const elapsedMs = Date.now() - start
+    this.times[phase] = (this.times[phase] ?? 0) + elapsedMs
+    // Bytes really moved: a compare that stops after the header reports 48, not the image size.
+    this.emit({ type: 'phase-end', phase, elapsedMs, bytes: done ?? totalBytes, ...describe?.(result) })
+    return result
+  }
+
+  get totalMs(): number {
+    return Date.now() - this.startedAt
+  }
+}

@@ -1,0 +1,8 @@
+export * from './events.js'
+export * from './push.js'
+export * from './verify.js'
+export * from './pull.js'
+export * from './jig.js'
+export * from './mode.js'
+export { DATA_SECTOR, DATA_SECTOR_SIZE } from './target.js'
+export type { BoardOptions } from './session.js'

@@ -1,0 +1,41 @@
+import { DfuseDevice } from '../dfu/dfuse.js'
+import { enterDfuMode } from '../device/mode.js'
+import { selectBoard } from '../device/select.js'
+import { PhaseTracker, type EventSink } from './events.js'
+import { leaveDfuMode, type BoardOptions } from './session.js'
+
+export interface ModeJobOptions extends BoardOptions {
+  onEvent?: EventSink
+}
+
+export interface ModeJobResult {
+  serial: string
+  /** False when the board already was in the wanted mode. */
+  changed: boolean
+  method?: string
+}
+
+/** Puts a board into DFU mode and waits for it there. */
+export async function switchToDfu(options: ModeJobOptions): Promise<ModeJobResult> {
+  const tracker = new PhaseTracker(options.onEvent)
+  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options))
+  tracker.serial = board.info.serial
+  if (board.info.mode === 'dfu') return { serial: board.info.serial, changed: false }
+  const { method } = await tracker.run('mode-switch', undefined, () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }))
+  return { serial: board.info.serial, changed: true, method }
+}
+
+/** Leaves DFU mode (the board resets into its firmware). */
+export async function leaveDfu(options: ModeJobOptions): Promise<ModeJobResult> {
+  const tracker = new PhaseTracker(options.onEvent)
+  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options))
+  tracker.serial = board.info.serial
+  if (board.info.mode !== 'dfu') return { serial: board.info.serial, changed: false }
+  const dfu = await DfuseDevice.open(board.device)
+  try {
+    await leaveDfuMode(options.bus, dfu, board, tracker)
+  } finally {
+    await dfu.close()
+  }
+  return { serial: board.info.serial, changed: true }
+}

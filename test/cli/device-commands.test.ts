@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ExitCode, parseImage, wrapSystemUsb, type UsbBusLike } from 'flashdata'
+import { ndjson, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const instant = { FLASHDATA_EMULATOR_TIMING: 'instant' }
+
+describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
+  it('pushes the example folder, verifies it, pulls it back, and sees an unchanged folder as unchanged', async () => {
+    const dir = await tempDir()
+    const emulator = join(dir, 'electron.bin')
+    const env = { ...instant, FLASHDATA_EMULATOR: emulator }
+    const pushed = await runCli(['push', 'examples/data'], { env })
+    expect(pushed.stderr).toContain('In DFU mode: via control-request')
+    expect(pushed.text).toMatch(/^Flashed [\d,]+ bytes \(4 files, CRC 0x[0-9a-f]{8}\) to [0-9a-f]{24} and verified it/)
+    expect(pushed.code).toBe(0)
+
+    const verified = await runCli(['verify', 'examples/data'], { env })
+    expect(verified.text).toContain('Match:')
+    expect(verified.code).toBe(0)
+
+    const again = await runCli(['push', 'examples/data', '--json'], { env })
+    const events = ndjson(again.text)
+    expect(events.at(-1)).toMatchObject({ type: 'result', status: 'unchanged', files: 4 })
+    expect(events.some((e) => e.phase === 'erase')).toBe(false)
+
+    const out = join(dir, 'pulled.bin')
+    expect((await runCli(['pull', '-o', out], { env })).code).toBe(0)
+    const pulled = parseImage(new Uint8Array(await readFile(out)))
+    expect(pulled.files.map((f) => f.name)).toEqual(['certs/ca.pem', 'hello.txt', 'logo.png', 'sounds/chime.wav'])
+
+    const extracted = join(dir, 'extracted')
+    expect((await runCli(['pull', '-o', extracted, '--extract'], { env })).code).toBe(0)
+    expect(await readFile(join(extracted, 'hello.txt'))).toEqual(await readFile('examples/data/hello.txt'))
+  })
+
+  it('gives verify distinct exit codes: differs 10, no image 13', async () => {
+    const dir = await tempDir()
+    const env = { ...instant, FLASHDATA_EMULATOR: join(dir, 'e.bin') }
+    const blank = await runCli(['verify'], { env })
+    expect(blank.code).toBe(ExitCode.NO_IMAGE_ON_DEVICE)
+    expect(blank.text).toContain('No valid image')
+    await runCli(['push', 'examples/data'], { env })
+    const differs = await runCli(['verify', 'examples/data', '--epoch', '1'], { env })
+    expect(differs.code).toBe(ExitCode.VERIFY_MISMATCH)
+    expect(differs.text).toMatch(/hello\.txt: metadata/) // --epoch 1 clamps the file times
+  })
+
+  it('emits NDJSON events tagged with the serial and a final result with per-phase times', async () => {
+    const dir = await tempDir()
+    const result = await runCli(['push', 'examples/data', '--json', '--emulator', join(dir, 'e.bin')], { env: instant })
+    const events = ndjson(result.text)
+    const final = events.at(-1)!
+    expect(final).toMatchObject({ type: 'result', status: 'flashed', platform: 'electron' })
+    expect(Object.keys(final.phases as object)).toEqual(['connect', 'mode-switch', 'compare', 'erase', 'write', 'verify', 'leave'])
+    // Every event after the board is found carries its serial.
+    expect(events.slice(1, -1).every((e) => e.serial === final.serial)).toBe(true)
+  })
+
+  it('lists emulated boards with devices --json, one per flash file in a folder', async () => {
+    const dir = await tempDir()
+    await runCli(['push', 'examples/data', '--emulator', join(dir, '0123456789abcdef01234567.bin')], { env: instant })
+    await runCli(['push', 'examples/data', '--emulator', join(dir, 'fedcba9876543210fedcba98.bin')], { env: instant })
+    const listed = await runCli(['devices', '--json', '--emulator', dir], { env: instant })
+    expect((JSON.parse(listed.text) as { boards: { serial: string }[] }).boards.map((b) => b.serial)).toEqual(['0123456789abcdef01234567', 'fedcba9876543210fedcba98'])
+    const ambiguous = await runCli(['verify', '--emulator', dir], { env: instant })
+    expect(ambiguous.code).toBe(ExitCode.AMBIGUOUS_DEVICE)
+    expect(ambiguous.stderr).toContain('--serial')
+    const chosen = await runCli(['verify', '--serial', 'FEDCBA9876543210FEDCBA98', '--emulator', dir], { env: instant })
+    expect(chosen.code).toBe(0)
+  })
+
+  it('checks bad input before touching the board: an oversized folder writes nothing', async () => {
+    const dir = await tempDir()
+    const emulator = join(dir, 'e.bin')
+    const result = await runCli(['push', 'test', '--emulator', emulator], { env: instant })
+    expect(result.code).toBe(ExitCode.INPUT)
+    await expect(readFile(emulator)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('switches modes with flashdata dfu and flashdata reset', async () => {
+    const dir = await tempDir()
+    const env = { ...instant, FLASHDATA_EMULATOR: join(dir, 'e.bin') }
+    const dfu = await runCli(['dfu', '--json'], { env })
+    expect(ndjson(dfu.text).at(-1)).toMatchObject({ type: 'result', changed: true, method: 'control-request' })
+    const reset = await runCli(['reset', '--json'], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' } })
+    expect(ndjson(reset.text).at(-1)).toMatchObject({ type: 'result', changed: true })
+  })
+})
+
+describe('the real USB path on a machine without boards', () => {
+  it('lists no devices without an error, and push says no board was found (exit 5) with what to do', async () => {
+    const env = { FLASHDATA_EMULATOR: '' }
+    const listed = await runCli(['devices'], { env })
+    expect(listed.code).toBe(0)
+    expect(listed.text).toContain('No Particle boards found')
+    const pushed = await runCli(['push', 'examples/data'], { env })
+    expect(pushed.code).toBe(ExitCode.NO_DEVICE)
+    expect(pushed.stderr).toContain('No Particle board found on USB')
+    expect(pushed.stderr).toContain('udev rule')
+  })
+
+  it('explains the udev rule when the USB stack refuses access', async () => {
+    const denied: UsbBusLike = {
+      getDevices: async () => { throw new Error('Permission denied (os error 13)') },
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    }
+    const error = await wrapSystemUsb(denied).getDevices().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'USB_ACCESS', exitCode: ExitCode.USB_ACCESS })
+    expect((error as { hint: string }).hint).toContain('udev/50-particle.rules')
+  })
+})
