@@ -67,10 +67,11 @@ export class DfuBootloader implements Firmware {
   }
 
   handle(setup: SetupPacket, data: Uint8Array, context: FunctionContext): HandlerResult | Promise<HandlerResult> {
-    if (requestKind(setup) === 'vendor') return windowsDescriptor(setup)
+    const kind = requestKind(setup)
+    if (kind === 'vendor') return windowsDescriptor(setup)
     // Class requests reach the DFU class for any interface number up to 10.
     const { bRequest } = setup
-    if (recipientOf(setup) !== 1 || (setup.wIndex & 0xff) > 10) return STALL
+    if (kind !== 'class' || recipientOf(setup) !== 1 || (setup.wIndex & 0xff) > 10) return STALL
     if (DIRECTION_IN[bRequest] !== isIn(setup)) return STALL
     const fault = this.#board.faults.takeRequestFault(bRequest)
     if (fault) return fault === 'stall' ? STALL : NO_REPLY

@@ -41,6 +41,7 @@ export type DeviceChangeListener = (device: EmulatedUsbDevice | null, previous: 
 type Power = 'on' | 'resetting' | 'vanished' | 'unplugged'
 
 const CORE_MODULE_ADDRESS = 0x08020000
+const LEFTOVER_STATES: readonly LeftoverDfuState[] = ['dfuERROR', 'dfuDNLOAD-IDLE', 'dfuUPLOAD-IDLE']
 const createdListeners = new Set<(board: EmulatedElectron) => void>()
 let boardCount = 0
 
@@ -91,7 +92,11 @@ export class EmulatedElectron {
       unplug: () => this.unplug(),
     }
     this.#mode = options.mode ?? 'dfu'
-    if (options.dfuState) this.faults.setDfuState(options.dfuState)
+    if (this.#mode !== 'dfu' && this.#mode !== 'normal') throw new FlashdataError('BAD_OPTION', `Unknown board mode "${this.#mode}"`)
+    if (options.dfuState) {
+      if (!LEFTOVER_STATES.includes(options.dfuState)) throw new FlashdataError('BAD_OPTION', `Unknown DFU state "${options.dfuState}"`)
+      this.faults.setDfuState(options.dfuState)
+    }
     this.#boot(this.#mode)
     for (const listener of createdListeners) listener(this)
   }

@@ -9,8 +9,8 @@
  * - neverAnswer({ request, occurrence? }): that request is never answered;
  *   the host's transfer times out. The board keeps working afterwards.
  * - failNextErase() / failNextWrite(): the next erase command / block write
- *   fails as a real flash failure does: nothing is changed (erase) or the
- *   verify fails (write), and the status stage of GETSTATUS #1 stalls.
+ *   fails as a real flash failure shows: nothing is erased or programmed,
+ *   and the GETSTATUS that runs it (#1) stalls.
  * - disconnectDuring(op, { after? }): the cable is pulled during the
  *   (after+1)-th erase / block write / block upload from now. An erase or
  *   write in progress is torn: its first half is done, the rest is not

@@ -111,8 +111,8 @@ export class ElectronUsbFunction {
     this.#queue = run.catch(() => undefined)
     return run.then((result) => {
       if (result === NO_REPLY) return this.#untilGone()
-      if (result.status === 'stall' || !isIn(setup)) return result.status === 'stall' ? STALL : ACK
-      return { status: 'ok', data: result.data.subarray(0, setup.wLength) }
+      if (result.status === 'stall') return STALL
+      return isIn(setup) ? { status: 'ok', data: result.data.subarray(0, setup.wLength) } : ACK
     })
   }
 

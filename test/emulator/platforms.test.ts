@@ -33,7 +33,7 @@ describe('platforms', () => {
     expect(emu.flashLog).toEqual([])
   })
 
-  it('an unknown platform or an unprintable serial number is a BAD_OPTION', () => {
+  it('an unknown platform, mode or left-over state, or an unprintable serial number, is a BAD_OPTION', () => {
     const attempt = (create: () => unknown) => {
       try {
         create()
@@ -44,5 +44,7 @@ describe('platforms', () => {
     }
     expect(attempt(() => new EmulatedElectron({ platform: 'argon' as 'p1' }))).toBe(true)
     expect(attempt(() => new EmulatedElectron({ serialNumber: '' }))).toBe(true)
+    expect(attempt(() => new EmulatedElectron({ mode: 'listening' as 'dfu' }))).toBe(true)
+    expect(attempt(() => new EmulatedElectron({ dfuState: 'dfuIDLE' as 'dfuERROR' }))).toBe(true)
   })
 })

@@ -36,6 +36,11 @@ describe('ElectronUsbFunction (raw setup packets)', () => {
     expect(await usb.handleSetup({ bmRequestType: 0x80, bRequest: 8, wValue: 0, wIndex: 0, wLength: 1 })).toEqual({ status: 'ok', data: Uint8Array.of(1) })
   })
 
+  it('stalls requests of the reserved type (bmRequestType bits 6-5 = 3), even when shaped like a DFU request', async () => {
+    const { usb } = rawBoard()
+    expect(await usb.handleSetup({ ...GETSTATUS, bmRequestType: 0xe1 })).toEqual({ status: 'stall' })
+  })
+
   it('handles requests one at a time in arrival order, like EP0 in the interrupt handler', async () => {
     const { usb } = rawBoard()
     const erase = Uint8Array.of(0x41, 0x00, 0x00, 0x0a, 0x08)
