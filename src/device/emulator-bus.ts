@@ -6,11 +6,15 @@ import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
 import type { OpenedBus } from './open-bus.js'
 
-/** A flash file named by a 24-hex-digit serial gives the board that serial. */
-function serialFor(file: string): string {
-  const name = basename(file, '.bin').toLowerCase()
-  if (/^[0-9a-f]{24}$/.test(name)) return name
-  return createHash('sha256').update(resolve(file)).digest('hex').slice(0, 24)
+/**
+ * A flash file named by a 24-hex-digit serial gives the board that serial; a
+ * "photon-" or "p1-" prefix makes it that (refused) platform, to try refusals.
+ */
+function boardFor(file: string): { serialNumber: string; platform: 'electron' | 'photon' | 'p1' } {
+  const match = /^(?:(photon|p1)-)?(.*)$/.exec(basename(file, '.bin').toLowerCase())!
+  const platform = (match[1] as 'photon' | 'p1' | undefined) ?? 'electron'
+  const serialNumber = /^[0-9a-f]{24}$/.test(match[2]) ? match[2] : createHash('sha256').update(resolve(file)).digest('hex').slice(0, 24)
+  return { serialNumber, platform }
 }
 
 function timingFrom(env: NodeJS.ProcessEnv): EmulatorTimingName {
@@ -50,7 +54,7 @@ class EmulatorBus implements UsbBusLike {
     for (const file of files) {
       if (this.boards.has(file)) continue
       const mode = this.env.FLASHDATA_EMULATOR_MODE === 'dfu' ? 'dfu' : 'normal'
-      const board = new EmulatedElectron({ serialNumber: serialFor(file), flashFile: file, timing: timingFrom(this.env), mode })
+      const board = new EmulatedElectron({ ...boardFor(file), flashFile: file, timing: timingFrom(this.env), mode })
       this.boards.set(file, board)
       this.usb.attach(board)
     }

@@ -1,8 +1,8 @@
 import { FlashdataError } from '../errors.js'
-import type { Board } from '../device/board.js'
+import { normalizeSerial, type Board } from '../device/board.js'
 import { listBoards, sleep, waitForBoard } from '../device/wait.js'
 import { readImage } from '../image/parse.js'
-import type { UsbBusLike } from '../usb/types.js'
+import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
 import type { EventSink, PhaseTimes } from './events.js'
 import { push } from './push.js'
 
@@ -98,9 +98,8 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     return undefined
   }
 
-  emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (image ${options.image.length} bytes, ${listing.files.length} files).` })
-  let stoppedBy: JigSummary['stoppedBy'] | undefined
-  while (!(stoppedBy = stopReason())) {
+  /** One look at the bus: forget boards that left, start every new one. */
+  const scan = async (): Promise<void> => {
     const present = await listBoards(options.bus)
     const serials = new Set(present.map((b) => b.info.serial))
     for (const serial of handled) if (!serials.has(serial) && !active.has(serial)) handled.delete(serial)
@@ -111,10 +110,25 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       started++
       lastActivity = Date.now()
       emit({ type: 'board-attached', serial, mode: board.info.mode, platform: board.info.platform })
-      const job = flashOne(board).finally(() => active.delete(serial))
-      active.set(serial, job)
+      active.set(serial, flashOne(board).finally(() => active.delete(serial)))
     }
-    await Promise.race([sleep(options.pollMs ?? 200, options.signal), ...active.values()])
+  }
+
+  // A quick unplug and replug can fall between two scans: the disconnect event still tells.
+  const onDisconnect = ({ device }: UsbConnectionEvent) => {
+    const serial = normalizeSerial(device.serialNumber)
+    if (!active.has(serial)) handled.delete(serial)
+  }
+  options.bus.addEventListener('disconnect', onDisconnect)
+  emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (image ${options.image.length} bytes, ${listing.files.length} files).` })
+  let stoppedBy: JigSummary['stoppedBy'] | undefined
+  try {
+    while (!(stoppedBy = stopReason())) {
+      await scan()
+      await Promise.race([sleep(options.pollMs ?? 200, options.signal), ...active.values()])
+    }
+  } finally {
+    options.bus.removeEventListener('disconnect', onDisconnect)
   }
   await Promise.all(active.values())
   const passed = records.filter((r) => r.outcome !== 'failed').length

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildImage, FlashdataError, push, waitForBoard, type JobEvent } from 'flashdata'
+import { buildImage, DfuseDevice, FlashdataError, push, waitForBoard, type JobEvent } from 'flashdata'
+import { allowWritesOutsideDataSector } from '../helpers/guard.js'
 import { pseudoRandomBytes } from '../helpers/files.js'
 import { bench, flashOps, sectorBytes } from '../helpers/emulator.js'
 
@@ -95,5 +96,28 @@ describe('push', () => {
     setTimeout(() => bus.attach(board), 100)
     const result = await push({ bus, image, waitMs: 5000, leave: false })
     expect(result.status).toBe('flashed')
+  })
+})
+
+describe('push --wait-app', () => {
+  it('waits until the board runs its firmware again after leaving DFU mode', async () => {
+    const { bus, boards: [board] } = bench({ mode: 'normal' })
+    const result = await push({ bus, image, waitAppMs: 2000 })
+    expect(result.phases['wait-app']).toBeGreaterThanOrEqual(0)
+    expect(board.mode).toBe('normal')
+    expect(board.device?.productId).toBe(0xc00a)
+  })
+
+  it('says so when the board comes back in DFU mode instead (no valid firmware)', async () => {
+    const { bus, boards: [board] } = bench({ mode: 'dfu' })
+    // Erase the first firmware module so the bootloader stays in DFU mode after the reset.
+    allowWritesOutsideDataSector(board)
+    const dfu = await DfuseDevice.open(board.device!, { allowedRange: { start: 0x08020000, end: 0x08040000 } })
+    await dfu.erase(0x08020000)
+    await dfu.close()
+    const error = await push({ bus, image, waitAppMs: 300 }).catch((e: unknown) => e) as FlashdataError
+    expect(error.code).toBe('TIMEOUT')
+    expect(error.hint).toContain('still in DFU mode')
+    expect(sectorBytes(board, image.length)).toEqual(image)
   })
 })

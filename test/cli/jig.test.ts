@@ -1,0 +1,56 @@
+import { mkdir, readFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ExitCode } from 'flashdata'
+import { ndjson, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const env = { FLASHDATA_EMULATOR_TIMING: 'instant' }
+const SERIALS = ['aaaaaaaaaaaaaaaaaaaaaaa1', 'aaaaaaaaaaaaaaaaaaaaaaa2', 'aaaaaaaaaaaaaaaaaaaaaaa3']
+
+/** Makes a factory-fresh emulated board's flash file in a staging folder. */
+async function makeBoard(staging: string, name: string): Promise<string> {
+  const file = join(staging, `${name}.bin`)
+  expect((await runCli(['devices', '--emulator', file], { env })).code).toBe(0)
+  return file
+}
+
+describe('flashdata jig (CLI, --json)', () => {
+  it('flashes boards as they arrive, logs one record per board and ends with a summary', async () => {
+    const dir = await tempDir()
+    const station = join(dir, 'station')
+    const staging = join(dir, 'staging')
+    await mkdir(station)
+    await mkdir(staging)
+    for (const serial of SERIALS) await makeBoard(staging, serial)
+    await rename(join(staging, `${SERIALS[0]}.bin`), join(station, `${SERIALS[0]}.bin`))
+    await rename(join(staging, `${SERIALS[1]}.bin`), join(station, `${SERIALS[1]}.bin`))
+    const log = join(dir, 'results.ndjson')
+    const running = runCli(['jig', 'examples/data', '--json', '--emulator', station, '--log', log, '--timeout', '2'], { env })
+    setTimeout(() => void rename(join(staging, `${SERIALS[2]}.bin`), join(station, `${SERIALS[2]}.bin`)), 700)
+    const result = await running
+    expect(result.code).toBe(0)
+    const events = ndjson(result.text)
+    expect(events.at(-1)).toMatchObject({ type: 'summary', boards: 3, passed: 3, failed: 0, stoppedBy: 'timeout' })
+    const records = ndjson(await readFile(log, 'utf8'))
+    expect(records.map((r) => r.serial).sort()).toEqual(SERIALS)
+    expect(records.every((r) => r.outcome === 'flashed')).toBe(true)
+    for (const serial of SERIALS) {
+      expect(events.filter((e) => e.serial === serial && e.type === 'phase-end').map((e) => e.phase)).toEqual(['connect', 'mode-switch', 'compare', 'erase', 'write', 'verify', 'leave'])
+    }
+  })
+
+  it('exits 14 when a board fails, after recording it', async () => {
+    const dir = await tempDir()
+    const station = join(dir, 'station')
+    await mkdir(station)
+    await makeBoard(station, `photon-${SERIALS[0]}`)
+    await makeBoard(station, SERIALS[1])
+    const log = join(dir, 'results.ndjson')
+    const result = await runCli(['jig', 'examples/data', '--emulator', station, '--log', log, '--count', '2'], { env })
+    expect(result.code).toBe(ExitCode.JIG_FAILURES)
+    expect(result.text).toContain('1 flashed, 0 unchanged, 1 failed')
+    expect(result.text).toContain(`FAILED ${SERIALS[0]}: WRONG_DEVICE`)
+    expect(ndjson(await readFile(log, 'utf8')).map((r) => r.outcome).sort()).toEqual(['failed', 'flashed'])
+  })
+})
