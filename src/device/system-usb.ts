@@ -1,21 +1,58 @@
 import { FlashdataError } from '../errors.js'
-import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
+import type { UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
 
 /** Long enough for a 128 KiB sector erase, which blocks the status request (1-2 s, up to 4 s). */
 export const USB_TIMEOUT_MS = 5000
 
 export const UDEV_HINT = 'On Linux, allow your user to access Particle boards: sudo cp udev/50-particle.rules /etc/udev/rules.d/ && sudo udevadm control --reload-rules, then replug the board.'
 
+const STALL_MESSAGE = /stall/i
+
+/**
+ * The same device object every time (bus events and enumeration must agree),
+ * with the `usb` package's quirks smoothed into plain WebUSB: a STALL may
+ * arrive as a rejected promise rather than as status 'stall', and an OUT
+ * transfer without data must still pass an empty buffer.
+ */
+const normalized = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
+function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
+  let wrapped = normalized.get(device)
+  if (wrapped) return wrapped
+  const stallAsStatus = <T>(transfer: Promise<T>, stalled: T): Promise<T> =>
+    transfer.catch((error: Error) => {
+      if (STALL_MESSAGE.test(error?.message ?? '')) return stalled
+      throw error
+    })
+  wrapped = new Proxy(device, {
+    get(target, property) {
+      if (property === 'controlTransferIn') {
+        return (setup: UsbControlSetup, length: number, timeoutMs?: number) =>
+          stallAsStatus(target.controlTransferIn(setup, length, timeoutMs), { status: 'stall' as const })
+      }
+      if (property === 'controlTransferOut') {
+        return (setup: UsbControlSetup, data?: BufferSource, timeoutMs?: number) =>
+          stallAsStatus(target.controlTransferOut(setup, data ?? new Uint8Array(0), timeoutMs), { status: 'stall' as const, bytesWritten: 0 })
+      }
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  normalized.set(device, wrapped)
+  return wrapped
+}
+
 /**
  * The real USB bus through the `usb` package's WebUSB API, loaded only when
  * a command talks to hardware (it costs start-up time).
  */
 class SystemUsb implements UsbBusLike {
+  private readonly listeners = { connect: new Map<UsbConnectionListener, UsbConnectionListener>(), disconnect: new Map<UsbConnectionListener, UsbConnectionListener>() }
+
   constructor(private readonly webusb: UsbBusLike) {}
 
   async getDevices(): Promise<UsbDeviceLike[]> {
     try {
-      return await this.webusb.getDevices()
+      return (await this.webusb.getDevices()).map(normalizeDevice)
     } catch (error) {
       const message = (error as Error).message ?? ''
       // A machine (or container) without USB at all: there are simply no boards.
@@ -28,11 +65,15 @@ class SystemUsb implements UsbBusLike {
   }
 
   addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void {
-    this.webusb.addEventListener(type, listener)
+    const inner: UsbConnectionListener = (event) => listener({ device: normalizeDevice(event.device) })
+    this.listeners[type].set(listener, inner)
+    this.webusb.addEventListener(type, inner)
   }
 
   removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void {
-    this.webusb.removeEventListener(type, listener)
+    const inner = this.listeners[type].get(listener)
+    this.listeners[type].delete(listener)
+    if (inner) this.webusb.removeEventListener(type, inner)
   }
 }
 

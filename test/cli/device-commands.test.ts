@@ -113,3 +113,25 @@ describe('the real USB path on a machine without boards', () => {
     expect((error as { hint: string }).hint).toContain('udev/50-particle.rules')
   })
 })
+
+describe('the usb package adapter', () => {
+  it('turns a STALL reported as a rejection into status "stall", keeps other errors, and keeps device identity', async () => {
+    const calls: unknown[] = []
+    const device = {
+      vendorId: 0x2b04, productId: 0xd00a, serialNumber: 'abc',
+      controlTransferIn: async () => { throw new Error('controlTransferIn error: endpoint STALL condition') },
+      controlTransferOut: async (_setup: unknown, data: unknown) => {
+        calls.push(data)
+        throw new Error('controlTransferOut error: no such device')
+      },
+    }
+    const bus = wrapSystemUsb({ getDevices: async () => [device as never], addEventListener: () => {}, removeEventListener: () => {} })
+    const [wrapped] = await bus.getDevices()
+    expect((await bus.getDevices())[0]).toBe(wrapped)
+    const setup = { requestType: 'class' as const, recipient: 'interface' as const, request: 3, value: 0, index: 0 }
+    expect(await wrapped.controlTransferIn(setup, 6)).toEqual({ status: 'stall' })
+    await expect(wrapped.controlTransferOut(setup)).rejects.toThrow('no such device')
+    expect(calls[0]).toEqual(new Uint8Array(0))
+    expect(wrapped.serialNumber).toBe('abc')
+  })
+})
