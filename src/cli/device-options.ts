@@ -1,7 +1,10 @@
 import { Option, type Command } from 'commander'
 import { openBus, type OpenedBus } from '../device/open-bus.js'
-import { parseInteger } from './options.js'
+import type { EventSink } from '../jobs/events.js'
+import type { UsbBusLike } from '../usb/types.js'
 import type { CliIo } from './io.js'
+import { parseInteger } from './options.js'
+import { createRenderer, outputMode, type OutputMode, type ProgressRenderer } from './render/progress.js'
 
 export interface DeviceCliOptions {
   serial?: string
@@ -32,11 +35,48 @@ export function addDeviceOptions(command: Command, { address = false } = {}): Co
   return command
 }
 
-export function waitMs(options: DeviceCliOptions): number {
+function waitMs(options: DeviceCliOptions): number {
   if (options.wait === undefined) return 0
   return (options.wait === true ? DEFAULT_WAIT_S : options.wait) * 1000
 }
 
-export async function openCliBus(options: DeviceCliOptions, io: CliIo): Promise<OpenedBus> {
+async function openCliBus(options: DeviceCliOptions, io: CliIo): Promise<OpenedBus> {
   return openBus({ emulator: options.emulator, env: io.env })
+}
+
+export interface BoardCommandContext {
+  bus: UsbBusLike
+  emulated: boolean
+  mode: OutputMode
+  /** Options every board job takes, from the command line. */
+  board: { serial?: string; waitMs: number; address?: number }
+  onEvent: EventSink
+  /** Stops the spinner before the result is printed. */
+  endProgress: () => void
+}
+
+/**
+ * The frame of every command that talks to a board: open the bus, render the
+ * job's events, and always stop the renderer and close the bus.
+ */
+export async function runBoardCommand(
+  io: CliIo,
+  options: DeviceCliOptions,
+  work: (context: BoardCommandContext) => Promise<void>,
+  makeRenderer: (mode: OutputMode) => Promise<ProgressRenderer> | ProgressRenderer = (mode) => createRenderer(mode, io),
+): Promise<void> {
+  const mode = outputMode(io, options)
+  const opened = await openCliBus(options, io)
+  const renderer = await makeRenderer(mode)
+  try {
+    await work({
+      bus: opened.bus, emulated: opened.emulated, mode,
+      board: { serial: options.serial, waitMs: waitMs(options), address: options.address },
+      onEvent: (event) => renderer.event(event),
+      endProgress: () => renderer.close(),
+    })
+  } finally {
+    renderer.close()
+    await opened.close()
+  }
 }

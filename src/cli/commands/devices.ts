@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { listBoards } from '../../device/wait.js'
-import { addDeviceOptions, openCliBus, type DeviceCliOptions } from '../device-options.js'
+import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { table } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 
@@ -15,18 +15,15 @@ Examples:
   $ flashdata devices --json
   $ flashdata devices --emulator board.bin`)
     .action(async (options: DeviceCliOptions) => {
-      const opened = await openCliBus(options, io)
-      try {
-        const boards = (await listBoards(opened.bus)).map((b) => b.info)
+      await runBoardCommand(io, options, async ({ bus, emulated }) => {
+        const boards = (await listBoards(bus)).map((b) => b.info)
         if (options.json) printJson(io, { type: 'result', boards })
         else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
         else {
           const rows = [['SERIAL', 'PLATFORM', 'MODE', 'USB ID', 'PATH']]
-          for (const b of boards) rows.push([b.serial, b.label, b.mode === 'dfu' ? 'DFU' : 'firmware', `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`, b.path ?? (opened.emulated ? 'emulated' : '')])
+          for (const b of boards) rows.push([b.serial, b.label, b.mode === 'dfu' ? 'DFU' : 'firmware', `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`, b.path ?? (emulated ? 'emulated' : '')])
           io.stdout.write(`${table(rows)}\n`)
         }
-      } finally {
-        await opened.close()
-      }
+      })
     })
 }

@@ -3,11 +3,11 @@ import type { Command } from 'commander'
 import { exitCodeOf, FlashdataError } from '../../errors.js'
 import { loadImageSource } from '../../files/source.js'
 import { runJig, type JigRecord, type JigSummary } from '../../jobs/jig.js'
-import { addDeviceOptions, openCliBus, type DeviceCliOptions } from '../device-options.js'
+import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
-import { createRenderer, outputMode } from '../render/progress.js'
+import { createRenderer } from '../render/progress.js'
 
 interface JigCliOptions extends DeviceCliOptions, BuildCliOptions {
   count?: number
@@ -61,34 +61,31 @@ Examples:
   $ flashdata jig data --log results.ndjson
   $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson`)
     .action(async (input: string, options: JigCliOptions) => {
-      const mode = outputMode(io, options)
       const source = await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
       const log = await openLog(options.log)
-      const opened = await openCliBus(options, io)
-      const renderer = mode === 'tty' ? new BoardLinesRenderer(io) : await createRenderer(mode, io, { tagged: true })
       const stop = new AbortController()
       const onSigint = () => {
         if (stop.signal.aborted) process.exit(130)
         stop.abort()
-        if (mode !== 'json' && mode !== 'quiet') io.stderr.write('Stopping: finishing the boards in progress (Ctrl-C again to abort).\n')
+        if (!options.json && !options.quiet) io.stderr.write('Stopping: finishing the boards in progress (Ctrl-C again to abort).\n')
       }
       process.on('SIGINT', onSigint)
       try {
-        const summary = await runJig({
-          bus: opened.bus, image: source.image, count: options.count, idleTimeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
-          signal: stop.signal, force: options.force, dfuTimeoutMs: options.dfuTimeout * 1000,
-          onRecord: (record) => log.write(record), onEvent: (e) => renderer.event(e),
-        })
-        renderer.close()
-        const { records, ...totals } = summary
-        if (mode === 'json') printJson(io, { type: 'summary', ...totals })
-        else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText({ ...totals, records }))
-        if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
+        await runBoardCommand(io, options, async ({ bus, mode, onEvent, endProgress }) => {
+          const summary = await runJig({
+            bus, image: source.image, count: options.count, idleTimeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+            signal: stop.signal, force: options.force, dfuTimeoutMs: options.dfuTimeout * 1000,
+            onRecord: (record) => log.write(record), onEvent,
+          })
+          endProgress()
+          const { records, ...totals } = summary
+          if (mode === 'json') printJson(io, { type: 'summary', ...totals })
+          else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText({ ...totals, records }))
+          if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
+        }, (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })))
       } finally {
         process.off('SIGINT', onSigint)
-        renderer.close()
         await log.close()
-        await opened.close()
       }
     })
 }

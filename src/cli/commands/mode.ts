@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
 import { switchToDfu, leaveDfu } from '../../jobs/mode.js'
-import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { printJson, type CliIo } from '../io.js'
-import { createRenderer, outputMode } from '../render/progress.js'
 
 /** `flashdata dfu` and `flashdata reset`: mode switches for people and scripts. */
 export function registerModeCommands(program: Command, io: CliIo): void {
@@ -17,18 +16,12 @@ Examples:
   $ flashdata ${name}
   $ flashdata ${name} --serial e00fce68d1a3c5b7f1e2d3c4 --json`)
       .action(async (options: DeviceCliOptions) => {
-        const mode = outputMode(io, options)
-        const opened = await openCliBus(options, io)
-        const renderer = await createRenderer(mode, io)
-        try {
-          const result = await job({ bus: opened.bus, serial: options.serial, waitMs: waitMs(options), onEvent: (e) => renderer.event(e) })
-          renderer.close()
+        await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
+          const result = await job({ bus, serial: board.serial, waitMs: board.waitMs, onEvent })
+          endProgress()
           if (mode === 'json') printJson(io, { type: 'result', ...result })
           else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : `already ${name === 'dfu' ? 'was in DFU mode' : 'runs its firmware'}`}.\n`)
-        } finally {
-          renderer.close()
-          await opened.close()
-        }
+        })
       })
   }
 }

@@ -3,10 +3,9 @@ import type { Command } from 'commander'
 import { extractImage } from '../../files/extract.js'
 import { writeOutput } from '../../files/write.js'
 import { pull } from '../../jobs/pull.js'
-import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { createRenderer, outputMode } from '../render/progress.js'
 
 interface PullCliOptions extends DeviceCliOptions {
   output: string
@@ -34,13 +33,10 @@ Examples:
   $ flashdata pull -o data-from-board --extract
   $ flashdata pull --raw -o sector9.bin`)
     .action(async (options: PullCliOptions) => {
-      const mode = outputMode(io, options)
       const toFolder = options.extract || (await stat(options.output).catch(() => undefined))?.isDirectory() === true
-      const opened = await openCliBus(options, io)
-      const renderer = await createRenderer(mode, io)
-      try {
-        const result = await pull({ bus: opened.bus, raw: options.raw, serial: options.serial, waitMs: waitMs(options), address: options.address, leave: options.leave, onEvent: (e) => renderer.event(e) })
-        renderer.close()
+      await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
+        const result = await pull({ bus, ...board, raw: options.raw, leave: options.leave, onEvent })
+        endProgress()
         const files = toFolder ? await extractImage(result.bytes, options.output, { force: options.force }) : undefined
         if (!toFolder) await writeOutput(options.output, result.bytes)
         const { bytes, ...rest } = result
@@ -48,9 +44,6 @@ Examples:
         else if (mode !== 'quiet' && options.output !== '-') {
           io.stdout.write(files ? `Extracted ${files.length} files from ${result.serial} into ${options.output}.\n` : `Read ${formatBytes(bytes.length)} bytes from ${result.serial} into ${options.output}.\n`)
         }
-      } finally {
-        renderer.close()
-        await opened.close()
-      }
+      })
     })
 }

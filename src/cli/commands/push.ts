@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
 import { loadImageSource } from '../../files/source.js'
 import { push } from '../../jobs/push.js'
-import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, hex32 } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, parseInteger, type BuildCliOptions } from '../options.js'
-import { createRenderer, outputMode } from '../render/progress.js'
+import { outputMode } from '../render/progress.js'
 
 interface PushCliOptions extends DeviceCliOptions, BuildCliOptions {
   force?: boolean
@@ -36,18 +36,14 @@ Examples:
   $ flashdata push data --wait 60 --json      # wait for a board, NDJSON output
   $ flashdata push data --emulator board.bin  # an emulated Electron, no hardware`)
     .action(async (input: string, options: PushCliOptions) => {
-      const mode = outputMode(io, options)
+      // Every input error before the bus is opened.
       const source = await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
+      const mode = outputMode(io, options)
       if (mode === 'plain' || mode === 'tty') for (const s of source.skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
-      const opened = await openCliBus(options, io)
-      const renderer = await createRenderer(mode, io)
-      try {
-        const result = await push({
-          bus: opened.bus, image: source.image, serial: options.serial, waitMs: waitMs(options), address: options.address,
-          force: options.force, leave: options.leave, waitAppMs: options.waitApp === undefined ? undefined : (options.waitApp === true ? 30 : options.waitApp) * 1000,
-          onEvent: (e) => renderer.event(e),
-        })
-        renderer.close()
+      await runBoardCommand(io, options, async ({ bus, board, onEvent, endProgress }) => {
+        const waitApp = options.waitApp === true ? 30 : options.waitApp
+        const result = await push({ bus, ...board, image: source.image, force: options.force, leave: options.leave, waitAppMs: waitApp === undefined ? undefined : waitApp * 1000, onEvent })
+        endProgress()
         if (mode === 'json') printJson(io, { type: 'result', ...result, files: source.listing.files.length })
         else if (mode !== 'quiet') {
           const what = `${formatBytes(result.imageSize)} bytes (${source.listing.files.length} files, CRC ${hex32(result.crc)})`
@@ -55,9 +51,6 @@ Examples:
             ? `Unchanged: ${result.serial} already holds ${what}; nothing written (${(result.totalMs / 1000).toFixed(2)} s).\n`
             : `Flashed ${what} to ${result.serial} and verified it in ${(result.totalMs / 1000).toFixed(2)} s.\n`)
         }
-      } finally {
-        renderer.close()
-        await opened.close()
-      }
+      })
     })
 }

@@ -2,11 +2,10 @@ import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
 import { loadImageSource } from '../../files/source.js'
 import { verify, type VerifyResult } from '../../jobs/verify.js'
-import { addDeviceOptions, openCliBus, waitMs, type DeviceCliOptions } from '../device-options.js'
+import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
-import { createRenderer, outputMode } from '../render/progress.js'
 
 interface VerifyCliOptions extends DeviceCliOptions, BuildCliOptions {
   leave?: boolean
@@ -40,13 +39,10 @@ Examples:
   $ flashdata verify                        # is there a consistent image? list it
   $ flashdata verify data.bin --json --serial e00fce68d1a3c5b7f1e2d3c4`)
     .action(async (input: string | undefined, options: VerifyCliOptions) => {
-      const mode = outputMode(io, options)
       const expected = input === undefined ? undefined : (await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })).image
-      const opened = await openCliBus(options, io)
-      const renderer = await createRenderer(mode, io)
-      try {
-        const result = await verify({ bus: opened.bus, expected, serial: options.serial, waitMs: waitMs(options), address: options.address, leave: options.leave, onEvent: (e) => renderer.event(e) })
-        renderer.close()
+      await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
+        const result = await verify({ bus, ...board, expected, leave: options.leave, onEvent })
+        endProgress()
         if (mode === 'json') {
           const { listing, ...rest } = result
           printJson(io, { type: 'result', ...rest, image: listingJson(listing, `board ${result.serial}`) })
@@ -56,9 +52,6 @@ Examples:
         }
         if (result.status === 'differs') io.exitCode = exitCodeOf('VERIFY_MISMATCH')
         if (result.status === 'no-image') io.exitCode = exitCodeOf('NO_IMAGE_ON_DEVICE')
-      } finally {
-        renderer.close()
-        await opened.close()
-      }
+      })
     })
 }
