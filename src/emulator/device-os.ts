@@ -32,9 +32,15 @@ export class DeviceOsFirmware implements Firmware {
   readonly #requests = new Set<number>()
   #nextId = 1
   readonly #board: BoardServices
+  readonly #version: string
+  /** The control request channel (INIT/CHECK) came with Device OS 0.8.0. */
+  readonly #controlRequests: boolean
 
-  constructor(board: BoardServices) {
+  constructor(board: BoardServices, version = DEVICE_OS_VERSION) {
     this.#board = board
+    this.#version = version
+    const [major, minor] = version.split('.').map(Number)
+    this.#controlRequests = major > 0 || minor >= 8
   }
 
   configured(): void {}
@@ -73,7 +79,19 @@ export class DeviceOsFirmware implements Firmware {
       case PARTICLE_RAW_REQUEST:
         if (setup.wIndex !== RAW_SYSTEM_VERSION || setup.wLength === 0) return STALL
         // strncpy into the reply buffer, length strlen + 2 (sizeof of the literal, plus one): "2.3.1\0\0".
-        return reply([...Buffer.from(DEVICE_OS_VERSION, 'latin1'), 0, 0])
+        return reply([...Buffer.from(this.#version, 'latin1'), 0, 0])
+      case SERVICE.INIT:
+      case SERVICE.CHECK:
+      case SERVICE.RESET:
+        if (!this.#controlRequests) return STALL
+        return this.#service(setup)
+      default:
+        return STALL
+    }
+  }
+
+  #service(setup: SetupPacket): HandlerResult {
+    switch (setup.bRequest) {
       case SERVICE.INIT: {
         if (setup.wIndex !== CTRL_REQUEST_DFU_MODE) return reply(serviceReply(STATUS.ERROR))
         const id = this.#nextId++

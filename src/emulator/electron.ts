@@ -15,7 +15,7 @@
 import { FlashdataError } from '../errors.js'
 import { dfuDescriptors, normalDescriptors, PLATFORMS, type BoardMode, type Platform } from './descriptors.js'
 import { DfuBootloader } from './dfu-bootloader.js'
-import { DeviceOsFirmware } from './device-os.js'
+import { DEVICE_OS_VERSION, DeviceOsFirmware } from './device-os.js'
 import { FaultInjector, type LeftoverDfuState } from './faults.js'
 import { openFlashFile } from './flash-file.js'
 import { FLASH_BASE, FLASH_END, FlashMemory, type FlashLogEntry } from './flash.js'
@@ -35,6 +35,11 @@ export interface EmulatedElectronOptions {
   platform?: Platform
   /** Start the bootloader in a state left over from an interrupted session. */
   dfuState?: LeftoverDfuState
+  /**
+   * Device OS running in normal mode (default 2.3.1). Before 0.8.0 there is no
+   * control request 50: only the 14400-baud request switches it to DFU mode.
+   */
+  deviceOsVersion?: string
 }
 
 export type DeviceChangeListener = (device: EmulatedUsbDevice | null, previous: EmulatedUsbDevice | null) => void
@@ -68,8 +73,12 @@ export class EmulatedElectron {
   #device: EmulatedUsbDevice | null = null
   #timer: NodeJS.Timeout | undefined
 
+  readonly deviceOsVersion: string
+
   constructor(options: EmulatedElectronOptions = {}) {
     this.#port = ++boardCount
+    this.deviceOsVersion = options.deviceOsVersion ?? DEVICE_OS_VERSION
+    if (!/^\d+\.\d+\.\d+/.test(this.deviceOsVersion)) throw new FlashdataError('BAD_OPTION', `Device OS version "${this.deviceOsVersion}" is not like 2.3.1`)
     this.platform = options.platform ?? 'electron'
     if (!(this.platform in PLATFORMS)) throw new FlashdataError('BAD_OPTION', `Unknown platform "${this.platform}"`)
     this.serialNumber = options.serialNumber ?? defaultSerial(this.#port)
@@ -198,7 +207,7 @@ export class EmulatedElectron {
       this.#function = new ElectronUsbFunction(mode, dfuDescriptors(this.platform, this.serialNumber), this.#bootloader, this.timing, this.#clock)
     } else {
       this.#bootloader = null
-      this.#function = new ElectronUsbFunction(mode, normalDescriptors(this.platform, this.serialNumber), new DeviceOsFirmware(this.#services), this.timing, this.#clock)
+      this.#function = new ElectronUsbFunction(mode, normalDescriptors(this.platform, this.serialNumber), new DeviceOsFirmware(this.#services, this.deviceOsVersion), this.timing, this.#clock)
     }
     this.#function.enumerate()
     const leftover = this.#bootloader && this.faults.takeDfuState()

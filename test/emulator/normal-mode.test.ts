@@ -105,4 +105,11 @@ describe('normal mode (Device OS running)', () => {
     expect((await vendorIn(device, 0x99, 0)).status).toBe('stall')
     expect((await vendorIn(device, 0xee, 4)).status).toBe('stall')
   })
+
+  it('Device OS before 0.8.0 has no control request channel: INIT stalls, so only 14400 baud switches it', async () => {
+    const emu = new EmulatedElectron({ mode: 'normal', deviceOsVersion: '0.7.0' })
+    const device = await openDevice(emu.device)
+    expect((await vendorIn(device, 1, 50)).status).toBe('stall')
+    expect(Buffer.from(bytes((await vendorIn(device, 0x50, 30)).data)).toString('latin1')).toBe('0.7.0\0\0')
+  })
 })

@@ -121,3 +121,12 @@ describe('push --wait-app', () => {
     expect(sectorBytes(board, image.length)).toEqual(image)
   })
 })
+
+describe('switching into DFU mode', () => {
+  it('falls back to the 14400-baud request on Device OS before 0.8.0 (no control request 50)', async () => {
+    const { bus, boards: [board] } = bench({ mode: 'normal', deviceOsVersion: '0.7.0' })
+    const result = await push({ bus, image, leave: false })
+    expect(result.modeSwitch).toBe('line-coding')
+    expect(sectorBytes(board, image.length)).toEqual(image)
+  })
+})
