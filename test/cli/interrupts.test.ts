@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { buildImage, ExitCode } from 'flashdata'
+import { pseudoRandomBytes } from '../helpers/files.js'
+import { CLI, REPO, ndjson, runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+/** Starts the CLI and resolves once a line of its stdout matches, with the child and what it printed so far. */
+function startUntil(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => boolean) {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))))
+  const reached = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      if (out.split('\n').some(ready)) resolve()
+    })
+    child.on('close', () => reject(new Error(`exited before the expected output:\n${out}`)))
+  })
+  return { child, reached, exited, output: () => out }
+}
+
+describe('interruptions', () => {
+  it('a push killed in the middle of writing leaves a flash file that the next push opens and fixes', async () => {
+    const dir = await tempDir()
+    const image = join(dir, 'big.bin')
+    await writeFile(image, buildImage([{ name: 'big.bin', data: pseudoRandomBytes(120_000, 8), mtime: 1 }], { epoch: 1 }))
+    const board = join(dir, 'electron.bin')
+    const env = { FLASHDATA_EMULATOR: board, FLASHDATA_EMULATOR_MODE: 'dfu', FLASHDATA_EMULATOR_TIMING: 'datasheet' }
+    // Kill it (no clean-up at all) once the write has made progress.
+    const run = startUntil(['push', image, '--json'], env, (line) => line.includes('"phase":"write"') && line.includes('"type":"progress"'))
+    await run.reached
+    run.child.kill('SIGKILL')
+    await run.exited
+    const after = { ...env, FLASHDATA_EMULATOR_TIMING: 'instant' }
+    expect((await runCli(['verify', image], { env: after })).code).toBe(ExitCode.NO_IMAGE_ON_DEVICE)
+    const fixed = await runCli(['push', image, '--json'], { env: after })
+    expect(ndjson(fixed.text).at(-1)).toMatchObject({ type: 'result', status: 'flashed' })
+    expect((await runCli(['verify', image], { env: after })).code).toBe(0)
+  })
+
+  it('Ctrl-C stops the jig taking boards but finishes the board in progress', async () => {
+    const dir = await tempDir()
+    const station = join(dir, 'station')
+    await mkdir(station)
+    const env = { FLASHDATA_EMULATOR_TIMING: 'datasheet' }
+    expect((await runCli(['devices', '--emulator', join(station, 'aaaaaaaaaaaaaaaaaaaaaaa1.bin')], { env })).code).toBe(0)
+    const run = startUntil(['jig', 'examples/data', '--json', '--emulator', station], env, (line) => line.includes('"type":"board-attached"'))
+    await run.reached
+    run.child.kill('SIGINT')
+    expect(await run.exited).toBe(0)
+    const events = ndjson(run.output())
+    expect(events.find((e) => e.type === 'board-done')).toMatchObject({ record: { outcome: 'flashed' } })
+    expect(events.at(-1)).toMatchObject({ type: 'summary', boards: 1, passed: 1, stoppedBy: 'signal' })
+  })
+})
