@@ -28,3 +28,7 @@ export function formatSpeed(bytes: number, ms: number): string {
   if (ms <= 0) return ''
   return `${((bytes / 1024) / (ms / 1000)).toFixed(1)} KiB/s`
 }
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}

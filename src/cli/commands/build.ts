@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { buildImageFromPaths } from '../../files/build.js'
 import { writeOutput } from '../../files/write.js'
 import { parseImage } from '../../image/parse.js'
-import { formatBytes, hex32, percent } from '../format.js'
+import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, type BuildCliOptions } from '../options.js'
 
@@ -43,7 +43,7 @@ Examples:
       }
       if (options.quiet) return
       for (const s of built.skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
-      report.write(`Wrote ${options.output}: ${listing.files.length} file${listing.files.length === 1 ? '' : 's'}, ${formatBytes(built.image.length)} bytes `
+      report.write(`Wrote ${options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes `
         + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}\n`)
     })
 }

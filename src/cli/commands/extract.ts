@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { extractImage } from '../../files/extract.js'
 import { readImageFile } from '../../files/source.js'
+import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 
 interface ExtractOptions {
@@ -26,6 +27,6 @@ Examples:
     .action(async (input: string, options: ExtractOptions) => {
       const files = await extractImage(await readImageFile(input), options.output, { force: options.force })
       if (options.json) printJson(io, { output: options.output, files })
-      else if (!options.quiet) io.stdout.write(`Extracted ${files.length} file${files.length === 1 ? '' : 's'} into ${options.output}\n`)
+      else if (!options.quiet) io.stdout.write(`Extracted ${plural(files.length, 'file')} into ${options.output}\n`)
     })
 }

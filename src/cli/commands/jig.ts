@@ -4,6 +4,7 @@ import { exitCodeOf, FlashdataError } from '../../errors.js'
 import { loadImageSource } from '../../files/source.js'
 import { runJig, type JigRecord, type JigSummary } from '../../jobs/jig.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
+import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
@@ -34,7 +35,7 @@ async function openLog(path: string | undefined): Promise<{ write(record: JigRec
 
 function summaryText(s: JigSummary): string {
   const flashed = s.passed - s.unchanged
-  return `Station stopped (${s.stoppedBy}): ${s.boards} board${s.boards === 1 ? '' : 's'}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
+  return `Station stopped (${s.stoppedBy}): ${plural(s.boards, 'board')}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
     + s.records.filter((r) => r.outcome === 'failed').map((r) => `  FAILED ${r.serial}: ${r.error?.code} ${r.error?.message}\n`).join('')
 }
 

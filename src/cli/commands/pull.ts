@@ -4,7 +4,7 @@ import { extractImage } from '../../files/extract.js'
 import { writeOutput } from '../../files/write.js'
 import { pull } from '../../jobs/pull.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
-import { formatBytes } from '../format.js'
+import { formatBytes, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 
 interface PullCliOptions extends DeviceCliOptions {
@@ -42,7 +42,7 @@ Examples:
         const { bytes, ...rest } = result
         if (mode === 'json') printJson(io, { type: 'result', ...rest, size: bytes.length, output: options.output, files })
         else if (mode !== 'quiet' && options.output !== '-') {
-          io.stdout.write(files ? `Extracted ${files.length} files from ${result.serial} into ${options.output}.\n` : `Read ${formatBytes(bytes.length)} bytes from ${result.serial} into ${options.output}.\n`)
+          io.stdout.write(files ? `Extracted ${plural(files.length, 'file')} from ${result.serial} into ${options.output}.\n` : `Read ${formatBytes(bytes.length)} bytes from ${result.serial} into ${options.output}.\n`)
         }
       })
     })

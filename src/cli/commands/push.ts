@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { loadImageSource } from '../../files/source.js'
 import { push } from '../../jobs/push.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
-import { formatBytes, hex32 } from '../format.js'
+import { formatBytes, hex32, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { outputMode } from '../render/progress.js'
@@ -46,7 +46,7 @@ Examples:
         endProgress()
         if (mode === 'json') printJson(io, { type: 'result', ...result, files: source.listing.files.length })
         else if (mode !== 'quiet') {
-          const what = `${formatBytes(result.imageSize)} bytes (${source.listing.files.length} files, CRC ${hex32(result.crc)})`
+          const what = `${formatBytes(result.imageSize)} bytes (${plural(source.listing.files.length, 'file')}, CRC ${hex32(result.crc)})`
           io.stdout.write(result.status === 'unchanged'
             ? `Unchanged: ${result.serial} already holds ${what}; nothing written (${(result.totalMs / 1000).toFixed(2)} s).\n`
             : `Flashed ${what} to ${result.serial} and verified it in ${(result.totalMs / 1000).toFixed(2)} s.\n`)
