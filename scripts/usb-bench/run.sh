@@ -35,7 +35,7 @@ fi
 : >"$run/out.log"
 
 t0=$(date +%s.%N)
-qemu-system-x86_64 -accel tcg,thread=multi -cpu max -M q35 \
+timeout "${FLASHDATA_BENCH_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -M q35 \
   -smp "${FLASHDATA_BENCH_CPUS:-2}" -m "${FLASHDATA_BENCH_MEM:-2G}" \
   -nodefaults -display none -monitor none -no-reboot -serial "file:$run/console.log" \
   -kernel "$BENCH_VMLINUZ" -initrd "$BENCH_INITRD" \
@@ -45,11 +45,8 @@ qemu-system-x86_64 -accel tcg,thread=multi -cpu max -M q35 \
   </dev/null >"$run/qemu.log" 2>&1 &
 qemu=$!
 trap 'kill $qemu 2>/dev/null; wait $qemu 2>/dev/null; rm -rf "$run"; exit 130' INT TERM
-( sleep "${FLASHDATA_BENCH_TIMEOUT:-900}" && kill $qemu 2>/dev/null && echo timeout >"$run/timeout" ) &
-watchdog=$!
 tail -n +1 -s 0.2 --pid=$qemu -f "$run/out.log"
-wait $qemu || true
-kill $watchdog 2>/dev/null || true
+qemu_rc=0; wait $qemu || qemu_rc=$?
 t1=$(date +%s.%N)
 
 mtime() { stat -c %.3Y "$1" 2>/dev/null; }
@@ -59,7 +56,7 @@ if [ -f "$run/rc" ]; then
     'BEGIN { printf "usb-bench: boot %.1f s, command %.1f s, power-off %.1f s, total %.1f s\n", s - t0, f - s, t1 - f, t1 - t0 }' >&2
 else
   rc=$BENCH_VM_FAILED
-  say "the VM gave no result$([ -f "$run/timeout" ] && echo " (timed out after ${FLASHDATA_BENCH_TIMEOUT:-900} s)"); qemu and console follow"
+  say "the VM gave no result$([ $qemu_rc = 124 ] && echo " (timed out after ${FLASHDATA_BENCH_TIMEOUT:-900} s)"); qemu and console follow"
   tail -n 20 "$run/qemu.log" "$run/console.log" >&2
 fi
 [ "${FLASHDATA_BENCH_KEEP:-0}" = 1 ] && say "run directory kept: $run" || rm -rf "$run"

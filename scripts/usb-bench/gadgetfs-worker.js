@@ -1,0 +1,138 @@
+/**
+ * The ep0 side of gadgetfs.js, in a worker thread: polls GadgetFS for
+ * events, collects an OUT data stage at once, hands each event to the main
+ * thread and blocks until it has answered, then carries the answer out.
+ *
+ * GadgetFS conventions for a SETUP it delegates:
+ * - IN request: write() sends the data stage; read() stalls.
+ * - OUT request without data: read() of 0 bytes completes the status stage;
+ *   write() stalls.
+ * - OUT request with data: GadgetFS queues the data stage as the SETUP
+ *   arrives, so the transfer completes on the wire before user space has
+ *   even read the event; read() collects the data (no stall possible).
+ *   If the host's next SETUP comes first, GadgetFS drops the unread event
+ *   (or resets the pending data read), and the request is lost.
+ * That is why the fd is non-blocking and the worker polls without sleeping
+ * for a while after each event (requests come back to back while a host
+ * talks to the device): it picks up a SETUP within microseconds, long
+ * before the host can complete the transfer and send the next one. When
+ * idle it sleeps 1 ms between polls.
+ */
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs'
+import { parentPort, workerData } from 'node:worker_threads'
+
+const { path, descriptors, control, data } = workerData
+// control: [0] answer ready, [1] answer kind, [2] answer length, [3] close requested.
+// fs.readSync returns early for a zero-length read without calling read(2),
+// but GadgetFS needs that very call to complete a status stage. The fs
+// binding makes the call.
+const fsBinding = process.binding('fs')
+
+const EVENT_SIZE = 12
+const EVENT_TYPES = ['nop', 'connect', 'disconnect', 'setup', 'suspend']
+const SPEEDS = ['unknown', 'low', 'full', 'high', 'wireless', 'super', 'super-plus']
+const ANSWER = { none: 0, send: 1, ack: 2, stall: 3 }
+const BUSY_POLL_MS = 200
+const DATA_STAGE_TIMEOUT_MS = 1000
+
+let fd
+try {
+  fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK)
+  writeSync(fd, descriptors)
+  parentPort.postMessage({ type: 'open' })
+} catch (error) {
+  parentPort.postMessage({ type: 'open', error: error.message, code: error.code })
+  process.exit()
+}
+
+const closeRequested = () => Atomics.load(control, 3) === 1
+
+/** Waits for the main thread's answer to the event just posted: [kind, length]. */
+function awaitAnswer() {
+  Atomics.wait(control, 0, 0)
+  Atomics.store(control, 0, 0)
+  return [Atomics.load(control, 1), Atomics.load(control, 2)]
+}
+
+/** read(2) that returns -1 instead of throwing when nothing is there yet. */
+function tryRead(buffer, length) {
+  try {
+    return readSync(fd, buffer, 0, length, null)
+  } catch (error) {
+    if (error.code === 'EAGAIN') return -1
+    throw error
+  }
+}
+
+function collectData(setup) {
+  const out = Buffer.alloc(setup.wLength)
+  const deadline = performance.now() + DATA_STAGE_TIMEOUT_MS
+  for (;;) {
+    const n = tryRead(out, out.length)
+    if (n >= 0) return out.subarray(0, n)
+    if (performance.now() > deadline) throw Object.assign(new Error('no OUT data stage'), { code: 'ETIMEDOUT' })
+  }
+}
+
+function decode(buffer, off) {
+  const type = EVENT_TYPES[buffer.readUInt32LE(off + 8)] ?? 'unknown'
+  if (type === 'connect') return { type, speed: SPEEDS[buffer.readUInt32LE(off)] ?? 'unknown' }
+  if (type !== 'setup') return { type }
+  const setup = {
+    bmRequestType: buffer[off],
+    bRequest: buffer[off + 1],
+    wValue: buffer.readUInt16LE(off + 2),
+    wIndex: buffer.readUInt16LE(off + 4),
+    wLength: buffer.readUInt16LE(off + 6),
+  }
+  if (setup.bmRequestType & 0x80 || setup.wLength === 0) return { type, setup }
+  try {
+    return { type, setup, data: collectData(setup) }
+  } catch (error) {
+    return { type, setup, error: error.code ?? error.message }
+  }
+}
+
+/** Carries out the answer to a SETUP; returns an error code or undefined. */
+function answerSetup(setup, kind, length) {
+  try {
+    if (kind === ANSWER.send) writeSync(fd, data, 0, length)
+    else if (kind === ANSWER.ack) fsBinding.read(fd, Buffer.alloc(1), 0, 0, -1)
+    else if (kind === ANSWER.stall) {
+      if (setup.bmRequestType & 0x80) readSync(fd, Buffer.alloc(1), 0, 1, null)
+      else writeSync(fd, Buffer.alloc(1))
+    }
+  } catch (error) {
+    // EL2HLT is GadgetFS saying "stalled", the expected outcome of a stall.
+    if (error.code !== 'EL2HLT') return error.code ?? error.message
+  }
+  return undefined
+}
+
+const buffer = Buffer.alloc(EVENT_SIZE * 16)
+let lastEvent = performance.now()
+while (!closeRequested()) {
+  let n
+  try {
+    n = tryRead(buffer, buffer.length)
+  } catch (error) {
+    // EIDRM: the host gave up on a request and sent a new one.
+    parentPort.postMessage({ type: 'error', code: error.code ?? error.message })
+    awaitAnswer()
+    continue
+  }
+  if (n < 0) {
+    if (performance.now() - lastEvent > BUSY_POLL_MS) Atomics.wait(control, 3, 0, 1)
+    continue
+  }
+  for (let off = 0; off + EVENT_SIZE <= n; off += EVENT_SIZE) {
+    const event = decode(buffer, off)
+    parentPort.postMessage(event)
+    const [kind, length] = awaitAnswer()
+    if (event.type !== 'setup') continue
+    const error = answerSetup(event.setup, kind, length)
+    if (error) parentPort.postMessage({ type: 'answer-error', code: error })
+  }
+  lastEvent = performance.now()
+}
+closeSync(fd)

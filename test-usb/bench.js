@@ -1,0 +1,126 @@
+/**
+ * Helpers for the tests that run inside the USB bench VM: the USB gadget
+ * stack, emulated boards served by the gadget bridge, and the two peers
+ * (dfu-util and the flashdata CLI) run as separate processes.
+ */
+import { execFileSync, fork, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export const REPO = fileURLToPath(new URL('..', import.meta.url))
+const BRIDGE = `${REPO}scripts/usb-bench/gadget-bridge.js`
+const CLI = `${REPO}bin/flashdata.js`
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** dummy_hcd (two full-speed host/device controller pairs), GadgetFS and the CDC ACM host driver. */
+export function loadUsbStack() {
+  // No udev runs in the VM, so drivers that would be loaded on demand are loaded here.
+  execFileSync('modprobe', ['dummy_hcd', 'is_high_speed=0', 'num=2'])
+  execFileSync('modprobe', ['gadgetfs'])
+  execFileSync('modprobe', ['cdc_acm'])
+  mkdirSync('/dev/gadget', { recursive: true })
+  if (!readFileSync('/proc/mounts', 'utf8').includes(' /dev/gadget ')) {
+    execFileSync('mount', ['-t', 'gadgetfs', 'gadgetfs', '/dev/gadget'])
+  }
+}
+
+/**
+ * Runs a command to completion: { code, stdout, stderr, ms }. Never throws on
+ * a non-zero exit; the tests look at the code.
+ */
+export function run(command, args, { timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(command, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => { stdout += chunk })
+    child.stderr.on('data', (chunk) => { stderr += chunk })
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr, ms: performance.now() - started }))
+  })
+}
+
+/** The flashdata CLI with --json where it applies: { code, events, result, stderr, ms }. */
+export async function flashdata(args, options) {
+  const out = await run('node', [CLI, ...args], options)
+  const events = out.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
+  const result = events.findLast((event) => event.type === 'result' || event.type === 'error') ?? events.at(-1)
+  return { ...out, events, result }
+}
+
+/** The USB devices the host's USB core has enumerated, from sysfs: [{ path, vendorId, productId, serial, devnum }]. */
+export function usbDevices() {
+  const root = '/sys/bus/usb/devices'
+  const read = (dir, name) => (existsSync(`${root}/${dir}/${name}`) ? readFileSync(`${root}/${dir}/${name}`, 'utf8').trim() : undefined)
+  return readdirSync(root)
+    .filter((dir) => /^\d+-[\d.]+$/.test(dir))
+    .map((dir) => ({
+      path: dir,
+      vendorId: read(dir, 'idVendor'),
+      productId: read(dir, 'idProduct'),
+      serial: read(dir, 'serial'),
+      devnum: Number(read(dir, 'devnum')),
+      configured: Boolean(read(dir, 'bConfigurationValue')),
+    }))
+}
+
+/** Waits until a configured device with this serial (and product id, if given) is on the bus. */
+export async function waitForDevice(serial, productId, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const device = usbDevices().find((d) => d.serial === serial && d.configured && (!productId || d.productId === productId))
+    if (device) return device
+    if (Date.now() > deadline) throw new Error(`no device ${serial}${productId ? ` (${productId})` : ''} on the bus: ${JSON.stringify(usbDevices())}`)
+    await sleep(50)
+  }
+}
+
+export const DFU_PRODUCT = 'd00a'
+export const NORMAL_PRODUCT = 'c00a'
+
+/** An EmulatedElectron served on the USB bus by the gadget bridge, in its own process. */
+export class BridgedBoard {
+  #child
+  #waiters = []
+  events = []
+
+  constructor(serial, { mode = 'dfu', timing = 'datasheet', log } = {}) {
+    this.serial = serial
+    const args = ['--serial', serial, '--mode', mode, '--timing', timing, ...(log ? ['--log', log] : [])]
+    this.#child = fork(BRIDGE, args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.#child.on('message', (message) => {
+      this.events.push(message)
+      for (const waiter of this.#waiters.splice(0)) waiter()
+    })
+  }
+
+  /** Resolves at the next bridge event of this type (e.g. 'attached') after the call. */
+  async next(event, timeoutMs = 15_000) {
+    const from = this.events.length
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = this.events.slice(from).find((e) => e.event === event)
+      if (found) return found
+      if (Date.now() > deadline) throw new Error(`bridge ${this.serial}: no '${event}' event`)
+      await Promise.race([new Promise((resolve) => this.#waiters.push(resolve)), sleep(200)])
+    }
+  }
+
+  /** Pulls the cable: the gadget disconnects and the board loses power. */
+  unplug() {
+    this.#child.send({ cmd: 'unplug' })
+  }
+
+  plugIn(mode) {
+    this.#child.send({ cmd: 'plug', mode })
+  }
+
+  async quit() {
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve))
+    this.#child.send({ cmd: 'quit' })
+    await Promise.race([exited, sleep(5000)])
+    this.#child.kill()
+  }
+}
