@@ -1,0 +1,59 @@
+// The benchmark's targets (issue 8) and its plain-text table.
+
+/** Each target: what is measured, the limit, and whether it is met. */
+export function targetsOf(r) {
+  const t = (name, value, limit, met) => ({ name, value, limit, met })
+  return [
+    t('fresh push / floor', r.ratios.freshToFloor, '≤ 1.10', r.ratios.freshToFloor <= 1.1),
+    t('unchanged push / fresh push', r.ratios.unchangedToFresh, '≤ 0.15', r.ratios.unchangedToFresh <= 0.15),
+    t('control transfers per KiB, dfu-util-style / flashdata', r.ratios.transfersDfuUtilStyleToFlashdata, '≥ 1.3', r.ratios.transfersDfuUtilStyleToFlashdata >= 1.3),
+    t('jig 8 boards / 1 board', r.ratios.jig8ToOne, '≤ 1.3', r.ratios.jig8ToOne <= 1.3),
+    t('flashdata --version start-up (ms)', r.startupMs, '< 200', r.startupMs < 200),
+  ]
+}
+
+const ms = (x) => `${Math.round(x).toLocaleString('en-US')}`
+const cell = (s) => ({ median: s.median, min: s.min, max: s.max })
+
+function printRows(rows) {
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((row) => String(row[i] ?? '').length)))
+  for (const row of rows) {
+    const [label, ...rest] = row.map((c) => String(c ?? ''))
+    console.log(`  ${label.padEnd(widths[0])}  ${rest.slice(0, 3).map((c, i) => c.padStart(widths[i + 1])).join('  ')}  ${rest[3] ?? ''}`.trimEnd())
+  }
+}
+
+function timeRow(label, stats, note) {
+  const { median, min, max } = cell(stats)
+  return [label, ms(median), ms(min), ms(max), note]
+}
+
+const kinds = (byKind) => Object.entries(byKind).map(([k, n]) => `${k} ${n}`).join(', ')
+const total = (byKind) => Object.values(byKind).reduce((a, b) => a + b, 0)
+
+export function printTable(r) {
+  const s = r.stats
+  const f = r.breakdown.fresh
+  console.log(`\nflashdata bench: emulated Electron, datasheet timing; ms, median of ${r.runs.perFigure} runs (jig: ${r.runs.jig}); Node ${r.runs.node}, ${r.runs.cpus} CPUs\n`)
+  printRows([
+    ['', 'median', 'min', 'max', ''],
+    ['1. modelled floor, 128 KiB', ms(r.floorMs), '', '', `erase ${ms(r.floor.eraseMs)} + program ${ms(r.floor.programMs)} + write bus ${ms(r.floor.writeBusMs)} + read-back bus ${ms(r.floor.readBusMs)}`],
+    timeRow('2. push, fresh 128 KiB', s.freshMs, `${r.ratios.freshToFloor}× floor; phases ${Object.entries(f.phases).map(([p, v]) => `${p} ${v}`).join(', ')}`),
+    ['   traffic sent, as modelled', ms(f.modelMs), '', '', 'erase + program + every transfer\'s modelled wire time; the rest of the wall time is the leave wait and host/timer slack'],
+    timeRow('3. push, unchanged 128 KiB', s.unchangedMs, `${r.ratios.unchangedToFresh}× fresh; phases ${Object.entries(r.breakdown.unchanged.phases).map(([p, v]) => `${p} ${v}`).join(', ')}`),
+    timeRow('4. dfu-util-style host, 128 KiB', s.dfuUtilStyleMs, `${r.ratios.dfuUtilStyleToFresh}× flashdata fresh (no verify; returns without waiting for the reset)`),
+    ...Object.entries(s.sizes).map(([size, st]) => timeRow(`5. push, fresh ${size / 1024} KiB`, st, `floor ${ms(r.breakdown.sizes[size].floorMs)}`)),
+    ...[1, 4, 8].map((n) => timeRow(`6. jig, ${n} board${n > 1 ? 's' : ''} at once`, s.jig[`boards${n}Ms`], `${r.boardsPerMinute[n]} boards/min${n > 1 ? `, ${r.ratios[`jig${n}ToOne`]}× one board` : ''}`)),
+    timeRow('7. flashdata --version', s.startupMs, `bare node -e 0: ${ms(s.bareNodeMs.median)}`),
+    timeRow('   flashdata build examples/data', s.startupBuildMs),
+  ])
+  console.log('\nControl transfers, 128 KiB (per KiB):')
+  printRows([
+    ['flashdata push (with verify)', total(r.transfers.flashdata), `(${r.transfersPerKiB.flashdata})`, '', kinds(r.transfers.flashdata)],
+    ['   by phase', '', '', '', Object.entries(f.phaseTransfers).map(([p, n]) => `${p} ${n}`).join(', ')],
+    ['dfu-util-style (no verify)', total(r.transfers.dfuUtilStyle), `(${r.transfersPerKiB.dfuUtilStyle})`, '', kinds(r.transfers.dfuUtilStyle)],
+  ])
+  console.log('\nTargets:')
+  printRows(r.targets.map((t) => [t.name, t.value, t.limit, t.met ? 'met' : 'MISSED']))
+  console.log('')
+}
