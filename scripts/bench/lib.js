@@ -54,7 +54,8 @@ export function freshBoards(count, options = {}) {
 /**
  * Wraps `device.controlTransferIn/Out` to count every control transfer by
  * kind (DfuSe SET_ADDRESS and ERASE apart from data DNLOADs) and to add up
- * the model's wire time for each. SET_CONFIGURATION/SET_INTERFACE go through
+ * the model's wire time for each (an IN transfer is charged for the length
+ * asked, as the emulator does). SET_CONFIGURATION/SET_INTERFACE go through
  * other methods and are not counted (both hosts send the same ones).
  */
 export function countTransfers(device) {

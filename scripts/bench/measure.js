@@ -98,8 +98,7 @@ export function jig(image, count, runs) {
       const summary = await runJig({ bus, image, count })
       const ms = performance.now() - start
       if (summary.passed !== count) throw new Error(`jig: ${summary.passed} of ${count} boards passed`)
-      const perBoard = summary.records.map((r) => r.durationMs)
-      return { ms, perBoardMax: Math.max(...perBoard), perBoardMin: Math.min(...perBoard) }
+      return { ms }
     } finally {
       close()
     }

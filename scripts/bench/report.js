@@ -13,21 +13,18 @@ export function targetsOf(r) {
 }
 
 const ms = (x) => `${Math.round(x).toLocaleString('en-US')}`
-const cell = (s) => ({ median: s.median, min: s.min, max: s.max })
 
 function printRows(rows) {
-  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((row) => String(row[i] ?? '').length)))
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => String(row[i] ?? '').length)))
   for (const row of rows) {
     const [label, ...rest] = row.map((c) => String(c ?? ''))
     console.log(`  ${label.padEnd(widths[0])}  ${rest.slice(0, 3).map((c, i) => c.padStart(widths[i + 1])).join('  ')}  ${rest[3] ?? ''}`.trimEnd())
   }
 }
 
-function timeRow(label, stats, note) {
-  const { median, min, max } = cell(stats)
-  return [label, ms(median), ms(min), ms(max), note]
-}
+const timeRow = (label, { median, min, max }, note) => [label, ms(median), ms(min), ms(max), note]
 
+const phasesText = (phases) => Object.entries(phases).map(([p, v]) => `${p} ${v}`).join(', ')
 const kinds = (byKind) => Object.entries(byKind).map(([k, n]) => `${k} ${n}`).join(', ')
 const total = (byKind) => Object.values(byKind).reduce((a, b) => a + b, 0)
 
@@ -38,10 +35,10 @@ export function printTable(r) {
   printRows([
     ['', 'median', 'min', 'max', ''],
     ['1. modelled floor, 128 KiB', ms(r.floorMs), '', '', `erase ${ms(r.floor.eraseMs)} + program ${ms(r.floor.programMs)} + write bus ${ms(r.floor.writeBusMs)} + read-back bus ${ms(r.floor.readBusMs)}`],
-    timeRow('2. push, fresh 128 KiB', s.freshMs, `${r.ratios.freshToFloor}× floor; phases ${Object.entries(f.phases).map(([p, v]) => `${p} ${v}`).join(', ')}`),
+    timeRow('2. push, fresh 128 KiB', s.freshMs, `${r.ratios.freshToFloor}× floor; phases ${phasesText(f.phases)}`),
     ['   traffic sent, as modelled', ms(f.modelMs), '', '', 'erase + program + every transfer\'s modelled wire time; the rest of the wall time is the leave wait and host/timer slack'],
-    timeRow('3. push, unchanged 128 KiB', s.unchangedMs, `${r.ratios.unchangedToFresh}× fresh; phases ${Object.entries(r.breakdown.unchanged.phases).map(([p, v]) => `${p} ${v}`).join(', ')}`),
-    timeRow('4. dfu-util-style host, 128 KiB', s.dfuUtilStyleMs, `${r.ratios.dfuUtilStyleToFresh}× flashdata fresh (no verify; returns without waiting for the reset)`),
+    timeRow('3. push, unchanged 128 KiB', s.unchangedMs, `${r.ratios.unchangedToFresh}× fresh; phases ${phasesText(r.breakdown.unchanged.phases)}`),
+    timeRow('4. dfu-util-style host, 128 KiB', s.dfuUtilStyleMs, `${r.ratios.dfuUtilStyleToFresh}× flashdata fresh; no verify, returns without waiting for the reset; traffic as modelled ${ms(r.breakdown.dfuUtilStyle.modelMs)}`),
     ...Object.entries(s.sizes).map(([size, st]) => timeRow(`5. push, fresh ${size / 1024} KiB`, st, `floor ${ms(r.breakdown.sizes[size].floorMs)}`)),
     ...[1, 4, 8].map((n) => timeRow(`6. jig, ${n} board${n > 1 ? 's' : ''} at once`, s.jig[`boards${n}Ms`], `${r.boardsPerMinute[n]} boards/min${n > 1 ? `, ${r.ratios[`jig${n}ToOne`]}× one board` : ''}`)),
     timeRow('7. flashdata --version', s.startupMs, `bare node -e 0: ${ms(s.bareNodeMs.median)}`),
@@ -50,7 +47,7 @@ export function printTable(r) {
   console.log('\nControl transfers, 128 KiB (per KiB):')
   printRows([
     ['flashdata push (with verify)', total(r.transfers.flashdata), `(${r.transfersPerKiB.flashdata})`, '', kinds(r.transfers.flashdata)],
-    ['   by phase', '', '', '', Object.entries(f.phaseTransfers).map(([p, n]) => `${p} ${n}`).join(', ')],
+    ['   by phase', '', '', '', phasesText(f.phaseTransfers)],
     ['dfu-util-style (no verify)', total(r.transfers.dfuUtilStyle), `(${r.transfersPerKiB.dfuUtilStyle})`, '', kinds(r.transfers.dfuUtilStyle)],
   ])
   console.log('\nTargets:')
