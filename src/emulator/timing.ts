@@ -100,13 +100,18 @@ export function programMs(timing: EmulatorTiming, byteLength: number): number {
  */
 export class ModelClock {
   #due = 0
+  /** How late the last timer fired: given back once, so timer slack does not add up over a run. */
+  #lateBy = 0
 
   async advance(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted()
     if (ms <= 0) return
     const now = performance.now()
-    this.#due = Math.max(this.#due, now) + ms
+    this.#due = Math.max(this.#due, now - this.#lateBy) + ms
+    this.#lateBy = 0
     const wait = this.#due - now
-    if (wait >= 1) await sleep(wait, undefined, { signal })
+    if (wait < 1) return
+    await sleep(wait, undefined, { signal })
+    this.#lateBy = Math.max(0, performance.now() - this.#due)
   }
 }

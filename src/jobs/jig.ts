@@ -72,7 +72,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     let record: JigRecord
     try {
       const result = await push({
-        bus: options.bus, image: options.image, serial, force: options.force, dfuTimeoutMs: options.dfuTimeoutMs,
+        bus: options.bus, image: options.image, serial, force: options.force, dfuTimeoutMs: options.dfuTimeoutMs, untilGone: true,
         onEvent: (e) => emit({ ...e, serial }),
       })
       record = { serial, startedAt: startedAt.toISOString(), endedAt: '', durationMs: 0, imageCrc: crc, imageSize: options.image.length, phases: result.phases, outcome: result.status }

@@ -16,6 +16,8 @@ export interface PushOptions extends BoardOptions {
   leave?: boolean
   /** After leaving, wait this long for the board to be back running firmware. */
   waitAppMs?: number
+  /** After leaving, wait until the board has dropped off the bus (about 500 ms), so its reset is not mistaken later. */
+  untilGone?: boolean
   onEvent?: EventSink
 }
 
@@ -92,7 +94,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
         tracker.message(`${failure.message} Erasing and writing again.`, 'warning')
       }
     }
-    if (options.leave !== false) await leaveDfuMode(options.bus, dfu, board, tracker)
+    if (options.leave !== false) await leaveDfuMode(options.bus, dfu, board, tracker, options.untilGone)
   } finally {
     await dfu.close()
   }

@@ -1,12 +1,13 @@
 import { FlashdataError } from '../errors.js'
 import { DfuseDevice } from '../dfu/dfuse.js'
+import { DfuState } from '../dfu/protocol.js'
 import type { Board } from '../device/board.js'
 import { enterDfuMode, type ModeSwitchMethod } from '../device/mode.js'
 import type { BoardMode } from '../device/platforms.js'
 import { selectBoard } from '../device/select.js'
 import { sleep } from '../device/wait.js'
 import { UDEV_HINT } from '../device/system-usb.js'
-import type { UsbBusLike } from '../usb/types.js'
+import type { UsbBusLike, UsbConnectionEvent, UsbDeviceLike } from '../usb/types.js'
 import type { PhaseTracker } from './events.js'
 import { targetRange } from './target.js'
 
@@ -54,7 +55,7 @@ function withUdevHint(error: unknown): never {
  * DFU mode if it runs firmware, and opens the DfuSe driver guarded to the
  * target sector: the driver refuses any erase or write outside it.
  */
-export async function openDfuSession(options: BoardOptions, tracker: PhaseTracker): Promise<DfuSession> {
+async function openOnce(options: BoardOptions, tracker: PhaseTracker, afterReset = false): Promise<DfuSession> {
   let board = await tracker.run('connect', undefined, async () => {
     const found = await selectBoard(options.bus, options)
     tracker.serial = found.info.serial
@@ -68,21 +69,59 @@ export async function openDfuSession(options: BoardOptions, tracker: PhaseTracke
     board = switched.board
     modeSwitch = switched.method
   }
-  const dfu = await DfuseDevice.open(board.device, { allowedRange: targetRange(options.address), timeoutMs: options.transferTimeoutMs }).catch(withUdevHint)
+  let dfu: DfuseDevice
+  try {
+    dfu = await DfuseDevice.open(board.device, { allowedRange: targetRange(options.address), timeoutMs: options.transferTimeoutMs })
+  } catch (error) {
+    // Caught in the half second between another command's leave request and the reset: wait for it once.
+    if (afterReset || !isResetting(error)) withUdevHint(error)
+    tracker.message('The board is restarting after leaving DFU mode; waiting for it to come back.')
+    await waitUntilGone(options.bus, board.device)
+    return openOnce({ ...options, waitMs: Math.max(options.waitMs ?? 0, RESET_WAIT_MS) }, tracker, true)
+  }
   return { dfu, board, foundIn, modeSwitch }
+}
+
+/** The bootloader acknowledged a leave request and resets within about 500 ms. */
+function isResetting(error: unknown): boolean {
+  const state = error instanceof FlashdataError && error.code === 'DFU_STATE' ? error.details?.state : undefined
+  return state === DfuState.dfuMANIFEST || state === DfuState.dfuMANIFEST_WAIT_RESET
+}
+
+export function openDfuSession(options: BoardOptions, tracker: PhaseTracker): Promise<DfuSession> {
+  return openOnce(options, tracker)
 }
 
 /** How long a board may take to drop off the bus after the leave request (the bootloader waits 500 ms). */
 const LEAVE_RESET_MS = 3000
+/** How long a board that was resetting may take to come back. */
+const RESET_WAIT_MS = 10_000
 
 /**
- * Leaves DFU mode and waits until the board has really dropped off the bus,
- * so the next command cannot pick up a bootloader that is about to reset.
+ * Leaves DFU mode: done when the bootloader acknowledges, as for dfu-util.
+ * With `untilGone`, also waits until the board has dropped off the bus (the
+ * jig does, so that the reset is not taken for an unplug).
  */
-export async function leaveDfuMode(bus: UsbBusLike, dfu: DfuseDevice, board: Board, tracker: PhaseTracker): Promise<void> {
+export async function leaveDfuMode(bus: UsbBusLike, dfu: DfuseDevice, board: Board, tracker: PhaseTracker, untilGone = false): Promise<void> {
   await tracker.run('leave', undefined, async () => {
     await dfu.leave()
-    const deadline = Date.now() + LEAVE_RESET_MS
-    while (Date.now() < deadline && (await bus.getDevices()).includes(board.device)) await sleep(20)
+    if (untilGone) await waitUntilGone(bus, board.device)
+  })
+}
+
+/** Resolves when the device has dropped off the bus (its disconnect event), or after LEAVE_RESET_MS. */
+function waitUntilGone(bus: UsbBusLike, device: UsbDeviceLike): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      bus.removeEventListener('disconnect', onDisconnect)
+      resolve()
+    }
+    const onDisconnect = (event: UsbConnectionEvent) => event.device === device && finish()
+    bus.addEventListener('disconnect', onDisconnect)
+    void bus.getDevices().then((devices) => devices.includes(device) || finish())
+    void sleep(LEAVE_RESET_MS).then(finish)
   })
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildImage, DfuseDevice, FlashdataError, push, waitForBoard, type JobEvent } from 'flashdata'
+import { buildImage, DfuseDevice, FlashdataError, INSTANT_TIMING, push, waitForBoard, type JobEvent } from 'flashdata'
 import { allowWritesOutsideDataSector } from '../helpers/guard.js'
 import { pseudoRandomBytes } from '../helpers/files.js'
 import { bench, flashOps, sectorBytes } from '../helpers/emulator.js'
@@ -127,6 +127,19 @@ describe('switching into DFU mode', () => {
     const { bus, boards: [board] } = bench({ mode: 'normal', deviceOsVersion: '0.7.0' })
     const result = await push({ bus, image, leave: false })
     expect(result.modeSwitch).toBe('line-coding')
+    expect(sectorBytes(board, image.length)).toEqual(image)
+  })
+})
+
+describe('commands run back to back', () => {
+  it('a push right after another, while the board is still resetting from the leave request, waits for it', async () => {
+    const timing = { ...INSTANT_TIMING, leaveResetMs: 300, reEnumerationMs: 100 }
+    const { bus, boards: [board] } = bench({ mode: 'dfu', timing })
+    expect((await push({ bus, image })).status).toBe('flashed')
+    const events: JobEvent[] = []
+    const again = await push({ bus, image, onEvent: (e) => events.push(e) })
+    expect(again.status).toBe('unchanged')
+    expect(events.some((e) => e.type === 'message' && e.message.includes('restarting'))).toBe(true)
     expect(sectorBytes(board, image.length)).toEqual(image)
   })
 })
