@@ -13,16 +13,18 @@ const CLI = `${REPO}bin/flashdata.js`
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** dummy_hcd (two full-speed host/device controller pairs), GadgetFS and the CDC ACM host driver. */
+/**
+ * dummy_hcd (two full-speed host/device controller pairs), configfs with
+ * FunctionFS (DFU mode), GadgetFS (normal mode) and the CDC ACM host driver.
+ */
 export function loadUsbStack() {
   // No udev runs in the VM, so drivers that would be loaded on demand are loaded here.
   execFileSync('modprobe', ['dummy_hcd', 'is_high_speed=0', 'num=2'])
-  execFileSync('modprobe', ['gadgetfs'])
-  execFileSync('modprobe', ['cdc_acm'])
+  for (const module of ['libcomposite', 'usb_f_fs', 'gadgetfs', 'cdc_acm']) execFileSync('modprobe', [module])
+  const mounted = (path) => readFileSync('/proc/mounts', 'utf8').includes(` ${path} `)
+  if (!mounted('/sys/kernel/config')) execFileSync('mount', ['-t', 'configfs', 'configfs', '/sys/kernel/config'])
   mkdirSync('/dev/gadget', { recursive: true })
-  if (!readFileSync('/proc/mounts', 'utf8').includes(' /dev/gadget ')) {
-    execFileSync('mount', ['-t', 'gadgetfs', 'gadgetfs', '/dev/gadget'])
-  }
+  if (!mounted('/dev/gadget')) execFileSync('mount', ['-t', 'gadgetfs', 'gadgetfs', '/dev/gadget'])
 }
 
 /**

@@ -1,44 +1,51 @@
 /**
- * The ep0 side of gadgetfs.js, in a worker thread: polls GadgetFS for
- * events, collects an OUT data stage at once, hands each event to the main
- * thread and blocks until it has answered, then carries the answer out.
+ * The ep0 side of ep0.js, in a worker thread: reads events from a GadgetFS
+ * or FunctionFS ep0 file, hands each to the main thread, blocks until it has
+ * answered, then carries the answer out.
  *
- * GadgetFS conventions for a SETUP it delegates:
+ * Both filesystems share the conventions for a SETUP left to user space:
  * - IN request: write() sends the data stage; read() stalls.
- * - OUT request without data: read() of 0 bytes completes the status stage;
- *   write() stalls.
- * - OUT request with data: GadgetFS queues the data stage as the SETUP
- *   arrives, so the transfer completes on the wire before user space has
- *   even read the event; read() collects the data (no stall possible).
- *   If the host's next SETUP comes first, GadgetFS drops the unread event
- *   (or resets the pending data read), and the request is lost.
- * That is why the fd is non-blocking and the worker polls without sleeping
- * for a while after each event (requests come back to back while a host
- * talks to the device): it picks up a SETUP within microseconds, long
- * before the host can complete the transfer and send the next one. When
- * idle it sleeps 1 ms between polls.
+ * - OUT request without data: a read() of 0 bytes completes the status
+ *   stage; write() stalls.
+ * - OUT request with data: read() collects the data stage and the
+ *   controller acknowledges it (no stall possible afterwards).
+ * They differ in when the OUT data stage is queued. FunctionFS queues it
+ * when user space reads, so the host waits (NAK) meanwhile and nothing is
+ * lost: a blocking read loop is enough. GadgetFS queues it as the SETUP
+ * arrives, so the transfer completes on the wire before user space has read
+ * the event, and if the host's next SETUP comes first GadgetFS drops the
+ * unread event. For GadgetFS the fd is therefore non-blocking and the worker
+ * polls without sleeping for a while after each event (requests come back to
+ * back while a host talks to the device); when idle it sleeps 1 ms.
  */
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 
-const { path, descriptors, control, data } = workerData
+const { kind, path, descriptors, control, data } = workerData
 // control: [0] answer ready, [1] answer kind, [2] answer length, [3] close requested.
 // fs.readSync returns early for a zero-length read without calling read(2),
-// but GadgetFS needs that very call to complete a status stage. The fs
-// binding makes the call.
+// but GadgetFS needs that very call to complete a status stage (FunctionFS
+// clamps the length to wLength, so a 1-byte read does it there).
 const fsBinding = process.binding('fs')
 
 const EVENT_SIZE = 12
-const EVENT_TYPES = ['nop', 'connect', 'disconnect', 'setup', 'suspend']
 const SPEEDS = ['unknown', 'low', 'full', 'high', 'wireless', 'super', 'super-plus']
 const ANSWER = { none: 0, send: 1, ack: 2, stall: 3 }
 const BUSY_POLL_MS = 200
 const DATA_STAGE_TIMEOUT_MS = 1000
 
+const KINDS = {
+  // struct usb_gadgetfs_event: 8-byte union, u32 type.
+  gadgetfs: { types: ['nop', 'connect', 'disconnect', 'setup', 'suspend'], type: (b, off) => b.readUInt32LE(off + 8), flags: constants.O_NONBLOCK },
+  // struct usb_functionfs_event: 8-byte union, u8 type, 3 pad bytes.
+  functionfs: { types: ['bind', 'unbind', 'enable', 'disable', 'setup', 'suspend', 'resume'], type: (b, off) => b[off + 8], flags: 0 },
+}
+const backend = KINDS[kind]
+
 let fd
 try {
-  fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK)
-  writeSync(fd, descriptors)
+  fd = openSync(path, constants.O_RDWR | backend.flags)
+  for (const block of descriptors) writeSync(fd, block)
   parentPort.postMessage({ type: 'open' })
 } catch (error) {
   parentPort.postMessage({ type: 'open', error: error.message, code: error.code })
@@ -75,7 +82,7 @@ function collectData(setup) {
 }
 
 function decode(buffer, off) {
-  const type = EVENT_TYPES[buffer.readUInt32LE(off + 8)] ?? 'unknown'
+  const type = backend.types[backend.type(buffer, off)] ?? 'unknown'
   if (type === 'connect') return { type, speed: SPEEDS[buffer.readUInt32LE(off)] ?? 'unknown' }
   if (type !== 'setup') return { type }
   const setup = {
@@ -94,22 +101,24 @@ function decode(buffer, off) {
 }
 
 /** Carries out the answer to a SETUP; returns an error code or undefined. */
-function answerSetup(setup, kind, length) {
+function answerSetup(setup, answer, length) {
   try {
-    if (kind === ANSWER.send) writeSync(fd, data, 0, length)
-    else if (kind === ANSWER.ack) fsBinding.read(fd, Buffer.alloc(1), 0, 0, -1)
-    else if (kind === ANSWER.stall) {
+    if (answer === ANSWER.send) writeSync(fd, data, 0, length)
+    else if (answer === ANSWER.ack) {
+      if (kind === 'gadgetfs') fsBinding.read(fd, Buffer.alloc(1), 0, 0, -1)
+      else readSync(fd, Buffer.alloc(1), 0, 1, null)
+    } else if (answer === ANSWER.stall) {
       if (setup.bmRequestType & 0x80) readSync(fd, Buffer.alloc(1), 0, 1, null)
       else writeSync(fd, Buffer.alloc(1))
     }
   } catch (error) {
-    // EL2HLT is GadgetFS saying "stalled", the expected outcome of a stall.
+    // EL2HLT is GadgetFS and FunctionFS saying "stalled", the expected outcome of a stall.
     if (error.code !== 'EL2HLT') return error.code ?? error.message
   }
   return undefined
 }
 
-const buffer = Buffer.alloc(EVENT_SIZE * 16)
+const buffer = Buffer.alloc(EVENT_SIZE * 4)
 let lastEvent = performance.now()
 while (!closeRequested()) {
   let n
@@ -128,9 +137,9 @@ while (!closeRequested()) {
   for (let off = 0; off + EVENT_SIZE <= n; off += EVENT_SIZE) {
     const event = decode(buffer, off)
     parentPort.postMessage(event)
-    const [kind, length] = awaitAnswer()
+    const [answer, length] = awaitAnswer()
     if (event.type !== 'setup') continue
-    const error = answerSetup(event.setup, kind, length)
+    const error = answerSetup(event.setup, answer, length)
     if (error) parentPort.postMessage({ type: 'answer-error', code: error })
   }
   lastEvent = performance.now()
