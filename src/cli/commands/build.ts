@@ -1,7 +1,4 @@
 import type { Command } from 'commander'
-import { buildImageFromPaths } from '../../files/build.js'
-import { writeOutput } from '../../files/write.js'
-import { parseImage } from '../../image/parse.js'
 import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, type BuildCliOptions } from '../options.js'
@@ -29,6 +26,9 @@ Examples:
   $ flashdata build certs/ca.pem sounds -o data.bin --exclude '*.tmp'
   $ flashdata build data -o - | xxd | head`)
     .action(async (inputs: string[], options: BuildOptions) => {
+      const { buildImageFromPaths } = await import('../../files/build.js')
+      const { writeOutput } = await import('../../files/write.js')
+      const { parseImage } = await import('../../image/parse.js')
       const built = await buildImageFromPaths(inputs, { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
       await writeOutput(options.output, built.image, built.epoch)
       const listing = parseImage(built.image)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { listBoards } from '../../device/wait.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { table } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
@@ -15,6 +14,7 @@ Examples:
   $ flashdata devices --json
   $ flashdata devices --emulator board.bin`)
     .action(async (options: DeviceCliOptions) => {
+      const { listBoards } = await import('../../device/wait.js')
       await runBoardCommand(io, options, async ({ bus, emulated }) => {
         const boards = (await listBoards(bus)).map((b) => b.info)
         if (options.json) printJson(io, { type: 'result', boards })

@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { extractImage } from '../../files/extract.js'
-import { readImageFile } from '../../files/source.js'
 import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 
@@ -25,6 +23,8 @@ Examples:
   $ flashdata extract data.bin -o data-copy
   $ flashdata extract pulled.bin -o data --force`)
     .action(async (input: string, options: ExtractOptions) => {
+      const { extractImage } = await import('../../files/extract.js')
+      const { readImageFile } = await import('../../files/source.js')
       const files = await extractImage(await readImageFile(input), options.output, { force: options.force })
       if (options.json) printJson(io, { output: options.output, files })
       else if (!options.quiet) io.stdout.write(`Extracted ${plural(files.length, 'file')} into ${options.output}\n`)

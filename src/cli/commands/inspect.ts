@@ -1,9 +1,6 @@
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
-import { buildImageFromPaths } from '../../files/build.js'
-import { readImageFile } from '../../files/source.js'
-import { parseImage } from '../../image/parse.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
@@ -29,6 +26,9 @@ Examples:
   $ flashdata ls data/              # what build would produce
   $ flashdata inspect pulled.bin --json | jq '.files[].name'`)
     .action(async (input: string, options: InspectOptions) => {
+      const { buildImageFromPaths } = await import('../../files/build.js')
+      const { readImageFile } = await import('../../files/source.js')
+      const { parseImage } = await import('../../image/parse.js')
       const info = await stat(input).catch(() => undefined)
       const image = info?.isDirectory()
         ? (await buildImageFromPaths([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })).image

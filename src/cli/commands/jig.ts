@@ -1,8 +1,7 @@
 import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { exitCodeOf, FlashdataError } from '../../errors.js'
-import { loadImageSource } from '../../files/source.js'
-import { runJig, type JigRecord, type JigSummary } from '../../jobs/jig.js'
+import type { JigRecord, JigSummary } from '../../jobs/jig.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
@@ -62,6 +61,8 @@ Examples:
   $ flashdata jig data --log results.ndjson
   $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson`)
     .action(async (input: string, options: JigCliOptions) => {
+      const { loadImageSource } = await import('../../files/source.js')
+      const { runJig } = await import('../../jobs/jig.js')
       const source = await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
       const log = await openLog(options.log)
       const stop = new AbortController()

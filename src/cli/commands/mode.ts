@@ -1,13 +1,12 @@
 import type { Command } from 'commander'
-import { switchToDfu, leaveDfu } from '../../jobs/mode.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { printJson, type CliIo } from '../io.js'
 
 /** `flashdata dfu` and `flashdata reset`: mode switches for people and scripts. */
 export function registerModeCommands(program: Command, io: CliIo): void {
   const commands = [
-    { name: 'dfu', job: switchToDfu, description: 'switch a board running firmware into DFU mode (request 50, else 14400 baud)', done: 'is in DFU mode' },
-    { name: 'reset', job: leaveDfu, description: 'leave DFU mode so the board restarts its firmware', done: 'left DFU mode' },
+    { name: 'dfu', job: 'switchToDfu' as const, description: 'switch a board running firmware into DFU mode (request 50, else 14400 baud)', done: 'is in DFU mode' },
+    { name: 'reset', job: 'leaveDfu' as const, description: 'leave DFU mode so the board restarts its firmware', done: 'left DFU mode' },
   ]
   for (const { name, job, description, done } of commands) {
     addDeviceOptions(program.command(name).description(description))
@@ -16,8 +15,9 @@ Examples:
   $ flashdata ${name}
   $ flashdata ${name} --serial e00fce68d1a3c5b7f1e2d3c4 --json`)
       .action(async (options: DeviceCliOptions) => {
+        const jobs = await import('../../jobs/mode.js')
         await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
-          const result = await job({ bus, serial: board.serial, waitMs: board.waitMs, onEvent })
+          const result = await jobs[job]({ bus, serial: board.serial, waitMs: board.waitMs, onEvent })
           endProgress()
           if (mode === 'json') printJson(io, { type: 'result', ...result })
           else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : `already ${name === 'dfu' ? 'was in DFU mode' : 'runs its firmware'}`}.\n`)

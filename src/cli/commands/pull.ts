@@ -1,8 +1,5 @@
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { extractImage } from '../../files/extract.js'
-import { writeOutput } from '../../files/write.js'
-import { pull } from '../../jobs/pull.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
@@ -33,6 +30,9 @@ Examples:
   $ flashdata pull -o data-from-board --extract
   $ flashdata pull --raw -o sector9.bin`)
     .action(async (options: PullCliOptions) => {
+      const { extractImage } = await import('../../files/extract.js')
+      const { writeOutput } = await import('../../files/write.js')
+      const { pull } = await import('../../jobs/pull.js')
       const toFolder = options.extract || (await stat(options.output).catch(() => undefined))?.isDirectory() === true
       await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
         const result = await pull({ bus, ...board, raw: options.raw, leave: options.leave, onEvent })

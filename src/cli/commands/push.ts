@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { loadImageSource } from '../../files/source.js'
-import { push } from '../../jobs/push.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, hex32, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
@@ -36,6 +34,8 @@ Examples:
   $ flashdata push data --wait 60 --json      # wait for a board, NDJSON output
   $ flashdata push data --emulator board.bin  # an emulated Electron, no hardware`)
     .action(async (input: string, options: PushCliOptions) => {
+      const { loadImageSource } = await import('../../files/source.js')
+      const { push } = await import('../../jobs/push.js')
       // Every input error before the bus is opened.
       const source = await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
       const mode = outputMode(io, options)

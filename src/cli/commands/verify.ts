@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
-import { loadImageSource } from '../../files/source.js'
-import { verify, type VerifyResult } from '../../jobs/verify.js'
+import type { VerifyResult } from '../../jobs/verify.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, type BuildCliOptions } from '../options.js'
@@ -39,6 +38,8 @@ Examples:
   $ flashdata verify                        # is there a consistent image? list it
   $ flashdata verify data.bin --json --serial e00fce68d1a3c5b7f1e2d3c4`)
     .action(async (input: string | undefined, options: VerifyCliOptions) => {
+      const { loadImageSource } = await import('../../files/source.js')
+      const { verify } = await import('../../jobs/verify.js')
       const expected = input === undefined ? undefined : (await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })).image
       await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
         const result = await verify({ bus, ...board, expected, leave: options.leave, onEvent })
