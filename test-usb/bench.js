@@ -29,24 +29,32 @@ export function loadUsbStack() {
 
 /**
  * Runs a command to completion: { code, stdout, stderr, ms }. Never throws on
- * a non-zero exit; the tests look at the code.
+ * a non-zero exit; the tests look at the code. `onLine` sees each stdout line as it comes.
  */
-export function run(command, args, { timeoutMs = 120_000 } = {}) {
+export function run(command, args, { timeoutMs = 120_000, onLine } = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(command, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk) => { stdout += chunk })
+    child.stdout.on('data', (chunk) => {
+      const complete = stdout.lastIndexOf('\n') + 1
+      stdout += chunk
+      if (onLine) stdout.slice(complete, stdout.lastIndexOf('\n') + 1).split('\n').filter(Boolean).forEach(onLine)
+    })
     child.stderr.on('data', (chunk) => { stderr += chunk })
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr, ms: performance.now() - started }))
   })
 }
 
-/** The flashdata CLI with --json where it applies: { code, events, result, stderr, ms }. */
-export async function flashdata(args, options) {
-  const out = await run('node', [CLI, ...args], options)
+/**
+ * The flashdata CLI with --json where it applies: { code, events, result, stderr, ms }.
+ * `onEvent` sees each JSON event as it is printed.
+ */
+export async function flashdata(args, { onEvent, ...options } = {}) {
+  const onLine = onEvent && ((line) => line.startsWith('{') && onEvent(JSON.parse(line)))
+  const out = await run('node', [CLI, ...args], { ...options, onLine })
   const events = out.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
   const result = events.findLast((event) => event.type === 'result' || event.type === 'error') ?? events.at(-1)
   return { ...out, events, result }
@@ -88,9 +96,9 @@ export class BridgedBoard {
   #waiters = []
   events = []
 
-  constructor(serial, { mode = 'dfu', timing = 'datasheet', log } = {}) {
+  constructor(serial, { mode = 'dfu', timing = 'datasheet', deviceOs, log } = {}) {
     this.serial = serial
-    const args = ['--serial', serial, '--mode', mode, '--timing', timing, ...(log ? ['--log', log] : [])]
+    const args = ['--serial', serial, '--mode', mode, '--timing', timing, ...(deviceOs ? ['--device-os', deviceOs] : []), ...(log ? ['--log', log] : [])]
     this.#child = fork(BRIDGE, args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     this.#child.on('message', (message) => {
       this.events.push(message)

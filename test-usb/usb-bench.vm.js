@@ -13,27 +13,57 @@ import {
 } from './bench.js'
 
 const SERIAL = 'e00fce68a1b2c3d4e5f60718'
+const SECOND_SERIAL = 'e00fce68b2c3d4e5f6071829'
+const OLD_OS_SERIAL = 'e00fce68c3d4e5f607182930'
 const DATA_SECTOR = 0x080a0000
+const SECTOR_BYTES = 128 * 1024
+/** Fixed build time, so an image built from a folder and the folder itself compare equal. */
+const EPOCH = '1700000000'
+const LOGS = process.env.BENCH_OUT ?? mkdtempSync('/tmp/usb-bench-logs-')
 const work = mkdtempSync('/tmp/usb-bench-')
 const timings = []
 let board
 
-/** A flashdata image of `size` bytes of random files, built by the CLI. */
-async function image(name, sizes) {
+/** A flashdata image of random files of these sizes, built by the CLI (at EPOCH); `exactBytes` pads the last file to reach that image size. */
+async function image(name, sizes, exactBytes) {
   const folder = `${work}/${name}`
   mkdirSync(folder)
-  sizes.forEach((size, i) => writeFileSync(`${folder}/file${i}.bin`, randomBytes(size)))
-  const built = await flashdata(['build', folder, '-o', `${folder}.bin`, '--json'])
-  assert.equal(built.code, 0, built.stderr)
-  return { folder, file: `${folder}.bin`, bytes: readFileSync(`${folder}.bin`) }
+  const build = async () => {
+    sizes.forEach((size, i) => writeFileSync(`${folder}/file${i}.bin`, randomBytes(size)))
+    const built = await flashdata(['build', folder, '-o', `${folder}.bin`, '--epoch', EPOCH, '--json'])
+    assert.equal(built.code, 0, built.stderr)
+    return readFileSync(`${folder}.bin`)
+  }
+  let bytes = await build()
+  if (exactBytes && bytes.length !== exactBytes) {
+    sizes[sizes.length - 1] += exactBytes - bytes.length
+    bytes = await build()
+    assert.equal(bytes.length, exactBytes)
+  }
+  return { folder, file: `${folder}.bin`, bytes }
 }
 
 const dfuUtil = (...args) => run('dfu-util', ['-d', '2b04:d00a', '-S', SERIAL, ...args])
 const ok = (out) => assert.equal(out.code, 0, `exit ${out.code}\n${out.stdout}\n${out.stderr}`)
+const cliOk = (out) => assert.equal(out.code, 0, `exit ${out.code}\n${out.stdout}\n${out.stderr}`)
+const onBus = (serial, productId) => usbDevices().some((d) => d.serial === serial && d.productId === productId && d.configured)
+
+/** Brings the main board into `mode` with flashdata's own commands, whatever the test before left. */
+async function ensureMode(mode) {
+  const product = mode === 'dfu' ? DFU_PRODUCT : NORMAL_PRODUCT
+  if (onBus(SERIAL, product)) return
+  if (!onBus(SERIAL, DFU_PRODUCT) && !onBus(SERIAL, NORMAL_PRODUCT)) {
+    board.plugIn()
+    await waitForDevice(SERIAL)
+    if (onBus(SERIAL, product)) return
+  }
+  cliOk(await flashdata([mode === 'dfu' ? 'dfu' : 'reset', '--serial', SERIAL, '--json']))
+  await waitForDevice(SERIAL, product)
+}
 
 before(async () => {
   loadUsbStack()
-  board = new BridgedBoard(SERIAL, { log: `${process.env.BENCH_OUT ?? work}/bridge.log` })
+  board = new BridgedBoard(SERIAL, { log: `${LOGS}/bridge.log` })
   await board.next('attached')
   await waitForDevice(SERIAL, DFU_PRODUCT)
 })
@@ -41,8 +71,8 @@ before(async () => {
 after(async () => {
   await board?.quit()
   if (timings.length) {
-    console.log('\n128 KiB-class download over real USB (dummy_hcd, full speed; emulator in datasheet timing):')
-    for (const t of timings) console.log(`  ${t.label.padEnd(52)} ${(t.ms / 1000).toFixed(2)} s`)
+    console.log('\nThe same 128 KiB image over real USB (dummy_hcd, full speed, TCG VM; emulator in datasheet flash timing):')
+    for (const t of timings) console.log(`  ${t.label.padEnd(62)} ${(t.ms / 1000).toFixed(2)} s`)
   }
 })
 
@@ -65,18 +95,18 @@ test('lsusb decodes the DFU functional descriptor as the real board presents it'
 })
 
 test('dfu-util writes a flashdata image to 0x080A0000 with :leave, and flashdata verify accepts it', async () => {
+  await ensureMode('dfu')
   const a = await image('a', [3000, 20_000, 7])
   ok(await dfuUtil('-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:leave`, '-D', a.file))
   await waitForDevice(SERIAL, NORMAL_PRODUCT) // the board restarts its firmware
   const verify = await flashdata(['verify', a.file, '--serial', SERIAL, '--json'])
-  assert.equal(verify.code, 0, verify.stdout + verify.stderr)
+  cliOk(verify)
   assert.equal(verify.result.status, 'match')
 })
 
 test('flashdata push writes an image and dfu-util -U reads back the same bytes', async () => {
   const b = await image('b', [40_000, 1234])
-  const push = await flashdata(['push', b.file, '--serial', SERIAL, '--no-leave', '--json'])
-  assert.equal(push.code, 0, push.stdout + push.stderr)
+  cliOk(await flashdata(['push', b.file, '--serial', SERIAL, '--no-leave', '--json']))
   await waitForDevice(SERIAL, DFU_PRODUCT)
   const back = `${work}/b.read.bin`
   ok(await dfuUtil('-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:${b.bytes.length}`, '-U', back))
@@ -84,6 +114,7 @@ test('flashdata push writes an image and dfu-util -U reads back the same bytes',
 })
 
 test('dfu-util cannot write below 0x08020000, as on a real board', async () => {
+  await ensureMode('dfu')
   const before = `${work}/protected.before.bin`
   const afterRead = `${work}/protected.after.bin`
   ok(await dfuUtil('-a', '0', '-s', '0x08010000:4096', '-U', before))
@@ -96,8 +127,9 @@ test('dfu-util cannot write below 0x08020000, as on a real board', async () => {
 })
 
 test('flashdata devices lists the board over the usb package', async () => {
+  await ensureMode('dfu')
   const out = await flashdata(['devices', '--json'])
-  assert.equal(out.code, 0, out.stderr)
+  cliOk(out)
   const boards = out.result.boards
   assert.equal(boards.length, 1, JSON.stringify(boards))
   assert.equal(boards[0].serial, SERIAL)
@@ -108,37 +140,52 @@ test('flashdata devices lists the board over the usb package', async () => {
 test('flashdata push, verify and pull round-trip through the usb package, leaving and re-enumerating', async () => {
   const c = await image('c', [60_000, 5000, 100])
   const oldDevnum = usbDevices().find((d) => d.serial === SERIAL)?.devnum
-  const push = await flashdata(['push', c.file, '--serial', SERIAL, '--json'])
-  assert.equal(push.code, 0, push.stdout + push.stderr)
+  cliOk(await flashdata(['push', c.file, '--serial', SERIAL, '--json']))
   const normal = await waitForDevice(SERIAL, NORMAL_PRODUCT)
   assert.notEqual(normal.devnum, oldDevnum, 'the board re-enumerated')
-  const verify = await flashdata(['verify', c.folder, '--serial', SERIAL, '--json'])
-  assert.equal(verify.code, 0, verify.stdout + verify.stderr)
-  const verifyImage = await flashdata(['verify', c.file, '--serial', SERIAL, '--json'])
-  assert.equal(verifyImage.code, 0, verifyImage.stdout + verifyImage.stderr)
+  cliOk(await flashdata(['verify', c.folder, '--epoch', EPOCH, '--serial', SERIAL, '--json']))
+  cliOk(await flashdata(['verify', c.file, '--serial', SERIAL, '--json']))
   const pulled = `${work}/c.pulled.bin`
-  const pull = await flashdata(['pull', '-o', pulled, '--serial', SERIAL, '--json'])
-  assert.equal(pull.code, 0, pull.stdout + pull.stderr)
+  cliOk(await flashdata(['pull', '-o', pulled, '--serial', SERIAL, '--json']))
   assert.deepEqual(readFileSync(pulled), c.bytes)
   await waitForDevice(SERIAL, NORMAL_PRODUCT) // verify and pull leave the board as they found it
 })
 
-test('flashdata dfu switches a board running firmware into DFU mode, and reset brings it back', async () => {
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+test('flashdata dfu switches a board running firmware into DFU mode (control request 50), and reset brings it back', async () => {
+  await ensureMode('normal')
   const dfu = await flashdata(['dfu', '--serial', SERIAL, '--json'])
-  assert.equal(dfu.code, 0, dfu.stdout + dfu.stderr)
+  cliOk(dfu)
+  assert.equal(JSON.stringify(dfu.events).includes('line-coding'), false, 'switched by request 50')
   await waitForDevice(SERIAL, DFU_PRODUCT)
-  const reset = await flashdata(['reset', '--serial', SERIAL, '--json'])
-  assert.equal(reset.code, 0, reset.stdout + reset.stderr)
+  cliOk(await flashdata(['reset', '--serial', SERIAL, '--json']))
   await waitForDevice(SERIAL, NORMAL_PRODUCT)
 })
 
-test('14400 baud on the CDC port (cdc_acm, stty) switches the board into DFU mode', async () => {
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+test('a board with Device OS 0.7.0 (no request 50) is switched by flashdata with 14400 baud', async () => {
+  await ensureMode('dfu') // GadgetFS serves one board in normal mode at a time
+  const old = new BridgedBoard(OLD_OS_SERIAL, { mode: 'normal', deviceOs: '0.7.0', log: `${LOGS}/bridge-old-os.log` })
+  try {
+    await old.next('attached')
+    await waitForDevice(OLD_OS_SERIAL, NORMAL_PRODUCT)
+    const dfu = await flashdata(['dfu', '--serial', OLD_OS_SERIAL, '--json'])
+    cliOk(dfu)
+    assert.match(JSON.stringify(dfu.events), /line-coding/)
+    await waitForDevice(OLD_OS_SERIAL, DFU_PRODUCT)
+  } finally {
+    await old.quit()
+  }
+})
+
+test('14400 baud set on the CDC port by cdc_acm (stty) switches the board into DFU mode', async () => {
+  await ensureMode('normal')
   const tty = await waitForTty()
   // The board resets from inside the request; stty may report an error, as particle-cli#93 shows.
-  await run('stty', ['-F', tty, '14400'])
-  await waitForDevice(SERIAL, DFU_PRODUCT)
+  const stty = await run('stty', ['-F', tty, '14400'])
+  try {
+    await waitForDevice(SERIAL, DFU_PRODUCT, 5000)
+  } catch (error) {
+    throw new Error(`${error.message}\nstty -F ${tty} 14400: exit ${stty.code} ${stty.stderr}`)
+  }
 })
 
 async function waitForTty() {
@@ -150,46 +197,67 @@ async function waitForTty() {
   throw new Error('cdc_acm did not bind to the board (no ttyACM)')
 }
 
-test('a cable pull in the middle of a write gives the documented error, and a retry succeeds', async () => {
+test('a cable pull in the middle of a write gives DISCONNECTED (exit 11), and a retry succeeds', async () => {
+  await ensureMode('dfu')
   const d = await image('d', [100_000, 20_000])
-  const push = flashdata(['push', d.file, '--serial', SERIAL, '--json', '--force'])
-  await sleep(2500) // inside the 1 s sector erase or the write that follows
-  board.unplug()
-  await board.next('detached')
-  const failed = await push
-  assert.equal(failed.code, 11, failed.stdout + failed.stderr)
-  assert.equal(failed.result.code, 'DISCONNECTED', JSON.stringify(failed.result))
-  board.plugIn()
+  let pulled = false
+  try {
+    const failed = await flashdata(['push', d.file, '--serial', SERIAL, '--json', '--force'], {
+      onEvent: (event) => {
+        // Pull once the write is under way (after the 1 s sector erase).
+        if (!pulled && event.type === 'progress' && event.phase === 'write' && event.bytes >= 16_384) {
+          pulled = true
+          board.unplug()
+        }
+      },
+    })
+    assert.ok(pulled, `the write never got under way: ${failed.stdout}`)
+    assert.equal(failed.code, 11, failed.stdout + failed.stderr)
+    assert.equal(failed.result.code, 'DISCONNECTED', JSON.stringify(failed.result))
+  } finally {
+    if (pulled) board.plugIn()
+  }
   await board.next('attached')
-  const retry = await flashdata(['push', d.file, '--serial', SERIAL, '--json', '--wait', '15'])
-  assert.equal(retry.code, 0, retry.stdout + retry.stderr)
-  const verify = await flashdata(['verify', d.file, '--serial', SERIAL, '--json'])
-  assert.equal(verify.code, 0, verify.stdout + verify.stderr)
+  cliOk(await flashdata(['push', d.file, '--serial', SERIAL, '--json', '--wait', '15']))
+  cliOk(await flashdata(['verify', d.file, '--serial', SERIAL, '--json']))
 })
 
-test('--serial selects the board and an unknown serial finds none', async () => {
-  const upper = await flashdata(['devices', '--json'])
-  assert.ok(upper.result.boards.some((b) => b.serial === SERIAL))
-  const none = await flashdata(['verify', '--serial', 'ffffffffffffffffffffffff', '--json', '--wait', '1'])
-  assert.equal(none.code, 5, none.stdout + none.stderr)
+test('two boards on two dummy UDCs: devices lists both, --serial picks one, an unknown serial finds none', async () => {
+  await ensureMode('dfu')
+  const second = new BridgedBoard(SECOND_SERIAL, { log: `${LOGS}/bridge-second.log` })
+  try {
+    await second.next('attached')
+    await waitForDevice(SECOND_SERIAL, DFU_PRODUCT)
+    const listed = await flashdata(['devices', '--json'])
+    cliOk(listed)
+    assert.deepEqual(listed.result.boards.map((b) => b.serial).sort(), [SERIAL, SECOND_SERIAL].sort())
+    const before = `${work}/first.before.bin`
+    ok(await dfuUtil('-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:4096`, '-U', before))
+    const e = await image('e', [10_000])
+    cliOk(await flashdata(['push', e.file, '--serial', SECOND_SERIAL, '--no-leave', '--json']))
+    const back = `${work}/second.read.bin`
+    ok(await run('dfu-util', ['-d', '2b04:d00a', '-S', SECOND_SERIAL, '-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:${e.bytes.length}`, '-U', back]))
+    assert.deepEqual(readFileSync(back), e.bytes)
+    const after = `${work}/first.after.bin`
+    ok(await dfuUtil('-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:4096`, '-U', after))
+    assert.deepEqual(readFileSync(after), readFileSync(before), 'the other board is untouched')
+    const none = await flashdata(['verify', '--serial', 'ffffffffffffffffffffffff', '--json', '--wait', '1'])
+    assert.equal(none.code, 5, none.stdout + none.stderr)
+  } finally {
+    await second.quit()
+  }
 })
 
-test('timing: the same 128 KiB-class download by dfu-util and by flashdata push (with verify)', async () => {
-  const big = await image('big', [60_000, 60_000, 8000])
-  await ensureDfuMode()
+test('timing: the same 128 KiB image downloaded by dfu-util and by flashdata push (with verify)', async () => {
+  await ensureMode('dfu')
+  const big = await image('big', [60_000, 60_000, 8000], SECTOR_BYTES)
   const viaDfuUtil = await dfuUtil('-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}`, '-D', big.file)
   ok(viaDfuUtil)
-  timings.push({ label: `dfu-util -D (${big.bytes.length} bytes, erase + write)`, ms: viaDfuUtil.ms })
-  const viaFlashdata = await flashdata(['push', big.file, '--serial', SERIAL, '--no-leave', '--force', '--json'])
-  assert.equal(viaFlashdata.code, 0, viaFlashdata.stdout + viaFlashdata.stderr)
-  timings.push({ label: 'flashdata push --force --no-leave (erase + write + verify)', ms: viaFlashdata.ms })
+  timings.push({ label: `dfu-util -D (${big.bytes.length} bytes: erase + write)`, ms: viaDfuUtil.ms })
+  // --force: the board already holds this image, flashdata must write it all again.
+  const viaFlashdata = await flashdata(['push', big.file, '--serial', SERIAL, '--force', '--no-leave', '--json'])
+  cliOk(viaFlashdata)
+  timings.push({ label: `flashdata push --force --no-leave (same image: erase + write + verify)`, ms: viaFlashdata.ms })
   const phases = viaFlashdata.result.phases ?? {}
   timings.push(...Object.entries(phases).map(([phase, ms]) => ({ label: `  flashdata phase ${phase}`, ms })))
 })
-
-async function ensureDfuMode() {
-  if (usbDevices().some((d) => d.serial === SERIAL && d.productId === DFU_PRODUCT)) return
-  const dfu = await flashdata(['dfu', '--serial', SERIAL, '--json'])
-  assert.equal(dfu.code, 0, dfu.stdout + dfu.stderr)
-  await waitForDevice(SERIAL, DFU_PRODUCT)
-}

@@ -8,7 +8,7 @@
  * a fresh enumeration with the new mode's descriptors and the same serial.
  *
  *   gadget-bridge.js [--serial S] [--mode dfu|normal] [--flash-file F]
- *                    [--timing instant|datasheet] [--log FILE]
+ *                    [--timing instant|datasheet] [--device-os VERSION] [--log FILE]
  *
  * Needs root, dummy_hcd (or a real UDC), libcomposite and usb_f_fs with
  * configfs mounted, and GadgetFS mounted on /dev/gadget;
@@ -28,6 +28,7 @@ const { values: opts } = parseArgs({
     mode: { type: 'string', default: 'dfu' },
     'flash-file': { type: 'string' },
     timing: { type: 'string', default: 'instant' },
+    'device-os': { type: 'string' },
     log: { type: 'string' },
   },
 })
@@ -46,6 +47,7 @@ const board = new EmulatedElectron({
   serialNumber: opts.serial,
   mode: opts.mode,
   flashFile: opts['flash-file'],
+  deviceOsVersion: opts['device-os'],
   timing: { ...base, usbTransferOverheadUs: 0, usbPacketUs: 0 },
 })
 
