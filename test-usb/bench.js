@@ -4,7 +4,7 @@
  * (dfu-util and the flashdata CLI) run as separate processes.
  */
 import { execFileSync, fork, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -63,7 +63,8 @@ export async function flashdata(args, { onEvent, ...options } = {}) {
 /** The USB devices the host's USB core has enumerated, from sysfs: [{ path, vendorId, productId, serial, devnum }]. */
 export function usbDevices() {
   const root = '/sys/bus/usb/devices'
-  const read = (dir, name) => (existsSync(`${root}/${dir}/${name}`) ? readFileSync(`${root}/${dir}/${name}`, 'utf8').trim() : undefined)
+  // A device that is going away fails reads of its attributes (ENODEV): it counts as absent.
+  const read = (dir, name) => { try { return readFileSync(`${root}/${dir}/${name}`, 'utf8').trim() } catch { return undefined } }
   return readdirSync(root)
     .filter((dir) => /^\d+-[\d.]+$/.test(dir))
     .map((dir) => ({
