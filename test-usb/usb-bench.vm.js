@@ -95,6 +95,15 @@ test('lsusb decodes the DFU functional descriptor as the real board presents it'
   }
 })
 
+test('dfu-util reads the DCT through alt 1 (the bridge learns the alt from the host side)', async () => {
+  await ensureMode('dfu')
+  const dct = `${work}/dct.bin`
+  ok(await dfuUtil('-a', '1', '-s', '0x00000000:16', '-U', dct))
+  assert.equal(readFileSync(dct).length, 16)
+  const wrongAlt = await dfuUtil('-a', '0', '-s', '0x00000000:16', '-U', `${work}/not-dct.bin`)
+  assert.notEqual(wrongAlt.code, 0, 'address 0 is not in the internal flash of alt 0')
+})
+
 test('dfu-util writes a flashdata image to 0x080A0000 with :leave, and flashdata verify accepts it', async () => {
   await ensureMode('dfu')
   const a = await image('a', [3000, 20_000, 7])
