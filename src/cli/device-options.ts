@@ -28,15 +28,15 @@ export function addDeviceOptions(command: Command, { address = false } = {}): Co
   command
     .option('-s, --serial <serial>', 'the board to use, by serial number (case-insensitive); needed when several are connected')
     .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR'))
-    .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s)`, parseInteger(0, 86400))
+    .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
     .option('--json', 'print NDJSON: one event per line, then the result')
     .option('-q, --quiet', 'print nothing but errors')
   if (address) command.option('--address <addr>', 'target 128 KiB at this address of another DfuSe board instead of the Electron\'s sector 9 (at your own risk)', parseAddress)
   return command
 }
 
-function waitMs(options: DeviceCliOptions): number {
-  if (options.wait === undefined) return 0
+function waitMs(options: DeviceCliOptions): number | undefined {
+  if (options.wait === undefined) return undefined
   return (options.wait === true ? DEFAULT_WAIT_S : options.wait) * 1000
 }
 
@@ -49,7 +49,7 @@ export interface BoardCommandContext {
   emulated: boolean
   mode: OutputMode
   /** Options every board job takes, from the command line. */
-  board: { serial?: string; waitMs: number; address?: number }
+  board: { serial?: string; waitMs?: number; address?: number }
   onEvent: EventSink
   /** Stops the spinner before the result is printed. */
   endProgress: () => void

@@ -6,10 +6,16 @@ import { listBoards, waitForBoard } from './wait.js'
 export interface SelectOptions {
   /** Serial number to match, case-insensitive. */
   serial?: string
-  /** How long to wait for a matching board to appear; 0 = look once. */
+  /**
+   * How long to wait for a matching board to appear; 0 = look once. By
+   * default a few seconds, so a board still restarting from the previous
+   * command (leave, mode switch) is found.
+   */
   waitMs?: number
   signal?: AbortSignal
 }
+
+export const SETTLE_MS = 3000
 
 export const DFU_MODE_HOWTO = 'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'
 
@@ -20,7 +26,7 @@ export function describeBoard(info: BoardInfo): string {
 function noBoard(options: SelectOptions, present: Board[]): FlashdataError {
   const what = options.serial ? `No Particle board with serial ${normalizeSerial(options.serial)}` : 'No Particle board'
   const others = present.length ? ` (on USB: ${present.map((b) => describeBoard(b.info)).join('; ')})` : ''
-  return new FlashdataError('NO_DEVICE', `${what} found on USB${options.waitMs ? ` within ${Math.round(options.waitMs / 1000)} s` : ''}${others}.`, {
+  return new FlashdataError('NO_DEVICE', `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? SETTLE_MS) / 1000)} s` : ''}${others}.`, {
     hint: `Connect the board with a data USB cable, or use --wait to wait for it. ${DFU_MODE_HOWTO} On Linux, install the udev rule (see the README).`,
     details: { serial: options.serial, present: present.map((b) => b.info) },
   })
@@ -33,7 +39,8 @@ function noBoard(options: SelectOptions, present: Board[]): FlashdataError {
 export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}): Promise<Board> {
   const wanted = options.serial === undefined ? undefined : normalizeSerial(options.serial)
   const matches = (board: Board) => wanted === undefined || board.info.serial === wanted
-  if (options.waitMs) await waitForBoard(bus, matches, options.waitMs, options.signal)
+  const waitMs = options.waitMs ?? SETTLE_MS
+  if (waitMs) await waitForBoard(bus, matches, waitMs, options.signal)
   const boards = await listBoards(bus)
   const found = boards.filter(matches)
   if (found.length === 1) return found[0]

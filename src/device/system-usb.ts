@@ -48,15 +48,15 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
 class SystemUsb implements UsbBusLike {
   private readonly listeners = { connect: new Map<UsbConnectionListener, UsbConnectionListener>(), disconnect: new Map<UsbConnectionListener, UsbConnectionListener>() }
 
-  constructor(private readonly webusb: UsbBusLike) {}
+  /** `hotplug` false: no USB on this machine; the `usb` package would throw from a timer if asked for events. */
+  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean) {}
 
   async getDevices(): Promise<UsbDeviceLike[]> {
     try {
       return (await this.webusb.getDevices()).map(normalizeDevice)
     } catch (error) {
       const message = (error as Error).message ?? ''
-      // A machine (or container) without USB at all: there are simply no boards.
-      if (/sys\/bus\/usb|no such file|not found/i.test(message)) return []
+      if (noUsbHere(error)) return []
       if (/permission|access|EACCES/i.test(message)) {
         throw new FlashdataError('USB_ACCESS', `No permission to list USB devices: ${message}`, { hint: UDEV_HINT, cause: error })
       }
@@ -65,6 +65,7 @@ class SystemUsb implements UsbBusLike {
   }
 
   addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void {
+    if (!this.hotplug) return
     const inner: UsbConnectionListener = (event) => listener({ device: normalizeDevice(event.device) })
     this.listeners[type].set(listener, inner)
     this.webusb.addEventListener(type, inner)
@@ -86,10 +87,17 @@ export async function openSystemUsb(): Promise<UsbBusLike> {
       hint: 'Reinstall flashdata (npm install) on this machine; the usb package ships prebuilt binaries for Linux, macOS and Windows.', cause: error,
     })
   }
-  return wrapSystemUsb(new usb.WebUSB({ allowAllDevices: true, deviceTimeout: USB_TIMEOUT_MS }) as unknown as UsbBusLike)
+  const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: USB_TIMEOUT_MS }) as unknown as UsbBusLike
+  const hotplug = await webusb.getDevices().then(() => true, (error: unknown) => !noUsbHere(error))
+  return wrapSystemUsb(webusb, hotplug)
 }
 
-/** The error mapping around a WebUSB object (exported for tests). */
-export function wrapSystemUsb(webusb: UsbBusLike): UsbBusLike {
-  return new SystemUsb(webusb)
+/** A machine (or container) without USB at all: there are simply no boards. */
+function noUsbHere(error: unknown): boolean {
+  return /sys\/bus\/usb|no such file|not found/i.test((error as Error)?.message ?? '')
+}
+
+/** The quirk and error mapping around a WebUSB object (exported for tests). */
+export function wrapSystemUsb(webusb: UsbBusLike, hotplug = true): UsbBusLike {
+  return new SystemUsb(webusb, hotplug)
 }

@@ -2,7 +2,7 @@ import { FlashdataError } from '../errors.js'
 import { parseImage } from '../image/parse.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { readSectorImage } from './read-image.js'
-import { leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
+import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
 import { targetRange } from './target.js'
 
 export interface PullOptions extends BoardOptions {
@@ -27,6 +27,8 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   try {
     bytes = await readSectorImage(session.dfu, targetRange(options.address).start, tracker, { raw: options.raw })
     if (options.leave || session.foundIn === 'normal') await leaveDfuMode(options.bus, session.dfu, session.board, tracker)
+  } catch (error) {
+    throw await explainFailure(error, options.bus, session.board.device)
   } finally {
     await session.dfu.close()
   }

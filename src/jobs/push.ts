@@ -5,7 +5,7 @@ import { HEADER_SIZE } from '../image/format.js'
 import { readImage } from '../image/parse.js'
 import { firstDifference, hex } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
-import { leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
+import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
 import { targetRange } from './target.js'
 
 export interface PushOptions extends BoardOptions {
@@ -95,6 +95,8 @@ export async function push(options: PushOptions): Promise<PushResult> {
       }
     }
     if (options.leave !== false) await leaveDfuMode(options.bus, dfu, board, tracker, options.untilGone)
+  } catch (error) {
+    throw await explainFailure(error, options.bus, board.device)
   } finally {
     await dfu.close()
   }

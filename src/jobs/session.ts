@@ -109,19 +109,35 @@ export async function leaveDfuMode(bus: UsbBusLike, dfu: DfuseDevice, board: Boa
   })
 }
 
-/** Resolves when the device has dropped off the bus (its disconnect event), or after LEAVE_RESET_MS. */
-function waitUntilGone(bus: UsbBusLike, device: UsbDeviceLike): Promise<void> {
-  return new Promise<void>((resolve) => {
+/** Resolves true when the device has dropped off the bus (its disconnect event), false after `timeoutMs`. */
+function waitUntilGone(bus: UsbBusLike, device: UsbDeviceLike, timeoutMs = LEAVE_RESET_MS): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     let done = false
-    const finish = () => {
+    const finish = (gone: boolean) => {
       if (done) return
       done = true
       bus.removeEventListener('disconnect', onDisconnect)
-      resolve()
+      resolve(gone)
     }
-    const onDisconnect = (event: UsbConnectionEvent) => event.device === device && finish()
+    const onDisconnect = (event: UsbConnectionEvent) => event.device === device && finish(true)
     bus.addEventListener('disconnect', onDisconnect)
-    void bus.getDevices().then((devices) => devices.includes(device) || finish())
-    void sleep(LEAVE_RESET_MS).then(finish)
+    void bus.getDevices().then((devices) => devices.includes(device) || finish(true))
+    void sleep(timeoutMs).then(() => finish(false))
+  })
+}
+
+/** How long a board that stopped answering gets to drop off the bus before the failure counts as a transfer error. */
+const UNPLUG_GRACE_MS = 500
+
+/**
+ * Some stacks report a transfer cut by a pulled cable as a protocol error
+ * (the `usb` package: EPROTO, "hardware fault or protocol violation"). If the
+ * board has left the bus, the failure is a disconnect.
+ */
+export async function explainFailure(error: unknown, bus: UsbBusLike, device: UsbDeviceLike): Promise<unknown> {
+  if (!(error instanceof FlashdataError) || error.code !== 'USB_TRANSFER') return error
+  if (!(await waitUntilGone(bus, device, UNPLUG_GRACE_MS))) return error
+  return new FlashdataError('DISCONNECTED', `The board was disconnected: ${error.message}`, {
+    hint: 'Check the cable and run the command again; an interrupted write is detected and fixed by the next push.', cause: error,
   })
 }

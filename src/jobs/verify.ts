@@ -3,7 +3,7 @@ import { fileData, parseImage, readImage, type ImageListing } from '../image/par
 import { firstDifference } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { readSectorImage } from './read-image.js'
-import { leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
+import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
 import { targetRange } from './target.js'
 
 export interface VerifyOptions extends BoardOptions {
@@ -61,6 +61,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   try {
     bytes = await readSectorImage(dfu, targetRange(options.address).start, tracker, { atLeast: options.expected?.length })
     if (options.leave || session.foundIn === 'normal') await leaveDfuMode(options.bus, dfu, session.board, tracker)
+  } catch (error) {
+    throw await explainFailure(error, options.bus, session.board.device)
   } finally {
     await dfu.close()
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildImage, FlashdataError, push, verify, type EmulatedElectron, type EmulatedUsb } from 'flashdata'
 import { pseudoRandomBytes } from '../helpers/files.js'
 import { bench, sectorBytes } from '../helpers/emulator.js'
+import { eprotoBus } from '../helpers/eproto.js'
 
 const image = buildImage([{ name: 'blob.bin', data: pseudoRandomBytes(30_000, 9), mtime: 1 }], { epoch: 77 })
 const GETSTATUS = 3
@@ -123,5 +124,28 @@ describe('push under injected faults', () => {
     expect(error.hint).toContain('hold MODE')
     board.plugIn({ mode: 'dfu' })
     await recovers(bus, board)
+  })
+})
+
+describe('a transfer cut by a pulled cable, reported as a protocol error (the usb package on Linux: EPROTO)', () => {
+  it('is DISCONNECTED (exit 11) when the board has left the bus', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'dfu' })
+    const bus = eprotoBus(emulated)
+    board.faults.disconnectDuring('write', { after: 2 })
+    const error = await push({ bus, image, leave: false }).catch((e: unknown) => e) as FlashdataError
+    expect(error.code).toBe('DISCONNECTED')
+    expect(error.exitCode).toBe(11)
+    await recovers(emulated, board)
+  })
+
+  it('stays a USB transfer error (exit 9) when the board is still there', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'dfu' })
+    const bus = eprotoBus(emulated)
+    await push({ bus, image: buildImage([{ name: 'x', data: new Uint8Array(10), mtime: 0 }], { epoch: 0 }), leave: false })
+    bus.failNext(1)
+    const error = await push({ bus, image, leave: false }).catch((e: unknown) => e) as FlashdataError
+    expect(error.code).toBe('USB_TRANSFER')
+    expect(error.exitCode).toBe(9)
+    await recovers(emulated, board)
   })
 })

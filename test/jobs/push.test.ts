@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildImage, DfuseDevice, FlashdataError, INSTANT_TIMING, push, waitForBoard, type JobEvent } from 'flashdata'
+import { buildImage, DfuseDevice, FlashdataError, INSTANT_TIMING, push, verify, waitForBoard, type JobEvent } from 'flashdata'
 import { allowWritesOutsideDataSector } from '../helpers/guard.js'
 import { pseudoRandomBytes } from '../helpers/files.js'
 import { bench, flashOps, sectorBytes } from '../helpers/emulator.js'
@@ -141,5 +141,14 @@ describe('commands run back to back', () => {
     expect(again.status).toBe('unchanged')
     expect(events.some((e) => e.type === 'message' && e.message.includes('restarting'))).toBe(true)
     expect(sectorBytes(board, image.length)).toEqual(image)
+  })
+
+  it('a command right after a push finds the board although it is off the bus while it restarts', async () => {
+    const timing = { ...INSTANT_TIMING, leaveResetMs: 0, reEnumerationMs: 400 }
+    const { bus } = bench({ mode: 'normal', timing })
+    expect((await push({ bus, image })).status).toBe('flashed')
+    await new Promise((resolve) => setTimeout(resolve, 50)) // the board has dropped off the bus
+    expect(await bus.getDevices()).toEqual([])
+    expect((await verify({ bus, expected: image })).status).toBe('match')
   })
 })
