@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { ImageEntry } from '../../src/image/parse.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const firmware = fileURLToPath(new URL('../../firmware/', import.meta.url))
@@ -52,13 +53,8 @@ export function syntaxCheck(sources: string[], defines: string[] = []): Promise<
   return run('g++', ['-std=c++11', '-fsyntax-only', ...WARNINGS, ...defines, ...STUB_INCLUDES, ...sources])
 }
 
-export interface FileReport {
-  index: number
-  name: string
-  contentType: string
-  modDate: number
-  length: number
-  addr: number
+/** What the C++ reader printed for one file: the entry as parseImage lists it, plus what reading gave. */
+export interface FileReport extends ImageEntry {
   /** Hex of the bytes read with readFileData, 7 at a time. */
   read: string
   dataRes: number
