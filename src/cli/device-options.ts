@@ -24,11 +24,15 @@ function parseAddress(value: string): number {
 }
 
 /** The options of every command that talks to a board. */
-export function addDeviceOptions(command: Command, { address = false } = {}): Command {
+/** `select: false` for commands that take every board (the jig), not one. */
+export function addDeviceOptions(command: Command, { address = false, select = true } = {}): Command {
+  if (select) {
+    command
+      .option('-s, --serial <serial>', 'the board to use, by serial number (case-insensitive); needed when several are connected')
+      .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
+  }
   command
-    .option('-s, --serial <serial>', 'the board to use, by serial number (case-insensitive); needed when several are connected')
     .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR'))
-    .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
     .option('--json', 'print NDJSON: one event per line, then the result')
     .option('-q, --quiet', 'print nothing but errors')
   if (address) command.option('--address <addr>', 'target 128 KiB at this address of another DfuSe board instead of the Electron\'s sector 9 (at your own risk)', parseAddress)

@@ -63,5 +63,10 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
 }
 
 export async function main(): Promise<void> {
+  // Output piped into `head` and the like: stop quietly when the reader goes away.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw error
+  })
   process.exitCode = await run(process.argv)
 }

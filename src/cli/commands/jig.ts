@@ -48,7 +48,7 @@ export function registerJig(program: Command, io: CliIo): void {
     .option('--log <file.ndjson>', 'append one result record per board (flushed at once)')
     .option('-f, --force', 'rewrite boards that already hold the image')
     .option('--dfu-timeout <seconds>', 'how long a board may take to come back in DFU mode', parseInteger(1, 600), 20)
-  addDeviceOptions(addBuildOptions(command))
+  addDeviceOptions(addBuildOptions(command), { select: false })
     .addHelpText('after', `
 Boards may arrive running firmware or in DFU mode. Each is switched, pushed,
 verified and released; a board that stays plugged in is not flashed twice,
