@@ -1,4 +1,3 @@
-import { DfuseDevice } from '../dfu/dfuse.js'
 import { fileData, parseImage, readImage, type ImageListing } from '../image/parse.js'
 import { firstDifference } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
