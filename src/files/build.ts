@@ -1,10 +1,13 @@
 import { FlashdataError } from '../errors.js'
 import { buildImage } from '../image/build.js'
 import { collectFiles, type SkippedFile } from './collect.js'
+import { makeExcluder } from './glob.js'
 import type { ImageFileInput } from '../image/build.js'
 
 export interface BuildFromPathsOptions {
   exclude?: string[]
+  /** Glob patterns of files stored with a NUL byte after their data (PEM for mbedTLS). */
+  nulTerminate?: string[]
   /** Header time; overrides SOURCE_DATE_EPOCH. */
   epoch?: number
   align?: number
@@ -41,10 +44,34 @@ export function resolveEpoch(options: BuildFromPathsOptions): { epoch: number; c
   return { epoch: Math.floor((options.now ?? Date.now)() / 1000), clamp: false }
 }
 
+/**
+ * Marks the files that --nul-terminate names. A pattern that matches nothing
+ * is refused: a mistyped one would only show on the device, as a TLS error.
+ */
+function markNulTerminated(files: ImageFileInput[], patterns: string[]): ImageFileInput[] {
+  if (patterns.length === 0) return files
+  const unused = new Set(patterns)
+  for (const pattern of patterns) {
+    const matches = makeExcluder([pattern])
+    if (files.some((f) => matches(f.name))) unused.delete(pattern)
+  }
+  if (unused.size > 0) {
+    const [first] = unused
+    throw new FlashdataError('BAD_OPTION', `--nul-terminate "${first}" matches none of the files to pack.`, {
+      hint: 'Patterns match stored names such as certs/ca.pem; one without "/" also matches base names (*.pem). Run flashdata inspect <folder> to list them.',
+      details: { patterns: [...unused] },
+    })
+  }
+  const matches = makeExcluder(patterns)
+  return files.map((f) => (matches(f.name) ? { ...f, nulTerminate: true } : f))
+}
+
 /** Collects files from folders and files and packs them into an image. */
 export async function buildImageFromPaths(inputs: string[], options: BuildFromPathsOptions = {}): Promise<BuiltImage> {
   const resolved = resolveEpoch(options)
-  const { files, skipped } = await collectFiles(inputs, { exclude: options.exclude, clampMtime: resolved.clamp ? resolved.epoch : undefined })
+  const collected = await collectFiles(inputs, { exclude: options.exclude, clampMtime: resolved.clamp ? resolved.epoch : undefined })
+  const files = markNulTerminated(collected.files, options.nulTerminate ?? [])
+  const { skipped } = collected
   const epoch = resolved.clamp || !options.epochFromFiles ? resolved.epoch : Math.max(...files.map((f) => f.mtime))
   return { image: buildImage(files, { epoch, align: options.align }), files, skipped, epoch }
 }

@@ -30,6 +30,11 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
 export async function loadImageSource(inputs: string[], options: BuildFromPathsOptions = {}): Promise<ImageSource> {
   const single = inputs.length === 1 ? await stat(inputs[0]).catch(() => undefined) : undefined
   if (single?.isFile()) {
+    if (options.nulTerminate?.length) {
+      throw new FlashdataError('BAD_OPTION', `--nul-terminate applies when packing a folder; "${inputs[0]}" is an image that is already built.`, {
+        hint: 'Build the image with flashdata build --nul-terminate, or push the folder with the option.', details: { path: inputs[0] },
+      })
+    }
     const image = await readImageFile(inputs[0])
     try {
       return { image, listing: readImage(image, `"${inputs[0]}"`), origin: 'image', skipped: [] }

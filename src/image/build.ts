@@ -14,6 +14,12 @@ export interface ImageFileInput {
   mtime: number
   /** Defaults to the type the original packer would give (mime-types by extension). */
   contentType?: string
+  /**
+   * Store one NUL byte right after the data, not counted in the entry's
+   * length: readers see the same file, and C code (mbedTLS's PEM parsers)
+   * can use it in place as a terminated string.
+   */
+  nulTerminate?: boolean
 }
 
 export interface BuildImageOptions {
@@ -33,6 +39,7 @@ interface PreparedFile {
   contentTypeBytes: Uint8Array
   data: Uint8Array
   mtime: number
+  nulTerminate: boolean
 }
 
 function prepare(file: ImageFileInput): PreparedFile {
@@ -60,7 +67,7 @@ function prepare(file: ImageFileInput): PreparedFile {
   if (!Number.isInteger(file.mtime) || file.mtime < 0 || file.mtime > 0xffffffff) {
     throw new FlashdataError('BAD_OPTION', `Modification time of "${file.name}" (${file.mtime}) does not fit the format's 32-bit seconds.`)
   }
-  return { name: file.name, nameBytes, contentTypeBytes, data: file.data, mtime: file.mtime }
+  return { name: file.name, nameBytes, contentTypeBytes, data: file.data, mtime: file.mtime, nulTerminate: file.nulTerminate === true }
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -119,7 +126,8 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
       })
     }
   }
-  const { addrs, totalSize } = layoutImage(prepared.map((f) => f.data.length), align)
+  // A terminator occupies the byte after the data; the zero-filled image already holds it.
+  const { addrs, totalSize } = layoutImage(prepared.map((f) => f.data.length + (f.nulTerminate ? 1 : 0)), align)
   checkFits(prepared, totalSize, options.maxSize ?? SECTOR_SIZE)
 
   const image = new Uint8Array(totalSize)

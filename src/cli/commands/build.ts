@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, packOptions, type BuildCliOptions } from '../options.js'
 
 interface BuildOptions extends BuildCliOptions {
   output: string
@@ -24,12 +24,13 @@ Examples:
   $ flashdata build data -o data.bin
   $ SOURCE_DATE_EPOCH=1700000000 flashdata build data -o data.bin   # reproducible
   $ flashdata build certs/ca.pem sounds -o data.bin --exclude '*.tmp'
-  $ flashdata build data -o - | xxd | head`)
+  $ flashdata build data -o - | xxd | head
+  $ flashdata build certs -o certs.bin --nul-terminate '*.pem'   # PEM that mbedTLS parses in place`)
     .action(async (inputs: string[], options: BuildOptions) => {
       const { buildImageFromPaths } = await import('../../files/build.js')
       const { writeOutput } = await import('../../files/write.js')
       const { parseImage } = await import('../../image/parse.js')
-      const built = await buildImageFromPaths(inputs, { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
+      const built = await buildImageFromPaths(inputs, packOptions(options, io.env))
       await writeOutput(options.output, built.image, built.epoch)
       const listing = parseImage(built.image)
       // With -o - the image owns standard output; the report goes to stderr.

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
 interface InspectOptions extends BuildCliOptions {
@@ -31,7 +31,7 @@ Examples:
       const { parseImage } = await import('../../image/parse.js')
       const info = await stat(input).catch(() => undefined)
       const image = info?.isDirectory()
-        ? (await buildImageFromPaths([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })).image
+        ? (await buildImageFromPaths([input], packOptions(options, io.env))).image
         : await readImageFile(input)
       const listing = parseImage(image)
       if (options.json) printJson(io, listingJson(listing, input))

@@ -5,7 +5,7 @@ import type { JigRecord, JigSummary } from '../../jobs/jig.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
 
@@ -63,7 +63,7 @@ Examples:
     .action(async (input: string, options: JigCliOptions) => {
       const { loadImageSource } = await import('../../files/source.js')
       const { runJig } = await import('../../jobs/jig.js')
-      const source = await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
+      const source = await loadImageSource([input], packOptions(options, io.env))
       const log = await openLog(options.log)
       const stop = new AbortController()
       const onSigint = () => {

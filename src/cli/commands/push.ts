@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, hex32, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { outputMode } from '../render/progress.js'
 
 interface PushCliOptions extends DeviceCliOptions, BuildCliOptions {
@@ -37,7 +37,7 @@ Examples:
       const { loadImageSource } = await import('../../files/source.js')
       const { push } = await import('../../jobs/push.js')
       // Every input error before the bus is opened.
-      const source = await loadImageSource([input], { exclude: options.exclude, epoch: options.epoch, align: options.align, env: io.env })
+      const source = await loadImageSource([input], packOptions(options, io.env))
       const mode = outputMode(io, options)
       if (mode === 'plain' || mode === 'tty') for (const s of source.skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
       await runBoardCommand(io, options, async ({ bus, board, onEvent, endProgress }) => {
