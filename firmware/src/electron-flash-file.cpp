@@ -194,6 +194,26 @@ int FlashFile::getFileData(const FlashFileInfo *info, const uint8_t **data, size
   return FLASHFILE_NO_ERROR;
 }
 
+int FlashFile::getFileDataWithNul(const FlashFileInfo *info, const uint8_t **data, size_t *lengthWithNul) {
+  if (data == NULL || lengthWithNul == NULL) {
+    return FLASHFILE_INVALID_ARGUMENT;
+  }
+  const uint8_t *bytes;
+  size_t length;
+  int res = getFileData(info, &bytes, &length);
+  if (res != FLASHFILE_NO_ERROR) {
+    return res;
+  }
+  // The terminator must lie inside the image too. length + 1 cannot wrap:
+  // getFileData has checked that length <= totalSize <= slotSize.
+  if (!fitsImage(info->addr, info->length + 1) || bytes[length] != 0) {
+    return FLASHFILE_NOT_TERMINATED;
+  }
+  *data = bytes;
+  *lengthWithNul = length + 1;
+  return FLASHFILE_NO_ERROR;
+}
+
 void *FlashFile::getFileAddress(const FlashFileInfo *info) {
   const uint8_t *data;
   size_t length;
@@ -229,9 +249,14 @@ int FlashFile::readFileData(const FlashFileInfo *info, size_t offset, char *buf,
 
 uint32_t FlashFile::crc32(const void *data, size_t len, uint32_t crc) {
   const uint8_t *p = static_cast<const uint8_t *>(data);
+  const uint8_t *end = p + len;
   crc = ~crc;
-  while (len--) {
-    crc = CRC_TABLE[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  // A do-while with the test at the bottom: one branch per byte on the
+  // Cortex-M3 instead of the two that GCC -Os makes of a while loop.
+  if (p != end) {
+    do {
+      crc = CRC_TABLE[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    } while (p != end);
   }
   return ~crc;
 }

@@ -44,7 +44,8 @@ enum {
   FLASHFILE_FILE_NOT_FOUND,     // index past the last file, or no file by that name
   FLASHFILE_END_OF_FILE,        // readFileData offset at or past the end of the file
   FLASHFILE_CRC_MISMATCH,       // validateCrc(): the image's bytes differ from what was built
-  FLASHFILE_INVALID_ARGUMENT    // null pointer, negative length, or a FlashFileInfo not from this image
+  FLASHFILE_INVALID_ARGUMENT,   // null pointer, negative length, or a FlashFileInfo not from this image
+  FLASHFILE_NOT_TERMINATED      // getFileDataWithNul(): no NUL byte after the data (build with --nul-terminate)
 };
 
 const size_t FLASHFILE_MAX_NAME_LEN = 31;
@@ -125,6 +126,16 @@ public:
    * *length. The bytes stay valid for as long as the image is not rewritten.
    */
   int getFileData(const FlashFileInfo *info, const uint8_t **data, size_t *length);
+
+  /**
+   * For text that a C API parses in place, such as PEM certificates and keys
+   * for mbedTLS: like getFileData, but *lengthWithNul counts the NUL byte
+   * that `flashdata build --nul-terminate` stores after the data (outside the
+   * entry's length). Hand data / lengthWithNul straight to
+   * mbedtls_x509_crt_parse or mbedtls_pk_parse_key. FLASHFILE_NOT_TERMINATED
+   * when the byte after the data is not a NUL.
+   */
+  int getFileDataWithNul(const FlashFileInfo *info, const uint8_t **data, size_t *lengthWithNul);
 
   /**
    * Copies up to bufLen bytes of the file, starting at offset, into buf.

@@ -12,6 +12,7 @@
 #include "Particle.h"
 
 #include "electron-flash-file.h"
+#include "flash-file-stream.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +78,39 @@ void printReadBack(FlashFile &ff, const FlashFileInfo &info) {
   printf("\"");
 }
 
+// The file through FlashFileStream: the first half with read(), the rest
+// with Stream::readBytes, then the end, a refused write and seeking.
+void printStream(FlashFile &ff, const char *name) {
+  FlashFileStream stream;
+  int res = stream.open(ff, name);
+  printf(",\"stream\":{\"open\":%d,\"available\":%d,\"size\":%zu,\"peek\":%d,\"data\":\"", res, stream.available(), stream.size(), stream.peek());
+  size_t half = stream.size() / 2;
+  while (stream.position() < half) {
+    int next = stream.read();
+    if (next < 0) {
+      printf("READ-FAILED");
+      break;
+    }
+    uint8_t byte = static_cast<uint8_t>(next);
+    printHex(&byte, 1);
+  }
+  char piece[5];
+  size_t count;
+  while ((count = stream.readBytes(piece, sizeof(piece))) > 0) {
+    printHex(piece, count);
+  }
+  printf("\",\"endAvailable\":%d,\"endRead\":%d,\"endPeek\":%d", stream.available(), stream.read(), stream.peek());
+  const uint8_t out[2] = {1, 2};
+  size_t wroteByte = stream.write(out[0]);
+  size_t wroteBuffer = stream.write(out, sizeof(out));
+  printf(",\"written\":%zu,\"writeError\":%d", wroteByte + wroteBuffer, stream.getWriteError());
+  bool pastEnd = stream.seek(stream.size() + 1);
+  size_t after = stream.position();
+  bool rewound = stream.seek(0);
+  printf(",\"seekPastEnd\":%s,\"positionAfter\":%zu,\"rewound\":%s,\"firstAgain\":%d}",
+         pastEnd ? "true" : "false", after, rewound ? "true" : "false", stream.read());
+}
+
 void printFile(FlashFile &ff, size_t index, const FlashFileInfo &info) {
   printf("{\"event\":\"file\",\"index\":%zu,\"name\":", index);
   printHexString(info.name);
@@ -92,7 +126,13 @@ void printFile(FlashFile &ff, size_t index, const FlashFileInfo &info) {
   printHex(data, res == FLASHFILE_NO_ERROR ? length : 0);
   printf("\",\"addressMatches\":%s", ff.getFileAddress(&info) == data ? "true" : "false");
   char byte;
-  printf(",\"eofRes\":%d}\n", ff.readFileData(&info, info.length, &byte, 1));
+  printf(",\"eofRes\":%d", ff.readFileData(&info, info.length, &byte, 1));
+  const uint8_t *withNul = NULL;
+  size_t withNulLength = 0;
+  int nulRes = ff.getFileDataWithNul(&info, &withNul, &withNulLength);
+  printf(",\"nul\":{\"res\":%d,\"length\":%zu,\"samePointer\":%s}", nulRes, withNulLength, withNul == data ? "true" : "false");
+  printStream(ff, info.name);
+  printf("}\n");
 }
 
 // Calls with a FlashFileInfo that does not come from the image, and bad arguments.
@@ -108,8 +148,12 @@ void printForged(FlashFile &ff) {
   printf("{\"event\":\"forged\",\"readRes\":%d,\"dataRes\":%d,\"addressIsNull\":%s",
          ff.readFileData(&forged, 0, buf, sizeof(buf)), ff.getFileData(&forged, &data, &length),
          ff.getFileAddress(&forged) == NULL ? "true" : "false");
-  printf(",\"nullName\":%d,\"nullInfo\":%d,\"negativeLength\":%d}\n",
+  printf(",\"nullName\":%d,\"nullInfo\":%d,\"negativeLength\":%d",
          ff.getFileByName(NULL, &info), ff.getFileInfo(0, NULL), ff.readFileData(&forged, 0, buf, -1));
+  printf(",\"nulRes\":%d,\"nulNullLength\":%d", ff.getFileDataWithNul(&forged, &data, &length), ff.getFileDataWithNul(&forged, &data, NULL));
+  FlashFileStream missing;
+  int openRes = missing.open(ff, "no such file");
+  printf(",\"streamMissing\":{\"open\":%d,\"available\":%d,\"read\":%d,\"peek\":%d}}\n", openRes, missing.available(), missing.read(), missing.peek());
 }
 
 } // namespace
@@ -139,5 +183,6 @@ int main(int argc, char **argv) {
   printf("{\"event\":\"end\",\"index\":%zu,\"res\":%d}\n", index, res);
   printForged(ff);
   printf("{\"event\":\"crc32\",\"check\":\"%08x\"}\n", static_cast<unsigned>(FlashFile::crc32("123456789", 9)));
+  printf("{\"event\":\"build\",\"sizeBits\":%u}\n", static_cast<unsigned>(sizeof(size_t) * 8));
   return 0;
 }

@@ -8,16 +8,26 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ImageEntry } from '../../src/image/parse.js'
+import { EXAMPLE_SOURCES, FIRMWARE, LIBRARY_SOURCES, STUB } from '../../scripts/firmware/arm.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-const firmware = fileURLToPath(new URL('../../firmware/', import.meta.url))
 
-export const STUB_INCLUDES = ['-I', join(here, 'stub'), '-I', join(firmware, 'src')]
-export const LIBRARY_SOURCE = join(firmware, 'src/electron-flash-file.cpp')
-export const EXAMPLES = [join(firmware, 'examples/1-printimage/printimage.cpp'), join(firmware, 'examples/2-lookup/lookup.cpp')]
+export const STUB_INCLUDES = ['-I', STUB, '-I', join(FIRMWARE, 'src')]
+export { EXAMPLE_SOURCES as EXAMPLES, LIBRARY_SOURCES }
 export const ORIGINAL_API_SKETCH = join(here, 'original-api.cpp')
 const WARNINGS = ['-Wall', '-Wextra', '-Werror']
-const SANITIZERS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
+export const SANITIZERS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
+
+/** Word sizes the host builds run at: the PC's, and the Cortex-M3's 32 bits (g++ -m32). */
+export type Bits = 64 | 32
+const bitsFlag = (bits: Bits) => (bits === 32 ? ['-m32'] : [])
+
+/** Whether g++ can build and run a sanitized program at this word size (-m32 needs g++-multilib). */
+export function canRun(bits: Bits): boolean {
+  if (!hasGxx) return false
+  const probe = spawnSync('sh', ['-c', `printf 'int main(){return 0;}' | g++ -x c++ ${bitsFlag(bits).join(' ')} ${SANITIZERS.join(' ')} -o /dev/null -`])
+  return probe.status === 0
+}
 
 /** Result codes of electron-flash-file.h. */
 export const Res = {
@@ -27,6 +37,7 @@ export const Res = {
   END_OF_FILE: 4,
   CRC_MISMATCH: 5,
   INVALID_ARGUMENT: 6,
+  NOT_TERMINATED: 7,
 } as const
 
 export const hasGxx = spawnSync('g++', ['--version']).status === 0
@@ -37,7 +48,7 @@ export interface Exit {
   stderr: string
 }
 
-function run(file: string, args: string[]): Promise<Exit> {
+export function run(file: string, args: string[]): Promise<Exit> {
   return new Promise((resolve) => {
     // Sanitizer reports must reach stderr whatever the caller's environment says.
     const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' }
@@ -53,6 +64,24 @@ export function syntaxCheck(sources: string[], defines: string[] = []): Promise<
   return run('g++', ['-std=c++11', '-fsyntax-only', ...WARNINGS, ...defines, ...STUB_INCLUDES, ...sources])
 }
 
+export interface StreamReport {
+  open: number
+  available: number
+  size: number
+  peek: number
+  /** Hex of every byte, read with read() and then Stream::readBytes. */
+  data: string
+  endAvailable: number
+  endRead: number
+  endPeek: number
+  written: number
+  writeError: number
+  seekPastEnd: boolean
+  positionAfter: number
+  rewound: boolean
+  firstAgain: number
+}
+
 /** What the C++ reader printed for one file: the entry as parseImage lists it, plus what reading gave. */
 export interface FileReport extends ImageEntry {
   /** Hex of the bytes read with readFileData, 7 at a time. */
@@ -62,6 +91,9 @@ export interface FileReport extends ImageEntry {
   zeroCopy: string
   addressMatches: boolean
   eofRes: number
+  /** getFileDataWithNul: result, the length it gave, and whether it points where getFileData does. */
+  nul: { res: number; length: number; samePointer: boolean }
+  stream: StreamReport
 }
 
 export interface Report {
@@ -70,8 +102,13 @@ export interface Report {
   crc: number
   files: FileReport[]
   end: { index: number; res: number }
-  forged: { readRes: number; dataRes: number; addressIsNull: boolean; nullName: number; nullInfo: number; negativeLength: number }
+  forged: {
+    readRes: number; dataRes: number; addressIsNull: boolean; nullName: number; nullInfo: number; negativeLength: number
+    nulRes: number; nulNullLength: number; streamMissing: { open: number; available: number; read: number; peek: number }
+  }
   crc32: string
+  /** sizeof(size_t) in bits, as the harness was built. */
+  sizeBits: number
 }
 
 const text = (hex: string) => Buffer.from(hex, 'hex').toString('utf8')
@@ -87,6 +124,7 @@ function parseReport(stdout: string): Report {
     else if (event === 'validate' || event === 'crc') report[event as 'validate' | 'crc'] = fields.res
     else if (event === 'end' || event === 'forged') report[event as 'end' | 'forged'] = fields
     else if (event === 'crc32') report.crc32 = fields.check
+    else if (event === 'build') report.sizeBits = fields.sizeBits
   }
   return report as Report
 }
@@ -96,10 +134,11 @@ export class Harness {
 
   private constructor(private readonly dir: string, private readonly binary: string) {}
 
-  static async build(): Promise<Harness> {
+  /** Builds harness.cpp (or another driver in this folder) with the library, sanitized, at `bits`. */
+  static async build(bits: Bits = 64, driver = 'harness.cpp', libs: string[] = []): Promise<Harness> {
     const dir = await mkdtemp(join(tmpdir(), 'flashdata-firmware-'))
     const binary = join(dir, 'harness')
-    const args = ['-std=c++17', '-O1', '-g', ...WARNINGS, ...SANITIZERS, ...STUB_INCLUDES, LIBRARY_SOURCE, join(here, 'harness.cpp'), '-o', binary]
+    const args = ['-std=c++17', '-O1', '-g', ...bitsFlag(bits), ...WARNINGS, ...SANITIZERS, ...STUB_INCLUDES, ...LIBRARY_SOURCES, join(here, driver), '-o', binary, ...libs]
     const compiled = await run('g++', args)
     if (compiled.code !== 0) {
       await rm(dir, { recursive: true, force: true })
@@ -110,10 +149,15 @@ export class Harness {
 
   /** Loads `slot` into the stand-in flash and looks up `names` first. */
   async run(slot: Uint8Array, names: string[] = []): Promise<Exit & { report: Report }> {
+    const exit = await this.exec(slot, names)
+    return { ...exit, report: parseReport(exit.stdout) }
+  }
+
+  /** Runs the driver on a slot file made of `slot`, with more arguments. */
+  async exec(slot: Uint8Array, args: string[] = []): Promise<Exit> {
     const file = join(this.dir, `slot-${this.runs++}.bin`)
     await writeFile(file, slot)
-    const exit = await run(this.binary, [file, ...names])
-    return { ...exit, report: parseReport(exit.stdout) }
+    return run(this.binary, [file, ...args])
   }
 
   async dispose(): Promise<void> {

@@ -1,7 +1,7 @@
 import CRC32 from 'crc-32'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImage, parseImage, type ImageFileInput } from '../../src/image/index.js'
-import { EXAMPLES, Harness, LIBRARY_SOURCE, ORIGINAL_API_SKETCH, Res, hasGxx, syntaxCheck, type Report } from './harness.js'
+import { EXAMPLES, Harness, LIBRARY_SOURCES, ORIGINAL_API_SKETCH, Res, canRun, hasGxx, syntaxCheck, type Bits, type Report } from './harness.js'
 
 const SLOT = 131072
 const EPOCH = 1_700_000_000
@@ -34,6 +34,11 @@ const FULL: ImageFileInput[] = [
   { name: 'big.bin', data: noise(SLOT - 48 - 2 * 80 - 100, 3), mtime: EPOCH },
   { name: 'tail.bin', data: noise(100, 4), mtime: EPOCH },
 ]
+
+// PEM-like text NUL-terminated as --nul-terminate stores it; zz-empty sorts
+// last, so its terminator is the image's last byte.
+const NUL_NAMES = new Set(['certs/ca.pem', 'hello.txt', 'zz-empty'])
+const MIXED_NUL: ImageFileInput[] = MIXED.map((f) => ({ ...f, nulTerminate: NUL_NAMES.has(f.name) }))
 
 const MANY: ImageFileInput[] = Array.from({ length: 300 }, (_, i) => ({
   name: `f/${String(i).padStart(3, '0')}.txt`, data: utf8(`file ${i}\n`.repeat(i % 5)), mtime: EPOCH + i,
@@ -80,22 +85,39 @@ function expectFiles(report: Report, image: Uint8Array, files: ImageFileInput[])
     expect(file).toMatchObject({ read: hex(input.data), zeroCopy: hex(input.data), dataRes: Res.NO_ERROR, addressMatches: true, eofRes: Res.END_OF_FILE })
     expect(file.modDate).toBe(input.mtime)
     if (input.contentType) expect(file.contentType).toBe(input.contentType)
+    // The byte after the data, if the image holds it, decides getFileDataWithNul.
+    const after = file.addr + file.length < image.length ? image[file.addr + file.length] : undefined
+    if (input.nulTerminate) expect(after).toBe(0)
+    expect(file.nul).toEqual(after === 0
+      ? { res: Res.NO_ERROR, length: file.length + 1, samePointer: true }
+      : { res: Res.NOT_TERMINATED, length: 0, samePointer: false })
+    const first = input.data.length > 0 ? input.data[0] : -1
+    expect(file.stream).toEqual({
+      open: Res.NO_ERROR, available: input.data.length, size: input.data.length, peek: first, data: hex(input.data),
+      endAvailable: 0, endRead: -1, endPeek: -1, written: 0, writeError: 1,
+      seekPastEnd: false, positionAfter: input.data.length, rewound: true, firstAgain: first,
+    })
   }
   expect(report.files).toHaveLength(files.length)
   expect(report.end).toEqual({ index: files.length, res: Res.FILE_NOT_FOUND })
 }
 
 if (!hasGxx) console.warn('test/firmware: g++ is not installed, so the firmware reader tests are skipped (CI has g++).')
+const BITS: Bits[] = [64, 32]
+for (const bits of BITS.filter((b) => hasGxx && !canRun(b))) console.warn(`test/firmware: g++ cannot build ${bits}-bit sanitized programs here (g++-multilib), so that run is skipped.`)
 
-describe.skipIf(!hasGxx)('firmware reader, built with g++ -fsanitize=address,undefined', () => {
+describe.each(BITS.map((bits) => ({ bits, runnable: canRun(bits) })))('firmware reader, built with g++ -fsanitize=address,undefined at $bits bits', ({ bits, runnable }) => {
+  if (!runnable) { it.skip('needs g++ (and g++-multilib for 32 bits)', () => {}); return }
   let harness: Harness
-  beforeAll(async () => { harness = await Harness.build() }, 120_000)
+  beforeAll(async () => { harness = await Harness.build(bits) }, 120_000)
   afterAll(async () => { await harness?.dispose() })
 
   describe('valid images from buildImage', () => {
     it.each([
       { label: 'mixed files, packed', files: MIXED, align: 1 },
       { label: 'mixed files, 4-byte aligned', files: MIXED, align: 4 },
+      { label: 'mixed files, some NUL-terminated', files: MIXED_NUL, align: 1 },
+      { label: 'mixed files, some NUL-terminated, 4-byte aligned', files: MIXED_NUL, align: 4 },
       { label: 'an image that fills the slot', files: FULL, align: 1 },
       { label: '300 files', files: MANY, align: 1 },
     ])('reads back every file of $label byte for byte', async ({ files, align }) => {
@@ -126,12 +148,18 @@ describe.skipIf(!hasGxx)('firmware reader, built with g++ -fsanitize=address,und
       expect(run.report.forged).toEqual({
         readRes: Res.INVALID_ARGUMENT, dataRes: Res.INVALID_ARGUMENT, addressIsNull: true,
         nullName: Res.INVALID_ARGUMENT, nullInfo: Res.INVALID_ARGUMENT, negativeLength: Res.INVALID_ARGUMENT,
+        nulRes: Res.INVALID_ARGUMENT, nulNullLength: Res.INVALID_ARGUMENT,
+        streamMissing: { open: Res.FILE_NOT_FOUND, available: 0, read: -1, peek: -1 },
       })
     })
 
     it('computes the standard CRC-32 check value', async () => {
       const run = await harness.run(build(MIXED))
       expect(run.report.crc32).toBe('cbf43926')
+    })
+
+    it(`runs with a ${bits}-bit size_t`, async () => {
+      expect((await harness.run(build(MIXED))).report.sizeBits).toBe(bits)
     })
   })
 
@@ -178,7 +206,10 @@ describe.skipIf(!hasGxx)('firmware reader, built with g++ -fsanitize=address,und
         crc: Res.INVALID_FORMAT,
         files: [],
         end: { index: 0, res: Res.INVALID_FORMAT },
-        forged: { readRes: Res.INVALID_FORMAT, dataRes: Res.INVALID_FORMAT, addressIsNull: true },
+        forged: {
+          readRes: Res.INVALID_FORMAT, dataRes: Res.INVALID_FORMAT, addressIsNull: true, nulRes: Res.INVALID_FORMAT,
+          streamMissing: { open: Res.INVALID_FORMAT, available: 0, read: -1, peek: -1 },
+        },
       })
     })
 
@@ -195,19 +226,43 @@ describe.skipIf(!hasGxx)('firmware reader, built with g++ -fsanitize=address,und
     })
   })
 
-  describe('compiling for the device', () => {
-    it('compiles the examples and a sketch written for the original API, as C++11', async () => {
-      expectClean(await syntaxCheck([LIBRARY_SOURCE, ...EXAMPLES, ORIGINAL_API_SKETCH]))
+  describe('NUL terminators', () => {
+    const image = build(MIXED_NUL)
+    const files = parseImage(image).files
+    const ca = files.find((f) => f.name === 'certs/ca.pem')!
+    const last = files[files.length - 1]
+    const nulOf = (report: Report, name: string) => report.files.find((f) => f.name === name)?.nul
+
+    it('reports NOT_TERMINATED when the byte after the data is not a NUL', async () => {
+      const run = await harness.run(patch(image, (_, b) => { b[ca.addr + ca.length] = 0x0a }))
+      expectClean(run)
+      expect(nulOf(run.report, 'certs/ca.pem')).toEqual({ res: Res.NOT_TERMINATED, length: 0, samePointer: false })
     })
 
-    it.each([
-      { label: 'the Photon', id: 6, message: 'overwritten by over-the-air system firmware updates' },
-      { label: 'the P1', id: 8, message: 'overwritten by over-the-air system firmware updates' },
-      { label: 'an Argon', id: 12, message: 'only the Electron and E-Series' },
-    ])('refuses to compile for $label', async ({ id, message }) => {
-      const run = await syntaxCheck([LIBRARY_SOURCE], [`-DPLATFORM_ID=${id}`])
-      expect(run.code).not.toBe(0)
-      expect(run.stderr).toContain(message)
+    it('does not take a NUL from outside the image', async () => {
+      // totalSize cut by one: the stored terminator (still 0 in the slot) is past the image's end.
+      const run = await harness.run(patch(image, u32(H.totalSize, image.length - 1)))
+      expectClean(run)
+      expect(run.report.validate).toBe(Res.NO_ERROR)
+      expect(last.name).toBe('zz-empty')
+      expect(nulOf(run.report, 'zz-empty')).toEqual({ res: Res.NOT_TERMINATED, length: 0, samePointer: false })
+      expect(nulOf(run.report, 'certs/ca.pem')).toEqual({ res: Res.NO_ERROR, length: ca.length + 1, samePointer: true })
     })
+  })
+})
+
+describe.skipIf(!hasGxx)('firmware library, compiled for the device with the stand-in headers', () => {
+  it('compiles the examples and a sketch written for the original API, as C++11', async () => {
+    expectClean(await syntaxCheck([...LIBRARY_SOURCES, ...EXAMPLES, ORIGINAL_API_SKETCH]))
+  })
+
+  it.each([
+    { label: 'the Photon', id: 6, message: 'overwritten by over-the-air system firmware updates' },
+    { label: 'the P1', id: 8, message: 'overwritten by over-the-air system firmware updates' },
+    { label: 'an Argon', id: 12, message: 'only the Electron and E-Series' },
+  ])('refuses to compile for $label', async ({ id, message }) => {
+    const run = await syntaxCheck(LIBRARY_SOURCES, [`-DPLATFORM_ID=${id}`])
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toContain(message)
   })
 })

@@ -15,10 +15,54 @@
 # define PLATFORM_ID 10
 #endif
 
-// The Electron's 128 KiB sector, as seen by the library.
+// On the host the Electron's 128 KiB sector is a buffer; an ARM build keeps
+// the library's own address, 0x080A0000, as on the device.
+#if !defined(__arm__)
 const size_t FLASHDATA_STUB_SLOT_SIZE = 128 * 1024;
 extern uint8_t flashdata_stub_slot[FLASHDATA_STUB_SLOT_SIZE];
-#define FLASHFILE_START_ADDR (reinterpret_cast<size_t>(flashdata_stub_slot))
+# define FLASHFILE_START_ADDR (reinterpret_cast<size_t>(flashdata_stub_slot))
+#endif
+
+// Device OS's Print and Stream (Arduino's), reduced to what a Stream
+// implementation overrides and what callers use most.
+class Print {
+public:
+  Print() : writeError(0) {}
+  virtual size_t write(uint8_t byte) = 0;
+  virtual size_t write(const uint8_t *buffer, size_t size) {
+    size_t done = 0;
+    while (done < size && write(buffer[done]) == 1) {
+      done++;
+    }
+    return done;
+  }
+  int getWriteError() { return writeError; }
+  void clearWriteError() { setWriteError(0); }
+
+protected:
+  void setWriteError(int error = 1) { writeError = error; }
+
+private:
+  int writeError;
+};
+
+class Stream : public Print {
+public:
+  virtual int available() = 0;
+  virtual int read() = 0;
+  virtual int peek() = 0;
+  virtual void flush() = 0;
+  // Device OS waits up to a timeout for each byte; a stand-in has no time,
+  // so it stops at the first -1.
+  size_t readBytes(char *buffer, size_t length) {
+    size_t count = 0;
+    int next;
+    while (count < length && (next = read()) >= 0) {
+      buffer[count++] = static_cast<char>(next);
+    }
+    return count;
+  }
+};
 
 // Just enough of the Wiring API for the examples to compile (not link).
 class StubSerial {
