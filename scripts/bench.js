@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { floorFor, makeImage } from './bench/lib.js'
 import { dfuUtilStyle, freshPush, jig, unchangedPush, warmUp } from './bench/measure.js'
 import { printTable, targetsOf } from './bench/report.js'
+import { firmwareFigures } from './bench/firmware.js'
 import { startup } from './bench/startup.js'
 
 const { values: args } = parseArgs({
@@ -45,6 +46,8 @@ for (const boards of [1, 4, 8]) {
 }
 log('CLI start-up…')
 const cli = startup(Math.max(runs, 5))
+log('firmware library, ARM build…')
+const firmware = await firmwareFigures()
 
 const range = ({ median, min, max, n }) => ({ median, min, max, n })
 const perKiB = (counts) => Math.round((counts.total / KiB) * 1000) / 1000
@@ -87,6 +90,7 @@ const result = {
     bareNodeMs: range(cli.bareNode),
   },
   runs: { perFigure: runs, jig: jigRuns, node: process.versions.node, cpus: availableParallelism() },
+  firmware,
 }
 result.targets = targetsOf(result)
 

@@ -50,7 +50,21 @@ export function printTable(r) {
     ['   by phase', '', '', '', phasesText(f.phaseTransfers)],
     ['dfu-util-style (no verify)', total(r.transfers.dfuUtilStyle), `(${r.transfersPerKiB.dfuUtilStyle})`, '', kinds(r.transfers.dfuUtilStyle)],
   ])
+  printFirmware(r.firmware)
   console.log('\nTargets:')
   printRows(r.targets.map((t) => [t.name, t.value, t.limit, t.met ? 'met' : 'MISSED']))
   console.log('')
+}
+
+function printFirmware(f) {
+  if (!f) {
+    console.log('\nFirmware library: arm-none-eabi-g++ not installed (gcc-arm-none-eabi), no ARM figures')
+    return
+  }
+  console.log('\nFirmware library, arm-none-eabi-g++ -mcpu=cortex-m3 -mthumb -Os (arm-none-eabi-size):')
+  printRows([
+    ...f.objects.map((o) => [`   ${o.file}`, `${o.text + o.data} B`, '', '', `text ${o.text}, data ${o.data}, bss ${o.bss}`]),
+    ['   library, flash / RAM', `${f.armBytes} B`, `${f.ramBytes} B`, '', ''],
+    ['CRC-32, per KiB (estimate)', `${f.crc.usPerKiB} µs`, '', '', `${f.crc.instructions} instructions per byte (${f.crc.loop.join(' ')}), ${f.crc.coreCycles} cycles + 2.8 flash wait-state cycles at ${f.crc.cpuMHz} MHz`],
+  ])
 }

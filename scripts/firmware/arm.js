@@ -34,11 +34,11 @@ function run(file, args) {
   })
 }
 
-/** Compiles each source to an object in outDir; stops at the first failure. */
+/** Compiles each source to <name>.o in outDir (the names are unique); stops at the first failure. */
 export async function compileForArm(sources, outDir) {
   const objects = []
   for (const source of sources) {
-    const object = join(outDir, `${objects.length}-${basename(source, '.cpp')}.o`)
+    const object = join(outDir, `${basename(source, '.cpp')}.o`)
     const result = await run('arm-none-eabi-g++', [...ARM_FLAGS, '-I', STUB, '-I', join(FIRMWARE, 'src'), '-c', source, '-o', object])
     if (result.code !== 0) return { ...result, objects }
     objects.push(object)

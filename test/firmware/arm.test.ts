@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXAMPLE_SOURCES, FIRMWARE, LIBRARY_SOURCES, armSizes, compileForArm, crcInnerLoop, hasArmToolchain } from '../../scripts/firmware/arm.js'
-import { ORIGINAL_API_SKETCH } from './harness.js'
+import { ORIGINAL_API_SKETCH, canRun, hasGxx, hasMbedtls, hasOpenssl } from './harness.js'
 
 if (!hasArmToolchain) console.warn('test/firmware: arm-none-eabi-g++ is not installed (gcc-arm-none-eabi), so the ARM build is skipped; .ci/run installs it.')
 
@@ -42,4 +42,12 @@ describe.skipIf(!hasArmToolchain)('firmware library, built with arm-none-eabi-g+
     expect(loop.filter((m) => m.startsWith('ld'))).toHaveLength(2)
     expect(loop.filter((m) => m.startsWith('b'))).toHaveLength(1)
   }, 120_000)
+})
+
+// Elsewhere a missing tool skips its tests with a warning; CI must run them all.
+describe.runIf(process.env.CI)('CI (.ci/run installs what the firmware tests need)', () => {
+  it('has g++, 32-bit sanitizer builds, mbedTLS, openssl and arm-none-eabi-g++', () => {
+    expect({ gxx: hasGxx, m32: canRun(32), mbedtls: hasMbedtls, openssl: hasOpenssl, arm: hasArmToolchain })
+      .toEqual({ gxx: true, m32: true, mbedtls: true, openssl: true, arm: true })
+  })
 })

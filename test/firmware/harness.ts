@@ -41,6 +41,11 @@ export const Res = {
 } as const
 
 export const hasGxx = spawnSync('g++', ['--version']).status === 0
+export const hasOpenssl = spawnSync('openssl', ['version']).status === 0
+/** Debian's libmbedtls-dev: the libraries to link and whether a program using them builds. */
+export const MBEDTLS_LIBS = ['-lmbedx509', '-lmbedcrypto']
+export const hasMbedtls = hasGxx && spawnSync('sh', ['-c',
+  `printf '#include <mbedtls/x509_crt.h>\\nint main(){mbedtls_x509_crt c; mbedtls_x509_crt_init(&c); return 0;}' | g++ -x c++ -o /dev/null - ${MBEDTLS_LIBS.join(' ')}`]).status === 0
 
 export interface Exit {
   code: number
