@@ -31,29 +31,21 @@ bool inSlot(const uint8_t *data, size_t length) {
   return data >= flashdata_stub_slot && length <= static_cast<size_t>(flashdata_stub_slot + sizeof(flashdata_stub_slot) - data);
 }
 
-// What getFileDataWithNul gave for a name: the buffer a PEM parser takes.
+// A stored file's bytes as the reader handed them out.
 struct Buffer {
   int res;
   const uint8_t *data;
   size_t length;
 };
 
-Buffer withNul(const char *name) {
+// countNul: getFileDataWithNul (PEM for mbedTLS), else getFileData (DER).
+Buffer stored(const char *name, bool countNul) {
   Buffer buffer = {0, NULL, 0};
   FlashFileInfo info;
   buffer.res = ff.getFileByName(name, &info);
   if (buffer.res == FLASHFILE_NO_ERROR) {
-    buffer.res = ff.getFileDataWithNul(&info, &buffer.data, &buffer.length);
-  }
-  return buffer;
-}
-
-Buffer plain(const char *name) {
-  Buffer buffer = {0, NULL, 0};
-  FlashFileInfo info;
-  buffer.res = ff.getFileByName(name, &info);
-  if (buffer.res == FLASHFILE_NO_ERROR) {
-    buffer.res = ff.getFileData(&info, &buffer.data, &buffer.length);
+    buffer.res = countNul ? ff.getFileDataWithNul(&info, &buffer.data, &buffer.length)
+                          : ff.getFileData(&info, &buffer.data, &buffer.length);
   }
   return buffer;
 }
@@ -122,17 +114,17 @@ int main(int argc, char **argv) {
   mbedtls_x509_crt_init(&caWithoutNul);
   mbedtls_pk_init(&key);
 
-  Buffer caPem = withNul("certs/ca.pem");
+  Buffer caPem = stored("certs/ca.pem", true);
   printBuffer("pem", "certs/ca.pem", caPem, parseCert(&ca, caPem));
-  Buffer devicePem = withNul("certs/device.pem");
+  Buffer devicePem = stored("certs/device.pem", true);
   printBuffer("pem", "certs/device.pem", devicePem, parseCert(&device, devicePem));
-  Buffer keyPem = withNul("certs/device-key.pem");
+  Buffer keyPem = stored("certs/device-key.pem", true);
   printBuffer("key", "certs/device-key.pem", keyPem, parseKey(&key, keyPem));
   // DER needs no terminator: the plain zero-copy call is enough.
-  Buffer deviceDer = plain("certs/device.der");
+  Buffer deviceDer = stored("certs/device.der", false);
   printBuffer("der", "certs/device.der", deviceDer, parseCert(&der, deviceDer));
   // What firmware did before: the entry's length, which has no NUL in it.
-  Buffer caPlain = plain("certs/ca.pem");
+  Buffer caPlain = stored("certs/ca.pem", false);
   printBuffer("pem-without-nul", "certs/ca.pem", caPlain, parseCert(&caWithoutNul, caPlain));
 
   uint32_t flags = 0;
