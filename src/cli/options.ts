@@ -1,4 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
+import type { BuildFromPathsOptions } from '../files/build.js'
+import type { SkippedFile } from '../files/collect.js'
+import type { CliIo } from './io.js'
 
 export function parseInteger(min: number, max: number) {
   return (value: string): number => {
@@ -16,10 +19,11 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** The options shared by every command that packs a folder. */
 export function addBuildOptions(command: Command): Command {
   return command
-    .option('--epoch <seconds>', 'build time for the header (default: SOURCE_DATE_EPOCH, else now); also clamps newer file times', parseInteger(0, 0xffffffff))
+    .option('--epoch <seconds>', "build time for the header (default: SOURCE_DATE_EPOCH, else the newest file's time); also clamps newer file times", parseInteger(0, 0xffffffff))
     .option('--align <bytes>', "align each file's data offset (1 = the original packed layout)", parseInteger(1, 4096), 1)
     .option('--exclude <glob>', 'leave out matching files (repeatable)', collect, [])
     .option('--nul-terminate <glob>', 'store matching files with a NUL byte after their data, not counted in their length, so mbedTLS parses PEM in place (repeatable)', collect, [])
+    .option('--no-ignore-vcs', 'also pack version-control folders (.git, .svn, .hg, CVS, ...), skipped by default')
 }
 
 export interface BuildCliOptions {
@@ -27,9 +31,16 @@ export interface BuildCliOptions {
   align: number
   exclude: string[]
   nulTerminate: string[]
+  ignoreVcs: boolean
 }
 
-/** What the pack options say, for buildImageFromPaths and loadImageSource. */
-export function packOptions(options: BuildCliOptions, env: NodeJS.ProcessEnv) {
-  return { exclude: options.exclude, nulTerminate: options.nulTerminate, epoch: options.epoch, align: options.align, env }
+/** What the build options mean to the packer. */
+export function packOptions(options: BuildCliOptions, env: NodeJS.ProcessEnv): BuildFromPathsOptions {
+  return { exclude: options.exclude, nulTerminate: options.nulTerminate, epoch: options.epoch, align: options.align, includeVcs: !options.ignoreVcs, env }
+}
+
+/** Tells people what a folder's packing left out (standard error; never with --json or -q). */
+export function noticeSkipped(io: CliIo, skipped: SkippedFile[], options: { json?: boolean; quiet?: boolean }): void {
+  if (options.json || options.quiet) return
+  for (const s of skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
 }

@@ -11,14 +11,9 @@ export interface BuildFromPathsOptions {
   /** Header time; overrides SOURCE_DATE_EPOCH. */
   epoch?: number
   align?: number
+  /** Pack version-control folders (.git, .svn, ...) too. */
+  includeVcs?: boolean
   env?: NodeJS.ProcessEnv
-  now?: () => number
-  /**
-   * Without --epoch or SOURCE_DATE_EPOCH, use the newest file time instead of
-   * the clock, so packing an unchanged folder again gives the same image
-   * (push then sees that the board already holds it).
-   */
-  epochFromFiles?: boolean
 }
 
 export interface BuiltImage {
@@ -28,20 +23,15 @@ export interface BuiltImage {
   epoch: number
 }
 
-/**
- * The build time: --epoch, else SOURCE_DATE_EPOCH, else now. An explicit
- * time also clamps newer file mtimes, so the output depends only on the tree.
- */
-export function resolveEpoch(options: BuildFromPathsOptions): { epoch: number; clamp: boolean } {
-  if (options.epoch !== undefined) return { epoch: options.epoch, clamp: true }
+/** An explicit build time: --epoch, else SOURCE_DATE_EPOCH, else none. */
+export function explicitEpoch(options: BuildFromPathsOptions): number | undefined {
+  if (options.epoch !== undefined) return options.epoch
   const fromEnv = (options.env ?? process.env).SOURCE_DATE_EPOCH
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (!/^\d+$/.test(fromEnv) || Number(fromEnv) > 0xffffffff) {
-      throw new FlashdataError('BAD_OPTION', `SOURCE_DATE_EPOCH="${fromEnv}" is not whole seconds since 1970.`, { hint: 'Set it to a number such as 1700000000, or unset it.' })
-    }
-    return { epoch: Number(fromEnv), clamp: true }
+  if (fromEnv === undefined || fromEnv === '') return undefined
+  if (!/^\d+$/.test(fromEnv) || Number(fromEnv) > 0xffffffff) {
+    throw new FlashdataError('BAD_OPTION', `SOURCE_DATE_EPOCH="${fromEnv}" is not whole seconds since 1970.`, { hint: 'Set it to a number such as 1700000000, or unset it.' })
   }
-  return { epoch: Math.floor((options.now ?? Date.now)() / 1000), clamp: false }
+  return Number(fromEnv)
 }
 
 /**
@@ -66,12 +56,17 @@ function markNulTerminated(files: ImageFileInput[], patterns: string[]): ImageFi
   return files.map((f) => (matches(f.name) ? { ...f, nulTerminate: true } : f))
 }
 
-/** Collects files from folders and files and packs them into an image. */
+/**
+ * Collects files from folders and files and packs them into an image. The one
+ * rule for the header time, in every command: the explicit build time (which
+ * also clamps newer file times), else the newest file's time. Never the
+ * clock, so the same folder always gives the same image.
+ */
 export async function buildImageFromPaths(inputs: string[], options: BuildFromPathsOptions = {}): Promise<BuiltImage> {
-  const resolved = resolveEpoch(options)
-  const collected = await collectFiles(inputs, { exclude: options.exclude, clampMtime: resolved.clamp ? resolved.epoch : undefined })
+  const explicit = explicitEpoch(options)
+  const collected = await collectFiles(inputs, { exclude: options.exclude, clampMtime: explicit, includeVcs: options.includeVcs })
   const files = markNulTerminated(collected.files, options.nulTerminate ?? [])
   const { skipped } = collected
-  const epoch = resolved.clamp || !options.epochFromFiles ? resolved.epoch : Math.max(...files.map((f) => f.mtime))
+  const epoch = explicit ?? Math.max(...files.map((f) => f.mtime))
   return { image: buildImage(files, { epoch, align: options.align }), files, skipped, epoch }
 }

@@ -7,11 +7,16 @@ import { makeExcluder } from './glob.js'
 /** Operating-system droppings that never belong in an image. */
 const JUNK = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini'])
 
+/** Version-control folders (and git's .git file in worktrees): a data folder that is its own repository must not pack its history. */
+const VCS = new Set(['.git', '.svn', '.hg', '.bzr', '_darcs', 'CVS', '.fslckout'])
+
 export interface CollectOptions {
   /** Glob patterns of files to leave out (matched against the stored name). */
   exclude?: string[]
   /** When set, file times newer than this are clamped to it (reproducible builds). */
   clampMtime?: number
+  /** Pack version-control folders (.git, .svn, ...) too; they are skipped by default. */
+  includeVcs?: boolean
 }
 
 export interface SkippedFile {
@@ -61,6 +66,7 @@ class Collector {
       const path = join(dir, name)
       const stored = prefix + name
       if (JUNK.has(name)) { this.result.skipped.push({ path, reason: 'system junk file' }); continue }
+      if (VCS.has(name) && !this.options.includeVcs) { this.result.skipped.push({ path, reason: 'version control' }); continue }
       const pattern = this.excluded(stored)
       if (pattern) { this.result.skipped.push({ path, reason: `excluded by ${pattern}` }); continue }
       const link = await lstat(path).catch((e) => { throw ioError(e, path) })

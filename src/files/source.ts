@@ -23,9 +23,8 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
 
 /**
  * What push, verify and jig accept: one image file, or folders/files to pack
- * (reproducibly: the build time is the newest file's unless --epoch or
- * SOURCE_DATE_EPOCH say otherwise). The image is validated here, before any
- * device is touched.
+ * (as build packs them). The image is validated here, before any device is
+ * touched.
  */
 export async function loadImageSource(inputs: string[], options: BuildFromPathsOptions = {}): Promise<ImageSource> {
   const single = inputs.length === 1 ? await stat(inputs[0]).catch(() => undefined) : undefined
@@ -45,6 +44,6 @@ export async function loadImageSource(inputs: string[], options: BuildFromPathsO
       })
     }
   }
-  const built = await buildImageFromPaths(inputs, { epochFromFiles: true, ...options })
+  const built = await buildImageFromPaths(inputs, options)
   return { image: built.image, listing: readImage(built.image), origin: 'folder', skipped: built.skipped }
 }

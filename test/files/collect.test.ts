@@ -87,13 +87,23 @@ describe('collectFiles', () => {
     expect(await codeOf(buildImageFromPaths([dir], { env: { SOURCE_DATE_EPOCH: 'yesterday' } }))).toBe('BAD_OPTION')
   })
 
-  it('uses the current time and real file times when no epoch is set', async () => {
+  it('takes the newest file time for the header when no epoch is set, and keeps real file times', async () => {
     const dir = await tempDir()
-    await writeTree(dir, { 'f.txt': 'f' }, 9_000_000)
-    const built = await buildImageFromPaths([dir], { env: {}, now: () => 8_000_000_500 })
-    const listing = parseImage(built.image)
-    expect(listing.header?.modDate).toBe(8_000_000)
-    expect(listing.files[0].modDate).toBe(9_000_000)
+    await writeTree(dir, { 'old.txt': 'o' }, 8_000_000)
+    await writeTree(dir, { 'new.txt': 'n' }, 9_000_000)
+    const listing = parseImage((await buildImageFromPaths([dir], { env: {} })).image)
+    expect(listing.header?.modDate).toBe(9_000_000)
+    expect(listing.files.map((f) => f.modDate)).toEqual([9_000_000, 8_000_000])
+  })
+
+  it('skips version-control folders unless asked to include them', async () => {
+    const dir = await tempDir()
+    await writeTree(dir, { 'a.txt': 'a', '.git/HEAD': 'ref', '.svn/entries': 'x', 'sub/CVS/Root': 'r', '.hidden': 'h' })
+    const skipped = await collectFiles([dir])
+    expect(skipped.files.map((f) => f.name)).toEqual(['.hidden', 'a.txt'])
+    expect(skipped.skipped.map((s) => s.reason)).toEqual(['version control', 'version control', 'version control'])
+    const included = await collectFiles([dir], { includeVcs: true })
+    expect(included.files.map((f) => f.name)).toEqual(['.git/HEAD', '.hidden', '.svn/entries', 'a.txt', 'sub/CVS/Root'])
   })
 
   it('builds identical images from the same tree twice with the same epoch', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, packOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
 
 interface BuildOptions extends BuildCliOptions {
   output: string
@@ -42,8 +42,8 @@ Examples:
         })
         return
       }
+      noticeSkipped(io, built.skipped, options)
       if (options.quiet) return
-      for (const s of built.skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
       report.write(`Wrote ${options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes `
         + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}\n`)
     })

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, packOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
 interface InspectOptions extends BuildCliOptions {
@@ -30,9 +30,9 @@ Examples:
       const { readImageFile } = await import('../../files/source.js')
       const { parseImage } = await import('../../image/parse.js')
       const info = await stat(input).catch(() => undefined)
-      const image = info?.isDirectory()
-        ? (await buildImageFromPaths([input], packOptions(options, io.env))).image
-        : await readImageFile(input)
+      const built = info?.isDirectory() ? await buildImageFromPaths([input], packOptions(options, io.env)) : undefined
+      if (built) noticeSkipped(io, built.skipped, options)
+      const image = built?.image ?? await readImageFile(input)
       const listing = parseImage(image)
       if (options.json) printJson(io, listingJson(listing, input))
       else io.stdout.write(renderListing(listing, input))

@@ -5,7 +5,7 @@ import type { JigRecord, JigSummary } from '../../jobs/jig.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
 
@@ -64,6 +64,7 @@ Examples:
       const { loadImageSource } = await import('../../files/source.js')
       const { runJig } = await import('../../jobs/jig.js')
       const source = await loadImageSource([input], packOptions(options, io.env))
+      noticeSkipped(io, source.skipped, options)
       const log = await openLog(options.log)
       const stop = new AbortController()
       const onSigint = () => {

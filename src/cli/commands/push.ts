@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, hex32, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { outputMode } from '../render/progress.js'
 
 interface PushCliOptions extends DeviceCliOptions, BuildCliOptions {
@@ -39,7 +39,7 @@ Examples:
       // Every input error before the bus is opened.
       const source = await loadImageSource([input], packOptions(options, io.env))
       const mode = outputMode(io, options)
-      if (mode === 'plain' || mode === 'tty') for (const s of source.skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
+      noticeSkipped(io, source.skipped, options)
       await runBoardCommand(io, options, async ({ bus, board, onEvent, endProgress }) => {
         const waitApp = options.waitApp === true ? 30 : options.waitApp
         const result = await push({ bus, ...board, image: source.image, force: options.force, leave: options.leave, waitAppMs: waitApp === undefined ? undefined : waitApp * 1000, onEvent })

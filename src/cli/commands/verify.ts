@@ -3,7 +3,7 @@ import { exitCodeOf } from '../../errors.js'
 import type { VerifyResult } from '../../jobs/verify.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, packOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
 interface VerifyCliOptions extends DeviceCliOptions, BuildCliOptions {
@@ -40,7 +40,9 @@ Examples:
     .action(async (input: string | undefined, options: VerifyCliOptions) => {
       const { loadImageSource } = await import('../../files/source.js')
       const { verify } = await import('../../jobs/verify.js')
-      const expected = input === undefined ? undefined : (await loadImageSource([input], packOptions(options, io.env))).image
+      const source = input === undefined ? undefined : await loadImageSource([input], packOptions(options, io.env))
+      if (source) noticeSkipped(io, source.skipped, options)
+      const expected = source?.image
       await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
         const result = await verify({ bus, ...board, expected, leave: options.leave, onEvent })
         endProgress()
