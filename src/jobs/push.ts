@@ -1,6 +1,7 @@
 import { FlashdataError } from '../errors.js'
 import type { DfuseDevice } from '../dfu/dfuse.js'
 import { waitForBoard } from '../device/wait.js'
+import { matchImage, withoutTimeStamps, type ImageMatch } from '../image/compare.js'
 import { HEADER_SIZE } from '../image/format.js'
 import { readImage } from '../image/parse.js'
 import { firstDifference, hex } from './compare.js'
@@ -22,7 +23,10 @@ export interface PushOptions extends BoardOptions {
 }
 
 export interface PushResult {
+  /** unchanged: the board already held these files (only time stamps may differ); nothing was written. */
   status: 'flashed' | 'unchanged'
+  /** Unchanged, but the board's image has other time stamps (a touched or freshly cloned folder); they are kept. */
+  timeStampsDiffer: boolean
   serial: string
   platform: string
   address: number
@@ -39,6 +43,12 @@ export interface PushResult {
 
 const WAIT_APP_DEFAULT_MS = 30_000
 
+const COMPARED: Record<ImageMatch, string> = {
+  identical: 'the board already holds this image',
+  'time-stamps': 'the board already holds these files; only time stamps differ',
+  different: 'the board holds other data',
+}
+
 /** Reads the image's length back and says where it first differs (-1: equal). */
 async function readBack(dfu: DfuseDevice, address: number, image: Uint8Array, tracker: PhaseTracker): Promise<number> {
   const back = await tracker.run('verify', image.length, (progress) => dfu.read(address, image.length, (done) => progress(done)))
@@ -52,7 +62,8 @@ async function eraseAndWrite(dfu: DfuseDevice, address: number, image: Uint8Arra
 
 /**
  * Writes an image into the board's data sector, proved by reading it back:
- * compare first (an identical image is left alone), erase the sector, write,
+ * compare first (the same files are left alone, whatever their time stamps,
+ * unless forced), erase the sector, write,
  * verify byte for byte, leave DFU mode. A failed write or verify is retried
  * once from the erase; a second failure is an error, never a success.
  */
@@ -63,17 +74,22 @@ export async function push(options: PushOptions): Promise<PushResult> {
   const session = await openDfuSession(options, tracker)
   const { dfu, board } = session
   let status: PushResult['status'] = 'flashed'
+  let timeStampsDiffer = false
   let retried = false
   try {
-    const same = options.force ? false : await tracker.run('compare', options.image.length, async (progress) => {
-      // The header holds size and CRC: if it differs, the rest need not be read.
+    const held: ImageMatch = options.force ? 'different' : await tracker.run('compare', options.image.length, async (progress) => {
+      // The header holds the size and the file count: if they differ, the rest need not be read.
       const header = await dfu.read(address, HEADER_SIZE)
       progress(HEADER_SIZE)
-      if (firstDifference(header, options.image.subarray(0, HEADER_SIZE)) !== -1) return false
+      if (firstDifference(withoutTimeStamps(header), withoutTimeStamps(options.image.subarray(0, HEADER_SIZE))) !== -1) return 'different'
       const rest = await dfu.read(address + HEADER_SIZE, options.image.length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
-      return firstDifference(rest, options.image.subarray(HEADER_SIZE)) === -1
-    }, (equal) => ({ detail: equal ? 'the board already holds this image' : 'the board holds other data' }))
-    if (same) status = 'unchanged'
+      const board = new Uint8Array(options.image.length)
+      board.set(header)
+      board.set(rest, HEADER_SIZE)
+      return matchImage(board, options.image)
+    }, (match) => ({ detail: COMPARED[match] }))
+    timeStampsDiffer = held === 'time-stamps'
+    if (held !== 'different') status = 'unchanged'
     else {
       for (let attempt = 1; ; attempt++) {
         let failure: FlashdataError
@@ -111,7 +127,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     })
   }
   return {
-    status, serial: board.info.serial, platform: board.info.platform, address, imageSize: options.image.length, crc: listing.header!.crc,
+    status, timeStampsDiffer, serial: board.info.serial, platform: board.info.platform, address, imageSize: options.image.length, crc: listing.header!.crc,
     phases: tracker.times, totalMs: tracker.totalMs, modeSwitch: session.modeSwitch, retried, transfers: { ...dfu.stats.transfers },
   }
 }

@@ -1,3 +1,4 @@
+import { matchImage } from '../image/compare.js'
 import { fileData, parseImage, readImage, type ImageListing } from '../image/parse.js'
 import { firstDifference } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
@@ -10,6 +11,8 @@ export interface VerifyOptions extends BoardOptions {
   expected?: Uint8Array
   /** Leave DFU mode afterwards even if the board was found in DFU mode. */
   leave?: boolean
+  /** Time stamps must match too; by default the same files with other time stamps are a match. */
+  exact?: boolean
   onEvent?: EventSink
 }
 
@@ -23,6 +26,8 @@ export interface VerifyResult {
   status: 'match' | 'valid' | 'differs' | 'no-image'
   serial: string
   listing: ImageListing
+  /** A match whose time stamps differ from the expected image's (only without `exact`). */
+  timeStampsDiffer: boolean
   /** First differing byte offset against the expected image. */
   firstDifference?: number
   differences: FileDifference[]
@@ -66,12 +71,14 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     await dfu.close()
   }
   const listing = parseImage(bytes)
-  const base = { serial: session.board.info.serial, listing, phases: tracker.times, totalMs: tracker.totalMs }
+  const base = { serial: session.board.info.serial, listing, phases: tracker.times, totalMs: tracker.totalMs, timeStampsDiffer: false }
   if (!options.expected || !expectedListing) {
     return { ...base, status: listing.valid ? 'valid' : 'no-image', differences: [] }
   }
+  const match = matchImage(bytes, options.expected)
+  if (match === 'identical') return { ...base, status: 'match', differences: [] }
+  if (match === 'time-stamps' && !options.exact) return { ...base, status: 'match', timeStampsDiffer: true, differences: [] }
   const at = firstDifference(bytes.subarray(0, options.expected.length), options.expected)
-  if (at === -1) return { ...base, status: 'match', differences: [] }
   const differences = listing.valid ? diffFiles(bytes, listing, options.expected, expectedListing) : []
   return { ...base, status: listing.valid ? 'differs' : 'no-image', firstDifference: at, differences }
 }

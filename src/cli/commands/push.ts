@@ -16,13 +16,16 @@ export function registerPush(program: Command, io: CliIo): void {
     .command('push')
     .description('write a folder (packed now) or an image into the Electron\'s data sector, verify it, and restart the board')
     .argument('<folder|image.bin>', 'a folder of files to pack, or an image built with flashdata build')
-    .option('-f, --force', 'rewrite even if the board already holds this image')
+    .option('-f, --force', 'rewrite even if the board already holds these files')
     .option('--no-leave', 'stay in DFU mode afterwards instead of starting the firmware')
     .option('--wait-app [seconds]', 'after leaving DFU mode, wait until the board runs its firmware again (default 30 s)', parseInteger(1, 3600))
   addDeviceOptions(addBuildOptions(command), { address: true })
     .addHelpText('after', `
 The board may be running firmware (it is switched to DFU mode) or already in
 DFU mode. Only sector 9 (0x080A0000-0x080BFFFF) is erased and written.
+A board that already holds the same files (names, content types, bytes) is
+left alone, even if their time stamps differ (after a touch or a fresh clone);
+--force rewrites it.
 
 Exit codes: 0 written or unchanged; 3 bad input; 5 no board; 6 several boards
 (use --serial); 7 not an Electron/E-Series; 8 no USB permission; 9 device error;
@@ -47,9 +50,12 @@ Examples:
         if (mode === 'json') printJson(io, { type: 'result', ...result, files: source.listing.files.length })
         else if (mode !== 'quiet') {
           const what = `${formatBytes(result.imageSize)} bytes (${plural(source.listing.files.length, 'file')}, CRC ${hex32(result.crc)})`
+          const seconds = `${(result.totalMs / 1000).toFixed(2)} s`
           io.stdout.write(result.status === 'unchanged'
-            ? `Unchanged: ${result.serial} already holds ${what}; nothing written (${(result.totalMs / 1000).toFixed(2)} s).\n`
-            : `Flashed ${what} to ${result.serial} and verified it in ${(result.totalMs / 1000).toFixed(2)} s.\n`)
+            ? result.timeStampsDiffer
+              ? `Unchanged: ${result.serial} already holds these files (${what} with other time stamps); nothing written (${seconds}). --force rewrites it.\n`
+              : `Unchanged: ${result.serial} already holds ${what}; nothing written (${seconds}).\n`
+            : `Flashed ${what} to ${result.serial} and verified it in ${seconds}.\n`)
         }
       })
     })

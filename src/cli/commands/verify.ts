@@ -8,11 +8,14 @@ import { listingJson, renderListing } from '../render/listing.js'
 
 interface VerifyCliOptions extends DeviceCliOptions, BuildCliOptions {
   leave?: boolean
+  exact?: boolean
 }
 
 function summary(result: VerifyResult): string {
   switch (result.status) {
-    case 'match': return `Match: ${result.serial} holds exactly this image.`
+    case 'match': return result.timeStampsDiffer
+      ? `Match: ${result.serial} holds these files; only their time stamps differ (--exact compares those too).`
+      : `Match: ${result.serial} holds exactly this image.`
     case 'valid': return `Valid: ${result.serial} holds a consistent image.`
     case 'no-image': return `No valid image on ${result.serial}.`
     case 'differs': return `Differs: ${result.serial} holds another image (first difference at offset ${result.firstDifference}).${result.differences.map((d) => `\n  ${d.name}: ${d.reason}`).join('')}`
@@ -25,16 +28,21 @@ export function registerVerify(program: Command, io: CliIo): void {
     .description('read the data sector back and check it: against a folder or image, or for a consistent image')
     .argument('[folder|image.bin]', 'what the board should hold; without it the sector is checked on its own')
     .option('--leave', 'restart the firmware afterwards even if the board was found in DFU mode')
+    .option('--exact', 'time stamps must match too (by default the same files with other time stamps match)')
   addDeviceOptions(addBuildOptions(command), { address: true })
     .addHelpText('after', `
 The board is left in the mode it was found in (a board running firmware is
 switched to DFU mode to read, then restarted).
 
+The same files with other time stamps (a touched or freshly cloned folder)
+are a match, with a note; --exact makes them a difference.
+
 Exit codes: 0 matches (or a valid image when nothing is given); 10 differs;
 13 no valid image on the board; others as for push.
 
 Examples:
-  $ flashdata verify data                   # does the board hold exactly data/?
+  $ flashdata verify data                   # does the board hold the files of data/?
+  $ flashdata verify data --exact           # ... with the same time stamps too
   $ flashdata verify                        # is there a consistent image? list it
   $ flashdata verify data.bin --json --serial e00fce68d1a3c5b7f1e2d3c4`)
     .action(async (input: string | undefined, options: VerifyCliOptions) => {
@@ -44,7 +52,7 @@ Examples:
       if (source) noticeSkipped(io, source.skipped, options)
       const expected = source?.image
       await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
-        const result = await verify({ bus, ...board, expected, leave: options.leave, onEvent })
+        const result = await verify({ bus, ...board, expected, leave: options.leave, exact: options.exact, onEvent })
         endProgress()
         if (mode === 'json') {
           const { listing, ...rest } = result
@@ -52,6 +60,9 @@ Examples:
         } else if (mode !== 'quiet') {
           io.stdout.write(`${summary(result)}\n`)
           if (result.status !== 'match') io.stdout.write(renderListing(result.listing, `board ${result.serial}`))
+        } else if (result.status === 'differs' || result.status === 'no-image') {
+          // Quiet means errors only, and a mismatch is one.
+          io.stderr.write(`${summary(result)}\n`)
         }
         if (result.status === 'differs') io.exitCode = exitCodeOf('VERIFY_MISMATCH')
         if (result.status === 'no-image') io.exitCode = exitCodeOf('NO_IMAGE_ON_DEVICE')
