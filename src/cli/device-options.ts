@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander'
-import { openBus, type OpenedBus } from '../device/open-bus.js'
+import { openBus } from '../device/open-bus.js'
 import type { EventSink } from '../jobs/events.js'
 import type { UsbBusLike } from '../usb/types.js'
 import type { CliIo } from './io.js'
@@ -32,7 +32,7 @@ export function addDeviceOptions(command: Command, { address = false, select = t
       .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
   }
   command
-    .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR'))
+    .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR'))
     .option('--json', 'print NDJSON: one event per line, then the result')
     .option('-q, --quiet', 'print nothing but errors')
   if (address) command.option('--address <addr>', 'target 128 KiB at this address of another DfuSe board instead of the Electron\'s sector 9 (at your own risk)', parseAddress)
@@ -44,13 +44,9 @@ function waitMs(options: DeviceCliOptions): number | undefined {
   return (options.wait === true ? DEFAULT_WAIT_S : options.wait) * 1000
 }
 
-async function openCliBus(options: DeviceCliOptions, io: CliIo): Promise<OpenedBus> {
-  return openBus({ emulator: options.emulator, env: io.env })
-}
 
 export interface BoardCommandContext {
   bus: UsbBusLike
-  emulated: boolean
   mode: OutputMode
   /** Options every board job takes, from the command line. */
   board: { serial?: string; waitMs?: number; address?: number }
@@ -61,20 +57,22 @@ export interface BoardCommandContext {
 
 /**
  * The frame of every command that talks to a board: open the bus, render the
- * job's events, and always stop the renderer and close the bus.
+ * job's events, and always stop the renderer and close the bus. Commands that
+ * only look pass `looksOnly`: they never create an emulated board.
  */
 export async function runBoardCommand(
   io: CliIo,
   options: DeviceCliOptions,
   work: (context: BoardCommandContext) => Promise<void>,
   makeRenderer: (mode: OutputMode) => Promise<ProgressRenderer> | ProgressRenderer = (mode) => createRenderer(mode, io),
+  { looksOnly = false } = {},
 ): Promise<void> {
   const mode = outputMode(io, options)
-  const opened = await openCliBus(options, io)
+  const opened = await openBus({ emulator: options.emulator, env: io.env, create: !looksOnly })
   const renderer = await makeRenderer(mode)
   try {
     await work({
-      bus: opened.bus, emulated: opened.emulated, mode,
+      bus: opened.bus, mode,
       board: { serial: options.serial, waitMs: waitMs(options), address: options.address },
       onEvent: (event) => renderer.event(event),
       endProgress: () => renderer.close(),

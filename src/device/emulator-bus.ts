@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { EmulatedElectron, EmulatedUsb, type EmulatorTimingName } from '../emulator/index.js'
+import { EmulatedElectron, EmulatedUsb, type BoardMode, type EmulatorTimingName } from '../emulator/index.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
 import type { OpenedBus } from './open-bus.js'
@@ -20,9 +20,50 @@ function boardFor(file: string): { serialNumber: string; platform: 'electron' | 
 function timingFrom(env: NodeJS.ProcessEnv): EmulatorTimingName {
   const timing = env.FLASHDATA_EMULATOR_TIMING ?? 'datasheet'
   if (timing !== 'datasheet' && timing !== 'instant') {
-    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_TIMING="${timing}" is not "datasheet" or "instant".`)
+    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_TIMING="${timing}" is not "datasheet" or "instant".`, { hint: 'Set it to datasheet (real flash timing) or instant, or unset it.' })
   }
   return timing
+}
+
+function modeFrom(env: NodeJS.ProcessEnv): BoardMode | undefined {
+  const mode = env.FLASHDATA_EMULATOR_MODE
+  if (mode === undefined || mode === '') return undefined
+  if (mode !== 'dfu' && mode !== 'normal') {
+    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_MODE="${mode}" is not "dfu" or "normal".`, { hint: 'Set it to dfu (in DFU mode) or normal (running firmware), or unset it to keep the mode the last command left.' })
+  }
+  return mode
+}
+
+/**
+ * A board stays in DFU mode between commands, as a real one does until it is
+ * reset: "<flash file>.mode" holds "dfu" while it is; no such file means it
+ * runs its firmware. Written only when the mode changes, so looking never writes.
+ */
+const modeFile = (flashFile: string) => `${flashFile}.mode`
+
+function savedMode(flashFile: string): BoardMode {
+  try {
+    return readFileSync(modeFile(flashFile), 'utf8').trim() === 'dfu' ? 'dfu' : 'normal'
+  } catch {
+    return 'normal'
+  }
+}
+
+function saveMode(flashFile: string, mode: BoardMode): void {
+  if (savedMode(flashFile) === mode) return
+  try {
+    if (mode === 'dfu') writeFileSync(modeFile(flashFile), 'dfu\n')
+    else rmSync(modeFile(flashFile), { force: true })
+  } catch (error) {
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot keep the emulated board's mode in ${modeFile(flashFile)}: ${(error as Error).message}`, {
+      hint: 'Keep emulator flash files in a folder you can write to.', details: { path: modeFile(flashFile) }, cause: error,
+    })
+  }
+}
+
+interface EmulatorSettings {
+  timing: EmulatorTimingName
+  mode?: BoardMode
 }
 
 /**
@@ -34,7 +75,7 @@ class EmulatorBus implements UsbBusLike {
   private readonly usb = new EmulatedUsb()
   private readonly boards = new Map<string, EmulatedElectron>()
 
-  constructor(private readonly path: string, private readonly folder: boolean, private readonly env: NodeJS.ProcessEnv) {
+  constructor(private readonly path: string, private readonly folder: boolean, private readonly settings: EmulatorSettings) {
     this.sync()
   }
 
@@ -53,8 +94,10 @@ class EmulatorBus implements UsbBusLike {
     }
     for (const file of files) {
       if (this.boards.has(file)) continue
-      const mode = this.env.FLASHDATA_EMULATOR_MODE === 'dfu' ? 'dfu' : 'normal'
-      const board = new EmulatedElectron({ ...boardFor(file), flashFile: file, timing: timingFrom(this.env), mode })
+      const mode = this.settings.mode ?? savedMode(file)
+      const board = new EmulatedElectron({ ...boardFor(file), flashFile: file, timing: this.settings.timing, mode, busPath: file })
+      board.onDeviceChange((device) => { if (device) saveMode(file, board.mode) })
+      saveMode(file, mode)
       this.boards.set(file, board)
       this.usb.attach(board)
     }
@@ -73,20 +116,35 @@ class EmulatorBus implements UsbBusLike {
     this.usb.removeEventListener(type, listener)
   }
 
+  /** Unplugs the boards, keeping the mode each is in or about to be in (a reset under way completes). */
   close(): void {
-    for (const board of this.boards.values()) board.close()
+    for (const [file, board] of this.boards) {
+      if (existsSync(file)) saveMode(file, board.upcomingMode)
+      board.close()
+    }
     this.boards.clear()
   }
 }
 
-export function openEmulatorBus(path: string, env: NodeJS.ProcessEnv): OpenedBus {
-  const folder = (() => {
+/**
+ * `create: false` for commands that only look (devices, verify, pull): a
+ * missing flash file is no board, not a new one.
+ */
+export function openEmulatorBus(path: string, env: NodeJS.ProcessEnv, { create = true } = {}): OpenedBus {
+  const settings = { timing: timingFrom(env), mode: modeFrom(env) }
+  const info = (() => {
     try {
-      return statSync(path).isDirectory()
+      return statSync(path)
     } catch {
-      return false // a new flash file is created with sector 9 erased
+      return undefined // a new flash file is created with sector 9 erased
     }
   })()
-  const bus = new EmulatorBus(path, folder, env)
+  if (!info && !create) {
+    throw new FlashdataError('NO_DEVICE', `No emulated board at ${path}: the file does not exist.`, {
+      hint: 'Check the path. Commands that only look (devices, verify, pull) never create a board; push, dfu, reset or jig create a factory-fresh one there, and so does an empty file (touch).',
+      details: { emulator: path },
+    })
+  }
+  const bus = new EmulatorBus(path, info?.isDirectory() === true, settings)
   return { bus, emulated: true, close: async () => bus.close() }
 }

@@ -11,6 +11,8 @@ export interface OpenBusOptions {
   /** A flash file (one emulated board) or a folder (one board per *.bin file). */
   emulator?: string
   env?: NodeJS.ProcessEnv
+  /** Whether a missing emulator flash file becomes a new board (false for commands that only look). Default true. */
+  create?: boolean
 }
 
 /**
@@ -23,7 +25,7 @@ export async function openBus(options: OpenBusOptions = {}): Promise<OpenedBus> 
   const emulator = options.emulator ?? env.FLASHDATA_EMULATOR
   if (emulator) {
     const { openEmulatorBus } = await import('./emulator-bus.js')
-    return openEmulatorBus(emulator, env)
+    return openEmulatorBus(emulator, env, { create: options.create })
   }
   const { openSystemUsb } = await import('./system-usb.js')
   return { bus: await openSystemUsb(), emulated: false, close: async () => {} }

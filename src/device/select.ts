@@ -23,7 +23,8 @@ export function describeBoard(info: BoardInfo): string {
   return `${info.label} ${info.serial || '(no serial)'} in ${info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}${info.path ? ` at ${info.path}` : ''}`
 }
 
-function noBoard(options: SelectOptions, present: Board[]): FlashdataError {
+/** NO_DEVICE for a wanted board (any, or the serial asked for) that is not on the bus, naming the boards that are. */
+export function noBoard(options: SelectOptions, present: Board[]): FlashdataError {
   const what = options.serial ? `No Particle board with serial ${normalizeSerial(options.serial)}` : 'No Particle board'
   const others = present.length ? ` (on USB: ${present.map((b) => describeBoard(b.info)).join('; ')})` : ''
   return new FlashdataError('NO_DEVICE', `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? SETTLE_MS) / 1000)} s` : ''}${others}.`, {

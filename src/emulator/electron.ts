@@ -35,6 +35,8 @@ export interface EmulatedElectronOptions {
   platform?: Platform
   /** Start the bootloader in a state left over from an interrupted session. */
   dfuState?: LeftoverDfuState
+  /** The USB path the device reports (default "emulated-N"), e.g. the flash file's, so listings say which board is which. */
+  busPath?: string
   /**
    * Device OS running in normal mode (default 2.3.1). Before 0.8.0 there is no
    * control request 50: only the 14400-baud request switches it to DFU mode.
@@ -64,9 +66,12 @@ export class EmulatedElectron {
   readonly #flash: FlashMemory
   readonly #clock = new ModelClock()
   readonly #port: number
+  readonly #busPath: string | undefined
   readonly #listeners = new Set<DeviceChangeListener>()
   readonly #services: BoardServices
   #mode: BoardMode
+  /** The firmware a pending reset or replug boots. */
+  #next: BoardMode | 'auto' | undefined
   #power: Power = 'on'
   #function: ElectronUsbFunction | null = null
   #bootloader: DfuBootloader | null = null
@@ -77,6 +82,7 @@ export class EmulatedElectron {
 
   constructor(options: EmulatedElectronOptions = {}) {
     this.#port = ++boardCount
+    this.#busPath = options.busPath
     this.deviceOsVersion = options.deviceOsVersion ?? DEVICE_OS_VERSION
     if (!/^\d+\.\d+\.\d+/.test(this.deviceOsVersion)) throw new FlashdataError('BAD_OPTION', `Device OS version "${this.deviceOsVersion}" is not like 2.3.1`)
     this.platform = options.platform ?? 'electron'
@@ -123,6 +129,12 @@ export class EmulatedElectron {
   /** The firmware last booted. */
   get mode(): BoardMode {
     return this.#mode
+  }
+
+  /** The firmware running, or the one a pending reset or replug will boot (what the board is about to be). */
+  get upcomingMode(): BoardMode {
+    if (this.#next === undefined) return this.#mode
+    return this.#next === 'auto' ? this.#bootRule() : this.#next
   }
 
   get plugged(): boolean {
@@ -175,11 +187,13 @@ export class EmulatedElectron {
   plugIn(options: { mode?: BoardMode } = {}): void {
     if (this.#power !== 'unplugged' && this.#power !== 'vanished') return
     this.#power = 'resetting'
+    this.#next = options.mode ?? 'auto'
     this.#timer = setTimeout(() => this.#boot(options.mode ?? this.#bootRule()), this.timing.reEnumerationMs)
   }
 
   #reset(afterMs: number, next: BoardMode | 'auto', vanish: boolean): void {
     if (this.#power !== 'on' || this.#timer) return
+    if (!vanish) this.#next = next
     this.#timer = setTimeout(() => {
       this.#disconnect()
       if (vanish) {
@@ -199,6 +213,7 @@ export class EmulatedElectron {
 
   #boot(mode: BoardMode): void {
     this.#timer = undefined
+    this.#next = undefined
     this.#power = 'on'
     this.#mode = mode
     const platform = PLATFORMS[this.platform]
@@ -212,7 +227,7 @@ export class EmulatedElectron {
     this.#function.enumerate()
     const leftover = this.#bootloader && this.faults.takeDfuState()
     if (leftover) this.#bootloader?.leaveStateAt(leftover)
-    this.#device = new EmulatedUsbDevice(this.#function, this.#port)
+    this.#device = new EmulatedUsbDevice(this.#function, this.#port, this.#busPath)
     this.#notify(this.#device, null)
   }
 

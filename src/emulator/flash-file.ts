@@ -1,6 +1,7 @@
 /**
  * The emulated flash kept in a file: exactly 1 MiB, offset 0 = 0x08000000,
- * so it can be inspected with any hex tool and outlives the process.
+ * so it can be inspected with any hex tool and outlives the process. An
+ * empty file is a factory-fresh board too.
  *
  * Durability: a new file is written in full to a temporary name, fsynced and
  * renamed into place, so it either exists complete or not at all. Afterwards
@@ -21,12 +22,17 @@ export interface FlashFile {
 }
 
 export function openFlashFile(path: string): FlashFile {
-  const contents = readOrCreate(path)
+  const existing = readOrCreate(path)
+  // An empty file (made with touch) is a blank board, filled in at its first write, so looking at it writes nothing.
+  let unfilled = existing === 'empty'
+  const contents = existing === 'empty' ? factoryFlashContents() : existing
   const persist: PersistHook = (offset, bytes) => {
     const fd = openSync(path, 'r+')
     try {
-      writeSync(fd, bytes, 0, bytes.length, offset)
+      if (unfilled) writeSync(fd, contents, 0, contents.length, 0)
+      else writeSync(fd, bytes, 0, bytes.length, offset)
       fdatasyncSync(fd)
+      unfilled = false
     } finally {
       closeSync(fd)
     }
@@ -34,7 +40,7 @@ export function openFlashFile(path: string): FlashFile {
   return { contents, persist }
 }
 
-function readOrCreate(path: string): Uint8Array {
+function readOrCreate(path: string): Uint8Array | 'empty' {
   let existing: Buffer
   try {
     existing = readFileSync(path)
@@ -44,9 +50,10 @@ function readOrCreate(path: string): Uint8Array {
     }
     return create(path)
   }
+  if (existing.length === 0) return 'empty'
   if (existing.length !== FLASH_SIZE) {
-    throw new FlashdataError('INPUT_UNREADABLE', `${path} is not an emulator flash file (${existing.length} bytes, expected ${FLASH_SIZE})`, {
-      hint: 'Point the emulator at a new path to start from a factory-fresh board.',
+    throw new FlashdataError('INPUT_UNREADABLE', `${path} is not an emulator flash file (${existing.length} bytes, expected ${FLASH_SIZE} or an empty file)`, {
+      hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
       details: { path, size: existing.length },
     })
   }

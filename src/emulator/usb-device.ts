@@ -47,7 +47,7 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
   readonly manufacturerName: string | null
   readonly productName: string | null
   readonly serialNumber: string | null
-  readonly bus = 'emulated'
+  readonly bus: string
   readonly ports: number[]
   readonly #function: ElectronUsbFunction
   readonly #configuration: UsbConfigurationInfo
@@ -55,9 +55,11 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
   #opened = false
   #hostQueue: Promise<unknown> = Promise.resolve()
 
-  constructor(usbFunction: ElectronUsbFunction, port: number) {
+  /** `busPath` replaces the "emulated-<port>" path (the CLI gives the flash file). */
+  constructor(usbFunction: ElectronUsbFunction, port: number, busPath?: string) {
     this.#function = usbFunction
-    this.ports = [port]
+    this.bus = busPath ?? 'emulated'
+    this.ports = busPath === undefined ? [port] : []
     const d = usbFunction.descriptor(DESCRIPTOR_TYPE.device, 0)!
     this.deviceClass = d[4]
     this.deviceSubclass = d[5]

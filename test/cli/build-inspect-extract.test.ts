@@ -31,7 +31,7 @@ describe('flashdata build / inspect / extract (CLI)', () => {
   })
 
   it('gives the same listing as one JSON object with --json, also for a folder', async () => {
-    const result = await runCli(['ls', 'examples/data', '--json', '--epoch', '1'])
+    const result = await runCli(['inspect', 'examples/data', '--json', '--epoch', '1'])
     expect(result.code).toBe(0)
     const listing = JSON.parse(result.text)
     expect(listing.valid).toBe(true)

@@ -58,3 +58,21 @@ describe('flashFile', () => {
     expect(new EmulatedElectron({ flashFile: file }).readFlash(SECTOR_9 + 0x10000, 4)).toEqual(Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a))
   })
 })
+
+describe('flashFile made with touch', () => {
+  it('an empty file is a factory-fresh board, left empty until the first write fills it in', async () => {
+    const file = tempFile()
+    writeFileSync(file, '')
+    const looked = new EmulatedElectron({ flashFile: file })
+    expect(looked.readFlash(SECTOR_9, 4)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff))
+    looked.close()
+    expect(readFileSync(file).length).toBe(0)
+    const { device } = await dfuBoard({ flashFile: file })
+    await erase(device, SECTOR_9)
+    await writeAt(device, SECTOR_9, pattern(64))
+    const bytes = readFileSync(file)
+    expect(bytes.length).toBe(0x100000)
+    expect(new Uint8Array(bytes.subarray(0xa0000, 0xa0040))).toEqual(pattern(64))
+    expect(bytes.subarray(0, 0xa0000).includes(0xff)).toBe(false) // the factory pattern, as for a created file
+  })
+})

@@ -9,21 +9,32 @@ export function registerDevices(program: Command, io: CliIo): void {
     .alias('list')
     .description('list the Particle boards on USB: serial, platform, mode, USB path'))
     .addHelpText('after', `
+With --serial only that board is listed; with --wait the command waits for a
+(matching) board to appear. Either way, finding none is exit code 5.
+
 Examples:
   $ flashdata devices
   $ flashdata devices --json
+  $ flashdata devices --serial e00fce68d1a3c5b7f1e2d3c4 --wait 20   # wait for that board
   $ flashdata devices --emulator board.bin`)
     .action(async (options: DeviceCliOptions) => {
-      const { listBoards } = await import('../../device/wait.js')
-      await runBoardCommand(io, options, async ({ bus, emulated }) => {
-        const boards = (await listBoards(bus)).map((b) => b.info)
+      const { listBoards, waitForBoard } = await import('../../device/wait.js')
+      const { noBoard } = await import('../../device/select.js')
+      const { normalizeSerial } = await import('../../device/board.js')
+      await runBoardCommand(io, options, async ({ bus, board }) => {
+        const wanted = board.serial === undefined ? undefined : normalizeSerial(board.serial)
+        const matches = (b: { info: { serial: string } }) => wanted === undefined || b.info.serial === wanted
+        if (board.waitMs !== undefined) await waitForBoard(bus, matches, board.waitMs)
+        const present = await listBoards(bus)
+        const boards = present.filter(matches).map((b) => b.info)
+        if (boards.length === 0 && (wanted !== undefined || board.waitMs !== undefined)) throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
         if (options.json) printJson(io, { type: 'result', boards })
         else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
         else {
           const rows = [['SERIAL', 'PLATFORM', 'MODE', 'USB ID', 'PATH']]
-          for (const b of boards) rows.push([b.serial, b.label, b.mode === 'dfu' ? 'DFU' : 'firmware', `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`, b.path ?? (emulated ? 'emulated' : '')])
+          for (const b of boards) rows.push([b.serial, b.label, b.mode === 'dfu' ? 'DFU' : 'firmware', `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`, b.path ?? ''])
           io.stdout.write(`${table(rows)}\n`)
         }
-      })
+      }, undefined, { looksOnly: true })
     })
 }

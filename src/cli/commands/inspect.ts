@@ -13,7 +13,6 @@ export function registerInspect(program: Command, io: CliIo): void {
   addBuildOptions(
     program
       .command('inspect')
-      .alias('ls')
       .description('list and check an image file, or show what build would make of a folder')
       .argument('<image.bin|folder>', 'an image file, or a folder to pack in memory (nothing is written)')
       .option('--json', 'print the listing as one JSON object'),
@@ -23,7 +22,7 @@ Exit codes: 0 valid image, 4 invalid or blank image (the problems are listed).
 
 Examples:
   $ flashdata inspect data.bin
-  $ flashdata ls data/              # what build would produce
+  $ flashdata inspect data/         # what build would produce
   $ flashdata inspect pulled.bin --json | jq '.files[].name'`)
     .action(async (input: string, options: InspectOptions) => {
       const { buildImageFromPaths } = await import('../../files/build.js')

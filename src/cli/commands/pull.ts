@@ -44,6 +44,6 @@ Examples:
         else if (mode !== 'quiet' && options.output !== '-') {
           io.stdout.write(files ? `Extracted ${plural(files.length, 'file')} from ${result.serial} into ${options.output}.\n` : `Read ${formatBytes(bytes.length)} bytes from ${result.serial} into ${options.output}.\n`)
         }
-      })
+      }, undefined, { looksOnly: true })
     })
 }

@@ -66,6 +66,6 @@ Examples:
         }
         if (result.status === 'differs') io.exitCode = exitCodeOf('VERIFY_MISMATCH')
         if (result.status === 'no-image') io.exitCode = exitCodeOf('NO_IMAGE_ON_DEVICE')
-      })
+      }, undefined, { looksOnly: true })
     })
 }
