@@ -3,7 +3,7 @@ import { normalizeSerial, type Board } from '../device/board.js'
 import { listBoards, sleep, waitForBoard } from '../device/wait.js'
 import { readImage } from '../image/parse.js'
 import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
-import type { EventSink, PhaseTimes } from './events.js'
+import type { EventSink, JobEvent, Phase, PhaseTimes } from './events.js'
 import { push } from './push.js'
 
 export interface JigRecord {
@@ -13,13 +13,19 @@ export interface JigRecord {
   durationMs: number
   imageCrc: number
   imageSize: number
+  /** Time spent in each phase that completed (for a failed board too). */
   phases: PhaseTimes
   outcome: 'flashed' | 'unchanged' | 'failed'
+  /** The phase a failed board failed in (the last one begun). */
+  failedPhase?: Phase
   error?: { code: string; message: string }
 }
 
+/** Counts are of boards, each by its last attempt: a board that failed and then passed on a replug passed. */
 export interface JigSummary {
   boards: number
+  /** Attempts, retries of a board included (one record each). */
+  attempts: number
   passed: number
   unchanged: number
   failed: number
@@ -32,7 +38,7 @@ export interface JigSummary {
 export interface JigOptions {
   bus: UsbBusLike
   image: Uint8Array
-  /** Stop after this many boards (attempts, failed ones included). */
+  /** Stop after this many boards (failed ones included; a retry of the same board does not count again). */
   count?: number
   /** Stop when no board has arrived or been in progress for this long. */
   idleTimeoutMs?: number
@@ -62,25 +68,35 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
   const active = new Map<string, Promise<void>>()
   /** Boards handled since they were plugged in: not flashed again until they leave the bus. */
   const handled = new Set<string>()
-  let started = 0
+  /** Every board taken so far, for --count: a retry of the same board is not another board. */
+  const counted = new Set<string>()
   let lastActivity = Date.now()
   const emit = options.onEvent ?? (() => {})
 
   const flashOne = async (board: Board): Promise<void> => {
     const serial = board.info.serial
     const startedAt = new Date()
+    // The phases completed and the last one begun (under way, or the one whose result was refused, such as
+    // a Photon found by connect), so a failed record says how far the board got.
+    const phases: PhaseTimes = {}
+    let current: Phase | undefined
+    const track = (e: JobEvent) => {
+      if (e.type === 'phase-start') current = e.phase
+      if (e.type === 'phase-end') phases[e.phase] = (phases[e.phase] ?? 0) + e.elapsedMs
+      emit({ ...e, serial })
+    }
     let record: JigRecord
     try {
       const result = await push({
         bus: options.bus, image: options.image, serial, force: options.force, dfuTimeoutMs: options.dfuTimeoutMs, untilGone: true,
-        onEvent: (e) => emit({ ...e, serial }),
+        onEvent: track,
       })
       record = { serial, startedAt: startedAt.toISOString(), endedAt: '', durationMs: 0, imageCrc: crc, imageSize: options.image.length, phases: result.phases, outcome: result.status }
       // Released: wait for it to re-enumerate, so the reset is not taken for an unplug.
       await waitForBoard(options.bus, (b) => b.info.serial === serial, options.reappearTimeoutMs ?? 15_000)
     } catch (error) {
       const e = error instanceof FlashdataError ? error : new FlashdataError('INTERNAL', (error as Error).message)
-      record = { serial, startedAt: startedAt.toISOString(), endedAt: '', durationMs: 0, imageCrc: crc, imageSize: options.image.length, phases: {}, outcome: 'failed', error: { code: e.code, message: e.message } }
+      record = { serial, startedAt: startedAt.toISOString(), endedAt: '', durationMs: 0, imageCrc: crc, imageSize: options.image.length, phases, outcome: 'failed', failedPhase: current, error: { code: e.code, message: e.message } }
     }
     const ended = new Date()
     record = { ...record, endedAt: ended.toISOString(), durationMs: ended.getTime() - startedAt.getTime() }
@@ -90,7 +106,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     lastActivity = Date.now()
   }
 
-  const full = () => options.count !== undefined && started >= options.count
+  const full = () => options.count !== undefined && counted.size >= options.count
   const stopReason = (): JigSummary['stoppedBy'] | undefined => {
     if (options.signal?.aborted) return 'signal'
     if (full()) return 'count'
@@ -107,7 +123,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       const serial = board.info.serial
       if (!serial || handled.has(serial) || active.has(serial) || full()) continue
       handled.add(serial)
-      started++
+      counted.add(serial)
       lastActivity = Date.now()
       emit({ type: 'board-attached', serial, mode: board.info.mode, platform: board.info.platform })
       active.set(serial, flashOne(board).finally(() => active.delete(serial)))
@@ -131,14 +147,23 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     options.bus.removeEventListener('disconnect', onDisconnect)
   }
   await Promise.all(active.values())
-  const passed = records.filter((r) => r.outcome !== 'failed').length
+  const boards = lastAttempts(records)
+  const passed = boards.filter((r) => r.outcome !== 'failed').length
   return {
-    boards: records.length,
+    boards: boards.length,
+    attempts: records.length,
     passed,
-    unchanged: records.filter((r) => r.outcome === 'unchanged').length,
-    failed: records.length - passed,
+    unchanged: boards.filter((r) => r.outcome === 'unchanged').length,
+    failed: boards.length - passed,
     averageMs: records.length ? Math.round(records.reduce((sum, r) => sum + r.durationMs, 0) / records.length) : 0,
     records,
     stoppedBy,
   }
+}
+
+/** Each board's last record, in the order the boards were first seen. */
+export function lastAttempts(records: JigRecord[]): JigRecord[] {
+  const last = new Map<string, JigRecord>()
+  for (const record of records) last.set(record.serial, record)
+  return [...last.values()]
 }

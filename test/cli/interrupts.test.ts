@@ -1,26 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildImage, ExitCode } from 'flashdata'
 import { pseudoRandomBytes } from '../helpers/files.js'
-import { CLI, REPO, ndjson, runCli } from '../helpers/cli.js'
+import { ndjson, runCli, startUntil } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
-
-/** Starts the CLI and resolves once a line of its stdout matches, with the child and what it printed so far. */
-function startUntil(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => boolean) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))))
-  const reached = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      if (out.split('\n').some(ready)) resolve()
-    })
-    child.on('close', () => reject(new Error(`exited before the expected output:\n${out}`)))
-  })
-  return { child, reached, exited, output: () => out }
-}
 
 describe('interruptions', () => {
   it('a push killed in the middle of writing leaves a flash file that the next push opens and fixes', async () => {

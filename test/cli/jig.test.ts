@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode } from 'flashdata'
-import { ndjson, runCli } from '../helpers/cli.js'
+import { ndjson, runCli, startUntil } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const env = { FLASHDATA_EMULATOR_TIMING: 'instant' }
@@ -50,7 +50,33 @@ describe('flashdata jig (CLI, --json)', () => {
     const result = await runCli(['jig', 'examples/data', '--emulator', station, '--log', log, '--count', '2'], { env })
     expect(result.code).toBe(ExitCode.JIG_FAILURES)
     expect(result.text).toContain('1 flashed, 0 unchanged, 1 failed')
-    expect(result.text).toContain(`FAILED ${SERIALS[0]}: WRONG_DEVICE`)
+    expect(result.text).toContain(`FAILED ${SERIALS[0]} during connect: WRONG_DEVICE`)
     expect(ndjson(await readFile(log, 'utf8')).map((r) => r.outcome).sort()).toEqual(['failed', 'flashed'])
+  })
+
+  it('counts boards, not attempts, against --count, and a failed record names the phase it failed in', async () => {
+    const dir = await tempDir()
+    const station = join(dir, 'station')
+    const staging = join(dir, 'staging')
+    await mkdir(station)
+    await mkdir(staging)
+    const photon = `photon-${SERIALS[0]}.bin`
+    await makeBoard(station, `photon-${SERIALS[0]}`)
+    await makeBoard(staging, SERIALS[1])
+    const log = join(dir, 'results.ndjson')
+    const done = (n: number) => (lines: string[]) => lines.filter((l) => l.includes('"type":"board-done"')).length >= n
+    const run = startUntil(['jig', 'examples/data', '--json', '--emulator', station, '--count', '2', '--log', log], env)
+    await run.until(done(1)) // the Photon is refused
+    await rename(join(station, photon), join(staging, photon)) // unplugged...
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await rename(join(staging, photon), join(station, photon)) // ...and plugged back in: a retry, not a second board
+    await run.until(done(2))
+    await rename(join(staging, `${SERIALS[1]}.bin`), join(station, `${SERIALS[1]}.bin`))
+    expect(await run.exited).toBe(ExitCode.JIG_FAILURES)
+    expect(ndjson(run.output()).at(-1)).toMatchObject({ type: 'summary', boards: 2, attempts: 3, passed: 1, failed: 1, stoppedBy: 'count' })
+    const records = ndjson(await readFile(log, 'utf8'))
+    expect(records.map((r) => [r.serial, r.outcome])).toEqual([[SERIALS[0], 'failed'], [SERIALS[0], 'failed'], [SERIALS[1], 'flashed']])
+    expect(records[0]).toMatchObject({ failedPhase: 'connect', error: { code: 'WRONG_DEVICE' } }) // refused once found
+    expect(Object.keys(records[0].phases as object)).toEqual(['connect'])
   })
 })

@@ -35,3 +35,28 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
 export function ndjson(text: string): Record<string, unknown>[] {
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
 }
+
+/**
+ * Starts the CLI and resolves `reached` once a line of its stdout matches;
+ * `until` waits for later output the same way (it rejects if the process ends first).
+ */
+export function startUntil(args: string[], env: NodeJS.ProcessEnv, ready?: (line: string) => boolean) {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const waiters: { match: (lines: string[]) => boolean; resolve: () => void }[] = []
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))))
+  const until = (match: (lines: string[]) => boolean) => new Promise<void>((resolve, reject) => {
+    if (match(out.split('\n'))) return resolve()
+    waiters.push({ match, resolve })
+    child.on('close', () => reject(new Error(`exited before the expected output:\n${out}`)))
+  })
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+    const lines = out.split('\n')
+    for (const waiter of waiters.filter((w) => w.match(lines))) {
+      waiters.splice(waiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
+  })
+  return { child, reached: ready ? until((lines) => lines.some(ready)) : Promise.resolve(), until, exited, output: () => out }
+}

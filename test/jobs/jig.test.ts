@@ -49,7 +49,12 @@ describe('jig station', () => {
     expect(bySerial(unplugged)).toEqual(['DISCONNECTED', 'flashed'])
     expect(sectorBytes(unplugged, image.length)).toEqual(image)
     expect(maxActive).toBeGreaterThanOrEqual(8)
-    expect(summary).toMatchObject({ boards: 13, passed: 10, unchanged: 0, failed: 3, stoppedBy: 'timeout' })
+    // Boards, each by its last attempt: the one unplugged mid-write passed on its second.
+    expect(summary).toMatchObject({ boards: 12, attempts: 13, passed: 10, unchanged: 0, failed: 2, stoppedBy: 'timeout' })
+    const torn = records.find((r) => r.error?.code === 'DISCONNECTED')!
+    expect(torn.failedPhase).toBe('write')
+    expect(Object.keys(torn.phases)).toEqual(expect.arrayContaining(['connect', 'compare', 'erase']))
+    expect(torn.phases.write).toBeUndefined()
     expect(summary.records).toEqual(records)
     for (const r of records) {
       expect(r).toMatchObject({ imageCrc: new DataView(image.buffer).getUint32(16, true), imageSize: image.length })

@@ -32,10 +32,12 @@ async function openLog(path: string | undefined): Promise<{ write(record: JigRec
   }
 }
 
-function summaryText(s: JigSummary): string {
+/** `failed`: the boards whose last attempt failed. */
+function summaryText(s: Omit<JigSummary, 'records'>, failed: JigRecord[]): string {
   const flashed = s.passed - s.unchanged
-  return `Station stopped (${s.stoppedBy}): ${plural(s.boards, 'board')}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
-    + s.records.filter((r) => r.outcome === 'failed').map((r) => `  FAILED ${r.serial}: ${r.error?.code} ${r.error?.message}\n`).join('')
+  const retries = s.attempts > s.boards ? ` (${plural(s.attempts, 'attempt')})` : ''
+  return `Station stopped (${s.stoppedBy}): ${plural(s.boards, 'board')}${retries}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
+    + failed.map((r) => `  FAILED ${r.serial}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
 }
 
 export function registerJig(program: Command, io: CliIo): void {
@@ -43,7 +45,7 @@ export function registerJig(program: Command, io: CliIo): void {
     .command('jig')
     .description('bench station: flash every board that is plugged in, several at once, unattended')
     .argument('<folder|image.bin>', 'what to write on every board (packed and checked once)')
-    .option('-n, --count <boards>', 'stop after this many boards', parseInteger(1, 1_000_000))
+    .option('-n, --count <boards>', 'stop after this many boards (a retry of the same board does not count again)', parseInteger(1, 1_000_000))
     .option('-t, --timeout <seconds>', 'stop when no board has arrived for this long', parseInteger(1, 86_400))
     .option('--log <file.ndjson>', 'append one result record per board (flushed at once)')
     .option('-f, --force', 'rewrite boards that already hold the image')
@@ -62,7 +64,7 @@ Examples:
   $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson`)
     .action(async (input: string, options: JigCliOptions) => {
       const { loadImageSource } = await import('../../files/source.js')
-      const { runJig } = await import('../../jobs/jig.js')
+      const { lastAttempts, runJig } = await import('../../jobs/jig.js')
       const source = await loadImageSource([input], packOptions(options, io.env))
       noticeSkipped(io, source.skipped, options)
       const log = await openLog(options.log)
@@ -83,7 +85,7 @@ Examples:
           endProgress()
           const { records, ...totals } = summary
           if (mode === 'json') printJson(io, { type: 'summary', ...totals })
-          else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText({ ...totals, records }))
+          else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText(totals, lastAttempts(records).filter((r) => r.outcome === 'failed')))
           if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
         }, (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })))
       } finally {
