@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, parseImage, wrapSystemUsb, type UsbBusLike } from 'flashdata'
@@ -39,6 +39,7 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
   it('gives verify distinct exit codes: differs 10, no image 13', async () => {
     const dir = await tempDir()
     const env = { ...instant, FLASHDATA_EMULATOR: join(dir, 'e.bin') }
+    await writeFile(join(dir, 'e.bin'), '') // a blank board
     const blank = await runCli(['verify'], { env })
     expect(blank.code).toBe(ExitCode.NO_IMAGE_ON_DEVICE)
     expect(blank.text).toContain('No valid image')
