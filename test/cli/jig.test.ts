@@ -15,13 +15,19 @@ async function makeBoard(staging: string, name: string): Promise<string> {
   return file
 }
 
+/** A station folder (boards plugged in) and a staging folder (boards waiting on the desk). */
+async function benchFolders() {
+  const dir = await tempDir()
+  const station = join(dir, 'station')
+  const staging = join(dir, 'staging')
+  await mkdir(station)
+  await mkdir(staging)
+  return { dir, station, staging }
+}
+
 describe('flashdata jig (CLI, --json)', () => {
   it('flashes boards as they arrive, logs one record per board and ends with a summary', async () => {
-    const dir = await tempDir()
-    const station = join(dir, 'station')
-    const staging = join(dir, 'staging')
-    await mkdir(station)
-    await mkdir(staging)
+    const { dir, station, staging } = await benchFolders()
     for (const serial of SERIALS) await makeBoard(staging, serial)
     await rename(join(staging, `${SERIALS[0]}.bin`), join(station, `${SERIALS[0]}.bin`))
     await rename(join(staging, `${SERIALS[1]}.bin`), join(station, `${SERIALS[1]}.bin`))
@@ -55,11 +61,7 @@ describe('flashdata jig (CLI, --json)', () => {
   })
 
   it('counts boards, not attempts, against --count, and a failed record names the phase it failed in', async () => {
-    const dir = await tempDir()
-    const station = join(dir, 'station')
-    const staging = join(dir, 'staging')
-    await mkdir(station)
-    await mkdir(staging)
+    const { dir, station, staging } = await benchFolders()
     const photon = `photon-${SERIALS[0]}.bin`
     await makeBoard(station, `photon-${SERIALS[0]}`)
     await makeBoard(staging, SERIALS[1])
