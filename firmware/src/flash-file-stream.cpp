@@ -1,6 +1,9 @@
 #include "flash-file-stream.h"
 
 FlashFileStream::FlashFileStream() : data(NULL), length(0), pos(0) {
+  // Every byte is already in flash: at the end of the file, Stream's helpers
+  // (readBytes, find, parseInt...) must not wait the default second for more.
+  setTimeout(0);
 }
 
 int FlashFileStream::open(FlashFile &ff, const char *name) {

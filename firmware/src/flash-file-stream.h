@@ -13,7 +13,7 @@
 
 class FlashFileStream : public Stream {
 public:
-  /** An empty stream until open() succeeds. */
+  /** An empty stream until open() succeeds. Its Stream timeout is 0: nothing more will arrive. */
   FlashFileStream();
 
   /**

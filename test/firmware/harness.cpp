@@ -80,10 +80,16 @@ void printReadBack(FlashFile &ff, const FlashFileInfo &info) {
 
 // The file through FlashFileStream: the first half with read(), the rest
 // with Stream::readBytes, then the end, a refused write and seeking.
+// Stream keeps its timeout protected, as Device OS's does.
+struct StreamProbe : FlashFileStream {
+  unsigned long timeout() const { return _timeout; }
+};
+
 void printStream(FlashFile &ff, const char *name) {
-  FlashFileStream stream;
+  StreamProbe stream;
   int res = stream.open(ff, name);
-  printf(",\"stream\":{\"open\":%d,\"available\":%d,\"size\":%zu,\"peek\":%d,\"data\":\"", res, stream.available(), stream.size(), stream.peek());
+  printf(",\"stream\":{\"open\":%d,\"timeout\":%lu,\"available\":%d,\"size\":%zu,\"peek\":%d,\"data\":\"", res, stream.timeout(), stream.available(),
+         stream.size(), stream.peek());
   size_t half = stream.size() / 2;
   while (stream.position() < half) {
     int next = stream.read();

@@ -71,6 +71,8 @@ export function syntaxCheck(sources: string[], defines: string[] = []): Promise<
 
 export interface StreamReport {
   open: number
+  /** Stream's timeout for its waiting helpers, in ms. */
+  timeout: number
   available: number
   size: number
   peek: number

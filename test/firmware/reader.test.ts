@@ -93,7 +93,7 @@ function expectFiles(report: Report, image: Uint8Array, files: ImageFileInput[])
       : { res: Res.NOT_TERMINATED, length: 0, samePointer: false })
     const first = input.data.length > 0 ? input.data[0] : -1
     expect(file.stream).toEqual({
-      open: Res.NO_ERROR, available: input.data.length, size: input.data.length, peek: first, data: hex(input.data),
+      open: Res.NO_ERROR, timeout: 0, available: input.data.length, size: input.data.length, peek: first, data: hex(input.data),
       endAvailable: 0, endRead: -1, endPeek: -1, written: 0, writeError: 1,
       seekPastEnd: false, positionAfter: input.data.length, rewound: true, firstAgain: first,
     })

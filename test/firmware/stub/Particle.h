@@ -48,6 +48,9 @@ private:
 
 class Stream : public Print {
 public:
+  Stream() : _timeout(1000) {}
+  // How long the helpers below wait for a byte that has not arrived (ms).
+  void setTimeout(unsigned long timeout) { _timeout = timeout; }
   virtual int available() = 0;
   virtual int read() = 0;
   virtual int peek() = 0;
@@ -62,6 +65,9 @@ public:
     }
     return count;
   }
+
+protected:
+  unsigned long _timeout;
 };
 
 // Just enough of the Wiring API for the examples to compile (not link).
