@@ -42,6 +42,10 @@ export interface EmulatedElectronOptions {
    * control request 50: only the 14400-baud request switches it to DFU mode.
    */
   deviceOsVersion?: string
+  /** The 12-byte device id (24 hex digits) control requests report; default: the serial if it is one, else a distinct id. */
+  deviceId?: string
+  /** The serial number in OTP (15 printable characters; null: none); default derived from the device id. */
+  otpSerial?: string | null
 }
 
 export type DeviceChangeListener = (device: EmulatedUsbDevice | null, previous: EmulatedUsbDevice | null) => void
@@ -60,6 +64,8 @@ export class EmulatedElectron {
   }
 
   readonly serialNumber: string
+  readonly deviceId: string
+  readonly otpSerial: string | null
   readonly platform: Platform
   readonly timing: EmulatorTiming
   readonly faults: FaultInjector
@@ -89,6 +95,10 @@ export class EmulatedElectron {
     if (!(this.platform in PLATFORMS)) throw new FlashdataError('BAD_OPTION', `Unknown platform "${this.platform}"`)
     this.serialNumber = options.serialNumber ?? defaultSerial(this.#port)
     if (!/^[\x20-\x7e]{1,126}$/.test(this.serialNumber)) throw new FlashdataError('BAD_OPTION', 'The serial number must be 1-126 printable ASCII characters')
+    this.deviceId = (options.deviceId ?? (/^[0-9a-f]{24}$/i.test(this.serialNumber) ? this.serialNumber : defaultSerial(this.#port))).toLowerCase()
+    if (!/^[0-9a-f]{24}$/.test(this.deviceId)) throw new FlashdataError('BAD_OPTION', 'The device id must be 24 hex digits')
+    this.otpSerial = options.otpSerial === undefined ? defaultOtpSerial(this.deviceId) : options.otpSerial
+    if (this.otpSerial !== null && !/^[\x21-\x7e]{15}$/.test(this.otpSerial)) throw new FlashdataError('BAD_OPTION', 'The OTP serial number must be 15 printable characters')
     this.timing = resolveTiming(options.timing)
     const file = options.flashFile === undefined ? undefined : openFlashFile(options.flashFile)
     this.#flash = new FlashMemory(file?.contents, file?.persist)
@@ -100,6 +110,8 @@ export class EmulatedElectron {
     this.#services = {
       platform: this.platform,
       serialNumber: this.serialNumber,
+      deviceId: this.deviceId,
+      otpSerial: this.otpSerial,
       flash: this.#flash,
       faults: this.faults,
       timing: this.timing,
@@ -247,4 +259,9 @@ export class EmulatedElectron {
 
 function defaultSerial(port: number): string {
   return `e1ec7200${port.toString(16).padStart(16, '0')}`
+}
+
+/** A made-up serial in the 15-character form Device OS reads from OTP (the real ones are printed on the board). */
+function defaultOtpSerial(deviceId: string): string {
+  return `EMU${deviceId.slice(-12).toUpperCase()}`
 }

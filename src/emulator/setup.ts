@@ -39,6 +39,10 @@ export const recipientOf = (setup: SetupPacket) => setup.bmRequestType & 0x1f
 export interface BoardServices {
   readonly platform: Platform
   readonly serialNumber: string
+  /** The 12-byte device id, 24 hex digits. */
+  readonly deviceId: string
+  /** The serial number in OTP (15 printable characters), or null when the OTP holds none. */
+  readonly otpSerial: string | null
   readonly flash: FlashMemory
   readonly faults: FaultInjector
   readonly timing: EmulatorTiming

@@ -13,8 +13,9 @@
  *   packet (about 1 MB/s effective on EP0). A 4096-byte DNLOAD is ~5.1 ms.
  *   A USB gadget bridge on a real bus sets both to 0: the wire takes the time.
  * - Resets: the bootloader resets 500 ms after the leave GETSTATUS; the
- *   firmware resets 1000 ms after the DFU control request (request 50)
- *   completes and at once on 14400 baud. A reset board is gone from the bus
+ *   firmware resets 1000 ms after a reset, DFU-mode or safe-mode control
+ *   request (40, 50, 60) completes and at once on 14400 baud or the raw
+ *   reset request. A reset board is gone from the bus
  *   for `reEnumerationMs` (300 ms) before its new device appears.
  * - DETACH busy-waits wValue ms times `detachMsPerUnit` (1) inside the ISR.
  *
@@ -32,7 +33,7 @@ export interface EmulatorTiming {
   usbTransferOverheadUs: number
   usbPacketUs: number
   leaveResetMs: number
-  dfuRequestSwitchMs: number
+  controlResetMs: number
   lineCodingSwitchMs: number
   reEnumerationMs: number
   detachMsPerUnit: number
@@ -49,7 +50,7 @@ export const DATASHEET_TIMING: Readonly<EmulatorTiming> = Object.freeze({
   usbTransferOverheadUs: 1000,
   usbPacketUs: 64,
   leaveResetMs: 500,
-  dfuRequestSwitchMs: 1000,
+  controlResetMs: 1000,
   lineCodingSwitchMs: 0,
   reEnumerationMs: 300,
   detachMsPerUnit: 1,
@@ -63,7 +64,7 @@ export const INSTANT_TIMING: Readonly<EmulatorTiming> = Object.freeze({
   usbTransferOverheadUs: 0,
   usbPacketUs: 0,
   leaveResetMs: 0,
-  dfuRequestSwitchMs: 0,
+  controlResetMs: 0,
   lineCodingSwitchMs: 0,
   reEnumerationMs: 0,
   detachMsPerUnit: 0,

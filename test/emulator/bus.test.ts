@@ -85,4 +85,4 @@ describe('EmulatedUsb', () => {
   })
 })
 
-const slowErase = { erase16kMs: 0, erase64kMs: 0, erase128kMs: 200, wordProgramUs: 0, usbTransferOverheadUs: 0, usbPacketUs: 0, leaveResetMs: 0, dfuRequestSwitchMs: 0, lineCodingSwitchMs: 0, reEnumerationMs: 0, detachMsPerUnit: 0 }
+const slowErase = { erase16kMs: 0, erase64kMs: 0, erase128kMs: 200, wordProgramUs: 0, usbTransferOverheadUs: 0, usbPacketUs: 0, leaveResetMs: 0, controlResetMs: 0, lineCodingSwitchMs: 0, reEnumerationMs: 0, detachMsPerUnit: 0 }

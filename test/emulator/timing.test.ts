@@ -20,8 +20,8 @@ describe('timing model', () => {
   })
 
   it('datasheet: leave resets 500 ms after its GETSTATUS, the DFU request 1000 ms after CHECK, 14400 baud at once; 300 ms off the bus', () => {
-    const { leaveResetMs, dfuRequestSwitchMs, lineCodingSwitchMs, reEnumerationMs } = DATASHEET_TIMING
-    expect({ leaveResetMs, dfuRequestSwitchMs, lineCodingSwitchMs, reEnumerationMs }).toEqual({ leaveResetMs: 500, dfuRequestSwitchMs: 1000, lineCodingSwitchMs: 0, reEnumerationMs: 300 })
+    const { leaveResetMs, controlResetMs, lineCodingSwitchMs, reEnumerationMs } = DATASHEET_TIMING
+    expect({ leaveResetMs, controlResetMs, lineCodingSwitchMs, reEnumerationMs }).toEqual({ leaveResetMs: 500, controlResetMs: 1000, lineCodingSwitchMs: 0, reEnumerationMs: 300 })
   })
 
   it('instant: every delay is zero', () => {
