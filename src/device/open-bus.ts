@@ -28,5 +28,6 @@ export async function openBus(options: OpenBusOptions = {}): Promise<OpenedBus> 
     return openEmulatorBus(emulator, env, { create: options.create })
   }
   const { openSystemUsb } = await import('./system-usb.js')
-  return { bus: await openSystemUsb(), emulated: false, close: async () => {} }
+  const bus = await openSystemUsb()
+  return { bus, emulated: false, close: async () => bus.close() }
 }

@@ -41,19 +41,39 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
   return wrapped
 }
 
+/** Errors from enumerating while a device is leaving the bus (its string descriptors cannot be read). */
+const VANISHING_DEVICE = /getString error|transfer was cancelled|no such device|LIBUSB_ERROR_(NO_DEVICE|IO)/i
+const ENUMERATION_ATTEMPTS = 5
+const ENUMERATION_RETRY_MS = 100
+
 /**
  * The real USB bus through the `usb` package's WebUSB API, loaded only when
  * a command talks to hardware (it costs start-up time).
+ *
+ * Hot-plug: the package enumerates the bus when its first listener is added
+ * and does not catch that enumeration's failure, so a board re-enumerating at
+ * that moment (right after a mode switch or a reset) ended the process with
+ * an unhandled rejection. The bus therefore subscribes once, when it is
+ * opened (after an enumeration that succeeded), and fans the events out
+ * itself until it is closed.
  */
 class SystemUsb implements UsbBusLike {
-  private readonly listeners = { connect: new Map<UsbConnectionListener, UsbConnectionListener>(), disconnect: new Map<UsbConnectionListener, UsbConnectionListener>() }
+  private readonly listeners = { connect: new Set<UsbConnectionListener>(), disconnect: new Set<UsbConnectionListener>() }
+  private readonly forward = {
+    connect: (event: { device: UsbDeviceLike }) => this.dispatch('connect', event.device),
+    disconnect: (event: { device: UsbDeviceLike }) => this.dispatch('disconnect', event.device),
+  }
 
   /** `hotplug` false: no USB on this machine; the `usb` package would throw from a timer if asked for events. */
-  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean) {}
+  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean) {
+    if (!hotplug) return
+    webusb.addEventListener('connect', this.forward.connect)
+    webusb.addEventListener('disconnect', this.forward.disconnect)
+  }
 
   async getDevices(): Promise<UsbDeviceLike[]> {
     try {
-      return (await this.webusb.getDevices()).map(normalizeDevice)
+      return (await enumerate(this.webusb)).map(normalizeDevice)
     } catch (error) {
       const message = (error as Error).message ?? ''
       if (noUsbHere(error)) return []
@@ -65,20 +85,26 @@ class SystemUsb implements UsbBusLike {
   }
 
   addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void {
-    if (!this.hotplug) return
-    const inner: UsbConnectionListener = (event) => listener({ device: normalizeDevice(event.device) })
-    this.listeners[type].set(listener, inner)
-    this.webusb.addEventListener(type, inner)
+    if (this.hotplug) this.listeners[type].add(listener)
   }
 
   removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void {
-    const inner = this.listeners[type].get(listener)
     this.listeners[type].delete(listener)
-    if (inner) this.webusb.removeEventListener(type, inner)
+  }
+
+  /** Ends the subscription, so the process can exit. */
+  close(): void {
+    if (!this.hotplug) return
+    this.webusb.removeEventListener('connect', this.forward.connect)
+    this.webusb.removeEventListener('disconnect', this.forward.disconnect)
+  }
+
+  private dispatch(type: 'connect' | 'disconnect', device: UsbDeviceLike): void {
+    for (const listener of [...this.listeners[type]]) listener({ device: normalizeDevice(device) })
   }
 }
 
-export async function openSystemUsb(): Promise<UsbBusLike> {
+export async function openSystemUsb(): Promise<UsbBusLike & { close(): void }> {
   let usb: typeof import('usb')
   try {
     usb = await import('usb')
@@ -88,8 +114,20 @@ export async function openSystemUsb(): Promise<UsbBusLike> {
     })
   }
   const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: USB_TIMEOUT_MS }) as unknown as UsbBusLike
-  const hotplug = await webusb.getDevices().then(() => true, (error: unknown) => !noUsbHere(error))
-  return wrapSystemUsb(webusb, hotplug)
+  const hotplug = await enumerate(webusb).then(() => true, (error: unknown) => !noUsbHere(error))
+  return new SystemUsb(webusb, hotplug)
+}
+
+/** The package's enumeration, tried again while a device leaving the bus makes it fail. */
+async function enumerate(webusb: UsbBusLike): Promise<UsbDeviceLike[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await webusb.getDevices()
+    } catch (error) {
+      if (!VANISHING_DEVICE.test((error as Error)?.message ?? '') || attempt === ENUMERATION_ATTEMPTS) throw error
+      await new Promise((resolve) => setTimeout(resolve, ENUMERATION_RETRY_MS))
+    }
+  }
 }
 
 /** A machine (or container) without USB at all: there are simply no boards. */
@@ -98,6 +136,6 @@ function noUsbHere(error: unknown): boolean {
 }
 
 /** The quirk and error mapping around a WebUSB object (exported for tests). */
-export function wrapSystemUsb(webusb: UsbBusLike, hotplug = true): UsbBusLike {
+export function wrapSystemUsb(webusb: UsbBusLike, hotplug = true): UsbBusLike & { close(): void } {
   return new SystemUsb(webusb, hotplug)
 }

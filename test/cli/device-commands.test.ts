@@ -116,6 +116,40 @@ describe('the real USB path on a machine without boards', () => {
 })
 
 describe('the usb package adapter', () => {
+  it('enumerates again when a device leaving the bus makes enumeration fail, and gives up with USB_UNAVAILABLE', async () => {
+    let failures = 2
+    const flaky = wrapSystemUsb({
+      getDevices: async () => { if (failures-- > 0) throw new Error('getString error: transfer was cancelled'); return [] },
+      addEventListener: () => {}, removeEventListener: () => {},
+    })
+    expect(await flaky.getDevices()).toEqual([])
+    const broken = wrapSystemUsb({ getDevices: async () => { throw new Error('getString error: transfer was cancelled') }, addEventListener: () => {}, removeEventListener: () => {} })
+    await expect(broken.getDevices()).rejects.toMatchObject({ code: 'USB_UNAVAILABLE' })
+  })
+
+  it('subscribes to the package\'s hot-plug events once, when opened (its first subscription enumerates without catching), and until closed', async () => {
+    const subscribed = new Map<string, (event: { device: unknown }) => void>()
+    const calls: string[] = []
+    const bus = wrapSystemUsb({
+      getDevices: async () => [],
+      addEventListener: (type, listener) => { calls.push(`add ${type}`); subscribed.set(type, listener as never) },
+      removeEventListener: (type) => { calls.push(`remove ${type}`); subscribed.delete(type) },
+    })
+    expect(calls).toEqual(['add connect', 'add disconnect'])
+    const seen: unknown[] = []
+    const listener = (event: { device: unknown }) => seen.push(event.device)
+    for (let i = 0; i < 3; i++) {
+      bus.addEventListener('connect', listener)
+      subscribed.get('connect')!({ device: { serialNumber: `d${i}` } })
+      bus.removeEventListener('connect', listener)
+    }
+    subscribed.get('connect')!({ device: { serialNumber: 'unheard' } })
+    expect(seen).toMatchObject([{ serialNumber: 'd0' }, { serialNumber: 'd1' }, { serialNumber: 'd2' }])
+    expect(calls).toHaveLength(2)
+    bus.close()
+    expect(calls).toEqual(['add connect', 'add disconnect', 'remove connect', 'remove disconnect'])
+  })
+
   it('turns a STALL reported as a rejection into status "stall", keeps other errors, and keeps device identity', async () => {
     const calls: unknown[] = []
     const device = {
