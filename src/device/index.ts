@@ -1,6 +1,7 @@
 export { identify, PLATFORMS as PARTICLE_PLATFORMS, type ParticlePlatform } from './platforms.js'
 export * from './board.js'
 export { selectBoard, describeBoard, type SelectOptions } from './select.js'
+export { readFirmwareInfo, resetFirmware, type DeviceOsMode, type FirmwareInfo } from './firmware.js'
 export { enterDfuMode, type ModeSwitchMethod, type ModeSwitchOptions } from './mode.js'
 export { listBoards, waitForBoard } from './wait.js'
 export { openBus, type OpenedBus, type OpenBusOptions } from './open-bus.js'

@@ -1,16 +1,10 @@
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
 import type { Board } from './board.js'
+import { claim, CTRL_REQUEST, openForControl, sendControlRequest } from './control.js'
 import { DFU_MODE_HOWTO } from './select.js'
-import { sleep, waitForBoard } from './wait.js'
+import { waitForBoard } from './wait.js'
 
-/** Particle control request 50 (Device OS 0.8.0 and later): reset into DFU mode. */
-const CTRL_REQUEST_DFU_MODE = 50
-const VENDOR_INIT = 1
-const VENDOR_CHECK = 2
-const ReplyStatus = { OK: 0, PENDING: 2, BUSY: 3 } as const
-/** PUSB's CHECK back-off, in ms. */
-const CHECK_BACKOFF = [50, 50, 100, 100, 250, 250, 500, 500, 1000]
 /** The CDC trick: a running board resets into DFU mode when its port is set to 14400 baud. */
 const DFU_BAUD = 14400
 const SAFE_BAUD = 9600
@@ -26,30 +20,10 @@ export interface ModeSwitchOptions {
   signal?: AbortSignal
 }
 
-interface Reply { status: number; id: number }
-
-function parseReply(data: DataView | undefined): Reply | undefined {
-  if (!data || data.byteLength < 6) return undefined
-  return { status: data.getUint16(4, true), id: data.byteLength >= 8 ? data.getUint16(6, true) : 0 }
-}
-
-async function vendorIn(device: UsbDeviceLike, request: number, index: number): Promise<Reply | undefined> {
-  const result = await device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request, value: 0, index }, 64, REQUEST_TIMEOUT_MS)
-  return result.status === 'ok' ? parseReply(result.data) : undefined
-}
-
-/** Sends request 50 and polls for its completion; false when the firmware does not support it. */
+/** Sends request 50; false when the firmware does not take it (no channel, or a result other than 0). */
 async function controlRequestDfu(device: UsbDeviceLike): Promise<boolean> {
-  const init = await vendorIn(device, VENDOR_INIT, CTRL_REQUEST_DFU_MODE)
-  if (!init || (init.status !== ReplyStatus.OK && init.status !== ReplyStatus.PENDING)) return false
-  if (init.status === ReplyStatus.OK && init.id === 0) return true
-  for (const delay of CHECK_BACKOFF) {
-    await sleep(delay)
-    const check = await vendorIn(device, VENDOR_CHECK, init.id)
-    if (check?.status === ReplyStatus.OK) return true
-    if (!check || (check.status !== ReplyStatus.PENDING && check.status !== ReplyStatus.BUSY)) return false
-  }
-  return false
+  const reply = await sendControlRequest(device, CTRL_REQUEST.DFU_MODE)
+  return reply?.result === 0
 }
 
 function lineCoding(baud: number): Uint8Array<ArrayBuffer> {
@@ -57,23 +31,6 @@ function lineCoding(baud: number): Uint8Array<ArrayBuffer> {
   new DataView(data.buffer).setUint32(0, baud, true)
   data[6] = 8 // 8 data bits, 1 stop bit, no parity
   return data
-}
-
-/**
- * Control transfers go through a claimed interface on some stacks (the `usb`
- * package's among them). The CDC interface may be held by the OS's serial
- * driver: detach it where the transport can.
- */
-async function claim(device: UsbDeviceLike, interfaceNumber: number): Promise<void> {
-  const detach = (device as { detachKernelDriver?: (n: number) => Promise<void> }).detachKernelDriver
-  await detach?.call(device, interfaceNumber).catch(() => {})
-  await device.claimInterface(interfaceNumber).catch(() => {})
-}
-
-/** The vendor-specific interface of Device OS's composite device (control requests). */
-function vendorInterface(device: UsbDeviceLike): number {
-  const vendor = device.configuration?.interfaces.find((i) => i.alternate.interfaceClass === 0xff)
-  return vendor?.interfaceNumber ?? 2
 }
 
 /** CDC SET_LINE_CODING on the Serial interface (0). The board may reset before the status stage. */
@@ -95,8 +52,7 @@ export async function enterDfuMode(bus: UsbBusLike, board: Board, options: ModeS
   const device = board.device
   let method: ModeSwitchMethod = 'control-request'
   try {
-    if (!device.opened) await device.open()
-    await claim(device, vendorInterface(device))
+    await openForControl(device)
     // A transfer error here means the board is already resetting: request 50 worked.
     const accepted = await controlRequestDfu(device).catch(() => true)
     if (!accepted) {

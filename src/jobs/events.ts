@@ -5,7 +5,7 @@
  * serial, so parallel boards can be told apart.
  */
 
-export type Phase = 'connect' | 'mode-switch' | 'compare' | 'erase' | 'write' | 'verify' | 'read' | 'leave' | 'wait-app'
+export type Phase = 'connect' | 'mode-switch' | 'compare' | 'erase' | 'write' | 'verify' | 'read' | 'leave' | 'reset' | 'wait-app'
 
 export type JobEvent =
   | { type: 'phase-start'; phase: Phase; serial?: string; totalBytes?: number }

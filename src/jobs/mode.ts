@@ -1,5 +1,7 @@
 import { DfuseDevice } from '../dfu/dfuse.js'
+import { resetFirmware } from '../device/firmware.js'
 import { enterDfuMode } from '../device/mode.js'
+import type { Board } from '../device/board.js'
 import { selectBoard } from '../device/select.js'
 import { PhaseTracker, type EventSink } from './events.js'
 import { leaveDfuMode, type BoardOptions } from './session.js'
@@ -31,6 +33,24 @@ export async function leaveDfu(options: ModeJobOptions): Promise<ModeJobResult> 
   const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options))
   tracker.serial = board.info.serial
   if (board.info.mode !== 'dfu') return { serial: board.info.serial, changed: false }
+  return leave(options, board, tracker)
+}
+
+/**
+ * Restarts a board into its firmware: leaves DFU mode, or resets a board
+ * running Device OS with its reset request (40). Done once the board has
+ * accepted; it restarts right after.
+ */
+export async function resetBoard(options: ModeJobOptions): Promise<ModeJobResult> {
+  const tracker = new PhaseTracker(options.onEvent)
+  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options))
+  tracker.serial = board.info.serial
+  if (board.info.mode === 'dfu') return leave(options, board, tracker)
+  await tracker.run('reset', undefined, () => resetFirmware(board))
+  return { serial: board.info.serial, changed: true, method: 'control-request' }
+}
+
+async function leave(options: ModeJobOptions, board: Board, tracker: PhaseTracker): Promise<ModeJobResult> {
   const dfu = await DfuseDevice.open(board.device)
   try {
     await leaveDfuMode(options.bus, dfu, board, tracker)

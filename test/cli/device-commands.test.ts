@@ -88,6 +88,30 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
     expect(ndjson(dfu.text).at(-1)).toMatchObject({ type: 'result', changed: true, method: 'control-request' })
     const reset = await runCli(['reset', '--json'], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' } })
     expect(ndjson(reset.text).at(-1)).toMatchObject({ type: 'result', changed: true })
+    expect(ndjson(reset.text).some((e) => e.phase === 'leave')).toBe(true)
+  })
+
+  it('resets a board running firmware with Device OS\'s reset request (40)', async () => {
+    const dir = await tempDir()
+    const env = { ...instant, FLASHDATA_EMULATOR: join(dir, 'e.bin') }
+    const reset = await runCli(['reset', '--json'], { env })
+    const events = ndjson(reset.text)
+    expect(events.at(-1)).toMatchObject({ type: 'result', changed: true, method: 'control-request' })
+    expect(events.filter((e) => e.type === 'phase-end').map((e) => e.phase)).toEqual(['connect', 'reset'])
+    const plain = await runCli(['reset'], { env })
+    expect([plain.code, plain.text]).toEqual([0, expect.stringMatching(/^[0-9a-f]{24} restarts its firmware\.\n$/)])
+  })
+
+  it('devices shows the Device OS version and mode a board running firmware reports, and its device id', async () => {
+    const dir = await tempDir()
+    const env = { ...instant, FLASHDATA_EMULATOR: join(dir, '0123456789abcdef01234567.bin') }
+    const listed = await runCli(['devices', '--json'], { env })
+    expect(JSON.parse(listed.text).boards).toMatchObject([{ serial: '0123456789abcdef01234567', mode: 'normal', deviceOs: '2.3.1', deviceOsMode: 'normal', deviceId: '0123456789abcdef01234567' }])
+    const table = await runCli(['devices'], { env })
+    expect(table.text).toMatch(/^SERIAL +PLATFORM +MODE +DEVICE OS +USB ID +PATH\n0123456789abcdef01234567 +Electron \/ E-Series +firmware +2\.3\.1 +2b04:c00a +emulated\S*\n$/)
+    const dfu = await runCli(['devices', '--json'], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' } })
+    const [board] = JSON.parse(dfu.text).boards
+    expect([board.mode, board.deviceOs, board.deviceOsMode]).toEqual(['dfu', undefined, undefined]) // the bootloader is not Device OS
   })
 })
 

@@ -7,7 +7,7 @@ export function registerDevices(program: Command, io: CliIo): void {
   addDeviceOptions(program
     .command('devices')
     .alias('list')
-    .description('list the Particle boards on USB: serial, platform, mode, USB path'))
+    .description('list the Particle boards on USB: serial, platform, mode, Device OS version, USB path'))
     .addHelpText('after', `
 With --serial only that board is listed; with --wait the command waits for a
 (matching) board to appear. Either way, finding none is exit code 5.
@@ -21,18 +21,21 @@ Examples:
       const { listBoards, waitForBoard } = await import('../../device/wait.js')
       const { noBoard } = await import('../../device/select.js')
       const { normalizeSerial } = await import('../../device/board.js')
+      const { readFirmwareInfo } = await import('../../device/firmware.js')
       await runBoardCommand(io, options, async ({ bus, board }) => {
         const wanted = board.serial === undefined ? undefined : normalizeSerial(board.serial)
         const matches = (b: { info: { serial: string } }) => wanted === undefined || b.info.serial === wanted
         if (board.waitMs !== undefined) await waitForBoard(bus, matches, board.waitMs)
         const present = await listBoards(bus)
-        const boards = present.filter(matches).map((b) => b.info)
-        if (boards.length === 0 && (wanted !== undefined || board.waitMs !== undefined)) throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
+        if (!present.some(matches) && (wanted !== undefined || board.waitMs !== undefined)) throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
+        // A board running firmware is asked for its Device OS version and mode (a DFU-mode board runs the bootloader).
+        const boards = []
+        for (const found of present.filter(matches)) boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
         if (options.json) printJson(io, { type: 'result', boards })
         else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
         else {
-          const rows = [['SERIAL', 'PLATFORM', 'MODE', 'USB ID', 'PATH']]
-          for (const b of boards) rows.push([b.serial, b.label, b.mode === 'dfu' ? 'DFU' : 'firmware', `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`, b.path ?? ''])
+          const rows = [['SERIAL', 'PLATFORM', 'MODE', 'DEVICE OS', 'USB ID', 'PATH']]
+          for (const b of boards) rows.push([b.serial, b.label, b.mode === 'dfu' ? 'DFU' : b.deviceOsMode === 'listening' ? 'listening' : 'firmware', b.deviceOs ?? '', `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`, b.path ?? ''])
           io.stdout.write(`${table(rows)}\n`)
         }
       }, undefined, { looksOnly: true })

@@ -6,7 +6,7 @@ import { printJson, type CliIo } from '../io.js'
 export function registerModeCommands(program: Command, io: CliIo): void {
   const commands = [
     { name: 'dfu', job: 'switchToDfu' as const, description: 'switch a board running firmware into DFU mode (request 50, else 14400 baud)', done: 'is in DFU mode' },
-    { name: 'reset', job: 'leaveDfu' as const, description: 'leave DFU mode so the board restarts its firmware', done: 'left DFU mode' },
+    { name: 'reset', job: 'resetBoard' as const, description: 'restart a board into its firmware: leave DFU mode, or reset a running board (request 40)', done: 'restarts its firmware' },
   ]
   for (const { name, job, description, done } of commands) {
     addDeviceOptions(program.command(name).description(description))
@@ -20,7 +20,7 @@ Examples:
           const result = await jobs[job]({ bus, serial: board.serial, waitMs: board.waitMs, onEvent })
           endProgress()
           if (mode === 'json') printJson(io, { type: 'result', ...result })
-          else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : `already ${name === 'dfu' ? 'was in DFU mode' : 'runs its firmware'}`}.\n`)
+          else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : 'already was in DFU mode'}.\n`)
         })
       })
   }

@@ -4,7 +4,7 @@ import type { ProgressRenderer } from './progress.js'
 
 const ACTIVE: Record<Phase, string> = {
   connect: 'connecting', 'mode-switch': 'switching to DFU mode', compare: 'comparing', erase: 'erasing', write: 'writing',
-  verify: 'verifying', read: 'reading', leave: 'leaving DFU mode', 'wait-app': 'waiting for firmware',
+  verify: 'verifying', read: 'reading', leave: 'leaving DFU mode', reset: 'resetting', 'wait-app': 'waiting for firmware',
 }
 
 /**

@@ -18,6 +18,7 @@ const LABELS: Record<Phase, [active: string, done: string]> = {
   verify: ['Verifying', 'Verified'],
   read: ['Reading', 'Read'],
   leave: ['Leaving DFU mode', 'Left DFU mode'],
+  reset: ['Resetting the board', 'Reset'],
   'wait-app': ['Waiting for the firmware to start', 'Firmware running'],
 }
 

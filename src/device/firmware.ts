@@ -1,0 +1,59 @@
+/**
+ * What a board running Device OS reports about itself, and its reset, over
+ * Particle's control requests (control.ts).
+ */
+import { FlashdataError } from '../errors.js'
+import type { Board } from './board.js'
+import { CTRL_REQUEST, openForControl, protoField1Varint, rawRequestText, RESULT_NOT_SUPPORTED, sendControlRequest } from './control.js'
+
+/** DeviceMode in Device OS's control/config.proto. */
+const DEVICE_MODES = ['normal', 'listening'] as const
+export type DeviceOsMode = (typeof DEVICE_MODES)[number]
+
+export interface FirmwareInfo {
+  /** The Device OS version, e.g. "2.3.1". */
+  deviceOs?: string
+  /** Normal operation or listening mode (Device OS 0.8.0 and later report it). */
+  deviceOsMode?: DeviceOsMode
+  /** The 24-hex-digit device id the firmware reports (lower case). */
+  deviceId?: string
+}
+
+/** Asks a board in firmware mode for its Device OS version, mode and device id; what it does not answer is left out. */
+export async function readFirmwareInfo(board: Board): Promise<FirmwareInfo> {
+  if (board.info.mode !== 'normal') return {}
+  const device = board.device
+  const info: FirmwareInfo = {}
+  try {
+    await openForControl(device)
+    info.deviceOs = await rawRequestText(device, CTRL_REQUEST.SYSTEM_VERSION)
+    info.deviceId = (await rawRequestText(device, CTRL_REQUEST.DEVICE_ID))?.slice(0, 24).toLowerCase()
+    const mode = await sendControlRequest(device, CTRL_REQUEST.GET_DEVICE_MODE).catch(() => undefined)
+    if (mode?.result === 0) info.deviceOsMode = DEVICE_MODES[protoField1Varint(mode.data)]
+  } catch {
+    // A board that cannot be opened (busy, resetting) is listed without these details.
+  } finally {
+    await device.close().catch(() => {})
+  }
+  return Object.fromEntries(Object.entries(info).filter(([, value]) => value !== undefined))
+}
+
+/**
+ * Resets a board running Device OS with control request 40: done when the
+ * board has accepted it (it restarts 1 s later, as after leaving DFU mode).
+ */
+export async function resetFirmware(board: Board): Promise<void> {
+  const device = board.device
+  try {
+    await openForControl(device)
+    const reply = await sendControlRequest(device, CTRL_REQUEST.RESET)
+    if (reply?.result === 0) return
+    const why = reply === undefined ? 'it has no control request channel (Device OS before 0.8.0)' : reply.result === RESULT_NOT_SUPPORTED ? 'it does not support the reset request' : `it answered error ${reply.result}`
+    throw new FlashdataError('RESET_REFUSED', `The board ${board.info.serial} refused the reset request: ${why}.`, {
+      hint: 'Press the RESET button on the board, or unplug it and plug it back in.',
+      details: { serial: board.info.serial, result: reply?.result },
+    })
+  } finally {
+    await device.close().catch(() => {})
+  }
+}
