@@ -1,10 +1,10 @@
 /**
  * Helpers for the tests that run inside the USB bench VM: the USB gadget
- * stack, emulated boards served by the gadget bridge, and the two peers
- * (dfu-util and the flashdata CLI) run as separate processes.
+ * stack, emulated boards served by the gadget bridge, and the peers
+ * (dfu-util, particle-usb and the flashdata CLI) run as separate processes.
  */
-import { execFileSync, fork, spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -15,16 +15,41 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * dummy_hcd (two full-speed host/device controller pairs), configfs with
- * FunctionFS (DFU mode), GadgetFS (normal mode) and the CDC ACM host driver.
+ * FunctionFS (DFU mode), GadgetFS (normal mode) and the CDC ACM host driver,
+ * then udevd (see startUdevd). Safe to call again.
  */
 export function loadUsbStack() {
-  // No udev runs in the VM, so drivers that would be loaded on demand are loaded here.
+  // Loaded here rather than on demand: udevd starts after the controllers exist.
   execFileSync('modprobe', ['dummy_hcd', 'is_high_speed=0', 'num=2'])
   for (const module of ['libcomposite', 'usb_f_fs', 'gadgetfs', 'cdc_acm']) execFileSync('modprobe', [module])
   const mounted = (path) => readFileSync('/proc/mounts', 'utf8').includes(` ${path} `)
   if (!mounted('/sys/kernel/config')) execFileSync('mount', ['-t', 'configfs', 'configfs', '/sys/kernel/config'])
   mkdirSync('/dev/gadget', { recursive: true })
   if (!mounted('/dev/gadget')) execFileSync('mount', ['-t', 'gadgetfs', 'gadgetfs', '/dev/gadget'])
+  startUdevd()
+}
+
+const UDEVD = ['/lib/systemd/systemd-udevd', '/usr/lib/systemd/systemd-udevd'].find((path) => existsSync(path))
+const udevdRunning = () => spawnSync('udevadm', ['control', '--ping', '--timeout=1']).status === 0
+
+/**
+ * The host's systemd-udevd (visible in the VM through its root): libusb
+ * builds that use udev (particle-usb's usb 2.x) learn of a board that
+ * re-enumerated (leave, the DFU switch) only from udevd's events, and
+ * Chromium's WebUSB too. Started detached, left to run until the VM powers
+ * off; the add events of devices already there are replayed.
+ */
+function startUdevd() {
+  if (!UDEVD || udevdRunning()) return
+  const udevd = spawn(UDEVD, [], { detached: true, stdio: 'ignore' })
+  udevd.unref()
+  const deadline = Date.now() + 15_000
+  while (!udevdRunning()) {
+    if (Date.now() > deadline) throw new Error(`${UDEVD} did not answer udevadm control --ping`)
+    spawnSync('sleep', ['0.1'])
+  }
+  execFileSync('udevadm', ['trigger', '--action=add', '--subsystem-match=usb'])
+  execFileSync('udevadm', ['settle', '--timeout=15'])
 }
 
 /**

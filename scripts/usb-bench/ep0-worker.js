@@ -33,6 +33,8 @@ const SPEEDS = ['unknown', 'low', 'full', 'high', 'wireless', 'super', 'super-pl
 const ANSWER = { none: 0, send: 1, ack: 2, stall: 3 }
 const BUSY_POLL_MS = 200
 const DATA_STAGE_TIMEOUT_MS = 1000
+/** Linux's errno for EL2HLT (asm-generic/errno.h), which os.constants.errno does not list. */
+const EL2HLT = 51
 
 const KINDS = {
   // struct usb_gadgetfs_event: 8-byte union, u32 type.
@@ -112,8 +114,9 @@ function answerSetup(setup, answer, length) {
       else writeSync(fd, Buffer.alloc(1))
     }
   } catch (error) {
-    // EL2HLT is GadgetFS and FunctionFS saying "stalled", the expected outcome of a stall.
-    if (error.code !== 'EL2HLT') return error.code ?? error.message
+    // EL2HLT (errno 51) is GadgetFS and FunctionFS saying "stalled", the expected outcome of a stall.
+    // Node has no name for it: the error comes as errno -51, "Unknown system error -51".
+    if (Math.abs(error.errno) !== EL2HLT) return error.code ?? error.message
   }
   return undefined
 }

@@ -12,10 +12,13 @@
  * stage before user space has read the SETUP (see ep0-worker.js), so the
  * bridge uses it only for normal mode.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Ep0 } from './ep0.js'
 
 export const GADGETFS_MOUNT = '/dev/gadget'
+/** How long the host gets to let go of the device after the soft disconnect (it takes milliseconds). */
+const DISCONNECT_WAIT_MS = 3000
 
 /** The UDC GadgetFS is bound to, found by its driver's function name. */
 function boundUdc() {
@@ -28,6 +31,7 @@ function boundUdc() {
 
 export class GadgetFs {
   #ep0
+  #disconnected = () => {}
   udc
 
   /**
@@ -39,13 +43,30 @@ export class GadgetFs {
   static async open({ device, configuration, path = `${GADGETFS_MOUNT}/dummy_udc` }, handler) {
     const gadget = new GadgetFs()
     const descriptors = [Buffer.concat([Buffer.alloc(4), configuration, device])]
-    gadget.#ep0 = await Ep0.open({ kind: 'gadgetfs', path, descriptors }, handler)
+    const watch = (event) => {
+      if (event.type === 'disconnect') gadget.#disconnected()
+      return handler(event)
+    }
+    gadget.#ep0 = await Ep0.open({ kind: 'gadgetfs', path, descriptors }, watch)
     gadget.udc = boundUdc()
     return gadget
   }
 
-  /** Closes the gadget file: the gadget unbinds and the host sees it unplugged. Resolves when done. */
-  close() {
+  /**
+   * Unplugs the gadget (soft disconnect of its UDC), waits for GadgetFS's
+   * disconnect event, then closes the gadget file, which unbinds it.
+   * Closing the file while the host was still talking to the device (cdc_acm
+   * bound, requests in flight) crashed the kernel in GadgetFS (a NULL
+   * dereference), so the host is made to let go first. Resolves when done.
+   */
+  async close() {
+    const disconnected = new Promise((resolve) => { this.#disconnected = resolve })
+    try {
+      writeFileSync(`/sys/class/udc/${this.udc}/soft_connect`, 'disconnect\n')
+      await Promise.race([disconnected, sleep(DISCONNECT_WAIT_MS)])
+    } catch {
+      // No soft_connect on this UDC: closing the file is the only way to unplug.
+    }
     this.#ep0.requestClose()
     return this.#ep0.closed
   }

@@ -16,7 +16,7 @@ BENCH_VM_FAILED=125
 
 # Host packages: qemu boots the VM; the guest runs the host's own binaries
 # (its root is the host root over 9p), so dfu-util and usbutils are needed here.
-BENCH_PACKAGES="qemu-system-x86 busybox-static dfu-util usbutils cpio kmod xz-utils"
+BENCH_PACKAGES="qemu-system-x86 busybox-static dfu-util usbutils cpio kmod xz-utils udev"
 
 say() { printf 'usb-bench: %s\n' "$*" >&2; }
 skip() { say "skipped: $*"; exit "$BENCH_SKIP"; }

@@ -7,4 +7,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BENCH_REPO"
 "$BENCH_DIR/prepare.sh" || exit $?
 [ -f dist/index.js ] || die "dist/ is missing: run npm run build first"
-exec "$BENCH_DIR/run.sh" node --test-reporter=spec test-usb/*.vm.js
+# One file at a time: the files share the two dummy UDCs and GadgetFS.
+exec "$BENCH_DIR/run.sh" node --test --test-concurrency=1 --test-reporter=spec test-usb/*.vm.js

@@ -4,6 +4,7 @@
  * answers them): the INIT/CHECK/RECV service requests (Device OS 0.8.0+)
  * and the raw bRequest 0x50 requests every version answers.
  */
+import { usbError } from '../dfu/transport.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import { sleep } from './wait.js'
 
@@ -106,7 +107,7 @@ export async function claim(device: UsbDeviceLike, interfaceNumber: number): Pro
 
 /** Opens a board running Device OS for control requests: its vendor-specific interface claimed. */
 export async function openForControl(device: UsbDeviceLike): Promise<void> {
-  if (!device.opened) await device.open()
+  if (!device.opened) await device.open().catch((error: unknown) => { throw usbError(error, 'open') })
   const vendor = device.configuration?.interfaces.find((i) => i.alternate.interfaceClass === 0xff)
   await claim(device, vendor?.interfaceNumber ?? 2)
 }

@@ -7,12 +7,33 @@ export const USB_TIMEOUT_MS = 5000
 export const UDEV_HINT = 'On Linux, allow your user to access Particle boards: sudo cp udev/50-particle.rules /etc/udev/rules.d/ && sudo udevadm control --reload-rules, then replug the board.'
 
 const STALL_MESSAGE = /stall/i
+/**
+ * Failed string-descriptor reads (enumeration, open): the device is leaving
+ * the bus, or answered after the package's timeout, which it reports as a
+ * cancelled transfer. Both pass within a few hundred milliseconds.
+ */
+const TRANSIENT = /getString error|transfer was cancelled|no such device|LIBUSB_ERROR_(NO_DEVICE|IO)/i
+const ATTEMPTS = 5
+const RETRY_MS = 100
+
+/** Runs `work` again while it fails with a transient error, up to ATTEMPTS times. */
+async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (!TRANSIENT.test((error as Error)?.message ?? '') || attempt === ATTEMPTS) throw error
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
+    }
+  }
+}
 
 /**
  * The same device object every time (bus events and enumeration must agree),
  * with the `usb` package's quirks smoothed into plain WebUSB: a STALL may
- * arrive as a rejected promise rather than as status 'stall', and an OUT
- * transfer without data must still pass an empty buffer.
+ * arrive as a rejected promise rather than as status 'stall', an OUT
+ * transfer without data must still pass an empty buffer, and open (which
+ * reads the string descriptors) is tried again after a transient failure.
  */
 const normalized = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
 function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
@@ -33,6 +54,7 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
         return (setup: UsbControlSetup, data?: BufferSource, timeoutMs?: number) =>
           stallAsStatus(target.controlTransferOut(setup, data ?? new Uint8Array(0), timeoutMs), { status: 'stall' as const, bytesWritten: 0 })
       }
+      if (property === 'open') return () => retryTransient(() => target.open())
       const value = Reflect.get(target, property, target)
       return typeof value === 'function' ? value.bind(target) : value
     },
@@ -41,10 +63,6 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
   return wrapped
 }
 
-/** Errors from enumerating while a device is leaving the bus (its string descriptors cannot be read). */
-const VANISHING_DEVICE = /getString error|transfer was cancelled|no such device|LIBUSB_ERROR_(NO_DEVICE|IO)/i
-const ENUMERATION_ATTEMPTS = 5
-const ENUMERATION_RETRY_MS = 100
 
 /**
  * The real USB bus through the `usb` package's WebUSB API, loaded only when
@@ -118,16 +136,9 @@ export async function openSystemUsb(): Promise<UsbBusLike & { close(): void }> {
   return new SystemUsb(webusb, hotplug)
 }
 
-/** The package's enumeration, tried again while a device leaving the bus makes it fail. */
-async function enumerate(webusb: UsbBusLike): Promise<UsbDeviceLike[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await webusb.getDevices()
-    } catch (error) {
-      if (!VANISHING_DEVICE.test((error as Error)?.message ?? '') || attempt === ENUMERATION_ATTEMPTS) throw error
-      await new Promise((resolve) => setTimeout(resolve, ENUMERATION_RETRY_MS))
-    }
-  }
+/** The package's enumeration, tried again after a transient failure. */
+function enumerate(webusb: UsbBusLike): Promise<UsbDeviceLike[]> {
+  return retryTransient(() => webusb.getDevices())
 }
 
 /** A machine (or container) without USB at all: there are simply no boards. */

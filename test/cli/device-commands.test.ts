@@ -140,13 +140,18 @@ describe('the real USB path on a machine without boards', () => {
 })
 
 describe('the usb package adapter', () => {
-  it('enumerates again when a device leaving the bus makes enumeration fail, and gives up with USB_UNAVAILABLE', async () => {
+  it('enumerates and opens again when a string read fails (a device leaving the bus, a late answer), and gives up with USB_UNAVAILABLE', async () => {
     let failures = 2
     const flaky = wrapSystemUsb({
       getDevices: async () => { if (failures-- > 0) throw new Error('getString error: transfer was cancelled'); return [] },
       addEventListener: () => {}, removeEventListener: () => {},
     })
     expect(await flaky.getDevices()).toEqual([])
+    let openFailures = 2
+    const device = { open: async () => { if (openFailures-- > 0) throw new Error('getString error: transfer was cancelled') } }
+    const [opened] = await wrapSystemUsb({ getDevices: async () => [device as never], addEventListener: () => {}, removeEventListener: () => {} }).getDevices()
+    await opened.open()
+    expect(openFailures).toBe(-1)
     const broken = wrapSystemUsb({ getDevices: async () => { throw new Error('getString error: transfer was cancelled') }, addEventListener: () => {}, removeEventListener: () => {} })
     await expect(broken.getDevices()).rejects.toMatchObject({ code: 'USB_UNAVAILABLE' })
   })
