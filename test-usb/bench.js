@@ -43,13 +43,13 @@ function startUdevd() {
   if (!UDEVD || udevdRunning()) return
   const udevd = spawn(UDEVD, [], { detached: true, stdio: 'ignore' })
   udevd.unref()
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + WAIT_CAP_MS
   while (!udevdRunning()) {
     if (Date.now() > deadline) throw new Error(`${UDEVD} did not answer udevadm control --ping`)
     spawnSync('sleep', ['0.1'])
   }
   execFileSync('udevadm', ['trigger', '--action=add', '--subsystem-match=usb'])
-  execFileSync('udevadm', ['settle', '--timeout=15'])
+  spawnSync('udevadm', ['settle', `--timeout=${WAIT_CAP_MS / 1000}`])
 }
 
 /**
@@ -102,8 +102,15 @@ export function usbDevices() {
     }))
 }
 
+/**
+ * How long a wait for something that is under way may take at most. The
+ * waits end on their condition; this only bounds a wait that can no longer
+ * end (the TCG VM on a loaded host is many times slower than a machine).
+ */
+const WAIT_CAP_MS = 120_000
+
 /** Waits until a configured device with this serial (and product id, if given) is on the bus. */
-export async function waitForDevice(serial, productId, timeoutMs = 15_000) {
+export async function waitForDevice(serial, productId, timeoutMs = WAIT_CAP_MS) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const device = usbDevices().find((d) => d.serial === serial && d.configured && (!productId || d.productId === productId))
@@ -120,26 +127,33 @@ export const NORMAL_PRODUCT = 'c00a'
 export class BridgedBoard {
   #child
   #waiters = []
+  #exit = null
   events = []
 
   constructor(serial, { mode = 'dfu', timing = 'datasheet', deviceOs, log } = {}) {
     this.serial = serial
     const args = ['--serial', serial, '--mode', mode, '--timing', timing, ...(deviceOs ? ['--device-os', deviceOs] : []), ...(log ? ['--log', log] : [])]
     this.#child = fork(BRIDGE, args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const wake = () => { for (const waiter of this.#waiters.splice(0)) waiter() }
     this.#child.on('message', (message) => {
       this.events.push(message)
-      for (const waiter of this.#waiters.splice(0)) waiter()
+      wake()
+    })
+    this.#child.on('exit', (code, signal) => {
+      this.#exit = code ?? signal
+      wake()
     })
   }
 
-  /** Resolves at the next bridge event of this type (e.g. 'attached') after the call. */
-  async next(event, timeoutMs = 15_000) {
+  /** Resolves at the next bridge event of this type (e.g. 'attached') after the call; fails if the bridge exits first. */
+  async next(event, timeoutMs = WAIT_CAP_MS) {
     const from = this.events.length
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const found = this.events.slice(from).find((e) => e.event === event)
       if (found) return found
-      if (Date.now() > deadline) throw new Error(`bridge ${this.serial}: no '${event}' event`)
+      if (this.#exit !== null) throw new Error(`bridge ${this.serial}: exited (${this.#exit}) before a '${event}' event`)
+      if (Date.now() > deadline) throw new Error(`bridge ${this.serial}: no '${event}' event in ${timeoutMs / 1000} s`)
       await Promise.race([new Promise((resolve) => this.#waiters.push(resolve)), sleep(200)])
     }
   }
@@ -153,10 +167,12 @@ export class BridgedBoard {
     this.#child.send({ cmd: 'plug', mode })
   }
 
+  /** Unplugs the board and ends the bridge once its gadget is closed. */
   async quit() {
+    if (this.#exit !== null) return
     const exited = new Promise((resolve) => this.#child.once('exit', resolve))
     this.#child.send({ cmd: 'quit' })
-    await Promise.race([exited, sleep(5000)])
+    await Promise.race([exited, sleep(WAIT_CAP_MS)])
     this.#child.kill()
   }
 }

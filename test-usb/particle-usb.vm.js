@@ -34,7 +34,7 @@ async function image(name, sizes) {
 }
 
 /** Waits until the board has re-enumerated (a new device number) in this mode. */
-async function waitForReEnumeration(product, oldDevnum, timeoutMs = 15_000) {
+async function waitForReEnumeration(product, oldDevnum, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const device = await waitForDevice(SERIAL, product, Math.max(deadline - Date.now(), 1))
@@ -45,7 +45,7 @@ async function waitForReEnumeration(product, oldDevnum, timeoutMs = 15_000) {
 }
 
 /** particle-usb's openDeviceById, tried again while libusb has not yet caught up with a re-enumeration. */
-async function open(timeoutMs = 15_000) {
+async function open(timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
