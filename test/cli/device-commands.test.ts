@@ -105,10 +105,11 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
   it('devices shows the Device OS version and mode a board running firmware reports, and its device id', async () => {
     const dir = await tempDir()
     const env = { ...instant, FLASHDATA_EMULATOR: join(dir, '0123456789abcdef01234567.bin') }
+    await writeFile(env.FLASHDATA_EMULATOR, '') // a blank board
     const listed = await runCli(['devices', '--json'], { env })
     expect(JSON.parse(listed.text).boards).toMatchObject([{ serial: '0123456789abcdef01234567', mode: 'normal', deviceOs: '2.3.1', deviceOsMode: 'normal', deviceId: '0123456789abcdef01234567' }])
     const table = await runCli(['devices'], { env })
-    expect(table.text).toMatch(/^SERIAL +PLATFORM +MODE +DEVICE OS +USB ID +PATH\n0123456789abcdef01234567 +Electron \/ E-Series +firmware +2\.3\.1 +2b04:c00a +emulated\S*\n$/)
+    expect(table.text).toMatch(/^SERIAL +PLATFORM +MODE +DEVICE OS +USB ID +PATH\n0123456789abcdef01234567 +Electron \/ E-Series +firmware +2\.3\.1 +2b04:c00a +\S+\.bin\n$/)
     const dfu = await runCli(['devices', '--json'], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' } })
     const [board] = JSON.parse(dfu.text).boards
     expect([board.mode, board.deviceOs, board.deviceOsMode]).toEqual(['dfu', undefined, undefined]) // the bootloader is not Device OS
