@@ -41,6 +41,7 @@ const CODES = {
   IMAGE_TOO_LARGE: ExitCode.INPUT,
   OUTPUT_EXISTS: ExitCode.INPUT,
   OUTPUT_UNWRITABLE: ExitCode.INPUT,
+  OUTPUT_WRONG_TYPE: ExitCode.INPUT,
   UNSAFE_PATH: ExitCode.INPUT,
   // An image file (or sector contents) that is not a valid flash-file image.
   IMAGE_INVALID: ExitCode.IMAGE_INVALID,

@@ -1,9 +1,9 @@
-import { Option, type Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import { openBus } from '../device/open-bus.js'
 import type { EventSink } from '../jobs/events.js'
 import type { UsbBusLike } from '../usb/types.js'
 import type { CliIo } from './io.js'
-import { parseInteger } from './options.js'
+import { nonEmpty, parseInteger } from './options.js'
 import { createRenderer, outputMode, type OutputMode, type ProgressRenderer } from './render/progress.js'
 
 export interface DeviceCliOptions {
@@ -19,7 +19,7 @@ const DEFAULT_WAIT_S = 30
 
 function parseAddress(value: string): number {
   const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : NaN
-  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`"${value}" is not an address such as 0x080E0000`)
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError('expected an address such as 0x080A0000.')
   return n
 }
 
@@ -28,11 +28,11 @@ function parseAddress(value: string): number {
 export function addDeviceOptions(command: Command, { address = false, select = true } = {}): Command {
   if (select) {
     command
-      .option('-s, --serial <serial>', 'the board to use, by serial number (case-insensitive); needed when several are connected')
+      .option('-s, --serial <serial>', 'the board to use, by serial number (case-insensitive); needed when several are connected', nonEmpty)
       .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
   }
   command
-    .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR'))
+    .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR').argParser(nonEmpty))
     .option('--json', 'print NDJSON: one event per line, then the result')
     .option('-q, --quiet', 'print nothing but errors')
   if (address) command.option('--address <addr>', 'target 128 KiB at this address of another DfuSe board instead of the Electron\'s sector 9 (at your own risk)', parseAddress)

@@ -1,9 +1,10 @@
 import { FlashdataError } from '../errors.js'
+import { printable } from '../image/names.js'
 
 /** Where a command's human and machine output goes; injectable for tests. */
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
-  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
   env: NodeJS.ProcessEnv
   /** Set by a command that ends without an error but must not exit 0 (e.g. an invalid image listed). */
   exitCode: number
@@ -21,8 +22,10 @@ export function errorJson(error: FlashdataError): Record<string, unknown> {
 
 /** Prints an error for people: the message, then what to do next. */
 export function printError(io: CliIo, error: FlashdataError): void {
-  io.stderr.write(`flashdata: ${error.message}\n`)
-  if (error.hint) io.stderr.write(`  ${error.hint}\n`)
+  // Messages quote paths and names, which may hold control characters.
+  const safe = (text: string) => text.split('\n').map(printable).join('\n')
+  io.stderr.write(`flashdata: ${safe(error.message)}\n`)
+  if (error.hint) io.stderr.write(`  ${safe(error.hint)}\n`)
 }
 
 /** Anything thrown that is not ours becomes INTERNAL, with the original kept. */

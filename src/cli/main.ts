@@ -63,10 +63,9 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
 }
 
 export async function main(): Promise<void> {
-  // Output piped into `head` and the like: stop quietly when the reader goes away.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-    throw error
-  })
+  // A reader that goes away (`| head -1`, a closed terminal) loses the output,
+  // never the work: a push or a jig in progress finishes (its log records
+  // too) and the process exits with the job's own code.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
   process.exitCode = await run(process.argv)
 }

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import type { BuildFromPathsOptions } from '../files/build.js'
 import type { SkippedFile } from '../files/collect.js'
+import { printable } from '../image/names.js'
+import type { ImageProblem } from '../image/parse.js'
 import type { CliIo } from './io.js'
 
 export function parseInteger(min: number, max: number) {
@@ -12,8 +14,14 @@ export function parseInteger(min: number, max: number) {
   }
 }
 
+/** A value that may not be empty: `--emulator "$UNSET"` must never mean "no emulator". */
+export function nonEmpty(value: string): string {
+  if (value === '') throw new InvalidArgumentError('an empty value is not allowed (is a shell variable unset?).')
+  return value
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value]
+  return [...previous, nonEmpty(value)]
 }
 
 /** The options shared by every command that packs a folder. */
@@ -39,8 +47,12 @@ export function packOptions(options: BuildCliOptions, env: NodeJS.ProcessEnv): B
   return { exclude: options.exclude, nulTerminate: options.nulTerminate, epoch: options.epoch, align: options.align, includeVcs: !options.ignoreVcs, env }
 }
 
-/** Tells people what a folder's packing left out (standard error; never with --json or -q). */
-export function noticeSkipped(io: CliIo, skipped: SkippedFile[], options: { json?: boolean; quiet?: boolean }): void {
+/**
+ * Tells people what a folder's packing left out, and the image's warnings
+ * (Unicode twins) when given (standard error; never with --json or -q).
+ */
+export function noticeSkipped(io: CliIo, skipped: SkippedFile[], options: { json?: boolean; quiet?: boolean }, problems: readonly ImageProblem[] = []): void {
   if (options.json || options.quiet) return
-  for (const s of skipped) io.stderr.write(`skipped ${s.path} (${s.reason})\n`)
+  for (const s of skipped) io.stderr.write(`skipped ${printable(s.path)} (${s.reason})\n`)
+  for (const p of problems) if (p.severity === 'warning') io.stderr.write(`warning: ${p.message}\n`)
 }

@@ -3,6 +3,10 @@ import { basename, join, relative, sep } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import type { ImageFileInput } from '../image/build.js'
 import { makeExcluder } from './glob.js'
+import { SECTOR_SIZE } from '../image/format.js'
+import { printable } from '../image/names.js'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Operating-system droppings that never belong in an image. */
 const JUNK = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini'])
@@ -39,6 +43,24 @@ function ioError(error: unknown, path: string): FlashdataError {
   })
 }
 
+/** A file that cannot fit in the sector, refused from its size alone, before it is read. */
+export function tooLarge(path: string, size: number, what: string, hint: string): FlashdataError {
+  return new FlashdataError('IMAGE_TOO_LARGE', `"${printable(path)}" is ${size.toLocaleString('en-US')} bytes, larger than the ${SECTOR_SIZE.toLocaleString('en-US')}-byte sector: it cannot be ${what}.`, {
+    hint, details: { path, size, maxSize: SECTOR_SIZE },
+  })
+}
+
+/** Names as the disk holds them (bytes), so a name that is not UTF-8 gets its own message. */
+function utf8Name(name: Buffer, dir: string): string {
+  try {
+    return utf8.decode(name)
+  } catch {
+    throw new FlashdataError('NAME_INVALID', `A file in "${printable(dir)}" has a name that is not valid UTF-8 (bytes ${name.toString('hex').replace(/(..)/g, '$1 ').trim()}); images store UTF-8 names.`, {
+      hint: 'Rename it (for example with convmv) or leave it out with --exclude.', details: { dir, nameHex: name.toString('hex') },
+    })
+  }
+}
+
 class Collector {
   readonly result: CollectedFiles = { files: [], skipped: [], sources: new Map() }
   private readonly excluded: (name: string) => string | undefined
@@ -59,10 +81,10 @@ class Collector {
     const real = await realpath(dir)
     if (this.visitedDirs.has(real)) return // a link back up the tree: already packed
     this.visitedDirs.add(real)
-    const names = await readdir(dir).catch((e) => { throw ioError(e, dir) })
+    const raw = await readdir(dir, { encoding: 'buffer' }).catch((e) => { throw ioError(e, dir) })
     // Byte order of UTF-8 names, the order the image stores them in.
-    names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    for (const name of names) {
+    raw.sort(Buffer.compare)
+    for (const name of raw.map((n) => utf8Name(n, dir))) {
       const path = join(dir, name)
       const stored = prefix + name
       if (JUNK.has(name)) { this.result.skipped.push({ path, reason: 'system junk file' }); continue }
@@ -93,7 +115,9 @@ class Collector {
   }
 
   private async addFile(path: string, name: string): Promise<void> {
-    const [data, info] = await Promise.all([readFile(path), stat(path)]).catch((e) => { throw ioError(e, path) })
+    const info = await stat(path).catch((e) => { throw ioError(e, path) })
+    if (info.size > SECTOR_SIZE) throw tooLarge(path, info.size, 'stored in it', 'Leave the file out with --exclude.')
+    const data = await readFile(path).catch((e) => { throw ioError(e, path) })
     let mtime = Math.floor(info.mtimeMs / 1000)
     if (this.options.clampMtime !== undefined) mtime = Math.min(mtime, this.options.clampMtime)
     this.result.files.push({ name, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), mtime })

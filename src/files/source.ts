@@ -1,8 +1,10 @@
 import { readFile, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
+import { SECTOR_SIZE } from '../image/format.js'
+import { printable } from '../image/names.js'
 import { readImage, type ImageListing } from '../image/parse.js'
 import { buildImageFromPaths, type BuildFromPathsOptions } from './build.js'
-import type { SkippedFile } from './collect.js'
+import { tooLarge, type SkippedFile } from './collect.js'
 
 export interface ImageSource {
   image: Uint8Array
@@ -12,11 +14,25 @@ export interface ImageSource {
   skipped: SkippedFile[]
 }
 
-/** Reads an image file; a missing or unreadable file is an input error. */
+/**
+ * Reads an image file. It is checked first, without opening it: a FIFO or a
+ * device would block or never end, and a file larger than the sector cannot
+ * be an image (a sparse 2 GiB file is refused without reading it).
+ */
 export async function readImageFile(path: string): Promise<Uint8Array> {
+  const shown = printable(path)
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new FlashdataError('INPUT_NOT_FOUND', `"${shown}" does not exist.`, { hint: 'Check the path.', details: { path } })
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, { hint: 'Check the file permissions.', details: { path }, cause: error })
+  })
+  if (!info.isFile()) {
+    throw new FlashdataError('INPUT_SPECIAL_FILE', `"${shown}" is ${info.isDirectory() ? 'a folder' : 'a special file (device, socket or pipe)'}, not an image file.`, {
+      hint: 'Give an image file made by flashdata build or pull.', details: { path },
+    })
+  }
+  if (info.size > SECTOR_SIZE) throw tooLarge(path, info.size, 'an image', 'Check the path: images are at most one sector.')
   const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new FlashdataError('INPUT_NOT_FOUND', `"${path}" does not exist.`, { hint: 'Check the path.', details: { path } })
-    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${path}": ${error.message}`, { details: { path }, cause: error })
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, { hint: 'Check the file permissions.', details: { path }, cause: error })
   })
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { FlashdataError } from '../errors.js'
+import { printable } from '../image/names.js'
+import { checkOutputFile, type OutputOptions } from './output.js'
 
 /**
  * Writes a whole file or nothing: the bytes go to a temporary file beside the
@@ -22,14 +24,18 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, mtime?: n
     await rename(temp, path)
   } catch (error) {
     await unlink(temp).catch(() => {})
-    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot write "${path}": ${(error as Error).message}`, {
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot write "${printable(path)}": ${(error as Error).message}`, {
       hint: 'Check that the folder exists and is writable.', details: { path }, cause: error,
     })
   }
 }
 
-/** Writes to a file atomically, or to standard output for "-". */
-export async function writeOutput(path: string, bytes: Uint8Array, mtime?: number): Promise<void> {
-  if (path !== '-') return writeFileAtomic(path, bytes, mtime)
-  await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())))
+/**
+ * Writes an image output under the output rule (output.ts), atomically, or
+ * to standard output for "-". A reader of standard output that stops early
+ * (`| head -c 100`) is its own choice, not a failure.
+ */
+export async function writeOutput(path: string, bytes: Uint8Array, options: OutputOptions & { mtime?: number } = {}): Promise<void> {
+  if (path !== '-') return writeFileAtomic(await checkOutputFile(path, options), bytes, options.mtime)
+  await new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve()))
 }

@@ -1,6 +1,7 @@
 import { FlashdataError } from '../errors.js'
 import { contentTypeFor } from './content-type.js'
 import { imageCrc } from './crc.js'
+import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
 import {
   FORMAT_VERSION, HeaderOffset, MAGIC, MAX_CONTENT_TYPE_BYTES, MAX_NAME_BYTES, SECTOR_SIZE,
   tableEnd, writeEntry, writeHeader,
@@ -44,9 +45,10 @@ interface PreparedFile {
 
 function prepare(file: ImageFileInput): PreparedFile {
   const nameBytes = utf8.encode(file.name)
-  if (nameBytes.length === 0 || file.name.includes('\0') || file.name.startsWith('/') || file.name.split('/').some((part) => part === '' || part === '.' || part === '..')) {
-    throw new FlashdataError('NAME_INVALID', `File name ${JSON.stringify(file.name)} is not a valid relative path.`, {
-      hint: 'Names are relative paths with "/" between parts, without empty, "." or ".." parts.',
+  const problem = nameProblem(file.name)
+  if (problem) {
+    throw new FlashdataError('NAME_INVALID', `File name "${printable(file.name)}" ${problem}.`, {
+      hint: 'Names are relative paths with "/" between parts, without empty, "." or ".." parts, backslashes or control characters: rename the file.',
       details: { name: file.name },
     })
   }
@@ -125,6 +127,12 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
         details: { name: prepared[i].name },
       })
     }
+  }
+  const folderClash = nameClashes(prepared.map((f) => f.name)).find((c) => c.kind === 'file-and-folder')
+  if (folderClash) {
+    throw new FlashdataError('NAME_INVALID', clashMessage(folderClash), {
+      hint: 'Rename the file or the folder so that no stored name is also a folder.', details: { names: folderClash.names },
+    })
   }
   // A terminator occupies the byte after the data; the zero-filled image already holds it.
   const { addrs, totalSize } = layoutImage(prepared.map((f) => f.data.length + (f.nulTerminate ? 1 : 0)), align)

@@ -1,5 +1,6 @@
 import { FlashdataError } from '../errors.js'
 import { imageCrc } from './crc.js'
+import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
 import {
   ENTRY_SIZE, FORMAT_VERSION, HEADER_SIZE, MAGIC, SECTOR_SIZE, readEntry, readHeader, tableEnd,
   type ImageHeader,
@@ -8,7 +9,7 @@ import {
 export type ProblemCode =
   | 'blank' | 'truncated-header' | 'bad-magic' | 'bad-version' | 'size-too-small' | 'size-over-sector'
   | 'truncated' | 'trailing-bytes' | 'table-overflow' | 'bad-crc' | 'name-unterminated' | 'name-empty'
-  | 'name-not-utf8' | 'content-type-unterminated' | 'data-out-of-range' | 'overlap' | 'duplicate-name'
+  | 'name-not-utf8' | 'name-unsafe' | 'name-clash' | 'name-twins' | 'content-type-unterminated' | 'data-out-of-range' | 'overlap' | 'duplicate-name'
 
 export interface ImageProblem {
   code: ProblemCode
@@ -63,11 +64,15 @@ function checkEntry(bytes: Uint8Array, index: number, dataStart: number, totalSi
   const add = (code: ProblemCode, message: string) => problems.push({ code, severity: 'error', message: `Entry ${index}: ${message}`, entry: index })
   if (!name.terminated) add('name-unterminated', 'name has no NUL terminator within its 32 bytes.')
   else if (name.text === '') add('name-empty', 'name is empty.')
-  if (!name.utf8) add('name-not-utf8', `name "${name.text}" is not valid UTF-8.`)
+  if (!name.utf8) add('name-not-utf8', `name "${printable(name.text)}" is not valid UTF-8.`)
+  else if (name.terminated && name.text !== '') {
+    const problem = nameProblem(name.text)
+    if (problem) add('name-unsafe', `name "${printable(name.text)}" ${problem}; extract could not write it safely.`)
+  }
   if (!contentType.terminated) add('content-type-unterminated', 'content type has no NUL terminator within its 32 bytes.')
   // u32 + u32 cannot overflow a JS number, so the sum is exact.
   if (raw.addr < dataStart || raw.addr + raw.length > totalSize) {
-    add('data-out-of-range', `data [${raw.addr}, ${raw.addr + raw.length}) of "${name.text}" is outside the image's data area [${dataStart}, ${totalSize}).`)
+    add('data-out-of-range', `data [${raw.addr}, ${raw.addr + raw.length}) of "${printable(name.text)}" is outside the image's data area [${dataStart}, ${totalSize}).`)
   }
   return { index, name: name.text, contentType: contentType.text, modDate: raw.modDate, length: raw.length, addr: raw.addr }
 }
@@ -77,13 +82,17 @@ function checkOverlapsAndNames(files: ImageEntry[], problems: ImageProblem[]): v
   for (let i = 1; i < byAddr.length; i++) {
     const prev = byAddr[i - 1]
     if (byAddr[i].addr < prev.addr + prev.length) {
-      problems.push({ code: 'overlap', severity: 'error', entry: byAddr[i].index, message: `Entries ${prev.index} ("${prev.name}") and ${byAddr[i].index} ("${byAddr[i].name}") share data bytes.` })
+      problems.push({ code: 'overlap', severity: 'error', entry: byAddr[i].index, message: `Entries ${prev.index} ("${printable(prev.name)}") and ${byAddr[i].index} ("${printable(byAddr[i].name)}") share data bytes.` })
     }
+  }
+  for (const clash of nameClashes(files.map((f) => f.name))) {
+    const twins = clash.kind === 'unicode-twins'
+    problems.push({ code: twins ? 'name-twins' : 'name-clash', severity: twins ? 'warning' : 'error', message: clashMessage(clash) })
   }
   const seen = new Map<string, number>()
   for (const f of files) {
     const first = seen.get(f.name)
-    if (first !== undefined) problems.push({ code: 'duplicate-name', severity: 'error', entry: f.index, message: `Entries ${first} and ${f.index} are both named "${f.name}".` })
+    if (first !== undefined) problems.push({ code: 'duplicate-name', severity: 'error', entry: f.index, message: `Entries ${first} and ${f.index} are both named "${printable(f.name)}".` })
     else seen.set(f.name, f.index)
   }
 }

@@ -118,7 +118,7 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
 
 describe('the real USB path on a machine without boards', () => {
   it('lists no devices without an error, and push says no board was found (exit 5) with what to do', async () => {
-    const env = { FLASHDATA_EMULATOR: '' }
+    const env = { FLASHDATA_EMULATOR: undefined }
     const listed = await runCli(['devices'], { env })
     expect(listed.code).toBe(0)
     expect(listed.text).toContain('No Particle boards found')

@@ -36,7 +36,7 @@ describe('extractImage', () => {
     expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('new')
   })
 
-  it('refuses names that would escape the folder and writes nothing at all', async () => {
+  it('refuses names that would escape the folder (the name rule makes the image invalid) and writes nothing at all', async () => {
     for (const hostile of ['../evil', '/etc/evil', 'a/../../evil', 'a\\..\\evil']) {
       const image = buildImage([{ name: 'aaaa', data: new Uint8Array(1), mtime: 0 }, { name: 'zzzzzzzzzzzz', data: new Uint8Array(1), mtime: 0 }], { epoch: 0 })
       image.fill(0, 48 + 80, 48 + 80 + 32)
@@ -45,7 +45,7 @@ describe('extractImage', () => {
       const out = await tempDir()
       const error = await extractImage(image, join(out, 'dest')).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(FlashdataError)
-      expect((error as FlashdataError).code).toBe('UNSAFE_PATH')
+      expect((error as FlashdataError).code).toBe('IMAGE_INVALID')
       expect(await readdir(out)).toEqual([])
     }
   })

@@ -1,10 +1,11 @@
 import type { Command } from 'commander'
 import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, type BuildCliOptions } from '../options.js'
 
 interface BuildOptions extends BuildCliOptions {
   output: string
+  force?: boolean
   json?: boolean
   quiet?: boolean
 }
@@ -15,34 +16,38 @@ export function registerBuild(program: Command, io: CliIo): void {
       .command('build')
       .description('pack folders or files into a flash-file image')
       .argument('<inputs...>', 'folders (stored with their relative paths) or files (stored by base name)')
-      .requiredOption('-o, --output <image.bin>', 'image file to write ("-" for standard output)')
+      .requiredOption('-o, --output <image.bin>', 'image file to write ("-" for standard output)', nonEmpty)
+      .option('-f, --force', 'replace the output file if it exists')
       .option('--json', 'print the result as one JSON object')
       .option('-q, --quiet', 'print nothing but errors'),
   )
     .addHelpText('after', `
 Examples:
   $ flashdata build data -o data.bin
+  $ flashdata build data -o data.bin --force                        # replace data.bin
   $ SOURCE_DATE_EPOCH=1700000000 flashdata build data -o data.bin   # reproducible
   $ flashdata build certs/ca.pem sounds -o data.bin --exclude '*.tmp'
   $ flashdata build data -o - | xxd | head
   $ flashdata build certs -o certs.bin --nul-terminate '*.pem'   # PEM that mbedTLS parses in place`)
     .action(async (inputs: string[], options: BuildOptions) => {
       const { buildImageFromPaths } = await import('../../files/build.js')
+      const { checkOutputFile } = await import('../../files/output.js')
       const { writeOutput } = await import('../../files/write.js')
       const { parseImage } = await import('../../image/parse.js')
+      await checkOutputFile(options.output, { force: options.force })
       const built = await buildImageFromPaths(inputs, packOptions(options, io.env))
-      await writeOutput(options.output, built.image, built.epoch)
+      await writeOutput(options.output, built.image, { force: options.force, mtime: built.epoch })
       const listing = parseImage(built.image)
       // With -o - the image owns standard output; the report goes to stderr.
       const report = options.output === '-' ? io.stderr : io.stdout
       if (options.json) {
         printJson({ ...io, stdout: report }, {
           output: options.output, size: built.image.length, files: listing.files.length, crc: listing.header?.crc,
-          epoch: built.epoch, freeBytes: listing.freeBytes, skipped: built.skipped,
+          epoch: built.epoch, freeBytes: listing.freeBytes, skipped: built.skipped, warnings: listing.problems.map((p) => p.message),
         })
         return
       }
-      noticeSkipped(io, built.skipped, options)
+      noticeSkipped(io, built.skipped, options, listing.problems)
       if (options.quiet) return
       report.write(`Wrote ${options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes `
         + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}\n`)

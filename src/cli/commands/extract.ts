@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
+import { nonEmpty } from '../options.js'
 
 interface ExtractOptions {
   output: string
@@ -14,7 +15,7 @@ export function registerExtract(program: Command, io: CliIo): void {
     .command('extract')
     .description('write every file of an image back into a folder, with its modification time')
     .argument('<image.bin>', 'the image file')
-    .requiredOption('-o, --output <dir>', 'folder to write into (created if missing)')
+    .requiredOption('-o, --output <dir>', 'folder to write into (created if missing)', nonEmpty)
     .option('-f, --force', 'overwrite files that already exist')
     .option('--json', 'print the written files as one JSON object')
     .option('-q, --quiet', 'print nothing but errors')

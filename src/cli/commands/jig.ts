@@ -5,7 +5,7 @@ import type { JigRecord, JigSummary } from '../../jobs/jig.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
-import { addBuildOptions, noticeSkipped, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
 
@@ -47,7 +47,7 @@ export function registerJig(program: Command, io: CliIo): void {
     .argument('<folder|image.bin>', 'what to write on every board (packed and checked once)')
     .option('-n, --count <boards>', 'stop after this many boards (a retry of the same board does not count again)', parseInteger(1, 1_000_000))
     .option('-t, --timeout <seconds>', 'stop when no board has arrived for this long', parseInteger(1, 86_400))
-    .option('--log <file.ndjson>', 'append one result record per board (flushed at once)')
+    .option('--log <file.ndjson>', 'append one result record per board (flushed at once)', nonEmpty)
     .option('-f, --force', 'rewrite boards that already hold the image')
     .option('--dfu-timeout <seconds>', 'how long a board may take to come back in DFU mode', parseInteger(1, 600), 20)
   addDeviceOptions(addBuildOptions(command), { select: false })

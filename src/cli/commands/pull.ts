@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
+import { nonEmpty } from '../options.js'
 
 interface PullCliOptions extends DeviceCliOptions {
   output: string
@@ -16,10 +17,10 @@ export function registerPull(program: Command, io: CliIo): void {
   addDeviceOptions(program
     .command('pull')
     .description('read the image back from the board into an image file, or extract its files into a folder')
-    .requiredOption('-o, --output <image.bin|dir>', 'image file to write ("-" for standard output), or a folder with --extract (or an existing folder)')
+    .requiredOption('-o, --output <image.bin|dir>', 'image file to write ("-" for standard output), or a folder with --extract (or an existing folder)', nonEmpty)
     .option('-x, --extract', 'write the files into the folder given with -o instead of an image file')
     .option('--raw', 'read the whole 128 KiB sector, whatever it holds')
-    .option('-f, --force', 'overwrite existing files when extracting')
+    .option('-f, --force', 'replace the image file, or the extracted files, if they exist')
     .option('--leave', 'restart the firmware afterwards even if the board was found in DFU mode'), { address: true })
     .addHelpText('after', `
 Exit codes: 0 read; 13 no valid image on the board (use --raw to read it anyway);
@@ -27,18 +28,23 @@ others as for push.
 
 Examples:
   $ flashdata pull -o backup.bin
+  $ flashdata pull -o backup.bin --force      # replace backup.bin
   $ flashdata pull -o data-from-board --extract
   $ flashdata pull --raw -o sector9.bin`)
     .action(async (options: PullCliOptions) => {
       const { extractImage } = await import('../../files/extract.js')
+      const { checkOutputFile, checkOutputFolder } = await import('../../files/output.js')
       const { writeOutput } = await import('../../files/write.js')
       const { pull } = await import('../../jobs/pull.js')
       const toFolder = options.extract || (await stat(options.output).catch(() => undefined))?.isDirectory() === true
+      // The destination is checked before the board is read; the files in it once the image is known.
+      if (toFolder) await checkOutputFolder(options.output)
+      else await checkOutputFile(options.output, { force: options.force })
       await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
         const result = await pull({ bus, ...board, raw: options.raw, leave: options.leave, onEvent })
         endProgress()
         const files = toFolder ? await extractImage(result.bytes, options.output, { force: options.force }) : undefined
-        if (!toFolder) await writeOutput(options.output, result.bytes)
+        if (!toFolder) await writeOutput(options.output, result.bytes, { force: options.force })
         const { bytes, ...rest } = result
         if (mode === 'json') printJson(io, { type: 'result', ...rest, size: bytes.length, output: options.output, files })
         else if (mode !== 'quiet' && options.output !== '-') {

@@ -42,7 +42,7 @@ Examples:
       // Every input error before the bus is opened.
       const source = await loadImageSource([input], packOptions(options, io.env))
       const mode = outputMode(io, options)
-      noticeSkipped(io, source.skipped, options)
+      noticeSkipped(io, source.skipped, options, source.listing.problems)
       await runBoardCommand(io, options, async ({ bus, board, onEvent, endProgress }) => {
         const waitApp = options.waitApp === true ? 30 : options.waitApp
         const result = await push({ bus, ...board, image: source.image, force: options.force, leave: options.leave, waitAppMs: waitApp === undefined ? undefined : waitApp * 1000, onEvent })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
+import { printable } from '../../image/names.js'
 import type { VerifyResult } from '../../jobs/verify.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { printJson, type CliIo } from '../io.js'
@@ -18,7 +19,7 @@ function summary(result: VerifyResult): string {
       : `Match: ${result.serial} holds exactly this image.`
     case 'valid': return `Valid: ${result.serial} holds a consistent image.`
     case 'no-image': return `No valid image on ${result.serial}.`
-    case 'differs': return `Differs: ${result.serial} holds another image (first difference at offset ${result.firstDifference}).${result.differences.map((d) => `\n  ${d.name}: ${d.reason}`).join('')}`
+    case 'differs': return `Differs: ${result.serial} holds another image (first difference at offset ${result.firstDifference}).${result.differences.map((d) => `\n  ${printable(d.name)}: ${d.reason}`).join('')}`
   }
 }
 

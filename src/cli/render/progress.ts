@@ -22,10 +22,14 @@ const LABELS: Record<Phase, [active: string, done: string]> = {
   'wait-app': ['Waiting for the firmware to start', 'Firmware running'],
 }
 
+/**
+ * A terminal that reports no width (a pty of 0x0: some CI runners, `script`
+ * without a terminal) cannot hold a redrawn line, so it gets plain lines.
+ */
 export function outputMode(io: CliIo, options: { json?: boolean; quiet?: boolean }): OutputMode {
   if (options.json) return 'json'
   if (options.quiet) return 'quiet'
-  return io.stderr.isTTY && !io.env.CI ? 'tty' : 'plain'
+  return io.stderr.isTTY && (io.stderr.columns ?? 0) > 0 && !io.env.CI ? 'tty' : 'plain'
 }
 
 function endLine(event: Extract<JobEvent, { type: 'phase-end' }>): string {

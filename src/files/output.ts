@@ -1,0 +1,116 @@
+/**
+ * The one rule for existing outputs, the same for `build -o`, `pull -o`,
+ * `extract` and `pull --extract`: a missing path is created; an existing
+ * regular file is replaced only with --force; a folder, device, pipe or
+ * socket is never replaced. `-o -` is standard output.
+ *
+ * An image output that is a symbolic link to a regular file is written
+ * through (the link stays, its target is replaced). Inside an extract folder
+ * links are refused instead: the image chooses those names, not the user.
+ */
+import { lstat, realpath, stat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import { join } from 'node:path'
+import { FlashdataError } from '../errors.js'
+import { printable } from '../image/names.js'
+
+export interface OutputOptions {
+  /** Replace existing regular files. */
+  force?: boolean
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a folder'
+  if (info.isFIFO()) return 'a named pipe (FIFO)'
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device'
+  if (info.isSocket()) return 'a socket'
+  if (info.isSymbolicLink()) return 'a symbolic link'
+  return 'a file'
+}
+
+const lstatOrUndefined = (path: string) => lstat(path).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'ENOENT') return undefined
+  throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(path)}": ${error.message}`, { details: { path }, cause: error })
+})
+
+function wrongType(path: string, kind: string, wanted: 'file' | 'folder'): FlashdataError {
+  return new FlashdataError('OUTPUT_WRONG_TYPE', `"${printable(path)}" is ${kind}, not a ${wanted === 'file' ? 'regular file' : 'folder'}; flashdata does not replace it.`, {
+    hint: wanted === 'file' ? 'Give the path of a new or existing regular file, or "-" for standard output.' : 'Give a folder (created if missing) for the extracted files.',
+    details: { path, kind },
+  })
+}
+
+function exists(path: string, hint = 'Pass --force to replace it, or choose another path.'): FlashdataError {
+  return new FlashdataError('OUTPUT_EXISTS', `"${printable(path)}" already exists.`, { hint, details: { path } })
+}
+
+/**
+ * Checks an image output path before any work is done and returns the path
+ * to write: the path itself, or the target of a symbolic link to a regular file.
+ */
+export async function checkOutputFile(path: string, options: OutputOptions = {}): Promise<string> {
+  if (path === '-') return path
+  const link = await lstatOrUndefined(path)
+  if (!link) return path
+  const target = link.isSymbolicLink() ? await realpath(path).catch(() => undefined) : path
+  if (target === undefined) throw wrongType(path, 'a symbolic link to a missing file', 'file')
+  const info = link.isSymbolicLink() ? await stat(target) : link
+  if (!info.isFile()) throw wrongType(path, kindOf(info), 'file')
+  if (!options.force) throw exists(path)
+  return target
+}
+
+/** Checks the folder files will be extracted into: missing (created) or a folder. */
+export async function checkOutputFolder(dir: string): Promise<void> {
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(dir)}": ${error.message}`, { details: { path: dir }, cause: error })
+  })
+  if (info && !info.isDirectory()) throw wrongType(dir, kindOf(info), 'folder')
+}
+
+/**
+ * Checks every file an extract will write, before the first one is written,
+ * and throws one error listing every conflict: an existing file (without
+ * --force), something that is not a regular file, a link, or a file where a
+ * folder is needed. Returns the absolute target of each name.
+ */
+export async function planExtractTargets(root: string, names: readonly string[], options: OutputOptions = {}): Promise<string[]> {
+  await checkOutputFolder(root)
+  const seen = new Map<string, Promise<Stats | undefined>>()
+  const look = (path: string) => {
+    if (!seen.has(path)) seen.set(path, lstatOrUndefined(path))
+    return seen.get(path)!
+  }
+  const conflicts: FlashdataError[] = []
+  const targets: string[] = []
+  for (const name of names) {
+    const parts = name.split('/')
+    let path = root
+    let missing = false
+    for (const [i, part] of parts.entries()) {
+      path = join(path, part)
+      if (missing) continue
+      const info = await look(path)
+      const last = i === parts.length - 1
+      if (!info) missing = true
+      else if (info.isSymbolicLink()) {
+        conflicts.push(new FlashdataError('UNSAFE_PATH', `"${printable(path)}" is a symbolic link; extract does not write through links.`, {
+          hint: 'Remove the link, or extract into another folder.', details: { path },
+        }))
+        break
+      } else if (!last && !info.isDirectory()) {
+        conflicts.push(wrongType(path, kindOf(info), 'folder'))
+        break
+      } else if (last && !info.isFile()) conflicts.push(wrongType(path, kindOf(info), 'file'))
+      else if (last && !options.force) conflicts.push(exists(path, 'Extract into an empty folder, or pass --force to overwrite.'))
+    }
+    targets.push(path)
+  }
+  if (conflicts.length === 0) return targets
+  if (conflicts.length === 1) throw conflicts[0]
+  const shown = conflicts.slice(0, 5).map((c) => c.message).join(' ')
+  throw new FlashdataError(conflicts[0].code, `${conflicts.length} files cannot be extracted; nothing was written. ${shown}${conflicts.length > 5 ? ` And ${conflicts.length - 5} more.` : ''}`, {
+    hint: conflicts[0].hint, details: { conflicts: conflicts.map((c) => ({ code: c.code, ...c.details })) },
+  })
+}
