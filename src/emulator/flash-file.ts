@@ -11,7 +11,7 @@
  * power cut mid-erase) but never a file the emulator cannot open.
  * One board per file at a time; concurrent writers are not coordinated.
  */
-import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { FLASH_SIZE, factoryFlashContents, type PersistHook } from './flash.js'
@@ -41,21 +41,33 @@ export function openFlashFile(path: string): FlashFile {
 }
 
 function readOrCreate(path: string): Uint8Array | 'empty' {
+  // Checked before reading: a FIFO would block for ever, a huge file would be read whole.
+  let size: number
+  try {
+    const info = statSync(path)
+    if (!info.isFile()) {
+      throw new FlashdataError('INPUT_SPECIAL_FILE', `${path} is not a regular file, so it cannot be an emulator flash file.`, {
+        hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.', details: { path },
+      })
+    }
+    size = info.size
+  } catch (error) {
+    if (error instanceof FlashdataError) throw error
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return create(path)
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read the emulator flash file ${path}`, { cause: error })
+  }
+  if (size === 0) return 'empty'
+  if (size !== FLASH_SIZE) {
+    throw new FlashdataError('INPUT_UNREADABLE', `${path} is not an emulator flash file (${size} bytes, expected ${FLASH_SIZE} or an empty file)`, {
+      hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
+      details: { path, size },
+    })
+  }
   let existing: Buffer
   try {
     existing = readFileSync(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new FlashdataError('INPUT_UNREADABLE', `Cannot read the emulator flash file ${path}`, { cause: error })
-    }
-    return create(path)
-  }
-  if (existing.length === 0) return 'empty'
-  if (existing.length !== FLASH_SIZE) {
-    throw new FlashdataError('INPUT_UNREADABLE', `${path} is not an emulator flash file (${existing.length} bytes, expected ${FLASH_SIZE} or an empty file)`, {
-      hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
-      details: { path, size: existing.length },
-    })
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read the emulator flash file ${path}`, { cause: error })
   }
   return new Uint8Array(existing.buffer, existing.byteOffset, existing.length)
 }

@@ -36,13 +36,15 @@ async function kind(path: string): Promise<string> {
 describe('edge: special files as inputs and outputs', () => {
   const random = new Random(7)
 
-  it('reading an image: FIFOs, folders, huge and oversize files are refused at once (exit 3), never read or waited on', async () => {
+  it('reading an image or a flash file: FIFOs, folders, huge and oversize files are refused at once (exit 3), never read or waited on', async () => {
     const dir = await tempDir()
     const p = await specials(dir)
     const board = await BoardFile.create(join(dir, 'board.bin'), image({ 'kept.txt': 'kept' }))
     const inputs = [p.fifo, p.sparse, p.oversize]
     const commands = (input: string) => [['inspect', input], ['extract', input, '-o', join(dir, `out-${random.int(0, 1e9)}`)], ['push', input], ['verify', input], ['jig', input, '--count', '1']]
-    const cases = [...inputs.flatMap(commands), ['extract', p.folder, '-o', join(dir, 'out-folder')]]
+    // The emulator's flash file is read too: a FIFO or a huge file there must not block or be read whole.
+    const emulated = [['devices', '--emulator', p.fifo], ['push', p.valid, '--emulator', p.sparse]]
+    const cases = [...inputs.flatMap(commands), ['extract', p.folder, '-o', join(dir, 'out-folder')], ...emulated]
     await runAll(cases.map((args) => (random.chance(0.5) ? [...args, '--json'] : args)), async (args) => {
       const result = await runOnBoard(board, args, { timeoutMs: 10_000 })
       expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
