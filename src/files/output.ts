@@ -60,6 +60,19 @@ export async function checkOutputFile(path: string, options: OutputOptions = {})
   return target
 }
 
+/**
+ * Checks a file that is appended to (the jig's log): missing or a regular
+ * file. A FIFO would block the station before its first board, a device
+ * cannot be synced.
+ */
+export async function checkAppendFile(path: string): Promise<void> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(path)}": ${error.message}`, { details: { path }, cause: error })
+  })
+  if (info && !info.isFile()) throw wrongType(path, kindOf(info), 'file')
+}
+
 /** Checks the folder files will be extracted into: missing (created) or a folder. */
 export async function checkOutputFolder(dir: string): Promise<void> {
   const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {

@@ -42,8 +42,8 @@ describe('edge: special files as inputs and outputs', () => {
     const board = await BoardFile.create(join(dir, 'board.bin'), image({ 'kept.txt': 'kept' }))
     const inputs = [p.fifo, p.sparse, p.oversize]
     const commands = (input: string) => [['inspect', input], ['extract', input, '-o', join(dir, `out-${random.int(0, 1e9)}`)], ['push', input], ['verify', input], ['jig', input, '--count', '1']]
-    // The emulator's flash file is read too: a FIFO or a huge file there must not block or be read whole.
-    const emulated = [['devices', '--emulator', p.fifo], ['push', p.valid, '--emulator', p.sparse]]
+    // The emulator's flash file is read too, and the jig's log opened: a FIFO or a huge file there must not block or be read whole.
+    const emulated = [['devices', '--emulator', p.fifo], ['push', p.valid, '--emulator', p.sparse], ['jig', p.valid, '--count', '1', '--log', p.fifo]]
     const cases = [...inputs.flatMap(commands), ['extract', p.folder, '-o', join(dir, 'out-folder')], ...emulated]
     await runAll(cases.map((args) => (random.chance(0.5) ? [...args, '--json'] : args)), async (args) => {
       const result = await runOnBoard(board, args, { timeoutMs: 10_000 })

@@ -42,8 +42,17 @@ describe('buildImage', () => {
     }
   })
 
-  it('refuses empty, absolute and dot-dot names', () => {
-    for (const name of ['', '/etc/x', 'a/../b', './a', 'a//b', 'nul\0x']) expect(codeOf(() => buildImage([file(name)], { epoch: 0 }))).toBe('NAME_INVALID')
+  it('refuses empty, absolute and dot-dot names, backslashes and control characters', () => {
+    for (const name of ['', '/etc/x', 'a/../b', './a', 'a//b', 'nul\0x', 'a\\b.txt', 'line\nbreak', 'esc\x1b[2J', 'rtl\u202etxt.exe']) {
+      expect(codeOf(() => buildImage([file(name)], { epoch: 0 })), JSON.stringify(name)).toBe('NAME_INVALID')
+    }
+  })
+
+  it('refuses a name that is also the folder of another, and packs Unicode twins (parse warns about them)', () => {
+    expect(codeOf(() => buildImage([file('a'), file('a/b')], { epoch: 0 }))).toBe('NAME_INVALID')
+    const twins = parseImage(buildImage([file('\u00e9.txt'), file('e\u0301.txt')], { epoch: 0 }))
+    expect(twins.valid).toBe(true)
+    expect(twins.problems.map((p) => [p.code, p.severity])).toEqual([['name-twins', 'warning']])
   })
 
   it('refuses a content type over 31 bytes', () => {

@@ -104,3 +104,26 @@ describe('parseImage', () => {
     }
   })
 })
+
+describe('parseImage: the name rule', () => {
+  /** The sample image with entry 0 renamed (raw bytes, as another tool might write them). */
+  function renamed(name: string): Uint8Array {
+    const image = sample()
+    image.fill(0, 48, 48 + 32)
+    image.set(enc.encode(name), 48)
+    return setU32(image, 16, imageCrc(image, image.length), false)
+  }
+
+  it('makes an image invalid whose names could not be extracted safely, escaping them in the message', () => {
+    for (const name of ['../../evil.txt', '/etc/x', 'a\\b', 'x/./y', 'bell\x07', 'esc\x1b[2J']) {
+      const listing = parseImage(renamed(name))
+      expect(listing.valid, JSON.stringify(name)).toBe(false)
+      expect(codes(renamed(name))).toEqual(['name-unsafe'])
+      expect(listing.problems[0].message).not.toMatch(/[\x00-\x1f]/)
+    }
+  })
+
+  it('makes an image invalid that holds a file and a folder of the same name', () => {
+    expect(codes(renamed('b.bin/x'))).toEqual(['name-clash'])
+  })
+})

@@ -20,6 +20,8 @@ interface JigCliOptions extends DeviceCliOptions, BuildCliOptions {
 /** Appends one NDJSON record per board and flushes it to disk at once. */
 async function openLog(path: string | undefined): Promise<{ write(record: JigRecord): Promise<void>; close(): Promise<void> }> {
   if (!path) return { write: async () => {}, close: async () => {} }
+  const { checkAppendFile } = await import('../../files/output.js')
+  await checkAppendFile(path)
   const handle = await open(path, 'a').catch((error: Error) => {
     throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot open the log "${path}": ${error.message}`, { details: { path } })
   })
