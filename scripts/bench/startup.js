@@ -28,7 +28,7 @@ export function startup(runs) {
   try {
     return {
       version: timeRuns(runs, [cli, '--version']),
-      build: timeRuns(runs, [cli, 'build', 'examples/data', '-o', join(dir, 'data.bin')]),
+      build: timeRuns(runs, [cli, 'build', 'examples/data', '-o', join(dir, 'data.bin'), '--force']),
       bareNode: timeRuns(runs, ['-e', '0']),
     }
   } finally {

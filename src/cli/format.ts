@@ -1,3 +1,4 @@
+import { printable } from '../image/names.js'
 /** Small formatting helpers shared by the renderers. */
 
 export function formatBytes(n: number): string {
@@ -16,8 +17,13 @@ export function percent(part: number, whole: number): string {
   return `${((100 * part) / whole).toFixed(1)}%`
 }
 
-/** Left-aligned text table; numeric columns (by index) are right-aligned. */
-export function table(rows: string[][], rightAligned: number[] = []): string {
+/**
+ * Left-aligned text table; numeric columns (by index) are right-aligned.
+ * Cells are escaped: names from images and serials from USB devices must not
+ * break or spoof the table.
+ */
+export function table(cells: string[][], rightAligned: number[] = []): string {
+  const rows = cells.map((r) => r.map(printable))
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
   return rows
     .map((r) => r.map((cell, c) => (rightAligned.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd())

@@ -1,4 +1,3 @@
-import { printable } from '../../image/names.js'
 import type { ImageListing } from '../../image/parse.js'
 import { formatBytes, formatDate, hex32, percent, table } from '../format.js'
 
@@ -33,7 +32,7 @@ export function renderListing(listing: ImageListing, source: string): string {
   }
   if (listing.files.length > 0) {
     const rows = [['NAME', 'SIZE', 'OFFSET', 'TYPE', 'DATE']]
-    for (const f of listing.files) rows.push([printable(f.name), formatBytes(f.length), String(f.addr), printable(f.contentType), formatDate(f.modDate)])
+    for (const f of listing.files) rows.push([f.name, formatBytes(f.length), String(f.addr), f.contentType, formatDate(f.modDate)])
     lines.push('', table(rows, [1, 2]).replace(/^/gm, '  '))
   }
   if (listing.problems.length > 0) {
