@@ -1,5 +1,5 @@
-import { printable } from '../image/names.js'
 /** Small formatting helpers shared by the renderers. */
+import { printable } from '../image/names.js'
 
 export function formatBytes(n: number): string {
   return n.toLocaleString('en-US')

@@ -17,6 +17,15 @@ function bigImage(random: Random): Uint8Array {
   return buildImage([{ name: 'big.bin', data: random.bytes(random.int(30_000, 70_000)), mtime: 1 }], { epoch: random.int(1, 1e9) })
 }
 
+/** A folder with a big image file and a blank board at `boardPath` inside it. */
+async function setup(random: Random, boardPath: string) {
+  const dir = await tempDir()
+  const image = bigImage(random)
+  const file = join(dir, 'image.bin')
+  await writeFile(file, image)
+  return { dir, image, file, board: await BoardFile.create(join(dir, boardPath)) }
+}
+
 /** A pty of 0 rows and 0 columns (what openpty gives before any resize), the CLI on its three stdio ends. */
 const PTY_0X0 = ['python3', '-c', `
 import os, pty, subprocess, sys
@@ -50,22 +59,14 @@ describe('edge: closed pipes and odd terminals never cut device work short', () 
   })
 
   it('push in human mode with stderr gone still writes the whole image and exits 0', async () => {
-    const dir = await tempDir()
-    const image = bigImage(random)
-    const file = join(dir, 'image.bin')
-    await writeFile(file, image)
-    const board = await BoardFile.create(join(dir, 'board.bin'))
+    const { image, file, board } = await setup(random, 'board.bin')
     const result = await runOnBoard(board, ['push', file], { closeStderr: true, env: TIMED })
     expect(result.code, describeRun(result)).toBe(0)
     expect(await board.holds(image)).toBe(true)
   })
 
   it('the jig with its NDJSON reader gone flashes the board and writes its log record', async () => {
-    const dir = await tempDir()
-    const image = bigImage(random)
-    const file = join(dir, 'image.bin')
-    await writeFile(file, image)
-    const board = await BoardFile.create(join(dir, 'station', 'aaaaaaaaaaaaaaaaaaaaaaa1.bin'))
+    const { dir, image, file, board } = await setup(random, 'station/aaaaaaaaaaaaaaaaaaaaaaa1.bin')
     const log = join(dir, 'log.ndjson')
     const result = await runOnBoard(board, ['jig', file, '--count', '1', '--json', '--log', log, '--emulator', join(dir, 'station')], {
       closeStdoutAfterLines: random.int(1, 4), env: { ...TIMED, FLASHDATA_EMULATOR: undefined },
@@ -76,11 +77,7 @@ describe('edge: closed pipes and odd terminals never cut device work short', () 
   })
 
   it('push on a terminal of 0x0 finishes (width 0 is unknown, not zero)', async () => {
-    const dir = await tempDir()
-    const image = bigImage(random)
-    const file = join(dir, 'image.bin')
-    await writeFile(file, image)
-    const board = await BoardFile.create(join(dir, 'board.bin'))
+    const { image, file, board } = await setup(random, 'board.bin')
     const result = await runOnBoard(board, ['push', file], { prefix: PTY_0X0, env: { ...TIMED, CI: undefined }, timeoutMs: 20_000 })
     expect(result.code, describeRun(result)).toBe(0)
     expect(await board.holds(image)).toBe(true)
