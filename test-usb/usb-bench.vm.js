@@ -31,7 +31,7 @@ async function image(name, sizes, exactBytes) {
   mkdirSync(folder)
   const build = async () => {
     sizes.forEach((size, i) => writeFileSync(`${folder}/file${i}.bin`, randomBytes(size)))
-    const built = await flashdata(['build', folder, '-o', `${folder}.bin`, '--epoch', EPOCH, '--json'])
+    const built = await flashdata(['build', folder, '-o', `${folder}.bin`, '--epoch', EPOCH, '--json', '--force'])
     assert.equal(built.code, 0, built.stderr)
     return readFileSync(`${folder}.bin`)
   }
