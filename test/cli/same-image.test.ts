@@ -39,7 +39,7 @@ describe('the same folder is the same image (CLI)', () => {
 
     const text = await runCli(['push', data], { env })
     expect(text.code).toBe(0)
-    expect(text.text).toMatch(/^Unchanged: [0-9a-f]{24} already holds these files \(.* with other time stamps\); nothing written/)
+    expect(text.text).toMatch(/^Unchanged: [0-9a-f]{24} already holds these files \(2 files, [\d,]+ bytes\); only their time stamps differ and are kept\. Nothing written/)
     const json = await runCli(['push', data, '--json'], { env })
     expect(ndjson(json.text).at(-1)).toMatchObject({ status: 'unchanged', timeStampsDiffer: true })
     expect(ndjson(json.text).find((e) => e.phase === 'compare' && e.type === 'phase-end')).toMatchObject({ detail: 'the board already holds these files; only time stamps differ' })

@@ -53,7 +53,7 @@ Examples:
           const seconds = `${(result.totalMs / 1000).toFixed(2)} s`
           io.stdout.write(result.status === 'unchanged'
             ? result.timeStampsDiffer
-              ? `Unchanged: ${result.serial} already holds these files (${what} with other time stamps); nothing written (${seconds}). --force rewrites it.\n`
+              ? `Unchanged: ${result.serial} already holds these files (${plural(source.listing.files.length, 'file')}, ${formatBytes(result.imageSize)} bytes); only their time stamps differ and are kept. Nothing written (${seconds}); --force rewrites it.\n`
               : `Unchanged: ${result.serial} already holds ${what}; nothing written (${seconds}).\n`
             : `Flashed ${what} to ${result.serial} and verified it in ${seconds}.\n`)
         }
