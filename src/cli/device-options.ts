@@ -25,11 +25,14 @@ function parseAddress(value: string): number {
 
 /** The options of every command that talks to a board. */
 /** `select: false` for commands that take every board (the jig), not one. */
-export function addDeviceOptions(command: Command, { address = false, select = true } = {}): Command {
+/** `listing: true` for devices, where --serial filters and --wait waits for any (matching) board. */
+export function addDeviceOptions(command: Command, { address = false, select = true, listing = false } = {}): Command {
   if (select) {
     command
-      .option('-s, --serial <serial>', 'the board to use, by serial number (case-insensitive); needed when several are connected', nonEmpty)
-      .option('-w, --wait [seconds]', `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
+      .option('-s, --serial <serial>', listing ? 'list only this board (case-insensitive)' : 'the board to use, by serial number (case-insensitive); needed when several are connected', nonEmpty)
+      .option('-w, --wait [seconds]', listing
+        ? `wait for a (matching) board to appear (default ${DEFAULT_WAIT_S} s with the flag; without it, look once)`
+        : `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
   }
   command
     .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR').argParser(nonEmpty))

@@ -42,6 +42,9 @@ describe('options that do what they say (CLI)', () => {
     const dir = await tempDir()
     const listed = await runCli(['list', '--json', '--emulator', dir], { env })
     expect(ndjson(listed.text).at(-1)).toMatchObject({ type: 'result', boards: [] })
+    const help = (await runCli(['devices', '--help'])).text
+    expect(help).toContain('list only this board')
+    expect(help).toContain('without it, look once')
     const ls = await runCli(['ls', 'examples/data'])
     expect(ls.code).toBe(ExitCode.USAGE)
     expect(ls.stderr).toContain("unknown command 'ls'")

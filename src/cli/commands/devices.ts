@@ -7,7 +7,7 @@ export function registerDevices(program: Command, io: CliIo): void {
   addDeviceOptions(program
     .command('devices')
     .alias('list')
-    .description('list the Particle boards on USB: serial, platform, mode, Device OS version, USB path'))
+    .description('list the Particle boards on USB: serial, platform, mode, Device OS version, USB path'), { listing: true })
     .addHelpText('after', `
 With --serial only that board is listed; with --wait the command waits for a
 (matching) board to appear. Either way, finding none is exit code 5.
