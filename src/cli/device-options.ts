@@ -23,9 +23,11 @@ function parseAddress(value: string): number {
   return n
 }
 
-/** The options of every command that talks to a board. */
-/** `select: false` for commands that take every board (the jig), not one. */
-/** `listing: true` for devices, where --serial filters and --wait waits for any (matching) board. */
+/**
+ * The options of every command that talks to a board. `select: false` for
+ * commands that take every board (the jig), not one; `listing: true` for
+ * devices, where --serial filters and --wait waits for any (matching) board.
+ */
 export function addDeviceOptions(command: Command, { address = false, select = true, listing = false } = {}): Command {
   if (select) {
     command
