@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { buildImage } from 'flashdata'
 import { ndjson } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
-import { BoardFile, describeRun, Random, runAll, runOnBoard } from './harness.js'
+import { BoardFile, describeRun, EDGE_TEST_TIMEOUT_MS, Random, runAll, runOnBoard } from './harness.js'
 
 /**
  * An image big enough that a push emits many lines while it writes. The
@@ -42,7 +42,7 @@ while True:
 sys.exit(child.wait())
 `]
 
-describe('edge: closed pipes and odd terminals never cut device work short', () => {
+describe('edge: closed pipes and odd terminals never cut device work short', { timeout: EDGE_TEST_TIMEOUT_MS }, () => {
   const random = new Random()
 
   it('push --json into a reader that closes early still writes and verifies the whole image, and exits 0', async () => {
@@ -78,7 +78,7 @@ describe('edge: closed pipes and odd terminals never cut device work short', () 
 
   it('push on a terminal of 0x0 finishes (width 0 is unknown, not zero)', async () => {
     const { image, file, board } = await setup(random, 'board.bin')
-    const result = await runOnBoard(board, ['push', file], { prefix: PTY_0X0, env: { ...TIMED, CI: undefined }, timeoutMs: 20_000 })
+    const result = await runOnBoard(board, ['push', file], { prefix: PTY_0X0, env: { ...TIMED, CI: undefined } })
     expect(result.code, describeRun(result)).toBe(0)
     expect(await board.holds(image)).toBe(true)
   })

@@ -24,6 +24,12 @@ import { CLI, REPO } from '../helpers/cli.js'
 
 export const EDGE_SEED = Number(process.env.FLASHDATA_EDGE_SEED ?? 20_261_201)
 
+/**
+ * A test of many processes on a shared, loaded machine outlasts vitest's
+ * default; a hang is caught per process by run()'s own timeout.
+ */
+export const EDGE_TEST_TIMEOUT_MS = 180_000
+
 /** Offset of sector 9 (0x080A0000) in a flash file (offset 0 = 0x08000000). */
 export const SECTOR_OFFSET = 0xa0000
 
@@ -93,7 +99,7 @@ export function run(args: string[], options: RunOptions = {}): Promise<RunResult
     const out: Buffer[] = []
     const err: Buffer[] = []
     let timedOut = false
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, options.timeoutMs ?? 20_000)
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, options.timeoutMs ?? 60_000)
     let lines = 0
     if (options.closeStdoutAfterLines === 0) child.stdout.destroy()
     child.stdout.on('data', (chunk: Buffer) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildImage, ExitCode, imageCrc } from 'flashdata'
 import { tempDir } from '../helpers/tmp.js'
-import { BoardFile, describeRun, Random, run, runAll, runOnBoard } from './harness.js'
+import { BoardFile, describeRun, EDGE_TEST_TIMEOUT_MS, Random, run, runAll, runOnBoard } from './harness.js'
 
 const utf8 = new TextEncoder()
 const ENTRY_NAME = (index: number) => 48 + 80 * index
@@ -42,7 +42,7 @@ function randomName(random: Random, pieces: readonly string[]): string {
   return name
 }
 
-describe('edge: one rule for names in build, inspect, push and extract', () => {
+describe('edge: one rule for names in build, inspect, push and extract', { timeout: EDGE_TEST_TIMEOUT_MS }, () => {
   const random = new Random(11)
 
   it('an image with hostile names: inspect escapes them, and inspect, push and extract agree on refusing them', async () => {

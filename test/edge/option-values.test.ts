@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildImage, ExitCode } from 'flashdata'
 import { tempDir } from '../helpers/tmp.js'
-import { BoardFile, describeRun, Random, runAll, runOnBoard } from './harness.js'
+import { BoardFile, describeRun, EDGE_TEST_TIMEOUT_MS, Random, runAll, runOnBoard } from './harness.js'
 
 const WHOLE = ['', ' ', 'abc', '1.5', '1e3', '0x10', '-1', '+5', ' 5', 'NaN', '99999999999999999999']
 const ADDRESS = ['', 'foo', '0x', '0xg', '-1', '1.5', '0x100000000', '0x080A_0000', ' 0x080A0000']
@@ -33,7 +33,7 @@ const ENV_CASES: { env: NodeJS.ProcessEnv; commands: string[] }[] = [
   { env: { FLASHDATA_EMULATOR_TIMING: 'fast' }, commands: ['push', 'verify', 'devices'] },
 ]
 
-describe('edge: every bad option value is a usage error (exit 2) that touches nothing', () => {
+describe('edge: every bad option value is a usage error (exit 2) that touches nothing', { timeout: EDGE_TEST_TIMEOUT_MS }, () => {
   let dir: string
   let image: string
   let board: BoardFile

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildImage, ExitCode } from 'flashdata'
 import { tempDir } from '../helpers/tmp.js'
-import { BoardFile, describeRun, Random, run, runAll, runOnBoard, type RunResult } from './harness.js'
+import { BoardFile, describeRun, EDGE_TEST_TIMEOUT_MS, Random, run, runAll, runOnBoard, type RunResult } from './harness.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
 const image = (files: Record<string, string>, epoch = 1) => buildImage(Object.entries(files).map(([name, data]) => ({ name, data: text(data), mtime: 1 })), { epoch })
@@ -33,7 +33,7 @@ async function kind(path: string): Promise<string> {
     : info.size > 1_000_000 ? `file of ${info.size} bytes` : `file:${(await readFile(path)).toString('hex').slice(0, 64)}`
 }
 
-describe('edge: special files as inputs and outputs', () => {
+describe('edge: special files as inputs and outputs', { timeout: EDGE_TEST_TIMEOUT_MS }, () => {
   const random = new Random(7)
 
   it('reading an image or a flash file: FIFOs, folders, huge and oversize files are refused at once (exit 3), never read or waited on', async () => {
@@ -46,7 +46,7 @@ describe('edge: special files as inputs and outputs', () => {
     const emulated = [['devices', '--emulator', p.fifo], ['push', p.valid, '--emulator', p.sparse], ['jig', p.valid, '--count', '1', '--log', p.fifo]]
     const cases = [...inputs.flatMap(commands), ['extract', p.folder, '-o', join(dir, 'out-folder')], ...emulated]
     await runAll(cases.map((args) => (random.chance(0.5) ? [...args, '--json'] : args)), async (args) => {
-      const result = await runOnBoard(board, args, { timeoutMs: 10_000 })
+      const result = await runOnBoard(board, args, { timeoutMs: 30_000 })
       expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
     })
     expect(await kind(p.fifo)).toBe('fifo')
@@ -64,7 +64,7 @@ describe('edge: special files as inputs and outputs', () => {
     await truncate(join(dir, 'data', 'huge.bin'), 2 ** 31)
     const board = await BoardFile.create(join(dir, 'board.bin'), image({ 'kept.txt': 'kept' }))
     for (const args of [['build', join(dir, 'data'), '-o', join(dir, 'out.bin')], ['push', join(dir, 'data')], ['inspect', join(dir, 'data')]]) {
-      const result = await runOnBoard(board, args, { timeoutMs: 10_000 })
+      const result = await runOnBoard(board, args, { timeoutMs: 30_000 })
       expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
       expect(result.stderr).toContain('2,147,483,648 bytes')
     }
