@@ -95,11 +95,12 @@ export const EDGE_ENV: NodeJS.ProcessEnv = { FLASHDATA_EMULATOR_MODE: 'dfu', FLA
 export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args]
   return new Promise((resolve) => {
-    const child = spawn(command, rest, { cwd: options.cwd ?? REPO, env: { ...process.env, ...EDGE_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    // Its own process group, so a timeout also ends what a wrapper (the pty) started.
+    const child = spawn(command, rest, { cwd: options.cwd ?? REPO, env: { ...process.env, ...EDGE_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const out: Buffer[] = []
     const err: Buffer[] = []
     let timedOut = false
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, options.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => { timedOut = true; process.kill(-child.pid!, 'SIGKILL') }, options.timeoutMs ?? 60_000)
     let lines = 0
     if (options.closeStdoutAfterLines === 0) child.stdout.destroy()
     child.stdout.on('data', (chunk: Buffer) => {
