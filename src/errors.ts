@@ -21,6 +21,8 @@ export const ExitCode = {
   TIMEOUT: 12,
   NO_IMAGE_ON_DEVICE: 13,
   JIG_FAILURES: 14,
+  FOREIGN_DATA: 15,
+  POOL_EXHAUSTED: 16,
   INTERRUPTED: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -69,6 +71,14 @@ const CODES = {
   DFU_MODE_TIMEOUT: ExitCode.TIMEOUT,
   NO_IMAGE_ON_DEVICE: ExitCode.NO_IMAGE_ON_DEVICE,
   JIG_FAILURES: ExitCode.JIG_FAILURES,
+  // Provisioning: the sector holds someone else's data; the pool has no row left.
+  FOREIGN_DATA: ExitCode.FOREIGN_DATA,
+  POOL_EXHAUSTED: ExitCode.POOL_EXHAUSTED,
+  PER_BOARD_MISSING: ExitCode.INPUT,
+  POOL_INVALID: ExitCode.INPUT,
+  JOB_INVALID: ExitCode.INPUT,
+  GENERATE_FAILED: ExitCode.INPUT,
+  LEDGER_FAILED: ExitCode.INPUT,
   INTERRUPTED: ExitCode.INTERRUPTED,
   INTERNAL: ExitCode.INTERNAL,
 } as const

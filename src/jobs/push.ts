@@ -4,10 +4,11 @@ import { waitForBoard } from '../device/wait.js'
 import { matchImage, withoutTimeStamps, type ImageMatch } from '../image/compare.js'
 import { HEADER_SIZE } from '../image/format.js'
 import { readImage } from '../image/parse.js'
+import { classifySector, describeSector, type SectorContents } from '../image/sector.js'
 import { firstDifference, hex } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
-import { targetRange } from './target.js'
+import { DATA_SECTOR_SIZE, targetRange } from './target.js'
 
 export interface PushOptions extends BoardOptions {
   image: Uint8Array
@@ -19,7 +20,20 @@ export interface PushOptions extends BoardOptions {
   waitAppMs?: number
   /** After leaving, wait until the board has dropped off the bus (about 500 ms), so its reset is not mistaken later. */
   untilGone?: boolean
+  /**
+   * Called when the sector holds something other than nothing or a flashdata
+   * image, with the whole sector, before anything is erased: save it and
+   * return where (push then overwrites it). Without it, push refuses (FOREIGN_DATA).
+   */
+  onForeign?: (found: ForeignData) => Promise<string>
   onEvent?: EventSink
+}
+
+export interface ForeignData {
+  serial: string
+  contents: SectorContents
+  /** The whole 128 KiB sector as read. */
+  sector: Uint8Array
 }
 
 export interface PushResult {
@@ -39,6 +53,8 @@ export interface PushResult {
   /** Whether a failed write or verify was retried once. */
   retried: boolean
   transfers: Record<string, number>
+  /** What the sector held before, when it was not blank or a flashdata image, and where it was saved. */
+  foreign?: { contents: SectorContents; backup: string }
 }
 
 const WAIT_APP_DEFAULT_MS = 30_000
@@ -53,6 +69,41 @@ const COMPARED: Record<ImageMatch, string> = {
 async function readBack(dfu: DfuseDevice, address: number, image: Uint8Array, tracker: PhaseTracker): Promise<number> {
   const back = await tracker.run('verify', image.length, (progress) => dfu.read(address, image.length, (done) => progress(done)))
   return firstDifference(back, image)
+}
+
+interface SectorState {
+  match: ImageMatch
+  contents: SectorContents
+  sector?: Uint8Array
+}
+
+/**
+ * Looks at the sector before anything is erased. A flashdata header costs 48
+ * bytes (and the rest only if it is this image's header); anything else is
+ * read whole, to tell erased flash from data and to keep it for a backup.
+ */
+async function inspectSector(dfu: DfuseDevice, address: number, image: Uint8Array, force: boolean, progress: (bytes: number) => void): Promise<SectorState> {
+  const header = await dfu.read(address, HEADER_SIZE)
+  progress(HEADER_SIZE)
+  const flashdata: SectorContents = { kind: 'flashdata' }
+  if (classifySector(header).kind === 'flashdata') {
+    // The header holds the size and the file count: if they differ, the rest need not be read.
+    if (force || firstDifference(withoutTimeStamps(header), withoutTimeStamps(image.subarray(0, HEADER_SIZE))) !== -1) return { match: 'different', contents: flashdata }
+    const rest = await dfu.read(address + HEADER_SIZE, image.length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
+    const held = new Uint8Array(image.length)
+    held.set(header)
+    held.set(rest, HEADER_SIZE)
+    return { match: matchImage(held, image), contents: flashdata }
+  }
+  const rest = await dfu.read(address + HEADER_SIZE, DATA_SECTOR_SIZE - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
+  const sector = new Uint8Array(DATA_SECTOR_SIZE)
+  sector.set(header)
+  sector.set(rest, HEADER_SIZE)
+  return { match: 'different', contents: classifySector(sector), sector }
+}
+
+function isForeign(contents: SectorContents): boolean {
+  return contents.kind !== 'blank' && contents.kind !== 'flashdata'
 }
 
 async function eraseAndWrite(dfu: DfuseDevice, address: number, image: Uint8Array, tracker: PhaseTracker): Promise<void> {
@@ -76,20 +127,14 @@ export async function push(options: PushOptions): Promise<PushResult> {
   let status: PushResult['status'] = 'flashed'
   let timeStampsDiffer = false
   let retried = false
+  let foreign: PushResult['foreign']
   try {
-    const held: ImageMatch = options.force ? 'different' : await tracker.run('compare', options.image.length, async (progress) => {
-      // The header holds the size and the file count: if they differ, the rest need not be read.
-      const header = await dfu.read(address, HEADER_SIZE)
-      progress(HEADER_SIZE)
-      if (firstDifference(withoutTimeStamps(header), withoutTimeStamps(options.image.subarray(0, HEADER_SIZE))) !== -1) return 'different'
-      const rest = await dfu.read(address + HEADER_SIZE, options.image.length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
-      const board = new Uint8Array(options.image.length)
-      board.set(header)
-      board.set(rest, HEADER_SIZE)
-      return matchImage(board, options.image)
-    }, (match) => ({ detail: COMPARED[match] }))
-    timeStampsDiffer = held === 'time-stamps'
-    if (held !== 'different') status = 'unchanged'
+    const state = await tracker.run('compare', options.image.length, (progress) => inspectSector(dfu, address, options.image, options.force ?? false, progress),
+      (s) => ({ detail: s.match === 'different' ? `the board holds ${describeSector(s.contents)}` : COMPARED[s.match] }))
+    // An explicit --address is another board's memory, at the user's risk: only sector 9 has a meaning to check.
+    if (options.address === undefined && isForeign(state.contents)) foreign = await keepForeign(options, board.info.serial, state, tracker)
+    timeStampsDiffer = state.match === 'time-stamps'
+    if (state.match !== 'different') status = 'unchanged'
     else {
       for (let attempt = 1; ; attempt++) {
         let failure: FlashdataError
@@ -128,6 +173,20 @@ export async function push(options: PushOptions): Promise<PushResult> {
   }
   return {
     status, timeStampsDiffer, serial: board.info.serial, platform: board.info.platform, address, imageSize: options.image.length, crc: listing.header!.crc,
-    phases: tracker.times, totalMs: tracker.totalMs, modeSwitch: session.modeSwitch, retried, transfers: { ...dfu.stats.transfers },
+    phases: tracker.times, totalMs: tracker.totalMs, modeSwitch: session.modeSwitch, retried, transfers: { ...dfu.stats.transfers }, foreign,
   }
+}
+
+/** Foreign data is overwritten only once the caller has saved it; otherwise the push stops here, before the erase. */
+async function keepForeign(options: PushOptions, serial: string, state: SectorState, tracker: PhaseTracker): Promise<PushResult['foreign']> {
+  const what = describeSector(state.contents)
+  if (!options.onForeign) {
+    throw new FlashdataError('FOREIGN_DATA', `The board ${serial} holds ${what} in its data sector; nothing was erased.`, {
+      hint: 'If it may go, run push again with --force: the sector is first saved to a backup file. A jig overwrites it only with the foreign-data policy "backup-and-overwrite".',
+      details: { serial, contents: state.contents },
+    })
+  }
+  const backup = await options.onForeign({ serial, contents: state.contents, sector: state.sector! })
+  tracker.message(`The sector held ${what}; saved it to ${backup} before overwriting it.`, 'warning')
+  return { contents: state.contents, backup }
 }
