@@ -12,7 +12,7 @@ export type JobEvent =
   | { type: 'progress'; phase: Phase; serial?: string; bytes: number; totalBytes: number; elapsedMs: number }
   | { type: 'phase-end'; phase: Phase; serial?: string; elapsedMs: number; bytes?: number; skipped?: boolean; detail?: string }
   | { type: 'message'; level: 'info' | 'warning'; serial?: string; message: string }
-  | { type: 'board-attached'; serial: string; mode: string; platform: string }
+  | { type: 'board-attached'; serial: string; mode: string; platform: string; port?: string; slot?: string }
   | { type: 'board-done'; serial: string; record: import('./jig.js').JigRecord }
 
 export type EventSink = (event: JobEvent) => void

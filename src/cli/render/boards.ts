@@ -13,6 +13,8 @@ const ACTIVE: Record<Phase, string> = {
  */
 export class BoardLinesRenderer implements ProgressRenderer {
   private readonly lines = new Map<string, string>()
+  /** Where each board sits (slot name or USB port path), shown on its line. */
+  private readonly places = new Map<string, string>()
   private drawn = 0
 
   constructor(private readonly io: CliIo) {}
@@ -23,6 +25,7 @@ export class BoardLinesRenderer implements ProgressRenderer {
       this.io.stderr.write(`${event.message}\n`)
       this.drawn = 0
     } else if (event.serial) {
+      if (event.type === 'board-attached' && (event.slot ?? event.port)) this.places.set(event.serial, event.slot ? `${event.slot} (${event.port})` : event.port!)
       const text = this.describe(event)
       if (text === undefined) return
       this.lines.set(event.serial, text)
@@ -51,7 +54,10 @@ export class BoardLinesRenderer implements ProgressRenderer {
   private draw(): void {
     this.clear()
     const width = (this.io.stderr as { columns?: number }).columns ?? 100
-    for (const [serial, text] of this.lines) this.io.stderr.write(`${`${serial}  ${text}`.slice(0, width - 1)}\n`)
+    for (const [serial, text] of this.lines) {
+      const place = this.places.get(serial)
+      this.io.stderr.write(`${`${serial}${place ? ` ${place}` : ''}  ${text}`.slice(0, width - 1)}\n`)
+    }
     this.drawn = this.lines.size
   }
 
