@@ -63,10 +63,18 @@ function markNulTerminated(files: ImageFileInput[], patterns: string[]): ImageFi
  * clock, so the same folder always gives the same image.
  */
 export async function buildImageFromPaths(inputs: string[], options: BuildFromPathsOptions = {}): Promise<BuiltImage> {
+  const collected = await collectFiles(inputs, { exclude: options.exclude, includeVcs: options.includeVcs })
+  return { ...packFiles(collected.files, options), skipped: collected.skipped }
+}
+
+/**
+ * Packs collected files (a board's common and own files, for one) by the same
+ * rules: --nul-terminate marks, the explicit build time clamping newer files,
+ * else the newest file's time.
+ */
+export function packFiles(collected: ImageFileInput[], options: BuildFromPathsOptions = {}): Omit<BuiltImage, 'skipped'> {
   const explicit = explicitEpoch(options)
-  const collected = await collectFiles(inputs, { exclude: options.exclude, clampMtime: explicit, includeVcs: options.includeVcs })
-  const files = markNulTerminated(collected.files, options.nulTerminate ?? [])
-  const { skipped } = collected
+  const files = markNulTerminated(explicit === undefined ? collected : collected.map((f) => ({ ...f, mtime: Math.min(f.mtime, explicit) })), options.nulTerminate ?? [])
   const epoch = explicit ?? Math.max(...files.map((f) => f.mtime))
-  return { image: buildImage(files, { epoch, align: options.align }), files, skipped, epoch }
+  return { image: buildImage(files, { epoch, align: options.align }), files, epoch }
 }

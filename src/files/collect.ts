@@ -17,8 +17,6 @@ const VCS = new Set(['.git', '.svn', '.hg', '.bzr', '_darcs', 'CVS', '.fslckout'
 export interface CollectOptions {
   /** Glob patterns of files to leave out (matched against the stored name). */
   exclude?: string[]
-  /** When set, file times newer than this are clamped to it (reproducible builds). */
-  clampMtime?: number
   /** Pack version-control folders (.git, .svn, ...) too; they are skipped by default. */
   includeVcs?: boolean
 }
@@ -118,8 +116,7 @@ class Collector {
     const info = await stat(path).catch((e) => { throw ioError(e, path) })
     if (info.size > SECTOR_SIZE) throw tooLarge(path, info.size, 'stored in it', 'Leave the file out with --exclude.')
     const data = await readFile(path).catch((e) => { throw ioError(e, path) })
-    let mtime = Math.floor(info.mtimeMs / 1000)
-    if (this.options.clampMtime !== undefined) mtime = Math.min(mtime, this.options.clampMtime)
+    const mtime = Math.floor(info.mtimeMs / 1000)
     this.result.files.push({ name, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), mtime })
     const earlier = this.result.sources.get(name)
     if (earlier) {

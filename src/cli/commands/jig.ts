@@ -1,18 +1,29 @@
 import { open } from 'node:fs/promises'
-import type { Command } from 'commander'
+import { createRequire } from 'node:module'
+import { hostname } from 'node:os'
+import { resolve } from 'node:path'
+import { Option, type Command } from 'commander'
 import { exitCodeOf, FlashdataError } from '../../errors.js'
-import type { JigRecord, JigSummary } from '../../jobs/jig.js'
+import type { JigOptions, JigRecord, JigSummary } from '../../jobs/jig.js'
+import type { StationSettings } from '../../provision/job.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
 
-interface JigCliOptions extends DeviceCliOptions, BuildCliOptions {
+interface JigCliOptions extends DeviceCliOptions, BuildCliOptions, ProvisionCliOptions {
+  job?: string
   count?: number
   timeout?: number
   log?: string
+  junit?: string
+  csv?: string
+  slots?: string
+  station?: string
+  foreign?: 'fail' | 'backup-and-overwrite'
   force?: boolean
   dfuTimeout: number
 }
@@ -38,20 +49,31 @@ async function openLog(path: string | undefined): Promise<{ write(record: JigRec
 function summaryText(s: Omit<JigSummary, 'records'>, failed: JigRecord[]): string {
   const flashed = s.passed - s.unchanged
   const retries = s.attempts > s.boards ? ` (${plural(s.attempts, 'attempt')})` : ''
-  return `Station stopped (${s.stoppedBy}): ${plural(s.boards, 'board')}${retries}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
-    + failed.map((r) => `  FAILED ${r.serial}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
+  const stopped = s.stoppedBy === 'pool-exhausted' ? 'the pool is exhausted' : s.stoppedBy
+  const place = (r: JigRecord) => (r.slot ?? r.port ? ` (${r.slot ? `slot ${r.slot}, ` : ''}port ${r.port})` : '')
+  return `Station stopped (${stopped}): ${plural(s.boards, 'board')}${retries}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
+    + failed.map((r) => `  FAILED ${r.serial}${place(r)}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
 }
+
+const abs = (path: string | undefined) => (path === undefined ? undefined : resolve(path))
 
 export function registerJig(program: Command, io: CliIo): void {
   const command = program
     .command('jig')
     .description('bench station: flash every board that is plugged in, several at once, unattended')
-    .argument('<folder|image.bin>', 'what to write on every board (packed and checked once)')
+    .argument('[folder|image.bin]', 'what to write on every board (packed and checked once); with per-board data, the common folder')
+    .option('--job <station.json>', 'read the station\'s settings from a job file (paths relative to it; options given here override it)', nonEmpty)
     .option('-n, --count <boards>', 'stop after this many boards (a retry of the same board does not count again)', parseInteger(1, 1_000_000))
     .option('-t, --timeout <seconds>', 'stop when no board has arrived for this long', parseInteger(1, 86_400))
     .option('--log <file.ndjson>', 'append one result record per board (flushed at once)', nonEmpty)
+    .option('--junit <file.xml>', 'JUnit XML report, one test case per board, rewritten after each board', nonEmpty)
+    .option('--csv <file.csv>', 'CSV summary, one line per board, rewritten after each board', nonEmpty)
+    .option('--slots <file.json>', 'name the USB port paths: {"1-1.2": "A", ...}', nonEmpty)
+    .option('--station <name>', 'this station\'s name, in every record (default: the host name)', nonEmpty)
+    .addOption(new Option('--foreign <policy>', 'a board whose sector holds other data (e.g. a factory firmware): fail it untouched, or save the sector and overwrite it').choices(['fail', 'backup-and-overwrite']))
     .option('-f, --force', 'rewrite boards that already hold the image')
     .option('--dfu-timeout <seconds>', 'how long a board may take to come back in DFU mode', parseInteger(1, 600), 20)
+  addProvisionOptions(command)
   addDeviceOptions(addBuildOptions(command), { select: false })
     .addHelpText('after', `
 Boards may arrive running firmware or in DFU mode. Each is switched, pushed,
@@ -59,17 +81,49 @@ verified and released; a board that stays plugged in is not flashed twice,
 unplugging and replugging it flashes it again. It never prompts. Ctrl-C stops
 taking new boards and finishes those in progress; a second Ctrl-C aborts.
 
-Exit codes: 0 every board passed; 14 at least one board failed; 3 bad input.
+Per-board data (--per-board, --pool, --generate) builds and checks each
+board's own image when it arrives, before any traffic to it; a board whose
+data is missing or does not fit fails alone. A pool row is reserved in the
+ledger before the erase and committed after the verify.
+
+Exit codes: 0 every board passed; 14 at least one board failed; 16 the pool
+ran out; 3 bad input (nothing touched).
 
 Examples:
   $ flashdata jig data --log results.ndjson
-  $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson`)
-    .action(async (input: string, options: JigCliOptions) => {
+  $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson
+  $ flashdata jig data --per-board boards --pool certs.csv --junit results.xml
+  $ flashdata jig --job station.json --count 50`)
+    .action(async (input: string | undefined, options: JigCliOptions) => {
+      const { loadJob, mergeSettings, checkSettings, loadSlots } = await import('../../provision/job.js')
+      const { openBoardData, foreignHandler } = await import('../../provision/station.js')
+      const { Reports } = await import('../../provision/reports.js')
       const { loadImageSource } = await import('../../files/source.js')
       const { lastAttempts, runJig } = await import('../../jobs/jig.js')
-      const source = await loadImageSource([input], packOptions(options, io.env))
-      noticeSkipped(io, source.skipped, options)
-      const log = await openLog(options.log)
+      const job = options.job ? await loadJob(options.job) : undefined
+      const cli: StationSettings = {
+        ...provisionSettings(options), folder: abs(input), count: options.count, timeout: options.timeout, log: abs(options.log), junit: abs(options.junit),
+        csv: abs(options.csv), slots: abs(options.slots), station: options.station, foreign: options.foreign,
+      }
+      const settings = mergeSettings(job?.settings, cli)
+      if (!settings.folder) throw new FlashdataError('BAD_OPTION', 'Nothing to write: give a folder or image, or a job file with "folder".', { hint: 'Example: flashdata jig data, or flashdata jig --job station.json' })
+      await checkSettings(settings, job ? `from ${job.path} or the command line` : 'from the command line')
+      const build = packOptions(options, io.env)
+      const boardData = await openBoardData(settings, build)
+      const source = boardData ? undefined : await loadImageSource([settings.folder], build)
+      noticeSkipped(io, source?.skipped ?? [], options)
+      const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
+      const station = settings.station ?? hostname()
+      const jig: Omit<JigOptions, 'bus'> = {
+        image: source?.image, prepare: boardData?.provisioner.prepare, slots: await loadSlots(settings.slots),
+        stamp: { station, host: hostname(), version, jobSha256: job?.sha256 },
+        onForeign: foreignHandler(settings.foreign, settings.backupDir ?? settings.cwd ?? process.cwd()),
+        count: settings.count, idleTimeoutMs: settings.timeout === undefined ? undefined : settings.timeout * 1000,
+        force: options.force, dfuTimeoutMs: options.dfuTimeout * 1000,
+      }
+      const log = await openLog(settings.log)
+      const reports = new Reports({ junit: settings.junit, csv: settings.csv }, station)
+      await reports.flush() // an empty report at once: a report path that cannot be written stops the station before any board
       const stop = new AbortController()
       const onSigint = () => {
         if (stop.signal.aborted) process.exit(130)
@@ -80,19 +134,23 @@ Examples:
       try {
         await runBoardCommand(io, options, async ({ bus, mode, onEvent, endProgress }) => {
           const summary = await runJig({
-            bus, image: source.image, count: options.count, idleTimeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
-            signal: stop.signal, force: options.force, dfuTimeoutMs: options.dfuTimeout * 1000,
-            onRecord: (record) => log.write(record), onEvent,
+            ...jig, bus, signal: stop.signal, onEvent,
+            onRecord: async (record) => {
+              await log.write(record)
+              await reports.add(record)
+            },
           })
           endProgress()
           const { records, ...totals } = summary
           if (mode === 'json') printJson(io, { type: 'summary', ...totals })
           else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText(totals, lastAttempts(records).filter((r) => r.outcome === 'failed')))
           if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
+          else if (summary.stoppedBy === 'pool-exhausted') io.exitCode = exitCodeOf('POOL_EXHAUSTED')
         }, (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })))
       } finally {
         process.off('SIGINT', onSigint)
         await log.close()
+        await boardData?.close()
       }
     })
 }
