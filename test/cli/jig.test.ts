@@ -56,7 +56,7 @@ describe('flashdata jig (CLI, --json)', () => {
     const result = await runCli(['jig', 'examples/data', '--emulator', station, '--log', log, '--count', '2'], { env })
     expect(result.code).toBe(ExitCode.JIG_FAILURES)
     expect(result.text).toContain('1 flashed, 0 unchanged, 1 failed')
-    expect(result.text).toContain(`FAILED ${SERIALS[0]} during connect: WRONG_DEVICE`)
+    expect(result.text).toMatch(new RegExp(`FAILED ${SERIALS[0]} \\(port [^)]+photon-${SERIALS[0]}\\.bin\\) during connect: WRONG_DEVICE`))
     expect(ndjson(await readFile(log, 'utf8')).map((r) => r.outcome).sort()).toEqual(['failed', 'flashed'])
   })
 
