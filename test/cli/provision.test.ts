@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
 import { EmulatedElectron, ExitCode, parseImage } from 'flashdata'
-import { emulatedPort } from '../../src/device/emulator-bus.js'
 import { CLI, REPO, ndjson, runCli, startUntil } from '../helpers/cli.js'
 import { writeTree } from '../helpers/files.js'
 import { factoryModule, writeFlashFileAt } from '../helpers/particle-module.js'
@@ -101,7 +100,7 @@ describe('jig provisioning (CLI)', () => {
     await stationFiles(dir, 3)
     const files = makeBoards(join(dir, 'bench'), [serial(1), serial(2)])
     await writeFile(join(dir, 'gen.sh'), 'printf "id=%s" "$FLASHDATA_SERIAL" > "$FLASHDATA_OUT/id.txt"; echo generated for $FLASHDATA_SERIAL\n')
-    const slots = { [`emulated-${emulatedPort(files[0])}`]: 'A' }
+    const slots = { [files[0]]: 'A' } // an emulated board's port path is its flash file
     const job = {
       station: 'line 1', folder: 'common', pool: 'pool.csv', generate: 'sh gen.sh', log: 'out/log.ndjson', junit: 'out/results.xml', csv: 'out/results.csv',
       slots, timeout: 2,
@@ -120,7 +119,7 @@ describe('jig provisioning (CLI)', () => {
     expect(records).toHaveLength(2)
     const jobSha256 = (await import('node:crypto')).createHash('sha256').update(await readFile(join(dir, 'station.json'))).digest('hex')
     for (const r of records) {
-      expect(r).toMatchObject({ outcome: 'flashed', station: 'line 1', jobSha256, version: expect.any(String), host: expect.any(String), port: expect.stringMatching(/^emulated-/) })
+      expect(r).toMatchObject({ outcome: 'flashed', station: 'line 1', jobSha256, version: expect.any(String), host: expect.any(String), port: expect.stringMatching(/\.bin$/) })
       expect((r.provision as { generated: { output: string } }).generated.output).toContain(`generated for ${r.serial}`)
       expect(JSON.stringify(r)).not.toContain('certificate ') // names and rows, never contents
     }
