@@ -48,7 +48,7 @@ export async function runGenerator(command: string, serial: string, options: { t
       hint: 'Run the command by hand with FLASHDATA_SERIAL and FLASHDATA_OUT set to see what goes wrong. The board was not touched.',
       details: { serial, command, exitCode: code, output, durationMs },
     })
-    if (timedOut) throw fail(`did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`)
+    if (timedOut) throw fail(`did not finish within ${timeoutMs / 1000} s and was stopped`)
     if (code !== 0) throw fail(`exited with code ${code}`)
     const files = await collectFiles([out]).then((c) => c.files).catch((error: FlashdataError) => {
       throw error.code === 'INPUT_EMPTY' ? fail('wrote no files into FLASHDATA_OUT') : error
