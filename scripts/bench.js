@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { floorFor, makeImage } from './bench/lib.js'
-import { dfuUtilStyle, freshPush, jig, unchangedPush, warmUp } from './bench/measure.js'
+import { dfuUtilStyle, freshPush, jig, provisioningJig, unchangedPush, warmUp } from './bench/measure.js'
 import { printTable, targetsOf } from './bench/report.js'
 import { firmwareFigures } from './bench/firmware.js'
 import { startup } from './bench/startup.js'
@@ -44,6 +44,8 @@ for (const boards of [1, 4, 8]) {
   log(`jig with ${boards} board(s)…`)
   jigs[boards] = await jig(images[FULL], boards, jigRuns)
 }
+log('jig with per-board data against a common image, 8 boards…')
+const provisioning = await provisioningJig(images[FULL], 8, jigRuns)
 log('CLI start-up…')
 const cli = startup(Math.max(runs, 5))
 log('firmware library, ARM build…')
@@ -71,6 +73,12 @@ const result = {
     jig8ToOne: round(jigs[8].median / jigs[1].median),
   },
   boardsPerMinute: Object.fromEntries([1, 4, 8].map((n) => [n, round((n * 60_000) / jigs[n].median, 1)])),
+  provisioning: {
+    commonOnlyMs: provisioning.commonOnly.median,
+    perBoardMs: provisioning.perBoard.median,
+    boardsPerMinute: { commonOnly: round((8 * 60_000) / provisioning.commonOnly.median, 1), perBoard: round((8 * 60_000) / provisioning.perBoard.median, 1) },
+    perBoardToCommon: round(provisioning.perBoard.median / provisioning.commonOnly.median),
+  },
   floor: { eraseMs: floor.eraseMs, programMs: floor.programMs, writeBusMs: floor.writeBusMs, readBusMs: floor.readBusMs },
   transfers: { flashdata: fresh.typical.counts.byKind, dfuUtilStyle: peer.typical.counts.byKind },
   breakdown: {
@@ -85,6 +93,7 @@ const result = {
     dfuUtilStyleMs: range(peer),
     sizes: Object.fromEntries(SIZES.map((size) => [size, range(sizes[size])])),
     jig: { boards1Ms: range(jigs[1]), boards4Ms: range(jigs[4]), boards8Ms: range(jigs[8]) },
+    provisioning: { commonOnlyMs: range(provisioning.commonOnly), perBoardMs: range(provisioning.perBoard) },
     startupMs: range(cli.version),
     startupBuildMs: range(cli.build),
     bareNodeMs: range(cli.bareNode),

@@ -1,9 +1,13 @@
 // The timed scenarios. Every run gets its own factory-fresh board(s) in DFU
 // mode; set-up and tear-down are outside the timed part.
 import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { push, runJig } from '../../dist/index.js'
+import { buildImageFromPaths, push, runJig } from '../../dist/index.js'
+import { FileLedger } from '../../dist/provision/ledger-file.js'
+import { loadPool } from '../../dist/provision/pool.js'
+import { openProvisioner } from '../../dist/provision/provisioner.js'
 import { cachedDescriptors, dfuUtilStyleDownload } from './dfu-util-style.js'
 import { ADDRESS, countTransfers, flashMs, freshBoards, repeat } from './lib.js'
 
@@ -103,6 +107,56 @@ export function jig(image, count, runs) {
       close()
     }
   })
+}
+
+/**
+ * The station with per-board data against the same station with one common
+ * image, `count` boards at once: a common folder (`image`'s bytes as one
+ * file), and for each board its own folder and a pool row (a certificate and
+ * a key), handed out through a ledger file. Both sides use the same folder.
+ */
+export async function provisioningJig(image, count, runs) {
+  const dir = await mkdtemp(join(tmpdir(), 'flashdata-bench-'))
+  try {
+    const common = join(dir, 'common')
+    await mkdir(common)
+    // Room for the board's own files: the common file is 4 KiB short of the image.
+    await writeFile(join(common, 'blob.bin'), image.subarray(0, image.length - 4096))
+    const commonImage = (await buildImageFromPaths([common])).image
+    const perBoard = async () => {
+      const run = await mkdtemp(join(dir, 'run-'))
+      const { bus, boards, close } = freshBoards(count)
+      const rows = ['certs/device.crt,certs/device.key']
+      for (const [i, board] of boards.entries()) {
+        await mkdir(join(run, 'boards', board.serialNumber), { recursive: true })
+        await writeFile(join(run, 'boards', board.serialNumber, 'id.txt'), board.serialNumber)
+        await writeFile(join(run, `${i}.crt`), 'C'.repeat(1200))
+        await writeFile(join(run, `${i}.key`), 'K'.repeat(240))
+        rows.push(`${i}.crt,${i}.key`)
+      }
+      await writeFile(join(run, 'pool.csv'), `${rows.join('\n')}\n`)
+      const ledger = new FileLedger(join(run, 'ledger.ndjson'), await loadPool(join(run, 'pool.csv')))
+      const provisioner = await openProvisioner({ folder: common, perBoard: join(run, 'boards'), ledger })
+      return { bus, close, prepare: provisioner.prepare }
+    }
+    const station = (setup) => repeat(runs, async () => {
+      const { bus, close, prepare } = await setup()
+      try {
+        const start = performance.now()
+        const summary = await runJig({ bus, image: prepare ? undefined : commonImage, prepare, count })
+        const ms = performance.now() - start
+        if (summary.passed !== count) throw new Error(`jig: ${summary.passed} of ${count} boards passed`)
+        return { ms }
+      } finally {
+        close()
+      }
+    })
+    const commonOnly = await station(async () => freshBoards(count))
+    const provisioned = await station(perBoard)
+    return { commonOnly, perBoard: provisioned }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 /** Untimed runs of both hosts with instant timing, so the first timed run does not pay for JIT warm-up. */

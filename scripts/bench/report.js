@@ -8,6 +8,7 @@ export function targetsOf(r) {
     t('unchanged push / fresh push', r.ratios.unchangedToFresh, '≤ 0.15', r.ratios.unchangedToFresh <= 0.15),
     t('control transfers per KiB, dfu-util-style / flashdata', r.ratios.transfersDfuUtilStyleToFlashdata, '≥ 1.3', r.ratios.transfersDfuUtilStyleToFlashdata >= 1.3),
     t('jig 8 boards / 1 board', r.ratios.jig8ToOne, '≤ 1.3', r.ratios.jig8ToOne <= 1.3),
+    t('jig with per-board data / common image, 8 boards', r.provisioning.perBoardToCommon, '≤ 1.05', r.provisioning.perBoardToCommon <= 1.05),
     t('flashdata --version start-up (ms)', r.startupMs, '< 200', r.startupMs < 200),
   ]
 }
@@ -41,6 +42,8 @@ export function printTable(r) {
     timeRow('4. dfu-util-style host, 128 KiB', s.dfuUtilStyleMs, `${r.ratios.dfuUtilStyleToFresh}× flashdata fresh; no verify, returns without waiting for the reset; traffic as modelled ${ms(r.breakdown.dfuUtilStyle.modelMs)}`),
     ...Object.entries(s.sizes).map(([size, st]) => timeRow(`5. push, fresh ${size / 1024} KiB`, st, `floor ${ms(r.breakdown.sizes[size].floorMs)}`)),
     ...[1, 4, 8].map((n) => timeRow(`6. jig, ${n} board${n > 1 ? 's' : ''} at once`, s.jig[`boards${n}Ms`], `${r.boardsPerMinute[n]} boards/min${n > 1 ? `, ${r.ratios[`jig${n}ToOne`]}× one board` : ''}`)),
+    timeRow('6b. jig, 8 boards, common image', s.provisioning.commonOnlyMs, `${r.provisioning.boardsPerMinute.commonOnly} boards/min`),
+    timeRow('6c. jig, 8 boards, per-board data', s.provisioning.perBoardMs, `${r.provisioning.boardsPerMinute.perBoard} boards/min, ${r.provisioning.perBoardToCommon}× common (own folder + pool row + ledger)`),
     timeRow('7. flashdata --version', s.startupMs, `bare node -e 0: ${ms(s.bareNodeMs.median)}`),
     timeRow('   flashdata build examples/data', s.startupBuildMs),
   ])

@@ -74,13 +74,22 @@ async function readBack(dfu: DfuseDevice, address: number, image: Uint8Array, tr
 interface SectorState {
   match: ImageMatch
   contents: SectorContents
-  sector?: Uint8Array
+  /** The sector's first PROBE_BYTES, when it holds no flashdata image. */
+  probe?: Uint8Array
 }
+
+/**
+ * How much of a sector without a flashdata header is read to classify it: one
+ * 4 KiB transfer covers a Particle module header (at 0 or after a vector
+ * table) and data stored from the sector's start. Erased there counts as
+ * blank; a whole-sector read would add a tenth to every fresh push.
+ */
+export const PROBE_BYTES = 4096
 
 /**
  * Looks at the sector before anything is erased. A flashdata header costs 48
  * bytes (and the rest only if it is this image's header); anything else is
- * read whole, to tell erased flash from data and to keep it for a backup.
+ * probed to tell erased flash from someone else's data.
  */
 async function inspectSector(dfu: DfuseDevice, address: number, image: Uint8Array, force: boolean, progress: (bytes: number) => void): Promise<SectorState> {
   const header = await dfu.read(address, HEADER_SIZE)
@@ -95,11 +104,11 @@ async function inspectSector(dfu: DfuseDevice, address: number, image: Uint8Arra
     held.set(rest, HEADER_SIZE)
     return { match: matchImage(held, image), contents: flashdata }
   }
-  const rest = await dfu.read(address + HEADER_SIZE, DATA_SECTOR_SIZE - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
-  const sector = new Uint8Array(DATA_SECTOR_SIZE)
-  sector.set(header)
-  sector.set(rest, HEADER_SIZE)
-  return { match: 'different', contents: classifySector(sector), sector }
+  const rest = await dfu.read(address + HEADER_SIZE, PROBE_BYTES - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
+  const probe = new Uint8Array(PROBE_BYTES)
+  probe.set(header)
+  probe.set(rest, HEADER_SIZE)
+  return { match: 'different', contents: classifySector(probe), probe }
 }
 
 function isForeign(contents: SectorContents): boolean {
@@ -132,7 +141,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     const state = await tracker.run('compare', options.image.length, (progress) => inspectSector(dfu, address, options.image, options.force ?? false, progress),
       (s) => ({ detail: s.match === 'different' ? `the board holds ${describeSector(s.contents)}` : COMPARED[s.match] }))
     // An explicit --address is another board's memory, at the user's risk: only sector 9 has a meaning to check.
-    if (options.address === undefined && isForeign(state.contents)) foreign = await keepForeign(options, board.info.serial, state, tracker)
+    if (options.address === undefined && isForeign(state.contents)) foreign = await keepForeign(options, board.info.serial, state, tracker, dfu, address)
     timeStampsDiffer = state.match === 'time-stamps'
     if (state.match !== 'different') status = 'unchanged'
     else {
@@ -178,7 +187,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
 }
 
 /** Foreign data is overwritten only once the caller has saved it; otherwise the push stops here, before the erase. */
-async function keepForeign(options: PushOptions, serial: string, state: SectorState, tracker: PhaseTracker): Promise<PushResult['foreign']> {
+async function keepForeign(options: PushOptions, serial: string, state: SectorState, tracker: PhaseTracker, dfu: DfuseDevice, address: number): Promise<PushResult['foreign']> {
   const what = describeSector(state.contents)
   if (!options.onForeign) {
     throw new FlashdataError('FOREIGN_DATA', `The board ${serial} holds ${what} in its data sector; nothing was erased.`, {
@@ -186,7 +195,11 @@ async function keepForeign(options: PushOptions, serial: string, state: SectorSt
       details: { serial, contents: state.contents },
     })
   }
-  const backup = await options.onForeign({ serial, contents: state.contents, sector: state.sector! })
+  const rest = await tracker.run('read', DATA_SECTOR_SIZE - PROBE_BYTES, (progress) => dfu.read(address + PROBE_BYTES, DATA_SECTOR_SIZE - PROBE_BYTES, progress), () => ({ detail: 'the whole sector, for its backup' }))
+  const sector = new Uint8Array(DATA_SECTOR_SIZE)
+  sector.set(state.probe!)
+  sector.set(rest, PROBE_BYTES)
+  const backup = await options.onForeign({ serial, contents: state.contents, sector })
   tracker.message(`The sector held ${what}; saved it to ${backup} before overwriting it.`, 'warning')
   return { contents: state.contents, backup }
 }
