@@ -4,16 +4,8 @@ import type { StationSettings } from '../provision/job.js'
 import { isPostgresUrl } from '../provision/ledger-url.js'
 import { nonEmpty, parseInteger } from './options.js'
 
-/** Per-board data options, shared by push (one board at a desk) and jig. */
-export interface ProvisionCliOptions {
-  perBoard?: string
-  perBoardOptional?: boolean
-  pool?: string
-  ledger?: string
-  generate?: string
-  generateTimeout?: number
-  backupDir?: string
-}
+/** Per-board data options, shared by push (one board at a desk) and jig: the same names as in a job file. */
+export type ProvisionCliOptions = Pick<StationSettings, 'perBoard' | 'perBoardOptional' | 'pool' | 'ledger' | 'generate' | 'generateTimeout' | 'backupDir'>
 
 export function addProvisionOptions(command: Command): Command {
   return command
