@@ -89,7 +89,7 @@ describe('provisioning station (library)', () => {
   it('fails a board without a per-board folder, or whose data does not fit, untouched and without using a row', async () => {
     const { bus, boards: [missing, huge, fine] } = bench({ mode: 'dfu' }, { mode: 'dfu' }, { mode: 'dfu' })
     const s = await station(2, [fine.serialNumber])
-    await writeTree(join(s.perBoardDir, huge.serialNumber), { 'big.bin': new Uint8Array(140_000) })
+    await writeTree(join(s.perBoardDir, huge.serialNumber), { 'big1.bin': new Uint8Array(70_000), 'big2.bin': new Uint8Array(70_000) })
     const ledger = new FileLedger(join(s.dir, 'ledger.ndjson'), await loadPool(s.poolPath))
     const provisioner = await openProvisioner({ folder: s.folder, perBoard: s.perBoardDir, ledger })
     const summary = await runJig({ bus, prepare: provisioner.prepare, count: 3, reappearTimeoutMs: 1000 })
