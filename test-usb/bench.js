@@ -172,7 +172,9 @@ export class BridgedBoard {
     if (this.#exit !== null) return
     const exited = new Promise((resolve) => this.#child.once('exit', resolve))
     this.#child.send({ cmd: 'quit' })
-    await Promise.race([exited, sleep(WAIT_CAP_MS)])
+    let timer
+    await Promise.race([exited, new Promise((resolve) => { timer = setTimeout(resolve, WAIT_CAP_MS) })])
+    clearTimeout(timer)
     this.#child.kill()
   }
 }

@@ -69,11 +69,13 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
  * a command talks to hardware (it costs start-up time).
  *
  * Hot-plug: the package enumerates the bus when its first listener is added
- * and does not catch that enumeration's failure, so a board re-enumerating at
- * that moment (right after a mode switch or a reset) ended the process with
- * an unhandled rejection. The bus therefore subscribes once, when it is
- * opened (after an enumeration that succeeded), and fans the events out
- * itself until it is closed.
+ * and neither awaits nor catches that enumeration (usb 3.1.0,
+ * dist/index.js, WebUSB.addEventListener). When a string read in it fails (a
+ * board leaving the bus, or answering late on a loaded machine) the process
+ * ended with an unhandled rejection ('getString error: transfer was
+ * cancelled', exit 1). The bus therefore subscribes once, when it is opened,
+ * fans the events out itself until it is closed, and meanwhile ignores that
+ * stray rejection (see ignoreStrayEnumerationFailures).
  */
 class SystemUsb implements UsbBusLike {
   private readonly listeners = { connect: new Set<UsbConnectionListener>(), disconnect: new Set<UsbConnectionListener>() }
@@ -83,7 +85,7 @@ class SystemUsb implements UsbBusLike {
   }
 
   /** `hotplug` false: no USB on this machine; the `usb` package would throw from a timer if asked for events. */
-  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean) {
+  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean, private readonly onClose = () => {}) {
     if (!hotplug) return
     webusb.addEventListener('connect', this.forward.connect)
     webusb.addEventListener('disconnect', this.forward.disconnect)
@@ -112,6 +114,7 @@ class SystemUsb implements UsbBusLike {
 
   /** Ends the subscription, so the process can exit. */
   close(): void {
+    this.onClose()
     if (!this.hotplug) return
     this.webusb.removeEventListener('connect', this.forward.connect)
     this.webusb.removeEventListener('disconnect', this.forward.disconnect)
@@ -133,7 +136,22 @@ export async function openSystemUsb(): Promise<UsbBusLike & { close(): void }> {
   }
   const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: USB_TIMEOUT_MS }) as unknown as UsbBusLike
   const hotplug = await enumerate(webusb).then(() => true, (error: unknown) => !noUsbHere(error))
-  return new SystemUsb(webusb, hotplug)
+  return new SystemUsb(webusb, hotplug, hotplug ? ignoreStrayEnumerationFailures() : undefined)
+}
+
+/**
+ * While the bus is open, an unhandled rejection that is a failed string read
+ * of the package's own uncaught enumeration is ignored; any other unhandled
+ * rejection still ends the process, as it would without this handler.
+ * Returns the function that removes the handler.
+ */
+export function ignoreStrayEnumerationFailures(): () => void {
+  const handler = (reason: unknown) => {
+    if (TRANSIENT.test((reason as Error)?.message ?? '')) return
+    throw reason
+  }
+  process.on('unhandledRejection', handler)
+  return () => process.off('unhandledRejection', handler)
 }
 
 /** The package's enumeration, tried again after a transient failure. */

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, parseImage, wrapSystemUsb, type UsbBusLike } from 'flashdata'
-import { ndjson, runCli } from '../helpers/cli.js'
+import { spawn } from 'node:child_process'
+import { ndjson, REPO, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const instant = { FLASHDATA_EMULATOR_TIMING: 'instant' }
@@ -155,6 +156,22 @@ describe('the usb package adapter', () => {
     expect(openFailures).toBe(-1)
     const broken = wrapSystemUsb({ getDevices: async () => { throw new Error('getString error: transfer was cancelled') }, addEventListener: () => {}, removeEventListener: () => {} })
     await expect(broken.getDevices()).rejects.toMatchObject({ code: 'USB_UNAVAILABLE' })
+  })
+
+  it('while the bus is open, ignores the package\'s own uncaught enumeration failing on a string read, and no other unhandled rejection', async () => {
+    const script = (message: string) => `
+      const { ignoreStrayEnumerationFailures } = await import('./dist/device/system-usb.js')
+      ignoreStrayEnumerationFailures()
+      Promise.reject(new Error(${JSON.stringify(message)}))
+      setTimeout(() => console.log('still running'), 50)`
+    const run = (message: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script(message)], { cwd: REPO })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => { out += d })
+      child.on('close', (code) => resolve({ code, out }))
+    })
+    expect(await run('getString error: transfer was cancelled')).toEqual({ code: 0, out: 'still running\n' })
+    expect(await run('something else')).toMatchObject({ code: 1, out: '' })
   })
 
   it('subscribes to the package\'s hot-plug events once, when opened (its first subscription enumerates without catching), and until closed', async () => {
