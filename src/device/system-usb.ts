@@ -1,3 +1,4 @@
+import { usbError } from '../dfu/transport.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
 
@@ -16,6 +17,17 @@ const TRANSIENT = /getString error|transfer was cancelled|no such device|LIBUSB_
 const ATTEMPTS = 5
 const RETRY_MS = 100
 
+/** The `configuration` getter, read again after a transient failure; a lasting one is a typed USB error. */
+function readConfiguration(device: UsbDeviceLike): UsbDeviceLike['configuration'] {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return Reflect.get(device, 'configuration', device) as UsbDeviceLike['configuration']
+    } catch (error) {
+      if (!TRANSIENT.test((error as Error)?.message ?? '') || attempt === ATTEMPTS) throw usbError(error, 'configuration read')
+    }
+  }
+}
+
 /** Runs `work` again while it fails with a transient error, up to ATTEMPTS times. */
 async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -32,8 +44,9 @@ async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
  * The same device object every time (bus events and enumeration must agree),
  * with the `usb` package's quirks smoothed into plain WebUSB: a STALL may
  * arrive as a rejected promise rather than as status 'stall', an OUT
- * transfer without data must still pass an empty buffer, and open (which
- * reads the string descriptors) is tried again after a transient failure.
+ * transfer without data must still pass an empty buffer, and open and the
+ * `configuration` getter (both read string descriptors: the getter its
+ * interface names, synchronously) are tried again after a transient failure.
  */
 const normalized = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
 function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
@@ -55,6 +68,7 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
           stallAsStatus(target.controlTransferOut(setup, data ?? new Uint8Array(0), timeoutMs), { status: 'stall' as const, bytesWritten: 0 })
       }
       if (property === 'open') return () => retryTransient(() => target.open())
+      if (property === 'configuration') return readConfiguration(target)
       const value = Reflect.get(target, property, target)
       return typeof value === 'function' ? value.bind(target) : value
     },
