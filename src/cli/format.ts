@@ -38,3 +38,9 @@ export function formatSpeed(bytes: number, ms: number): string {
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
+
+/** Where a board sits, for screen lines: "slot A, port 1-1.2", "port 1-1.2", or undefined. */
+export function boardPlace(slot: string | undefined, port: string | undefined): string | undefined {
+  if (port === undefined) return undefined
+  return slot ? `slot ${slot}, port ${port}` : `port ${port}`
+}

@@ -53,4 +53,16 @@ describe('progress renderers', () => {
     const frames = err().split('\x1b[2A\x1b[0J')
     expect(frames.at(-1)).toBe('aa  writing 25%\nbb  flashed in 2.50 s\n')
   })
+
+  it('names each board\'s slot and port on its line (TTY) and when it arrives (plain)', async () => {
+    const tty = captureIo()
+    const lines = new BoardLinesRenderer(tty.io)
+    lines.event({ type: 'board-attached', serial: 'aa', mode: 'dfu', platform: 'electron', port: '1-1.2', slot: 'A' })
+    lines.event({ type: 'board-attached', serial: 'bb', mode: 'dfu', platform: 'electron', port: '1-1.3' })
+    expect(tty.err().split('\x1b[1A\x1b[0J').at(-1)).toBe('aa (slot A, port 1-1.2)  attached (DFU mode)\nbb (port 1-1.3)  attached (DFU mode)\n')
+    const plain = captureIo()
+    const renderer = await createRenderer('plain', plain.io, { tagged: true })
+    renderer.event({ type: 'board-attached', serial: 'aa', mode: 'dfu', platform: 'electron', port: '1-1.2', slot: 'A' })
+    expect(plain.err()).toContain('attached at slot A, port 1-1.2 (DFU mode)')
+  })
 })

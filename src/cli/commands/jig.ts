@@ -7,7 +7,7 @@ import { exitCodeOf, FlashdataError } from '../../errors.js'
 import type { JigOptions, JigRecord, JigSummary } from '../../jobs/jig.js'
 import type { StationSettings } from '../../provision/job.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
-import { plural } from '../format.js'
+import { boardPlace, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
@@ -50,9 +50,8 @@ function summaryText(s: Omit<JigSummary, 'records'>, failed: JigRecord[]): strin
   const flashed = s.passed - s.unchanged
   const retries = s.attempts > s.boards ? ` (${plural(s.attempts, 'attempt')})` : ''
   const stopped = s.stoppedBy === 'pool-exhausted' ? 'the pool is exhausted' : s.stoppedBy
-  const place = (r: JigRecord) => (r.slot ?? r.port ? ` (${r.slot ? `slot ${r.slot}, ` : ''}port ${r.port})` : '')
   return `Station stopped (${stopped}): ${plural(s.boards, 'board')}${retries}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
-    + failed.map((r) => `  FAILED ${r.serial}${place(r)}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
+    + failed.map((r) => `  FAILED ${r.serial}${boardPlace(r.slot, r.port) ? ` (${boardPlace(r.slot, r.port)})` : ''}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
 }
 
 const abs = (path: string | undefined) => (path === undefined ? undefined : resolve(path))

@@ -1,4 +1,5 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
+import { boardPlace } from '../format.js'
 import type { CliIo } from '../io.js'
 import type { ProgressRenderer } from './progress.js'
 
@@ -25,7 +26,8 @@ export class BoardLinesRenderer implements ProgressRenderer {
       this.io.stderr.write(`${event.message}\n`)
       this.drawn = 0
     } else if (event.serial) {
-      if (event.type === 'board-attached' && (event.slot ?? event.port)) this.places.set(event.serial, event.slot ? `${event.slot} (${event.port})` : event.port!)
+      const place = event.type === 'board-attached' ? boardPlace(event.slot, event.port) : undefined
+      if (place) this.places.set(event.serial, place)
       const text = this.describe(event)
       if (text === undefined) return
       this.lines.set(event.serial, text)
@@ -56,7 +58,7 @@ export class BoardLinesRenderer implements ProgressRenderer {
     const width = (this.io.stderr as { columns?: number }).columns ?? 100
     for (const [serial, text] of this.lines) {
       const place = this.places.get(serial)
-      this.io.stderr.write(`${`${serial}${place ? ` ${place}` : ''}  ${text}`.slice(0, width - 1)}\n`)
+      this.io.stderr.write(`${`${serial}${place ? ` (${place})` : ''}  ${text}`.slice(0, width - 1)}\n`)
     }
     this.drawn = this.lines.size
   }

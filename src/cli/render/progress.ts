@@ -1,5 +1,5 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
-import { formatBytes, formatSpeed } from '../format.js'
+import { boardPlace, formatBytes, formatSpeed } from '../format.js'
 import type { CliIo } from '../io.js'
 
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet'
@@ -51,7 +51,10 @@ class PlainRenderer implements ProgressRenderer {
     const tag = this.tagged ? prefix(event) : ''
     if (event.type === 'phase-end') this.io.stderr.write(`${tag}${endLine(event)}\n`)
     else if (event.type === 'message') this.io.stderr.write(`${tag}${event.level === 'warning' ? 'warning: ' : ''}${event.message}\n`)
-    else if (event.type === 'board-attached') this.io.stderr.write(`${tag}attached (${event.mode === 'dfu' ? 'DFU mode' : 'running firmware'})\n`)
+    else if (event.type === 'board-attached') {
+      const place = boardPlace(event.slot, event.port)
+      this.io.stderr.write(`${tag}attached${place ? ` at ${place}` : ''} (${event.mode === 'dfu' ? 'DFU mode' : 'running firmware'})\n`)
+    }
     else if (event.type === 'board-done') {
       const r = event.record
       this.io.stderr.write(`${tag}${r.outcome === 'failed' ? `FAILED ${r.error?.code}: ${r.error?.message}` : r.outcome} in ${(r.durationMs / 1000).toFixed(2)} s\n`)
