@@ -40,7 +40,7 @@ export function addDeviceOptions(command: Command, { address = false, select = t
     .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR').argParser(nonEmpty))
     .option('--json', 'print NDJSON: one event per line, then the result')
     .option('-q, --quiet', 'print nothing but errors')
-  if (address) command.option('--address <addr>', 'target 128 KiB at this address of another DfuSe board instead of the Electron\'s sector 9 (at your own risk)', parseAddress)
+  if (address) command.option('--address <addr>', 'only for a DfuSe board other than the Electron: write its 128 KiB at this address (an Electron accepts only 0x080A0000, sector 9)', parseAddress)
   return command
 }
 

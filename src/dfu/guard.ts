@@ -5,7 +5,7 @@
  */
 import { FlashdataError } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
-import { ELECTRON_PROTECTED_END, findPage, formatAddress, pagesInRange, type MemoryLayout, type MemoryPage } from './layout.js'
+import { describeRange, ELECTRON_PROTECTED_END, findPage, formatAddress, pagesInRange, type MemoryLayout, type MemoryPage } from './layout.js'
 
 export interface AddressRange {
   start: number
@@ -27,9 +27,16 @@ export function isParticleGen2Dfu(device: Pick<UsbDeviceLike, 'vendorId' | 'prod
   return device.vendorId === PARTICLE_VENDOR && PARTICLE_GEN2_DFU_PRODUCTS.includes(device.productId)
 }
 
+/** One erase, write or read a job means to do, over [start, end). */
+export interface PlannedOperation {
+  op: 'erase' | 'write' | 'read'
+  start: number
+  /** Exclusive. */
+  end: number
+}
+
 function refuse(operation: string, start: number, end: number, reason: string): never {
-  const range = end > start + 1 ? `${formatAddress(start)}-${formatAddress(end - 1)}` : formatAddress(start)
-  throw new FlashdataError('ADDRESS_REFUSED', `Refusing to ${operation} ${range}: ${reason}`, {
+  throw new FlashdataError('ADDRESS_REFUSED', `Refusing to ${operation} ${describeRange(start, end)}: ${reason}`, {
     details: { operation, start, end },
   })
 }
@@ -46,7 +53,7 @@ export function checkModifiable(target: GuardedTarget, operation: 'erase' | 'wri
   if (end === start) return
   const { allowedRange } = target
   if (allowedRange && (start < allowedRange.start || end > allowedRange.end)) {
-    refuse(operation, start, end, `outside the allowed range ${formatAddress(allowedRange.start)}-${formatAddress(allowedRange.end - 1)}`)
+    refuse(operation, start, end, `outside the allowed range ${describeRange(allowedRange.start, allowedRange.end)}`)
   }
   const lowAllowed = allowedRange !== undefined && allowedRange.start < ELECTRON_PROTECTED_END
   if (target.alt === 0 && start < ELECTRON_PROTECTED_END && !lowAllowed) {
@@ -72,5 +79,18 @@ export function checkReadable(target: GuardedTarget, start: number, length: numb
   checkBounds('read', start, length)
   for (const page of pagesInRange(target.layout, start, start + length)) {
     if (!page.segment.readable) refuse('read', start, start + length, `the page at ${formatAddress(page.start)} is not readable`)
+  }
+}
+
+/**
+ * Checks a whole plan against the layout and the allowed range, sending
+ * nothing: an erase covers every page under its range, and each page must be
+ * erasable as a whole. Throws ADDRESS_REFUSED for the first operation refused.
+ */
+export function checkPlan(target: GuardedTarget, operations: PlannedOperation[]): void {
+  for (const { op, start, end } of operations) {
+    if (op === 'read') checkReadable(target, start, end - start)
+    else if (op === 'write') checkModifiable(target, 'write', start, end)
+    else for (const page of pagesInRange(target.layout, start, end)) pageToErase(target, page.start)
   }
 }

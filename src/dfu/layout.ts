@@ -46,6 +46,12 @@ export function formatAddress(address: number): string {
   return `0x${address.toString(16).padStart(8, '0')}`
 }
 
+/** [start, end) for people: first and last byte and the length, so an exclusive end is never read as inclusive. */
+export function describeRange(start: number, end: number): string {
+  const length = end - start
+  return length <= 1 ? formatAddress(start) : `${formatAddress(start)}-${formatAddress(end - 1)} (${length.toLocaleString('en-US')} bytes)`
+}
+
 export function parseMemoryLayout(text: string): MemoryLayout {
   function fail(pos: number, message: string): never {
     throw new FlashdataError('DFU_LAYOUT', `Invalid DfuSe memory layout ${JSON.stringify(text)}: ${message} (at character ${pos + 1})`, {
@@ -132,6 +138,16 @@ export function findPage(layout: MemoryLayout, address: number): MemoryPage | un
   if (segment === undefined) return undefined
   const start = segment.start + Math.floor((address - segment.start) / segment.pageSize) * segment.pageSize
   return { start, end: start + segment.pageSize, segment }
+}
+
+/** The page's index counted from the layout's first page: on STM32 internal flash, the sector number (0x080A0000 is 9). */
+export function pageNumber(layout: MemoryLayout, page: MemoryPage): number {
+  let before = 0
+  for (const segment of layout.segments) {
+    if (segment.end <= page.start) before += (segment.end - segment.start) / segment.pageSize
+    else if (segment.start <= page.start) before += (page.start - segment.start) / segment.pageSize
+  }
+  return before
 }
 
 /** The pages covering [start, end); ADDRESS_REFUSED if a byte of it is not in the layout. */

@@ -8,7 +8,7 @@ import {
 
 export type ProblemCode =
   | 'blank' | 'truncated-header' | 'bad-magic' | 'bad-version' | 'size-too-small' | 'size-over-sector'
-  | 'truncated' | 'trailing-bytes' | 'table-overflow' | 'bad-crc' | 'name-unterminated' | 'name-empty'
+  | 'file-over-sector' | 'truncated' | 'trailing-bytes' | 'padding' | 'table-overflow' | 'bad-crc' | 'name-unterminated' | 'name-empty'
   | 'name-not-utf8' | 'name-unsafe' | 'name-clash' | 'name-twins' | 'content-type-unterminated' | 'data-out-of-range' | 'overlap' | 'duplicate-name'
 
 export interface ImageProblem {
@@ -110,6 +110,10 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   }
   const error = (code: ProblemCode, message: string) => problems.push({ code, severity: 'error', message })
 
+  // Whatever it holds, a file longer than the sector cannot be written into it.
+  if (bytes.length > sectorBytes) {
+    error('file-over-sector', `The file is ${bytes.length} bytes, ${bytes.length - sectorBytes} more than the ${sectorBytes}-byte sector holds.`)
+  }
   if (bytes.length > 0 && bytes.every((b) => b === 0xff)) {
     error('blank', `All ${bytes.length} bytes are 0xFF: an erased sector with no image.`)
     return { ...listing({}), blank: true }
@@ -131,8 +135,14 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   }
   if (bytes.length < header.totalSize) {
     error('truncated', `The image says it is ${header.totalSize} bytes but only ${bytes.length} are present (${header.totalSize - bytes.length} missing).`)
-  } else if (bytes.length > header.totalSize && bytes.subarray(header.totalSize).some((b) => b !== 0xff && b !== 0)) {
-    problems.push({ code: 'trailing-bytes', severity: 'warning', message: `${bytes.length - header.totalSize} bytes follow the image's end (${header.totalSize}); they are ignored.` })
+  } else if (bytes.length > header.totalSize) {
+    // Only totalSize bytes reach the sector. 0xFF is what erased flash reads, so padding loses nothing; anything else would be silently dropped.
+    const extra = bytes.length - header.totalSize
+    if (bytes.subarray(header.totalSize).every((b) => b === 0xff)) {
+      problems.push({ code: 'padding', severity: 'warning', message: `${extra} bytes of 0xFF padding follow the image's end (${header.totalSize}); only the image's ${header.totalSize} bytes are written.` })
+    } else {
+      error('trailing-bytes', `${extra} bytes follow the image's end (totalSize ${header.totalSize}) and are not 0xFF padding: they would not be written.`)
+    }
   }
   let computedCrc: number | undefined
   if (bytes.length >= header.totalSize && header.totalSize >= HEADER_SIZE) {
@@ -158,6 +168,13 @@ export function readImage(bytes: Uint8Array, what = 'The image'): ImageListing {
     hint: listing.blank ? 'Build and write an image first (flashdata push <folder>).' : 'Rebuild it with flashdata build, or run flashdata inspect for details.',
     details: { problems: listing.problems },
   })
+}
+
+/** What goes into the sector: a valid image's own totalSize bytes, without the 0xFF padding a file may carry after them. */
+export function sectorImage(bytes: Uint8Array, what?: string): { image: Uint8Array; listing: ImageListing; padding: number } {
+  const listing = readImage(bytes, what)
+  const image = bytes.subarray(0, listing.header!.totalSize)
+  return { image, listing, padding: bytes.length - image.length }
 }
 
 /** The bytes of one file inside a valid image. */

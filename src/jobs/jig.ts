@@ -1,7 +1,7 @@
 import { FlashdataError } from '../errors.js'
 import { normalizeSerial, type Board, type BoardInfo } from '../device/board.js'
 import { listBoards, sleep, waitForBoard } from '../device/wait.js'
-import { readImage } from '../image/parse.js'
+import { sectorImage } from '../image/parse.js'
 import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
 import type { EventSink, JobEvent, Phase, PhaseTimes } from './events.js'
 import type { SectorContents } from '../image/sector.js'
@@ -40,8 +40,9 @@ export interface JigRecord extends StationStamp {
   foreign?: { contents: SectorContents; backup?: string }
   /** Time spent in each phase that completed (for a failed board too). */
   phases: PhaseTimes
-  outcome: 'flashed' | 'unchanged' | 'failed'
-  /** The phase a failed board failed in (the last one begun). */
+  /** aborted: the station was stopped (a second Ctrl-C, SIGTERM) while this board was in progress; its sector may be half-written. */
+  outcome: 'flashed' | 'unchanged' | 'failed' | 'aborted'
+  /** The phase a failed or aborted board stopped in (the last one begun). */
   failedPhase?: Phase
   error?: { code: string; message: string; hint?: string }
 }
@@ -64,8 +65,8 @@ export interface JigSummary {
   failed: number
   averageMs: number
   records: JigRecord[]
-  /** Why the station stopped. */
-  stoppedBy: 'count' | 'timeout' | 'signal' | 'pool-exhausted'
+  /** Why the station stopped: abort is the hard stop, with the boards in progress recorded as aborted. */
+  stoppedBy: 'count' | 'timeout' | 'signal' | 'pool-exhausted' | 'abort'
 }
 
 export interface JigOptions {
@@ -88,6 +89,11 @@ export interface JigOptions {
   idleTimeoutMs?: number
   /** Abort: stop taking new boards, finish the ones in progress. */
   signal?: AbortSignal
+  /**
+   * The hard stop: record every board in progress as aborted (with its phase)
+   * at once and return without waiting for them; the caller ends the process.
+   */
+  abort?: AbortSignal
   /** How long a switched board may take to come back in DFU mode. */
   dfuTimeoutMs?: number
   /** How long a released board may take to re-enumerate before it counts as unplugged. */
@@ -108,7 +114,9 @@ export interface JigOptions {
 export async function runJig(options: JigOptions): Promise<JigSummary> {
   const common = options.image
   if (!common && !options.prepare) throw new FlashdataError('BAD_OPTION', 'The jig needs an image or a way to prepare one per board.')
-  const listing = common ? readImage(common) : undefined
+  // Checked once for the whole station; each board's push plans and checks its image again.
+  const station = common ? sectorImage(common) : undefined
+  const listing = station?.listing
   const plan = options.prepare ?? (async (): Promise<BoardPlan> => ({ image: common! }))
   let exhausted = false
   const records: JigRecord[] = []
@@ -119,6 +127,15 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
   const counted = new Set<string>()
   let lastActivity = Date.now()
   const emit = options.onEvent ?? (() => {})
+  /** Boards in progress: their record so far and the phase each is in, for the records of a hard stop. */
+  const inProgress = new Map<string, { record: JigRecord; phases: PhaseTimes; current?: Phase }>()
+  let abortedAt: Date | undefined
+
+  const finish = async (record: JigRecord): Promise<void> => {
+    records.push(record)
+    await options.onRecord?.(record)
+    emit({ type: 'board-done', serial: record.serial, record })
+  }
 
   const flashOne = async (board: Board): Promise<void> => {
     const serial = board.info.serial
@@ -126,20 +143,22 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     const port = board.info.path
     // The phases completed and the last one begun (under way, or the one whose result was refused, such as
     // a Photon found by connect), so a failed record says how far the board got.
-    const phases: PhaseTimes = {}
-    let current: Phase | undefined
+    let record: JigRecord = { serial, ...options.stamp, port, slot: port === undefined ? undefined : options.slots?.[port], startedAt: startedAt.toISOString(), endedAt: '', durationMs: 0, phases: {}, outcome: 'failed' }
+    const live: { record: JigRecord; phases: PhaseTimes; current?: Phase } = { record, phases: {} }
+    const { phases } = live
+    inProgress.set(serial, live)
     const track = (e: JobEvent) => {
-      if (e.type === 'phase-start') current = e.phase
+      if (e.type === 'phase-start') live.current = e.phase
       if (e.type === 'phase-end') phases[e.phase] = (phases[e.phase] ?? 0) + e.elapsedMs
       emit({ ...e, serial })
     }
-    let record: JigRecord = { serial, ...options.stamp, port, slot: port === undefined ? undefined : options.slots?.[port], startedAt: startedAt.toISOString(), endedAt: '', durationMs: 0, phases: {}, outcome: 'failed' }
     try {
       const prepared = await plan(board.info)
-      const { header } = readImage(prepared.image) // checked before any traffic to the board
-      record = { ...record, imageCrc: header!.crc, imageSize: prepared.image.length, imageSha256: await sha256Hex(prepared.image), provision: prepared.provision }
+      // Checked before any traffic to the board; 0xFF padding after the image is not written.
+      const { image, listing: own } = sectorImage(prepared.image)
+      record = live.record = { ...record, imageCrc: own.header!.crc, imageSize: image.length, imageSha256: await sha256Hex(image), provision: prepared.provision }
       const result = await push({
-        bus: options.bus, image: prepared.image, serial, force: options.force, dfuTimeoutMs: options.dfuTimeoutMs, untilGone: true, onForeign: options.onForeign,
+        bus: options.bus, image, serial, force: options.force, dfuTimeoutMs: options.dfuTimeoutMs, untilGone: true, onForeign: options.onForeign,
         onEvent: track,
       })
       await prepared.commit?.()
@@ -156,15 +175,34 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
         return
       }
       const foreign = e.code === 'FOREIGN_DATA' ? { contents: e.details?.contents as SectorContents } : undefined
-      record = { ...record, phases, outcome: 'failed', failedPhase: current, foreign, error: { code: e.code, message: e.message, hint: e.hint } }
+      record = { ...record, phases, outcome: 'failed', failedPhase: live.current, foreign, error: { code: e.code, message: e.message, hint: e.hint } }
+    } finally {
+      inProgress.delete(serial)
     }
+    if (abortedAt) return // already recorded as aborted
     const ended = new Date()
     record = { ...record, endedAt: ended.toISOString(), durationMs: ended.getTime() - startedAt.getTime() }
-    records.push(record)
-    await options.onRecord?.(record)
-    emit({ type: 'board-done', serial, record })
+    await finish(record)
     lastActivity = Date.now()
   }
+
+  /** The hard stop: one aborted record per board in progress, in the order they started. */
+  const recordAborted = async (): Promise<void> => {
+    abortedAt = new Date()
+    const left = [...inProgress.values()].sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt))
+    inProgress.clear()
+    for (const { record, phases, current } of left) {
+      const phase = current ?? 'connect'
+      await finish({
+        ...record, endedAt: abortedAt.toISOString(), durationMs: abortedAt.getTime() - Date.parse(record.startedAt), phases, outcome: 'aborted', failedPhase: phase,
+        error: { code: 'INTERRUPTED', message: `Aborted during ${phase}: the board may hold a half-written image; flash it again.` },
+      })
+    }
+  }
+  const hardStop = new Promise<'abort'>((resolve) => {
+    if (options.abort?.aborted) resolve('abort')
+    options.abort?.addEventListener('abort', () => resolve('abort'), { once: true })
+  })
 
   const full = () => options.count !== undefined && counted.size >= options.count
   const stopReason = (): JigSummary['stoppedBy'] | undefined => {
@@ -198,19 +236,24 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     if (!active.has(serial)) handled.delete(serial)
   }
   options.bus.addEventListener('disconnect', onDisconnect)
-  emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (${listing ? `image ${common!.length} bytes, ${listing.files.length} files` : 'an image per board'}).` })
+  if (station && station.padding > 0) emit({ type: 'message', level: 'info', message: `The image is followed by ${station.padding} bytes of 0xFF padding; only its ${station.image.length} bytes are written.` })
+  emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (${listing ? `image ${station!.image.length} bytes, ${listing.files.length} files` : 'an image per board'}).` })
   let stoppedBy: JigSummary['stoppedBy'] | undefined
   try {
-    while (!(stoppedBy = stopReason())) {
+    while (!(stoppedBy = stopReason()) && !options.abort?.aborted) {
       await scan()
-      await Promise.race([sleep(options.pollMs ?? 200, options.signal), ...active.values()])
+      await Promise.race([sleep(options.pollMs ?? 200, options.signal), hardStop, ...active.values()])
+    }
+    await Promise.race([Promise.all(active.values()), hardStop])
+    if (options.abort?.aborted) {
+      stoppedBy = 'abort'
+      await recordAborted()
     }
   } finally {
     options.bus.removeEventListener('disconnect', onDisconnect)
   }
-  await Promise.all(active.values())
   const boards = lastAttempts(records)
-  const passed = boards.filter((r) => r.outcome !== 'failed').length
+  const passed = boards.filter((r) => r.outcome === 'flashed' || r.outcome === 'unchanged').length
   return {
     boards: boards.length,
     attempts: records.length,
@@ -219,7 +262,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     failed: boards.length - passed,
     averageMs: records.length ? Math.round(records.reduce((sum, r) => sum + r.durationMs, 0) / records.length) : 0,
     records,
-    stoppedBy,
+    stoppedBy: stoppedBy ?? 'abort',
   }
 }
 

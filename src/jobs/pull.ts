@@ -3,7 +3,7 @@ import { parseImage } from '../image/parse.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { readSectorImage } from './read-image.js'
 import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
-import { targetRange } from './target.js'
+import { planRead } from './plan.js'
 
 export interface PullOptions extends BoardOptions {
   /** The whole 128 KiB sector, whatever it holds, instead of the image's length. */
@@ -21,11 +21,12 @@ export interface PullResult {
 
 /** Reads the image (or the raw sector) back from the board. */
 export async function pull(options: PullOptions): Promise<PullResult> {
+  const plan = planRead(options.address)
   const tracker = new PhaseTracker(options.onEvent)
-  const session = await openDfuSession(options, tracker)
+  const session = await openDfuSession(options, tracker, plan)
   let bytes: Uint8Array
   try {
-    bytes = await readSectorImage(session.dfu, targetRange(options.address).start, tracker, { raw: options.raw })
+    bytes = await readSectorImage(session.dfu, plan.target.start, tracker, { raw: options.raw })
     if (options.leave || session.foundIn === 'normal') await leaveDfuMode(options.bus, session.dfu, session.board, tracker)
   } catch (error) {
     throw await explainFailure(error, options.bus, session.board.device)

@@ -3,12 +3,14 @@ import type { DfuseDevice } from '../dfu/dfuse.js'
 import { waitForBoard } from '../device/wait.js'
 import { matchImage, withoutTimeStamps, type ImageMatch } from '../image/compare.js'
 import { HEADER_SIZE } from '../image/format.js'
-import { readImage } from '../image/parse.js'
+import { pageNumber, pagesInRange } from '../dfu/layout.js'
+import { sectorImage } from '../image/parse.js'
 import { classifySector, describeSector, type SectorContents } from '../image/sector.js'
 import { firstDifference, hex } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
-import { DATA_SECTOR_SIZE, targetRange } from './target.js'
+import { planPush } from './plan.js'
+import { DATA_SECTOR_SIZE } from './target.js'
 
 export interface PushOptions extends BoardOptions {
   image: Uint8Array
@@ -115,8 +117,12 @@ function isForeign(contents: SectorContents): boolean {
   return contents.kind !== 'blank' && contents.kind !== 'flashdata'
 }
 
+/** Erases every page under the image (on the Electron: sector 9, one 128 KiB page), then writes it. */
 async function eraseAndWrite(dfu: DfuseDevice, address: number, image: Uint8Array, tracker: PhaseTracker): Promise<void> {
-  await tracker.run('erase', undefined, () => dfu.erase(address), () => ({ detail: `${hex(address)}` }))
+  const pages = pagesInRange(dfu.layout, address, address + image.length)
+  await tracker.run('erase', undefined, async () => {
+    for (const page of pages) await dfu.erase(page.start)
+  }, () => ({ detail: pages.map((page) => `sector ${pageNumber(dfu.layout, page)} at ${hex(page.start)} (${(page.end - page.start) / 1024} KiB)`).join(', ') }))
   await tracker.run('write', image.length, (progress) => dfu.write(address, image, (done) => progress(done)))
 }
 
@@ -128,17 +134,20 @@ async function eraseAndWrite(dfu: DfuseDevice, address: number, image: Uint8Arra
  * once from the erase; a second failure is an error, never a success.
  */
 export async function push(options: PushOptions): Promise<PushResult> {
-  const listing = readImage(options.image) // input errors before any USB traffic
+  // Input and plan errors before any USB traffic.
+  const { image, listing, padding } = sectorImage(options.image)
+  const plan = planPush(image.length, options.address)
+  const address = plan.target.start
   const tracker = new PhaseTracker(options.onEvent)
-  const address = targetRange(options.address).start
-  const session = await openDfuSession(options, tracker)
+  if (padding > 0) tracker.message(`The image is followed by ${padding} bytes of 0xFF padding; only its ${image.length} bytes are written.`)
+  const session = await openDfuSession(options, tracker, plan)
   const { dfu, board } = session
   let status: PushResult['status'] = 'flashed'
   let timeStampsDiffer = false
   let retried = false
   let foreign: PushResult['foreign']
   try {
-    const state = await tracker.run('compare', options.image.length, (progress) => inspectSector(dfu, address, options.image, options.force ?? false, progress),
+    const state = await tracker.run('compare', image.length, (progress) => inspectSector(dfu, address, image, options.force ?? false, progress),
       (s) => ({ detail: s.match === 'different' ? `the board holds ${describeSector(s.contents)}` : COMPARED[s.match] }))
     // An explicit --address is another board's memory, at the user's risk: only sector 9 has a meaning to check.
     if (options.address === undefined && isForeign(state.contents)) foreign = await keepForeign(options, board.info.serial, state, tracker, dfu, address)
@@ -148,8 +157,8 @@ export async function push(options: PushOptions): Promise<PushResult> {
       for (let attempt = 1; ; attempt++) {
         let failure: FlashdataError
         try {
-          await eraseAndWrite(dfu, address, options.image, tracker)
-          const at = await readBack(dfu, address, options.image, tracker)
+          await eraseAndWrite(dfu, address, image, tracker)
+          const at = await readBack(dfu, address, image, tracker)
           if (at === -1) break
           failure = new FlashdataError('VERIFY_MISMATCH', `Read-back differs from the image at offset ${at} (${hex(address + at)}).`, {
             hint: 'The flash may be failing. Run the push again; if it fails at the same offset, the board\'s flash is damaged.',
@@ -181,7 +190,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     })
   }
   return {
-    status, timeStampsDiffer, serial: board.info.serial, platform: board.info.platform, address, imageSize: options.image.length, crc: listing.header!.crc,
+    status, timeStampsDiffer, serial: board.info.serial, platform: board.info.platform, address, imageSize: image.length, crc: listing.header!.crc,
     phases: tracker.times, totalMs: tracker.totalMs, modeSwitch: session.modeSwitch, retried, transfers: { ...dfu.stats.transfers }, foreign,
   }
 }

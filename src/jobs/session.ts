@@ -1,5 +1,7 @@
 import { FlashdataError } from '../errors.js'
 import { DfuseDevice } from '../dfu/dfuse.js'
+import { checkPlan } from '../dfu/guard.js'
+import { describeRange, formatAddress } from '../dfu/layout.js'
 import { DfuState } from '../dfu/protocol.js'
 import type { Board } from '../device/board.js'
 import { enterDfuMode, type ModeSwitchMethod } from '../device/mode.js'
@@ -9,7 +11,8 @@ import { sleep } from '../device/wait.js'
 import { UDEV_HINT } from '../device/system-usb.js'
 import type { UsbBusLike, UsbConnectionEvent, UsbDeviceLike } from '../usb/types.js'
 import type { PhaseTracker } from './events.js'
-import { targetRange } from './target.js'
+import { DATA_SECTOR } from './target.js'
+import type { JobPlan } from './plan.js'
 
 /** Options of every job that talks to one board. */
 export interface BoardOptions {
@@ -36,7 +39,15 @@ export interface DfuSession {
 }
 
 function checkPlatform(board: Board, options: BoardOptions): void {
-  if (!board.platform.refusal || options.address !== undefined) return
+  if (!board.platform.refusal) {
+    // On the Electron every other 128 KiB holds firmware: the bootloader, Device OS, the user application.
+    if (options.address === undefined || options.address === DATA_SECTOR.start) return
+    throw new FlashdataError('BAD_OPTION', `--address ${formatAddress(options.address)} is refused on the ${board.platform.label} ${board.info.serial}: there flashdata writes only sector 9 (${describeRange(DATA_SECTOR.start, DATA_SECTOR.end)}); the rest of its flash holds firmware. Nothing was sent to the board.`, {
+      hint: 'Leave out --address: on an Electron or E-Series the target is always sector 9.',
+      details: { board: board.info, address: options.address },
+    })
+  }
+  if (options.address !== undefined) return
   throw new FlashdataError('WRONG_DEVICE', `The board ${board.info.serial} is a ${board.platform.label}, not an Electron or E-Series: ${board.platform.refusal}`, {
     hint: 'Connect an Electron or E-Series board, or choose it with --serial. To write another DfuSe board anyway, give the exact address with --address.',
     details: { board: board.info },
@@ -55,7 +66,7 @@ function withUdevHint(error: unknown): never {
  * DFU mode if it runs firmware, and opens the DfuSe driver guarded to the
  * target sector: the driver refuses any erase or write outside it.
  */
-async function openOnce(options: BoardOptions, tracker: PhaseTracker, afterReset = false): Promise<DfuSession> {
+async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobPlan, afterReset = false): Promise<DfuSession> {
   let board = await tracker.run('connect', undefined, async () => {
     const found = await selectBoard(options.bus, options)
     tracker.serial = found.info.serial
@@ -71,13 +82,19 @@ async function openOnce(options: BoardOptions, tracker: PhaseTracker, afterReset
   }
   let dfu: DfuseDevice
   try {
-    dfu = await DfuseDevice.open(board.device, { allowedRange: targetRange(options.address), timeoutMs: options.transferTimeoutMs })
+    dfu = await DfuseDevice.open(board.device, { allowedRange: plan.target, timeoutMs: options.transferTimeoutMs })
   } catch (error) {
     // Caught in the half second between another command's leave request and the reset: wait for it once.
     if (afterReset || !isResetting(error)) withUdevHint(error)
     tracker.message('The board is restarting after leaving DFU mode; waiting for it to come back.')
     await waitUntilGone(options.bus, board.device)
-    return openOnce({ ...options, waitMs: Math.max(options.waitMs ?? 0, RESET_WAIT_MS) }, tracker, true)
+    return openOnce({ ...options, waitMs: Math.max(options.waitMs ?? 0, RESET_WAIT_MS) }, tracker, plan, true)
+  }
+  try {
+    checkPlan(dfu, plan.operations) // the layout is known now: refuse before the first erase
+  } catch (error) {
+    await dfu.close()
+    throw error
   }
   return { dfu, board, foundIn, modeSwitch }
 }
@@ -88,8 +105,9 @@ function isResetting(error: unknown): boolean {
   return state === DfuState.dfuMANIFEST || state === DfuState.dfuMANIFEST_WAIT_RESET
 }
 
-export function openDfuSession(options: BoardOptions, tracker: PhaseTracker): Promise<DfuSession> {
-  return openOnce(options, tracker)
+/** Opens the board for a job whose plan was checked against the input; the plan is checked against the board's layout too. */
+export function openDfuSession(options: BoardOptions, tracker: PhaseTracker, plan: JobPlan): Promise<DfuSession> {
+  return openOnce(options, tracker, plan)
 }
 
 /** How long a board may take to drop off the bus after the leave request (the bootloader waits 500 ms). */

@@ -1,10 +1,11 @@
 import { matchImage } from '../image/compare.js'
-import { fileData, parseImage, readImage, type ImageListing } from '../image/parse.js'
+import { HEADER_SIZE, readHeader } from '../image/format.js'
+import { fileData, parseImage, sectorImage, type ImageListing } from '../image/parse.js'
 import { firstDifference } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { readSectorImage } from './read-image.js'
 import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
-import { targetRange } from './target.js'
+import { planRead } from './plan.js'
 
 export interface VerifyOptions extends BoardOptions {
   /** The image the board should hold; without it the sector is only checked for consistency. */
@@ -57,28 +58,34 @@ export function diffFiles(board: Uint8Array, boardListing: ImageListing, expecte
  * given. The board is left in the mode it was found in, unless asked to leave.
  */
 export async function verify(options: VerifyOptions): Promise<VerifyResult> {
-  const expectedListing = options.expected ? readImage(options.expected) : undefined
+  // What push would write: the expected image without any 0xFF padding of its file.
+  const wanted = options.expected ? sectorImage(options.expected) : undefined
+  const expected = wanted?.image
+  const expectedListing = wanted?.listing
+  const plan = planRead(options.address)
   const tracker = new PhaseTracker(options.onEvent)
-  const session = await openDfuSession(options, tracker)
+  const session = await openDfuSession(options, tracker, plan)
   const { dfu } = session
   let bytes: Uint8Array
   try {
-    bytes = await readSectorImage(dfu, targetRange(options.address).start, tracker, { atLeast: options.expected?.length })
+    bytes = await readSectorImage(dfu, plan.target.start, tracker, { atLeast: expected?.length })
     if (options.leave || session.foundIn === 'normal') await leaveDfuMode(options.bus, dfu, session.board, tracker)
   } catch (error) {
     throw await explainFailure(error, options.bus, session.board.device)
   } finally {
     await dfu.close()
   }
-  const listing = parseImage(bytes)
+  // The board's own image: bytes read past its end (to compare with a longer expected one) are not part of it.
+  const { totalSize } = readHeader(bytes)
+  const listing = parseImage(totalSize >= HEADER_SIZE && totalSize < bytes.length ? bytes.subarray(0, totalSize) : bytes)
   const base = { serial: session.board.info.serial, listing, phases: tracker.times, totalMs: tracker.totalMs, timeStampsDiffer: false }
-  if (!options.expected || !expectedListing) {
+  if (!expected || !expectedListing) {
     return { ...base, status: listing.valid ? 'valid' : 'no-image', differences: [] }
   }
-  const match = matchImage(bytes, options.expected)
+  const match = matchImage(bytes, expected)
   if (match === 'identical') return { ...base, status: 'match', differences: [] }
   if (match === 'time-stamps' && !options.exact) return { ...base, status: 'match', timeStampsDiffer: true, differences: [] }
-  const at = firstDifference(bytes.subarray(0, options.expected.length), options.expected)
-  const differences = listing.valid ? diffFiles(bytes, listing, options.expected, expectedListing) : []
+  const at = firstDifference(bytes.subarray(0, expected.length), expected)
+  const differences = listing.valid ? diffFiles(bytes, listing, expected, expectedListing) : []
   return { ...base, status: listing.valid ? 'differs' : 'no-image', firstDifference: at, differences }
 }

@@ -324,6 +324,9 @@ describe('address guard', () => {
     ['erase past the allowed range', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.erase(0x080c0000), /outside the allowed range/],
     ['write starting before it', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.write(SECTOR_9 - 1, new Uint8Array(2)), /outside the allowed range/],
     ['write running past its end', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.write(0x080bffff, new Uint8Array(2)), /outside the allowed range/],
+    // Ranges are shown by their first and last byte and their length, so an exclusive end is never mistaken for the last byte.
+    ['a sector and one byte', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.write(SECTOR_9, new Uint8Array(0x20001)),
+      /^Refusing to write 0x080a0000-0x080c0000 \(131,073 bytes\): outside the allowed range 0x080a0000-0x080bffff \(131,072 bytes\)$/],
     ['erase below 0x08020000', {}, (dfu) => dfu.erase(0x08010000), /below 0x08020000/],
     ['write below 0x08020000', {}, (dfu) => dfu.write(0x0801fffc, new Uint8Array(8)), /below 0x08020000/],
     ['a range allowing low sectors, on an Electron', { allowedRange: { start: 0x08000000, end: 0x08100000 } }, (dfu) => dfu.erase(0x0800c000), /not erasable on this device/],

@@ -87,7 +87,18 @@ describe('parseImage', () => {
   it('accepts erased (0xFF) bytes after the image, as read back from the whole sector', () => {
     const sector = new Uint8Array(SECTOR_SIZE).fill(0xff)
     sector.set(sample())
-    expect(parseImage(sector).problems).toEqual([])
+    const listing = parseImage(sector)
+    expect(listing.valid).toBe(true)
+    expect(listing.problems.map((p) => [p.code, p.severity])).toEqual([['padding', 'warning']])
+  })
+
+  it('refuses other bytes after the image, and any file larger than the sector', () => {
+    const zeros = new Uint8Array(sample().length + 4)
+    zeros.set(sample())
+    expect(codes(zeros)).toEqual(['trailing-bytes'])
+    const over = new Uint8Array(SECTOR_SIZE + 1).fill(0xff)
+    over.set(sample())
+    expect(codes(over)).toEqual(['file-over-sector', 'padding'])
   })
 
   it('readImage throws IMAGE_INVALID listing every problem', () => {

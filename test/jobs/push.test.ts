@@ -72,9 +72,19 @@ describe('push', () => {
   })
 
   it('refuses an --address below the bootloader\'s protected limit with no flash operation', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'dfu' })
+    const { bus, boards: [board] } = bench({ mode: 'dfu', platform: 'photon' })
     await expect(push({ bus, image, address: 0x08010000 })).rejects.toMatchObject({ code: 'ADDRESS_REFUSED' })
     expect(flashOps(board)).toEqual([])
+  })
+
+  it('refuses every --address but sector 9 on an Electron before any USB request', async () => {
+    const { bus, boards: [board] } = bench({ mode: 'normal' })
+    for (const address of [0x08020000, 0x08000000, 0x080c0000, 0x080a0004]) {
+      await expect(push({ bus, image, address })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('only sector 9') })
+    }
+    expect(board.mode).toBe('normal') // not even switched to DFU mode
+    expect(flashOps(board)).toEqual([])
+    await expect(push({ bus, image, address: 0x080a0000, leave: false })).resolves.toMatchObject({ status: 'flashed' })
   })
 
   it('needs --serial when two boards are connected, and matches it case-insensitively', async () => {

@@ -13,7 +13,7 @@ const LABELS: Record<Phase, [active: string, done: string]> = {
   connect: ['Looking for the board', 'Found'],
   'mode-switch': ['Switching to DFU mode', 'In DFU mode'],
   compare: ['Comparing with the board', 'Compared'],
-  erase: ['Erasing sector 9', 'Erased sector 9'],
+  erase: ['Erasing', 'Erased'],
   write: ['Writing', 'Wrote'],
   verify: ['Verifying', 'Verified'],
   read: ['Reading', 'Read'],

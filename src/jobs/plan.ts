@@ -1,0 +1,45 @@
+/**
+ * Every erase, write and read a job will do, decided before the first USB
+ * request and checked then against the target sector and the input: a job
+ * that cannot finish never starts. Once the board's memory layout is known,
+ * the driver's guard checks the same plan again (checkPlan) before the first
+ * erase, and every request once more as it is sent.
+ */
+import { FlashdataError } from '../errors.js'
+import type { AddressRange, PlannedOperation } from '../dfu/guard.js'
+import { describeRange } from '../dfu/layout.js'
+import { DATA_SECTOR_SIZE, targetRange } from './target.js'
+
+export interface JobPlan {
+  target: AddressRange
+  operations: PlannedOperation[]
+}
+
+function checkTarget(target: AddressRange): void {
+  if (target.end > 2 ** 32) {
+    throw new FlashdataError('BAD_OPTION', `The 128 KiB target ${describeRange(target.start, target.end)} runs past the end of the 32-bit address space.`, {
+      hint: 'Give --address the start of a 128 KiB area of the board\'s flash.', details: { target },
+    })
+  }
+}
+
+/** push: the reads (compare, foreign-data backup, verify), the erase of the pages under the image, and the write. */
+export function planPush(imageLength: number, address?: number): JobPlan {
+  const target = targetRange(address)
+  checkTarget(target)
+  if (imageLength > DATA_SECTOR_SIZE) {
+    throw new FlashdataError('IMAGE_TOO_LARGE', `The image is ${imageLength.toLocaleString('en-US')} bytes, ${(imageLength - DATA_SECTOR_SIZE).toLocaleString('en-US')} more than the ${DATA_SECTOR_SIZE.toLocaleString('en-US')}-byte sector ${describeRange(target.start, target.end)} holds; nothing was sent to the board.`, {
+      hint: 'Rebuild the image from fewer or smaller files (flashdata build shows the largest).', details: { imageLength, target },
+    })
+  }
+  const span = { start: target.start, end: target.start + imageLength }
+  // The compare reads the image's length, or probes (and may back up) the whole sector when it holds other data.
+  return { target, operations: [{ op: 'read', ...target }, { op: 'erase', ...span }, { op: 'write', ...span }] }
+}
+
+/** verify and pull: reads inside the target sector, at most all of it. */
+export function planRead(address?: number): JobPlan {
+  const target = targetRange(address)
+  checkTarget(target)
+  return { target, operations: [{ op: 'read', ...target }] }
+}
