@@ -23,6 +23,7 @@ export const ExitCode = {
   JIG_FAILURES: 14,
   FOREIGN_DATA: 15,
   POOL_EXHAUSTED: 16,
+  BUSY: 17,
   INTERRUPTED: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -45,6 +46,7 @@ const CODES = {
   OUTPUT_UNWRITABLE: ExitCode.INPUT,
   OUTPUT_WRONG_TYPE: ExitCode.INPUT,
   UNSAFE_PATH: ExitCode.INPUT,
+  EMULATOR_READ_ONLY: ExitCode.INPUT,
   // An image file (or sector contents) that is not a valid flash-file image.
   IMAGE_INVALID: ExitCode.IMAGE_INVALID,
   IMAGE_BLANK: ExitCode.IMAGE_INVALID,
@@ -54,6 +56,8 @@ const CODES = {
   WRONG_DEVICE: ExitCode.WRONG_DEVICE,
   USB_ACCESS: ExitCode.USB_ACCESS,
   USB_UNAVAILABLE: ExitCode.USB_ACCESS,
+  // Another process has the board (its USB interface, or the emulator's flash file).
+  BUSY: ExitCode.BUSY,
   // Talking to a board.
   USB_TRANSFER: ExitCode.DEVICE_ERROR,
   DFU_LAYOUT: ExitCode.DEVICE_ERROR,

@@ -102,7 +102,11 @@ export function protoField1Varint(data: Uint8Array): number {
 export async function claim(device: UsbDeviceLike, interfaceNumber: number): Promise<void> {
   const detach = (device as { detachKernelDriver?: (n: number) => Promise<void> }).detachKernelDriver
   await detach?.call(device, interfaceNumber).catch(() => {})
-  await device.claimInterface(interfaceNumber).catch(() => {})
+  await device.claimInterface(interfaceNumber).catch((error: unknown) => {
+    // Another process holding the board is an answer; anything else, the control request may still get through.
+    const mapped = usbError(error, 'claim interface')
+    if (mapped.code === 'BUSY' || mapped.code === 'EMULATOR_READ_ONLY') throw mapped
+  })
 }
 
 /** Opens a board running Device OS for control requests: its vendor-specific interface claimed. */

@@ -1,3 +1,4 @@
+import { usbError } from '../dfu/transport.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
 import type { Board } from './board.js'

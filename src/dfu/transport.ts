@@ -50,23 +50,51 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   DISCONNECTED: 'The board disconnected. Check the cable, then run the command again.',
   TIMEOUT: 'The board stopped answering. Reset it into DFU mode and run the command again.',
   USB_ACCESS: 'This user may not open the USB device (on Linux, install the udev rule).',
+  BUSY: 'Another program has the board open (another flashdata, dfu-util, the Particle CLI): let it finish or close it, then run the command again.',
+  USB_TRANSFER: 'Check the cable (a short one, no unpowered hub) and run the command again.',
 }
 
-/** Maps an exception from the USB stack (the `usb` package, WebUSB or the emulator) to a code. */
+/**
+ * How the USB stacks word their failures: the `usb` package (libusb names in
+ * 2.x, "claimInterface error: interface is busy" and the like in 3.x), WebUSB
+ * DOMException names, and the emulator, which words them as the `usb` package.
+ * The first rule that matches wins; anything else is a transfer error.
+ */
+const RULES: Array<[ErrorCode, string[], RegExp]> = [
+  ['DISCONNECTED', ['NotFoundError'], /NO_DEVICE|disconnect|gone|no device|no such device|device not found|not connected|unavailable/i],
+  ['BUSY', [], /BUSY|is busy|resource busy|already claimed/i],
+  // The `usb` package cancels a transfer whose timeout expires; we never cancel one ourselves.
+  ['TIMEOUT', ['TimeoutError'], /TIMEOUT|timed? ?out|cancell?ed/i],
+  ['USB_ACCESS', ['SecurityError'], /ACCESS|EACCES|permission|denied|not allowed/i],
+]
+
+/** Maps an exception from the USB stack to a typed error; ours pass through unchanged. */
 export function usbError(error: unknown, action: string): FlashdataError {
   if (error instanceof FlashdataError) return error
   const name = error instanceof Error ? error.name : ''
   const message = error instanceof Error ? error.message : String(error)
-  let code: ErrorCode = 'USB_TRANSFER'
-  if (name === 'NotFoundError' || /disconnect|gone|no device|no such device|device not found|not connected|unavailable/i.test(message)) {
-    code = 'DISCONNECTED'
-  } else if (name === 'TimeoutError' || /timed? ?out|cancell?ed/i.test(message)) {
-    // The `usb` package cancels a transfer whose timeout expires; we never cancel one ourselves.
-    code = 'TIMEOUT'
-  } else if (name === 'SecurityError' || /access|permission|denied|not allowed/i.test(message)) {
-    code = 'USB_ACCESS'
-  }
+  const code = RULES.find(([, names, pattern]) => names.includes(name) || pattern.test(message))?.[0] ?? 'USB_TRANSFER'
   return new FlashdataError(code, `USB ${action} failed: ${message}`, { cause: error, hint: HINTS[code] })
+}
+
+/** Failures worth another try at once: a transfer cut short under load, not a board that left or a permission. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof FlashdataError && (error.code === 'USB_TRANSFER' || error.code === 'TIMEOUT')
+}
+
+/** Read-only requests (descriptors, enumeration) are retried this many times in all. */
+export const READ_ATTEMPTS = 3
+
+/** Runs a read-only USB step, again after a transient failure, up to READ_ATTEMPTS times. */
+export async function retryRead<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      if (attempt >= READ_ATTEMPTS || !isTransient(error)) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+    }
+  }
 }
 
 export class DfuTransport {
@@ -97,13 +125,13 @@ export class DfuTransport {
 
   /** GET_DESCRIPTOR to the device, or to our interface (the DFU functional descriptor). */
   getDescriptor(type: number, index: number, length: number, options: { langId?: number; toInterface?: boolean } = {}): Promise<UsbInTransferResult> {
-    return this.transferIn({
+    return retryRead(() => this.transferIn({
       requestType: 'standard',
       recipient: options.toInterface ? 'interface' : 'device',
       request: GET_DESCRIPTOR,
       value: (type << 8) | index,
       index: options.toInterface ? this.interfaceNumber : options.langId ?? 0,
-    }, length)
+    }, length))
   }
 
   private async transferIn(setup: UsbControlSetup, length: number): Promise<UsbInTransferResult> {

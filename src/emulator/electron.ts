@@ -21,7 +21,7 @@ import { openFlashFile } from './flash-file.js'
 import { FLASH_BASE, FLASH_END, FlashMemory, type FlashLogEntry } from './flash.js'
 import type { BoardServices } from './setup.js'
 import { ModelClock, resolveTiming, type EmulatorTiming, type TimingOption } from './timing.js'
-import { EmulatedUsbDevice } from './usb-device.js'
+import { EmulatedUsbDevice, type ClaimHooks } from './usb-device.js'
 import { ElectronUsbFunction } from './usb-function.js'
 
 export interface EmulatedElectronOptions {
@@ -83,6 +83,7 @@ export class EmulatedElectron {
   #bootloader: DfuBootloader | null = null
   #device: EmulatedUsbDevice | null = null
   #timer: NodeJS.Timeout | undefined
+  #claimHooks: ClaimHooks | undefined
 
   readonly deviceOsVersion: string
 
@@ -102,6 +103,19 @@ export class EmulatedElectron {
     this.timing = resolveTiming(options.timing)
     const file = options.flashFile === undefined ? undefined : openFlashFile(options.flashFile)
     this.#flash = new FlashMemory(file?.contents, file?.persist)
+    if (file) {
+      // One lock for the board, held while any of its devices has an interface claimed.
+      let claims = 0
+      this.#claimHooks = {
+        claim: () => {
+          if (claims === 0) file.claim()
+          claims++
+        },
+        release: () => {
+          if (--claims === 0) file.release()
+        },
+      }
+    }
     this.faults = new FaultInjector((state) => {
       if (!this.#bootloader) return false
       this.#bootloader.leaveStateAt(state)
@@ -239,7 +253,7 @@ export class EmulatedElectron {
     this.#function.enumerate()
     const leftover = this.#bootloader && this.faults.takeDfuState()
     if (leftover) this.#bootloader?.leaveStateAt(leftover)
-    this.#device = new EmulatedUsbDevice(this.#function, this.#port, this.#busPath)
+    this.#device = new EmulatedUsbDevice(this.#function, this.#port, this.#busPath, this.#claimHooks)
     this.#notify(this.#device, null)
   }
 

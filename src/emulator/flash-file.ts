@@ -9,23 +9,57 @@
  * range in place and fdatasyncs before the bootloader reports success. A
  * crash mid-write can leave that one range half old, half new (like a real
  * power cut mid-erase) but never a file the emulator cannot open.
- * One board per file at a time; concurrent writers are not coordinated.
+ * One process at a time: the board claims the file (an exclusive lock, see
+ * file-lock.ts) while a host has one of its interfaces claimed, and re-reads
+ * it then, so what another process wrote before is what it sees.
  */
-import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { FLASH_SIZE, factoryFlashContents, type PersistHook } from './flash.js'
+import { lockFile, unlockFile } from './file-lock.js'
 
 export interface FlashFile {
   contents: Uint8Array
   persist: PersistHook
+  /** Locks the file for this process and refreshes `contents` from it; BUSY or EMULATOR_READ_ONLY when it cannot be written here. */
+  claim(): void
+  release(): void
 }
+
+const READ_ONLY_CODES = ['EACCES', 'EPERM', 'EROFS']
 
 export function openFlashFile(path: string): FlashFile {
   const existing = readOrCreate(path)
   // An empty file (made with touch) is a blank board, filled in at its first write, so looking at it writes nothing.
   let unfilled = existing === 'empty'
   const contents = existing === 'empty' ? factoryFlashContents() : existing
+  const claim = () => {
+    let holder: number | undefined
+    try {
+      holder = lockFile(path)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      if (!READ_ONLY_CODES.includes(code)) throw new FlashdataError('INPUT_UNREADABLE', `Cannot lock the emulator flash file ${path}: ${(error as Error).message}`, { cause: error })
+      throw new FlashdataError('EMULATOR_READ_ONLY', `Cannot lock the emulator flash file ${path}: its folder is read-only (${code}).`, {
+        hint: 'The emulated board keeps a lock file beside its flash file: point --emulator at a file in a writable folder.', details: { path }, cause: error,
+      })
+    }
+    if (holder !== undefined) {
+      throw new FlashdataError('BUSY', `The emulated board ${path} is in use by another process (pid ${holder}).`, {
+        hint: 'Wait for the other flashdata command (a push, or a jig on this folder) to finish, or stop it, then run this one again.', details: { path, pid: holder },
+      })
+    }
+    try {
+      if (reload(path, contents) === 'empty') {
+        contents.set(factoryFlashContents())
+        unfilled = true
+      } else unfilled = false
+    } catch (error) {
+      unlockFile(path)
+      throw error
+    }
+  }
   const persist: PersistHook = (offset, bytes) => {
     const fd = openSync(path, 'r+')
     try {
@@ -37,7 +71,34 @@ export function openFlashFile(path: string): FlashFile {
       closeSync(fd)
     }
   }
-  return { contents, persist }
+  return { contents, persist, claim, release: () => unlockFile(path) }
+}
+
+/** Reads the file again into `contents` ('empty' for a file still empty), opened for writing so that a board that cannot be written says so now. */
+function reload(path: string, contents: Uint8Array): 'read' | 'empty' {
+  let fd: number
+  try {
+    fd = openSync(path, 'r+')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    if (!READ_ONLY_CODES.includes(code)) throw new FlashdataError('INPUT_UNREADABLE', `Cannot open the emulator flash file ${path}: ${(error as Error).message}`, { cause: error })
+    throw new FlashdataError('EMULATOR_READ_ONLY', `The emulator flash file ${path} is read-only (${code}): the emulated board cannot be written or used.`, {
+      hint: `Make it writable (chmod u+w ${path}), or point --emulator at another file.`, details: { path }, cause: error,
+    })
+  }
+  try {
+    const size = fstatSync(fd).size
+    if (size === 0) return 'empty'
+    if (size !== FLASH_SIZE) throw new FlashdataError('INPUT_UNREADABLE', `The emulator flash file ${path} was changed by another program (${size} bytes).`, { details: { path, size } })
+    for (let done = 0; done < contents.length;) {
+      const n = readSync(fd, contents, done, contents.length - done, done)
+      if (n === 0) throw new FlashdataError('INPUT_UNREADABLE', `The emulator flash file ${path} was truncated by another program.`, { details: { path } })
+      done += n
+    }
+    return 'read'
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function readOrCreate(path: string): Uint8Array | 'empty' {

@@ -35,6 +35,11 @@ function usbError(method: string, reason: string): Error {
   return new Error(`${method} error: ${reason}`)
 }
 
+export interface ClaimHooks {
+  claim(): void
+  release(): void
+}
+
 export class EmulatedUsbDevice implements UsbDeviceLike {
   readonly vendorId: number
   readonly productId: number
@@ -55,9 +60,15 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
   #opened = false
   #hostQueue: Promise<unknown> = Promise.resolve()
 
-  /** `busPath` replaces the "emulated-<port>" path (the CLI gives the flash file). */
-  constructor(usbFunction: ElectronUsbFunction, port: number, busPath?: string) {
+  readonly #hooks: ClaimHooks | undefined
+
+  /**
+   * `busPath` replaces the "emulated-<port>" path (the CLI gives the flash file); `hooks` are told when a host
+   * first claims an interface and when it lets the last one go (the board locks its flash file).
+   */
+  constructor(usbFunction: ElectronUsbFunction, port: number, busPath?: string, hooks?: ClaimHooks) {
     this.#function = usbFunction
+    this.#hooks = hooks
     this.bus = busPath ?? 'emulated'
     this.ports = busPath === undefined ? [port] : []
     const d = usbFunction.descriptor(DESCRIPTOR_TYPE.device, 0)!
@@ -94,6 +105,7 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
 
   async close(): Promise<void> {
     this.#opened = false
+    if (this.#claimed.size > 0) this.#hooks?.release()
     this.#claimed.clear()
   }
 
@@ -109,12 +121,14 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
     if (!this.configuration?.interfaces.some((i) => i.interfaceNumber === interfaceNumber)) {
       throw usbError('claimInterface', `interface ${interfaceNumber} not found`)
     }
+    if (this.#claimed.size === 0 && !this.#claimed.has(interfaceNumber)) this.#hooks?.claim()
     this.#claimed.add(interfaceNumber)
   }
 
   async releaseInterface(interfaceNumber: number): Promise<void> {
     this.#checkOpened('releaseInterface')
     if (!this.#claimed.delete(interfaceNumber)) throw usbError('releaseInterface', 'not claimed')
+    if (this.#claimed.size === 0) this.#hooks?.release()
   }
 
   async selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { FlashdataError } from '../errors.js'
+import { FlashdataError, isFlashdataError } from '../errors.js'
 import { DfuseDevice } from '../dfu/dfuse.js'
 import { checkPlan } from '../dfu/guard.js'
 import { describeRange, formatAddress } from '../dfu/layout.js'
@@ -7,7 +7,7 @@ import type { Board } from '../device/board.js'
 import { enterDfuMode, type ModeSwitchMethod } from '../device/mode.js'
 import type { BoardMode } from '../device/platforms.js'
 import { selectBoard } from '../device/select.js'
-import { sleep } from '../device/wait.js'
+import { POLL_MS, sleep } from '../device/wait.js'
 import { UDEV_HINT } from '../device/system-usb.js'
 import type { UsbBusLike, UsbConnectionEvent, UsbDeviceLike } from '../usb/types.js'
 import type { PhaseTracker } from './events.js'
@@ -82,7 +82,7 @@ async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobP
   }
   let dfu: DfuseDevice
   try {
-    dfu = await DfuseDevice.open(board.device, { allowedRange: plan.target, timeoutMs: options.transferTimeoutMs })
+    dfu = await openDfu(board, options, plan, modeSwitch !== undefined)
   } catch (error) {
     // Caught in the half second between another command's leave request and the reset: wait for it once.
     if (afterReset || !isResetting(error)) withUdevHint(error)
@@ -97,6 +97,21 @@ async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobP
     throw error
   }
   return { dfu, board, foundIn, modeSwitch }
+}
+
+/** How long a board that has just re-enumerated may refuse access while udev applies its permissions (Linux). */
+const ACCESS_SETTLE_MS = 3000
+
+async function openDfu(board: Board, options: BoardOptions, plan: JobPlan, reenumerated: boolean): Promise<DfuseDevice> {
+  const deadline = Date.now() + (reenumerated ? ACCESS_SETTLE_MS : 0)
+  for (;;) {
+    try {
+      return await DfuseDevice.open(board.device, { allowedRange: plan.target, timeoutMs: options.transferTimeoutMs })
+    } catch (error) {
+      if (!isFlashdataError(error, 'USB_ACCESS') || Date.now() >= deadline || options.signal?.aborted) throw error
+      await sleep(POLL_MS)
+    }
+  }
 }
 
 /** The bootloader acknowledged a leave request and resets within about 500 ms. */

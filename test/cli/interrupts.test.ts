@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildImage, ExitCode } from 'flashdata'
@@ -39,4 +39,32 @@ describe('interruptions', () => {
     expect(events.find((e) => e.type === 'board-done')).toMatchObject({ record: { outcome: 'flashed' } })
     expect(events.at(-1)).toMatchObject({ type: 'summary', boards: 1, passed: 1, stoppedBy: 'signal' })
   })
+
+  it('a second Ctrl-C records every board in progress as aborted, with its phase, names them and exits 130', async () => {
+    const dir = await tempDir()
+    const station = join(dir, 'station')
+    await mkdir(station)
+    const env = { FLASHDATA_EMULATOR_TIMING: 'datasheet' }
+    const serials = ['aaaaaaaaaaaaaaaaaaaaaaa1', 'aaaaaaaaaaaaaaaaaaaaaaa2']
+    for (const serial of serials) expect((await runCli(['devices', '--emulator', join(station, `${serial}.bin`)], { env })).code).toBe(0)
+    const log = join(dir, 'log.ndjson')
+    // Both boards mid-erase (a datasheet erase takes a second).
+    let erasing = 0
+    const run = startUntil(['jig', 'examples/data', '--json', '--log', log, '--emulator', station], env,
+      (line) => line.includes('"phase-start"') && line.includes('"phase":"erase"') && ++erasing >= 2)
+    await run.reached
+    run.child.kill('SIGINT')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    run.child.kill('SIGINT')
+    expect(await run.exited).toBe(ExitCode.INTERRUPTED)
+    const records = ndjson(await readFile(log, 'utf8'))
+    expect(records.map((r) => r.serial).sort()).toEqual(serials)
+    const last = ndjson(run.output()).at(-1)!
+    expect(last).toMatchObject({ type: 'error', code: 'INTERRUPTED', exitCode: 130 })
+    for (const record of records) {
+      // Erasing when the test looked; one may have gone on to write since.
+      expect(record).toMatchObject({ outcome: 'aborted', failedPhase: expect.stringMatching(/^(erase|write)$/), error: { code: 'INTERRUPTED' } })
+      expect(last.message).toContain(`${record.serial} (during ${record.failedPhase})`)
+    }
+  }, 60_000)
 })

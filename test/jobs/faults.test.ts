@@ -142,10 +142,19 @@ describe('a transfer cut by a pulled cable, reported as a protocol error (the us
     const { bus: emulated, boards: [board] } = bench({ mode: 'dfu' })
     const bus = eprotoBus(emulated)
     await push({ bus, image: buildImage([{ name: 'x', data: new Uint8Array(10), mtime: 0 }], { epoch: 0 }), leave: false })
-    bus.failNext(1)
+    // The first requests read descriptors, which are retried: fail every attempt.
+    bus.failNext(3)
     const error = await push({ bus, image, leave: false }).catch((e: unknown) => e) as FlashdataError
     expect(error.code).toBe('USB_TRANSFER')
     expect(error.exitCode).toBe(9)
     await recovers(emulated, board)
+  })
+
+  it('a descriptor read that fails twice under load is read again, and the push goes through', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'dfu' })
+    const bus = eprotoBus(emulated)
+    bus.failNext(2)
+    await expect(push({ bus, image, leave: false })).resolves.toMatchObject({ status: 'flashed' })
+    expect(sectorBytes(board, image.length)).toEqual(image)
   })
 })

@@ -51,7 +51,17 @@ function summaryText(s: Omit<JigSummary, 'records'>, failed: JigRecord[]): strin
   const retries = s.attempts > s.boards ? ` (${plural(s.attempts, 'attempt')})` : ''
   const stopped = s.stoppedBy === 'pool-exhausted' ? 'the pool is exhausted' : s.stoppedBy
   return `Station stopped (${stopped}): ${plural(s.boards, 'board')}${retries}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
-    + failed.map((r) => `  FAILED ${r.serial}${boardPlace(r.slot, r.port) ? ` (${boardPlace(r.slot, r.port)})` : ''}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
+    + failed.map((r) => `  ${r.outcome === 'aborted' ? 'ABORTED' : 'FAILED'} ${r.serial}${boardPlace(r.slot, r.port) ? ` (${boardPlace(r.slot, r.port)})` : ''}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
+}
+
+/** The hard stop's error: which boards were left incomplete, each in its phase. */
+function abortError(records: JigRecord[]): FlashdataError {
+  const left = records.filter((r) => r.outcome === 'aborted')
+  const which = left.length ? `${plural(left.length, 'board')} left incomplete: ${left.map((r) => `${r.serial} (during ${r.failedPhase})`).join(', ')}` : 'no board was in progress'
+  return new FlashdataError('INTERRUPTED', `Aborted (a second Ctrl-C, or SIGTERM); ${which}.`, {
+    hint: left.length ? 'Their sectors may hold half-written images: put them back on the station (or push to them) to flash them again.' : undefined,
+    details: { aborted: left.map((r) => ({ serial: r.serial, phase: r.failedPhase })) },
+  })
 }
 
 const abs = (path: string | undefined) => (path === undefined ? undefined : resolve(path))
@@ -78,7 +88,9 @@ export function registerJig(program: Command, io: CliIo): void {
 Boards may arrive running firmware or in DFU mode. Each is switched, pushed,
 verified and released; a board that stays plugged in is not flashed twice,
 unplugging and replugging it flashes it again. It never prompts. Ctrl-C stops
-taking new boards and finishes those in progress; a second Ctrl-C aborts.
+taking new boards and finishes those in progress; a second Ctrl-C aborts:
+every board in progress is logged as aborted (with its phase) and named, and
+the exit code is 130.
 
 Per-board data (--per-board, --pool, --generate) builds and checks each
 board's own image when it arrives, before any traffic to it; a board whose
@@ -124,8 +136,10 @@ Examples:
       const reports = new Reports({ junit: settings.junit, csv: settings.csv }, station)
       await reports.flush() // an empty report at once: a report path that cannot be written stops the station before any board
       const stop = new AbortController()
+      const hardStop = new AbortController()
       const onSigint = () => {
-        if (stop.signal.aborted) process.exit(130)
+        if (hardStop.signal.aborted) process.exit(exitCodeOf('INTERRUPTED')) // a third: no more waiting, even for the log
+        if (stop.signal.aborted) return hardStop.abort()
         stop.abort()
         if (!options.json && !options.quiet) io.stderr.write('Stopping: finishing the boards in progress (Ctrl-C again to abort).\n')
       }
@@ -133,7 +147,7 @@ Examples:
       try {
         await runBoardCommand(io, options, async ({ bus, mode, onEvent, endProgress }) => {
           const summary = await runJig({
-            ...jig, bus, signal: stop.signal, onEvent,
+            ...jig, bus, signal: stop.signal, abort: hardStop.signal, onEvent,
             onRecord: async (record) => {
               await log.write(record)
               await reports.add(record)
@@ -142,7 +156,8 @@ Examples:
           endProgress()
           const { records, ...totals } = summary
           if (mode === 'json') printJson(io, { type: 'summary', ...totals })
-          else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText(totals, lastAttempts(records).filter((r) => r.outcome === 'failed')))
+          else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText(totals, lastAttempts(records).filter((r) => r.outcome === 'failed' || r.outcome === 'aborted')))
+          if (summary.stoppedBy === 'abort') throw abortError(records)
           if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
           else if (summary.stoppedBy === 'pool-exhausted') io.exitCode = exitCodeOf('POOL_EXHAUSTED')
         }, (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })))
@@ -150,6 +165,8 @@ Examples:
         process.off('SIGINT', onSigint)
         await log.close()
         await boardData?.close()
+        // The boards' records are on disk: end now, so the pushes still in flight stop talking to their boards.
+        if (hardStop.signal.aborted) setTimeout(() => process.exit(exitCodeOf('INTERRUPTED')), 0)
       }
     })
 }

@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process'
+import { chmod, chown, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { EmulatedElectron, ExitCode } from 'flashdata'
+import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const instant = { FLASHDATA_EMULATOR_TIMING: 'instant' }
+
+/** A board holding examples/data in a flash file. */
+async function board(): Promise<{ dir: string; flash: string; env: NodeJS.ProcessEnv; before: Buffer }> {
+  const dir = await tempDir()
+  const flash = join(dir, 'e.bin')
+  const env = { ...instant, FLASHDATA_EMULATOR: flash }
+  expect((await runCli(['push', 'examples/data'], { env })).code).toBe(0)
+  return { dir, flash, env, before: await readFile(flash) }
+}
+
+describe('one process at a time on a board (CLI)', () => {
+  it('a push while another process has the emulated board claimed is BUSY, exit 17, and writes nothing', async () => {
+    const { flash, env, before } = await board()
+    // This test process plays the other one: it claims the board's DFU interface and keeps it.
+    const other = new EmulatedElectron({ flashFile: flash, timing: 'instant' })
+    const device = other.device!
+    await device.open()
+    await device.claimInterface(0)
+    try {
+      for (const args of [['push', 'examples/data', '--force'], ['verify'], ['pull', '-o', '-']]) {
+        const result = await runCli([...args, '--json'], { env })
+        expect(result.code).toBe(ExitCode.BUSY)
+        const error = JSON.parse(result.text.trim().split('\n').at(-1)!)
+        expect(error).toMatchObject({ type: 'error', code: 'BUSY', exitCode: ExitCode.BUSY, details: { pid: process.pid } })
+        expect(error.hint).toContain('Wait for the other flashdata command')
+      }
+      expect(await readFile(flash)).toEqual(before)
+    } finally {
+      await device.close()
+      other.close()
+    }
+    // Released: the board is usable again, and the lock file is gone.
+    expect((await runCli(['push', 'examples/data', '--force'], { env })).code).toBe(0)
+    await expect(readFile(`${flash}.lock`)).rejects.toMatchObject({ code: 'ENOENT' })
+  }, 90_000)
+
+  it('a lock left by a killed process is stale and taken over', async () => {
+    const { flash, env } = await board()
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+    await writeFile(`${flash}.lock`, `${gone.stdout}\n`)
+    const result = await runCli(['push', 'examples/data', '--force'], { env })
+    expect(result.code).toBe(0)
+  })
+
+  it('a read-only flash file says so (exit 3), not "no USB permission"', async () => {
+    const { dir, flash, env, before } = await board()
+    await chmod(flash, 0o444)
+    // Root ignores file modes: run the CLI as nobody then, in a folder it may write its lock into.
+    const asRoot = process.getuid?.() === 0
+    if (asRoot) await chown(dir, 65534, 65534)
+    const prefix = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []
+    const result = await runCli(['push', 'examples/data', '--force'], { env, prefix })
+    expect(result.code).toBe(ExitCode.INPUT)
+    expect(result.stderr).toContain('is read-only')
+    expect(result.stderr).toContain('chmod u+w')
+    expect(result.stderr).not.toMatch(/udev|USB permission/)
+    expect(await readFile(flash)).toEqual(before)
+  }, 60_000)
+})
