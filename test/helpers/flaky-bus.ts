@@ -1,0 +1,39 @@
+import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../../src/usb/types.js'
+
+/** Decides, per call, whether a device method fails and with what (undefined: it runs). */
+export type FailureRule = (device: UsbDeviceLike, method: string) => Error | undefined
+
+/**
+ * The emulated bus with device calls failing as a real USB stack's do, by
+ * rule: each device is wrapped once, so bus events and enumeration agree.
+ */
+export function flakyBus(bus: UsbBusLike, rule: FailureRule): UsbBusLike {
+  const wrapped = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
+  const wrap = (device: UsbDeviceLike): UsbDeviceLike => {
+    let proxy = wrapped.get(device)
+    if (proxy) return proxy
+    proxy = new Proxy(device, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target)
+        if (typeof value !== 'function') return value
+        return async (...args: unknown[]) => {
+          const failure = rule(target, String(property))
+          if (failure) throw failure
+          return (value as (...a: unknown[]) => unknown).apply(target, args)
+        }
+      },
+    })
+    wrapped.set(device, proxy)
+    return proxy
+  }
+  const listeners = new Map<UsbConnectionListener, UsbConnectionListener>()
+  return {
+    getDevices: async () => (await bus.getDevices()).map(wrap),
+    addEventListener: (type, listener) => {
+      const inner: UsbConnectionListener = (event) => listener({ device: wrap(event.device) })
+      listeners.set(listener, inner)
+      bus.addEventListener(type, inner)
+    },
+    removeEventListener: (type, listener) => bus.removeEventListener(type, listeners.get(listener) ?? listener),
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { buildImage, ExitCode, push, usbError, wrapSystemUsb } from 'flashdata'
+import { bench, flashOps, sectorBytes } from '../helpers/emulator.js'
+import { flakyBus } from '../helpers/flaky-bus.js'
+
+const image = buildImage([{ name: 'a.txt', data: new TextEncoder().encode('hello'), mtime: 1 }], { epoch: 1 })
+const DFU_PRODUCT = 0xd00a
+
+describe('USB-layer errors', () => {
+  it.each([
+    // The `usb` package 3.x words (nusb), 2.x libusb names, WebUSB DOMException names.
+    ['claimInterface error: interface is busy', 'BUSY'],
+    ['LIBUSB_ERROR_BUSY', 'BUSY'],
+    ['open error: permission denied', 'USB_ACCESS'],
+    ['LIBUSB_ERROR_ACCESS', 'USB_ACCESS'],
+    ['getString error: transfer was cancelled', 'TIMEOUT'],
+    ['LIBUSB_ERROR_TIMEOUT', 'TIMEOUT'],
+    ['controlTransferIn error: device disconnected', 'DISCONNECTED'],
+    ['LIBUSB_ERROR_NO_DEVICE', 'DISCONNECTED'],
+    ['controlTransferIn error: hardware fault or protocol violation', 'USB_TRANSFER'],
+    ['LIBUSB_ERROR_IO', 'USB_TRANSFER'],
+  ])('"%s" is %s, with a hint', (message, code) => {
+    const error = usbError(new Error(message), 'open')
+    expect(error.code).toBe(code)
+    expect(error.hint).toBeTruthy()
+  })
+
+  it('opening a board in firmware mode that fails for good is a typed error, not an internal one', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'open' ? new Error('getString error: transfer was cancelled') : undefined)))
+    await expect(push({ bus, image })).rejects.toMatchObject({ code: 'TIMEOUT', exitCode: ExitCode.TIMEOUT })
+    expect(flashOps(board)).toEqual([])
+  })
+
+  it('retries an open whose string descriptor reads are cancelled under load', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    let failures = 0
+    const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'open' && failures++ < 2 ? new Error('getString error: transfer was cancelled') : undefined)))
+    await expect(push({ bus, image, leave: false })).resolves.toMatchObject({ status: 'flashed' })
+    expect(failures).toBeGreaterThanOrEqual(2)
+    expect(sectorBytes(board, image.length)).toEqual(image)
+  })
+
+  it('retries access denied right after the DFU switch (udev not done yet), then goes on', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    let denied = 0
+    const bus = wrapSystemUsb(flakyBus(emulated, (device, method) =>
+      (method === 'open' && device.productId === DFU_PRODUCT && denied++ < 3 ? new Error('open error: permission denied') : undefined)))
+    await expect(push({ bus, image, leave: false })).resolves.toMatchObject({ status: 'flashed', modeSwitch: 'control-request' })
+    expect(denied).toBe(4)
+    expect(sectorBytes(board, image.length)).toEqual(image)
+  })
+
+  it('reports USB_ACCESS with the udev hint when access stays denied after the switch', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    const bus = wrapSystemUsb(flakyBus(emulated, (device, method) =>
+      (method === 'open' && device.productId === DFU_PRODUCT ? new Error('open error: permission denied') : undefined)))
+    const error = await push({ bus, image }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'USB_ACCESS', exitCode: ExitCode.USB_ACCESS, hint: expect.stringContaining('udev') })
+    expect(flashOps(board)).toEqual([])
+  })
+
+  it('a board whose DFU interface another process holds is BUSY (exit 15)', async () => {
+    const { bus: emulated, boards: [board] } = bench({ mode: 'dfu' })
+    const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'claimInterface' ? new Error('claimInterface error: interface is busy') : undefined)))
+    await expect(push({ bus, image })).rejects.toMatchObject({ code: 'BUSY', exitCode: ExitCode.BUSY })
+    expect(flashOps(board)).toEqual([])
+  })
+})
