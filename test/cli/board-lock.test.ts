@@ -33,7 +33,7 @@ describe('one process at a time on a board (CLI)', () => {
         expect(error).toMatchObject({ type: 'error', code: 'BUSY', exitCode: ExitCode.BUSY, details: { pid: process.pid } })
         expect(error.hint).toContain('Wait for the other flashdata command')
       }
-      expect(await readFile(flash)).toEqual(before)
+      expect(Buffer.compare(await readFile(flash), before)).toBe(0)
     } finally {
       await device.close()
       other.close()
@@ -63,6 +63,6 @@ describe('one process at a time on a board (CLI)', () => {
     expect(result.stderr).toContain('is read-only')
     expect(result.stderr).toContain('chmod u+w')
     expect(result.stderr).not.toMatch(/udev|USB permission/)
-    expect(await readFile(flash)).toEqual(before)
+    expect(Buffer.compare(await readFile(flash), before)).toBe(0)
   }, 60_000)
 })

@@ -26,7 +26,7 @@ describe('every erase and write is planned and checked before the first USB requ
     expect(pushed.code).toBe(ExitCode.IMAGE_INVALID)
     expect(pushed.stderr).toContain('131073 bytes, 1 more than the 131072-byte sector')
     expect(pushed.stderr).not.toContain('Found') // no board was even looked for
-    expect(await readFile(flash)).toEqual(before)
+    expect(Buffer.compare(await readFile(flash), before)).toBe(0)
     const inspected = await runCli(['inspect', image])
     expect(inspected.code).toBe(ExitCode.IMAGE_INVALID)
     expect(inspected.text).toContain('1 more than the 131072-byte sector')
@@ -62,7 +62,7 @@ describe('every erase and write is planned and checked before the first USB requ
     const pushed = await runCli(['push', image, '--force'], { env })
     expect(pushed.code).toBe(ExitCode.IMAGE_INVALID)
     expect(pushed.stderr).toContain('5 bytes follow the image\'s end')
-    expect(await readFile(flash)).toEqual(before)
+    expect(Buffer.compare(await readFile(flash), before)).toBe(0)
     expect((await runCli(['inspect', image])).code).toBe(ExitCode.IMAGE_INVALID)
   })
 
@@ -72,7 +72,7 @@ describe('every erase and write is planned and checked before the first USB requ
     expect(pushed.code).toBe(ExitCode.USAGE)
     expect(pushed.stderr).toContain('--address 0x08020000 is refused')
     expect(pushed.stderr).not.toContain('DFU mode:')
-    expect(await readFile(flash)).toEqual(before)
+    expect(Buffer.compare(await readFile(flash), before)).toBe(0)
     for (const command of [['verify'], ['pull', '-o', '-']]) {
       expect((await runCli([...command, '--address', '0x08000000'], { env })).code).toBe(ExitCode.USAGE)
     }
