@@ -8,9 +8,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 import { randomBytes } from 'node:crypto'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import {
-  BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, NORMAL_PRODUCT, run, sleep, usbDevices, waitForDevice,
+  BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, NORMAL_PRODUCT, REPO, run, sleep, usbDevices, waitForDevice,
 } from './bench.js'
 
 const SERIAL = 'e00fce68a1b2c3d4e5f60718'
@@ -256,6 +257,37 @@ test('a cable pull in the middle of a write fails the push with DISCONNECTED (ex
   await waitForDevice(SERIAL, NORMAL_PRODUCT)
   cliOk(await flashdata(['verify', d.file, '--serial', SERIAL, '--json']))
   await waitForDevice(SERIAL, NORMAL_PRODUCT)
+})
+
+/** Another process holding the board's DFU interface (as dfu-util or a second flashdata would) until killed. */
+const HOLD_INTERFACE = `
+const { WebUSB } = require('usb')
+;(async () => {
+  const device = (await new WebUSB({ allowAllDevices: true }).getDevices()).find((d) => d.serialNumber === process.argv[1])
+  await device.open()
+  await device.claimInterface(0)
+  process.stdout.write('held\\n')
+  setInterval(() => {}, 1000)
+})().catch((error) => { console.error(error); process.exit(1) })`
+
+test('a push while another process holds the DFU interface is BUSY (exit 15) and erases nothing; once released it goes through', async () => {
+  await ensureMode('dfu')
+  const d = await image('d', [30_000])
+  const holder = spawn('node', ['-e', HOLD_INTERFACE, SERIAL], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise((resolve, reject) => {
+    holder.stdout.once('data', resolve)
+    holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before claiming the interface`)))
+  })
+  try {
+    const busy = await flashdata(['push', d.file, '--serial', SERIAL, '--no-leave', '--json'])
+    assert.equal(busy.code, 15, `${busy.stdout}\n${busy.stderr}`)
+    assert.equal(busy.result.code, 'BUSY')
+    assert.ok(!busy.events.some((e) => e.phase === 'erase'), 'nothing was erased')
+  } finally {
+    holder.kill()
+    await once(holder, 'exit')
+  }
+  cliOk(await flashdata(['push', d.file, '--serial', SERIAL, '--no-leave', '--json']))
 })
 
 test('two boards on two dummy UDCs: devices lists both, --serial picks one, an unknown serial finds none', async () => {

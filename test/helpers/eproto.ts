@@ -1,4 +1,5 @@
-import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../../src/usb/types.js'
+import type { UsbBusLike, UsbDeviceLike } from '../../src/usb/types.js'
+import { mapDevices } from './flaky-bus.js'
 
 const EPROTO = 'hardware fault or protocol violation'
 
@@ -10,10 +11,7 @@ const EPROTO = 'hardware fault or protocol violation'
  */
 export function eprotoBus(bus: UsbBusLike): UsbBusLike & { failNext(n: number): void } {
   let failing = 0
-  const wrapped = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
   const wrap = (device: UsbDeviceLike): UsbDeviceLike => {
-    let proxy = wrapped.get(device)
-    if (proxy) return proxy
     const rewrite = (method: 'controlTransferIn' | 'controlTransferOut') => async (...args: unknown[]) => {
       if (failing > 0) {
         failing--
@@ -25,25 +23,13 @@ export function eprotoBus(bus: UsbBusLike): UsbBusLike & { failNext(n: number): 
         throw new Error(`${method} error: ${EPROTO}`)
       }
     }
-    proxy = new Proxy(device, {
+    return new Proxy(device, {
       get(target, property) {
         if (property === 'controlTransferIn' || property === 'controlTransferOut') return rewrite(property)
         const value = Reflect.get(target, property, target)
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
-    wrapped.set(device, proxy)
-    return proxy
   }
-  const listeners = new Map<UsbConnectionListener, UsbConnectionListener>()
-  return {
-    failNext: (n) => { failing = n },
-    getDevices: async () => (await bus.getDevices()).map(wrap),
-    addEventListener: (type, listener) => {
-      const inner: UsbConnectionListener = (event) => listener({ device: wrap(event.device) })
-      listeners.set(listener, inner)
-      bus.addEventListener(type, inner)
-    },
-    removeEventListener: (type, listener) => bus.removeEventListener(type, listeners.get(listener) ?? listener),
-  }
+  return { ...mapDevices(bus, wrap), failNext: (n) => { failing = n } }
 }

@@ -1,29 +1,14 @@
 import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../../src/usb/types.js'
 
-/** Decides, per call, whether a device method fails and with what (undefined: it runs). */
-export type FailureRule = (device: UsbDeviceLike, method: string) => Error | undefined
-
 /**
- * The emulated bus with device calls failing as a real USB stack's do, by
- * rule: each device is wrapped once, so bus events and enumeration agree.
+ * The bus with every device seen through `wrap`, each wrapped once, so that
+ * bus events and enumeration agree on device identity.
  */
-export function flakyBus(bus: UsbBusLike, rule: FailureRule): UsbBusLike {
+export function mapDevices(bus: UsbBusLike, wrapDevice: (device: UsbDeviceLike) => UsbDeviceLike): UsbBusLike {
   const wrapped = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
   const wrap = (device: UsbDeviceLike): UsbDeviceLike => {
     let proxy = wrapped.get(device)
-    if (proxy) return proxy
-    proxy = new Proxy(device, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target)
-        if (typeof value !== 'function') return value
-        return async (...args: unknown[]) => {
-          const failure = rule(target, String(property))
-          if (failure) throw failure
-          return (value as (...a: unknown[]) => unknown).apply(target, args)
-        }
-      },
-    })
-    wrapped.set(device, proxy)
+    if (!proxy) wrapped.set(device, (proxy = wrapDevice(device)))
     return proxy
   }
   const listeners = new Map<UsbConnectionListener, UsbConnectionListener>()
@@ -36,4 +21,22 @@ export function flakyBus(bus: UsbBusLike, rule: FailureRule): UsbBusLike {
     },
     removeEventListener: (type, listener) => bus.removeEventListener(type, listeners.get(listener) ?? listener),
   }
+}
+
+/** Decides, per call, whether a device method fails and with what (undefined: it runs). */
+export type FailureRule = (device: UsbDeviceLike, method: string) => Error | undefined
+
+/** The emulated bus with device calls failing as a real USB stack's do, by rule. */
+export function flakyBus(bus: UsbBusLike, rule: FailureRule): UsbBusLike {
+  return mapDevices(bus, (device) => new Proxy(device, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target)
+      if (typeof value !== 'function') return value
+      return async (...args: unknown[]) => {
+        const failure = rule(target, String(property))
+        if (failure) throw failure
+        return (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  }))
 }
