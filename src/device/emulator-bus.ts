@@ -81,7 +81,15 @@ class EmulatorBus implements UsbBusLike {
 
   private files(): string[] {
     if (!this.folder) return [this.path]
-    return readdirSync(this.path).filter((f) => f.endsWith('.bin')).sort().map((f) => join(this.path, f))
+    let names: string[]
+    try {
+      names = readdirSync(this.path)
+    } catch (error) {
+      // The station's folder removed: every board is unplugged.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw new FlashdataError('INPUT_UNREADABLE', `Cannot list the emulated boards in ${this.path}: ${(error as Error).message}`, { details: { path: this.path }, cause: error })
+    }
+    return names.filter((f) => f.endsWith('.bin')).sort().map((f) => join(this.path, f))
   }
 
   private sync(): void {

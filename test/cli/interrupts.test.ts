@@ -40,7 +40,10 @@ describe('interruptions', () => {
     expect(events.at(-1)).toMatchObject({ type: 'summary', boards: 1, passed: 1, stoppedBy: 'signal' })
   })
 
-  it('a second Ctrl-C records every board in progress as aborted, with its phase, names them and exits 130', async () => {
+  it.each([
+    ['a second Ctrl-C', ['SIGINT', 'SIGINT']],
+    ['SIGTERM', ['SIGTERM']],
+  ] as const)('%s records every board in progress as aborted, with its phase, names them and exits 130', async (_name, signals) => {
     const dir = await tempDir()
     const station = join(dir, 'station')
     await mkdir(station)
@@ -53,9 +56,10 @@ describe('interruptions', () => {
     const run = startUntil(['jig', 'examples/data', '--json', '--log', log, '--emulator', station], env,
       (line) => line.includes('"phase-start"') && line.includes('"phase":"erase"') && ++erasing >= 2)
     await run.reached
-    run.child.kill('SIGINT')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    run.child.kill('SIGINT')
+    for (const signal of signals) {
+      run.child.kill(signal)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     expect(await run.exited).toBe(ExitCode.INTERRUPTED)
     const records = ndjson(await readFile(log, 'utf8'))
     expect(records.map((r) => r.serial).sort()).toEqual(serials)

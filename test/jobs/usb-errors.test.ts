@@ -1,5 +1,8 @@
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildImage, ExitCode, push, usbError, wrapSystemUsb } from 'flashdata'
+import { buildImage, ExitCode, openBus, push, usbError, wrapSystemUsb } from 'flashdata'
+import { tempDir } from '../helpers/tmp.js'
 import { bench, flashOps, sectorBytes } from '../helpers/emulator.js'
 import { flakyBus } from '../helpers/flaky-bus.js'
 
@@ -65,5 +68,18 @@ describe('USB-layer errors', () => {
     const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'claimInterface' ? new Error('claimInterface error: interface is busy') : undefined)))
     await expect(push({ bus, image })).rejects.toMatchObject({ code: 'BUSY', exitCode: ExitCode.BUSY })
     expect(flashOps(board)).toEqual([])
+  })
+
+  it('an emulated station whose folder is removed has no boards, rather than an internal error', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'aaaaaaaaaaaaaaaaaaaaaaa1.bin'), new Uint8Array(0x100000).fill(0xff))
+    const { bus, close } = await openBus({ emulator: dir, env: { FLASHDATA_EMULATOR_TIMING: 'instant' } })
+    try {
+      expect(await bus.getDevices()).toHaveLength(1)
+      await rm(dir, { recursive: true })
+      expect(await bus.getDevices()).toEqual([])
+    } finally {
+      await close()
+    }
   })
 })

@@ -88,9 +88,9 @@ export function registerJig(program: Command, io: CliIo): void {
 Boards may arrive running firmware or in DFU mode. Each is switched, pushed,
 verified and released; a board that stays plugged in is not flashed twice,
 unplugging and replugging it flashes it again. It never prompts. Ctrl-C stops
-taking new boards and finishes those in progress; a second Ctrl-C aborts:
-every board in progress is logged as aborted (with its phase) and named, and
-the exit code is 130.
+taking new boards and finishes those in progress; a second Ctrl-C (or
+SIGTERM) aborts: every board in progress is logged as aborted (with its phase)
+and named, and the exit code is 130.
 
 Per-board data (--per-board, --pool, --generate) builds and checks each
 board's own image when it arrives, before any traffic to it; a board whose
@@ -143,7 +143,14 @@ Examples:
         stop.abort()
         if (!options.json && !options.quiet) io.stderr.write('Stopping: finishing the boards in progress (Ctrl-C again to abort).\n')
       }
+      // A service manager's stop (SIGTERM) is the hard stop too: the boards in progress get their records.
+      const onSigterm = () => {
+        if (hardStop.signal.aborted) process.exit(exitCodeOf('INTERRUPTED'))
+        stop.abort()
+        hardStop.abort()
+      }
       process.on('SIGINT', onSigint)
+      process.on('SIGTERM', onSigterm)
       try {
         await runBoardCommand(io, options, async ({ bus, mode, onEvent, endProgress }) => {
           const summary = await runJig({
@@ -163,6 +170,7 @@ Examples:
         }, (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })))
       } finally {
         process.off('SIGINT', onSigint)
+        process.off('SIGTERM', onSigterm)
         await log.close()
         await boardData?.close()
         // The boards' records are on disk: end now, so the pushes still in flight stop talking to their boards.
