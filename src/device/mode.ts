@@ -1,4 +1,3 @@
-import { usbError } from '../dfu/transport.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
 import type { Board } from './board.js'

@@ -6,47 +6,32 @@
  * holding exactly the image of one push that said it flashed (or the one it
  * held), nothing outside sector 9 changes, no lock is left behind, nothing hangs.
  */
-import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildImage, ExitCode, SECTOR_SIZE } from 'flashdata'
-import { CLI, REPO, ndjson, runCli } from '../helpers/cli.js'
-import { pseudoRandomBytes, rng } from '../helpers/files.js'
+import { ndjson, runCli } from '../helpers/cli.js'
+import { pseudoRandomBytes } from '../helpers/files.js'
 import { tempDir } from '../helpers/tmp.js'
+import { documentedExitCodes, EDGE_SEED, Random, run, SECTOR_OFFSET } from './harness.js'
 
-const SEED = 0xc0c0
 const ROUNDS = 6
 const PROCESS_TIMEOUT_MS = 90_000
-const SECTOR_OFFSET = 0xa0000
 const FLASH_PHASES = ['compare', 'erase', 'write', 'verify', 'read']
 
-const documented = readFile(new URL('../../README.md', import.meta.url), 'utf8').then((text) => {
-  const table = text.slice(text.indexOf('## Exit codes'))
-  return new Set([...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1])))
-})
-
-/** Runs the CLI; a process still running after PROCESS_TIMEOUT_MS is killed and reported as hung. */
-function runBounded(args: string[], env: NodeJS.ProcessEnv, delayMs: number): Promise<{ code: number | null; stdout: string; hung: boolean }> {
-  return new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] })
-    let stdout = ''
-    let hung = false
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    const timer = setTimeout(() => { hung = true; child.kill('SIGKILL') }, PROCESS_TIMEOUT_MS)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, hung })
-    })
-  }))
+/** Runs the CLI after `delayMs`, so processes meet at different points of their work. */
+async function runAfter(delayMs: number, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; hung: boolean }> {
+  await new Promise((resolve) => setTimeout(resolve, delayMs))
+  const result = await run(args, { env, timeoutMs: PROCESS_TIMEOUT_MS })
+  return { code: result.code, stdout: result.stdout.toString(), hung: result.timedOut }
 }
 
 const outside = (flash: Buffer) => Buffer.concat([flash.subarray(0, SECTOR_OFFSET), flash.subarray(SECTOR_OFFSET + SECTOR_SIZE)])
 
 describe('edge: concurrent processes on one board', () => {
   it(`${ROUNDS} rounds of processes started together never interleave on the board`, async () => {
-    const random = rng(SEED)
-    const codes = await documented
+    const random = new Random(EDGE_SEED ^ 0xc0c0)
+    const codes = documentedExitCodes()
     const dir = await tempDir()
     const flash = join(dir, 'e.bin')
     const images = [0, 1].map((i) => buildImage([{ name: `image-${i}.bin`, data: pseudoRandomBytes(20_000 + i * 30_000, i + 3), mtime: 1 }], { epoch: 1 }))
@@ -58,15 +43,15 @@ describe('edge: concurrent processes on one board', () => {
     const firmware = outside(await readFile(flash))
     let held = images[0]
     for (let round = 0; round < ROUNDS; round++) {
-      const jobs = Array.from({ length: 2 + Math.floor(random() * 2) }, () => {
-        const which = Math.floor(random() * 2)
-        const kind = random() < 0.7 ? 'push' : random() < 0.5 ? 'verify' : 'pull'
-        const force = random() < 0.7 ? ['--force'] : []
+      const jobs = Array.from({ length: 2 + random.int(0, 1) }, () => {
+        const which = random.int(0, 1)
+        const kind = random.chance(0.7) ? 'push' : random.chance(0.5) ? 'verify' : 'pull'
+        const force = random.chance(0.7) ? ['--force'] : []
         const args = kind === 'push' ? ['push', paths[which], ...force, '--no-leave'] : kind === 'verify' ? ['verify'] : ['pull', '-o', '-', '--raw']
         // Started up to 1.5 s apart, so one may erase while another writes.
-        return { kind, which, args, delayMs: Math.floor(random() * 1500) }
+        return { kind, which, args, delayMs: random.int(0, 1500) }
       })
-      const results = await Promise.all(jobs.map((job) => runBounded([...job.args, '--json'], env, job.delayMs)))
+      const results = await Promise.all(jobs.map((job) => runAfter(job.delayMs, [...job.args, '--json'], env)))
       // Each push that reported success, with the time its last read of the board (read-back, or the compare of an unchanged one) ended.
       const flashed: Array<{ image: Uint8Array; verifiedAt: string }> = []
       for (const [i, result] of results.entries()) {

@@ -10,20 +10,14 @@ import { describe, expect, it } from 'vitest'
 import { buildImage, FlashdataError, parseImage, push, SECTOR_SIZE, type EmulatedElectron } from 'flashdata'
 import { runCli } from '../helpers/cli.js'
 import { bench, DATA_SECTOR_ADDRESS } from '../helpers/emulator.js'
-import { pseudoRandomBytes, rng } from '../helpers/files.js'
+import { pseudoRandomBytes } from '../helpers/files.js'
 import { tempDir } from '../helpers/tmp.js'
+import { documentedExitCodes, EDGE_SEED, Random } from './harness.js'
 
-const SEED = 0x5122
 const CASES = 60
 const CASE_TIMEOUT_MS = 20_000
 const FLASH_BASE = 0x08000000
 const FLASH_SIZE = 0x100000
-
-/** The exit codes the README documents. */
-const documented = readFile(new URL('../../README.md', import.meta.url), 'utf8').then((text) => {
-  const table = text.slice(text.indexOf('## Exit codes'))
-  return new Set([...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1])))
-})
 
 const ADDRESSES = [undefined, 0x080a0000, 0x08020000, 0x08000000, 0x080c0000, 0x080e0000, 0x080a0001, 0x080bffff, 0xfffe0000, 0x08100000]
 
@@ -39,22 +33,22 @@ function setTotalSize(bytes: Uint8Array, totalSize: number): Uint8Array {
 
 interface Case { name: string; file: Uint8Array; address?: number }
 
-function makeCase(random: () => number, index: number): Case {
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]
-  const image = imageOfSize(SECTOR_SIZE - Math.floor(random() * 400), index + 1)
+function makeCase(random: Random, index: number): Case {
+  const pick = <T>(items: readonly T[]) => random.pick(items)
+  const image = imageOfSize(SECTOR_SIZE - random.int(0, 400), index + 1)
   const extra = pick([0, 1, 2, 3, 4, 64, 1000, SECTOR_SIZE - image.length, SECTOR_SIZE - image.length + 1])
   const kind = pick(['ff-padding', 'other-bytes', 'truncated', 'total-size-off', 'as-built'] as const)
   let file: Uint8Array
   if (kind === 'as-built') file = image
-  else if (kind === 'truncated') file = image.subarray(0, image.length - 1 - Math.floor(random() * 100))
+  else if (kind === 'truncated') file = image.subarray(0, image.length - 1 - random.int(0, 100))
   else if (kind === 'total-size-off') file = setTotalSize(image, image.length + pick([-4, -1, 1, 4, SECTOR_SIZE - image.length + 1]))
   else {
     file = new Uint8Array(image.length + extra)
     file.set(image)
     file.fill(0xff, image.length)
-    if (kind === 'other-bytes' && extra > 0) file[image.length + Math.floor(random() * extra)] = Math.floor(random() * 255)
+    if (kind === 'other-bytes' && extra > 0) file[image.length + random.int(0, extra - 1)] = random.int(0, 254)
   }
-  const address = random() < 0.7 ? undefined : pick(ADDRESSES)
+  const address = random.chance(0.7) ? undefined : pick(ADDRESSES)
   return { name: `#${index} ${kind} +${extra}: ${file.length} bytes${address === undefined ? '' : ` at 0x${address.toString(16)}`}`, file, address }
 }
 
@@ -83,8 +77,8 @@ function withinTime<T>(work: Promise<T>, what: string): Promise<T> {
 
 describe('edge: sizes and padding', () => {
   it(`${CASES} random image files and addresses: refused before any flash operation, or written exactly`, async () => {
-    const random = rng(SEED)
-    const codes = await documented
+    const random = new Random(EDGE_SEED ^ 0x5122)
+    const codes = documentedExitCodes()
     const { bus, boards: [board] } = bench({ mode: 'dfu' })
     let current = imageOfSize(5000, 99)
     await push({ bus, image: current, leave: false })
@@ -114,7 +108,7 @@ describe('edge: sizes and padding', () => {
     const env = { FLASHDATA_EMULATOR_TIMING: 'instant', FLASHDATA_EMULATOR: flash }
     expect((await runCli(['push', 'examples/data'], { env })).code).toBe(0)
     const before = await readFile(flash)
-    const codes = await documented
+    const codes = documentedExitCodes()
     const base = imageOfSize(SECTOR_SIZE, 7)
     const files = [
       Uint8Array.from([...base, 0xff]),
