@@ -23,20 +23,20 @@ describe('every erase and write is planned and checked before the first USB requ
     const { env, flash, image, before } = await boardWithImage()
     await truncate(image, 131_073)
     const pushed = await runCli(['push', image, '--force'], { env })
-    expect(pushed.code).toBe(ExitCode.IMAGE_INVALID)
-    expect(pushed.stderr).toContain('131073 bytes, 1 more than the 131072-byte sector')
+    expect(pushed.code).toBe(ExitCode.INPUT)
+    expect(pushed.stderr).toContain('131,073 bytes, larger than the 131,072-byte sector')
     expect(pushed.stderr).not.toContain('Found') // no board was even looked for
     expect(Buffer.compare(await readFile(flash), before)).toBe(0)
     const inspected = await runCli(['inspect', image])
-    expect(inspected.code).toBe(ExitCode.IMAGE_INVALID)
-    expect(inspected.text).toContain('1 more than the 131072-byte sector')
+    expect(inspected.code).toBe(ExitCode.INPUT)
+    expect(inspected.stderr).toContain('larger than the 131,072-byte sector')
   })
 
   it('the jig refuses it too before any board is touched', async () => {
     const { dir, image } = await boardWithImage()
     await truncate(image, 131_073)
     const jig = await runCli(['jig', image, '--emulator', dir, '--count', '1', '--timeout', '1'], { env: instant })
-    expect(jig.code).toBe(ExitCode.IMAGE_INVALID)
+    expect(jig.code).toBe(ExitCode.INPUT)
     expect(jig.stderr).not.toContain('attached')
   })
 

@@ -43,11 +43,11 @@ describe('edge: concurrent processes on one board', () => {
     const firmware = outside(await readFile(flash))
     let held = images[0]
     for (let round = 0; round < ROUNDS; round++) {
-      const jobs = Array.from({ length: 2 + random.int(0, 1) }, () => {
+      const jobs = Array.from({ length: random.int(2, 3) }, (_, index) => {
         const which = random.int(0, 1)
         const kind = random.chance(0.7) ? 'push' : random.chance(0.5) ? 'verify' : 'pull'
         const force = random.chance(0.7) ? ['--force'] : []
-        const args = kind === 'push' ? ['push', paths[which], ...force, '--no-leave'] : kind === 'verify' ? ['verify'] : ['pull', '-o', '-', '--raw']
+        const args = kind === 'push' ? ['push', paths[which], ...force, '--no-leave'] : kind === 'verify' ? ['verify'] : ['pull', '-o', join(dir, `pulled-${round}-${index}.bin`), '--raw']
         // Started up to 1.5 s apart, so one may erase while another writes.
         return { kind, which, args, delayMs: random.int(0, 1500) }
       })
