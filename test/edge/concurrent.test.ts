@@ -15,7 +15,7 @@ import { pseudoRandomBytes } from '../helpers/files.js'
 import { tempDir } from '../helpers/tmp.js'
 import { documentedExitCodes, EDGE_SEED, Random, run, SECTOR_OFFSET } from './harness.js'
 
-const ROUNDS = 6
+const ROUNDS = 4
 const PROCESS_TIMEOUT_MS = 90_000
 const FLASH_PHASES = ['compare', 'erase', 'write', 'verify', 'read']
 
