@@ -270,7 +270,7 @@ const { WebUSB } = require('usb')
   setInterval(() => {}, 1000)
 })().catch((error) => { console.error(error); process.exit(1) })`
 
-test('a push while another process holds the DFU interface is BUSY (exit 15) and erases nothing; once released it goes through', async () => {
+test('a push while another process holds the DFU interface is BUSY (exit 17) and erases nothing; once released it goes through', async () => {
   await ensureMode('dfu')
   const d = await image('d', [30_000])
   const holder = spawn('node', ['-e', HOLD_INTERFACE, SERIAL], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -280,7 +280,7 @@ test('a push while another process holds the DFU interface is BUSY (exit 15) and
   })
   try {
     const busy = await flashdata(['push', d.file, '--serial', SERIAL, '--no-leave', '--json'])
-    assert.equal(busy.code, 15, `${busy.stdout}\n${busy.stderr}`)
+    assert.equal(busy.code, 17, `${busy.stdout}\n${busy.stderr}`)
     assert.equal(busy.result.code, 'BUSY')
     assert.ok(!busy.events.some((e) => e.phase === 'erase'), 'nothing was erased')
   } finally {

@@ -63,7 +63,7 @@ describe('USB-layer errors', () => {
     expect(flashOps(board)).toEqual([])
   })
 
-  it('a board whose DFU interface another process holds is BUSY (exit 15)', async () => {
+  it('a board whose DFU interface another process holds is BUSY (exit 17)', async () => {
     const { bus: emulated, boards: [board] } = bench({ mode: 'dfu' })
     const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'claimInterface' ? new Error('claimInterface error: interface is busy') : undefined)))
     await expect(push({ bus, image })).rejects.toMatchObject({ code: 'BUSY', exitCode: ExitCode.BUSY })
