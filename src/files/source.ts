@@ -3,7 +3,7 @@ import { FlashdataError } from '../errors.js'
 import { SECTOR_SIZE } from '../image/format.js'
 import { printable } from '../image/names.js'
 import { readImage, type ImageListing } from '../image/parse.js'
-import { buildImageFromPaths, type BuildFromPathsOptions } from './build.js'
+import type { BuildFromPathsOptions } from './build.js'
 import { tooLarge, type SkippedFile } from './collect.js'
 
 export interface ImageSource {
@@ -60,6 +60,8 @@ export async function loadImageSource(inputs: string[], options: BuildFromPathsO
       })
     }
   }
+  // Packing (and the MIME database) is loaded only when there is a folder to pack.
+  const { buildImageFromPaths } = await import('./build.js')
   const built = await buildImageFromPaths(inputs, options)
   return { image: built.image, listing: readImage(built.image), origin: 'folder', skipped: built.skipped }
 }
