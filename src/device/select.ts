@@ -41,8 +41,12 @@ export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}):
   const wanted = options.serial === undefined ? undefined : normalizeSerial(options.serial)
   const matches = (board: Board) => wanted === undefined || board.info.serial === wanted
   const waitMs = options.waitMs ?? SETTLE_MS
-  if (waitMs) await waitForBoard(bus, matches, waitMs, options.signal)
-  const boards = await listBoards(bus)
+  // One look first: a board that is there needs no hot-plug listener and no second enumeration.
+  let boards = await listBoards(bus)
+  if (waitMs && !boards.some(matches)) {
+    await waitForBoard(bus, matches, waitMs, options.signal)
+    boards = await listBoards(bus)
+  }
   const found = boards.filter(matches)
   if (found.length === 1) return found[0]
   if (found.length === 0) throw noBoard(options, boards)
