@@ -31,21 +31,22 @@ export async function waitForBoard(
   signal?: AbortSignal,
 ): Promise<Board | undefined> {
   const deadline = Date.now() + timeoutMs
-  let wake: (() => void) | undefined
-  const onConnect = () => wake?.()
-  bus.addEventListener('connect', onConnect)
+  // Each pause ends at a connect event, at the signal or after POLL_MS; no timer outlives the wait.
+  let pause: AbortController | undefined
+  const wake = () => pause?.abort()
+  bus.addEventListener('connect', wake)
+  signal?.addEventListener('abort', wake)
   try {
     for (;;) {
       const found = (await listBoards(bus)).find(match)
       if (found || signal?.aborted) return found
       const left = deadline - Date.now()
       if (left <= 0) return undefined
-      await new Promise<void>((resolve) => {
-        wake = resolve
-        void sleep(Math.min(POLL_MS, left), signal).then(resolve)
-      })
+      pause = new AbortController()
+      await sleep(Math.min(POLL_MS, left), pause.signal)
     }
   } finally {
-    bus.removeEventListener('connect', onConnect)
+    bus.removeEventListener('connect', wake)
+    signal?.removeEventListener('abort', wake)
   }
 }

@@ -146,16 +146,19 @@ export async function leaveDfuMode(bus: UsbBusLike, dfu: DfuseDevice, board: Boa
 function waitUntilGone(bus: UsbBusLike, device: UsbDeviceLike, timeoutMs = LEAVE_RESET_MS): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     let done = false
+    // Cancelled when the device goes first, so no timer keeps the process alive after the job.
+    const timer = new AbortController()
     const finish = (gone: boolean) => {
       if (done) return
       done = true
+      timer.abort()
       bus.removeEventListener('disconnect', onDisconnect)
       resolve(gone)
     }
     const onDisconnect = (event: UsbConnectionEvent) => event.device === device && finish(true)
     bus.addEventListener('disconnect', onDisconnect)
     void bus.getDevices().then((devices) => devices.includes(device) || finish(true))
-    void sleep(timeoutMs).then(() => finish(false))
+    void sleep(timeoutMs, timer.signal).then(() => finish(false))
   })
 }
 
