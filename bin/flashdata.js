@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js'
+import module from 'node:module'
 
+// Node 22.1+ keeps compiled code between runs; older Node has no such cache.
+module.enableCompileCache?.()
+const { main } = await import('../dist/bundle/flashdata.js')
 await main()
