@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { usbError } from '../dfu/transport.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
@@ -142,7 +143,8 @@ class SystemUsb implements UsbBusLike {
 export async function openSystemUsb(): Promise<UsbBusLike & { close(): void }> {
   let usb: typeof import('usb')
   try {
-    usb = await import('usb')
+    // require, not import(): the package is CommonJS, and import() would first scan its source for exports.
+    usb = createRequire(import.meta.url)('usb') as typeof import('usb')
   } catch (error) {
     throw new FlashdataError('USB_UNAVAILABLE', `The USB library could not be loaded on this machine: ${(error as Error).message}`, {
       hint: 'Reinstall flashdata (npm install) on this machine; the usb package ships prebuilt binaries for Linux, macOS and Windows.', cause: error,
