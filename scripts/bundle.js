@@ -1,27 +1,49 @@
 #!/usr/bin/env node
 // Bundles the CLI (src/cli/main.ts and everything it imports, dependencies
-// included) into dist/bundle/flashdata.js, which bin/flashdata.js runs: one
-// file to read at start-up instead of a hundred. The library (dist/index.js)
+// included) into one CommonJS file, dist/bundle/flashdata.cjs, which
+// bin/flashdata.js runs: one file to read and compile at start-up instead of
+// a hundred, and one script V8 can cache compiled. The library (dist/index.js)
 // stays tsc's output. The `usb` package stays external: it loads a native
-// addon from its own folder.
+// addon from its own folder. Then runs the CLI once so bin/ writes the code cache.
 import { build } from 'esbuild'
+import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const outfile = `${root}dist/bundle/flashdata.js`
+
+/**
+ * commander loads child_process (and with it net, dgram and the streams) at
+ * start-up, only to run executable subcommands, which flashdata has none of:
+ * it gets child_process on first use instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'lazy' } : undefined)
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] })",
+      loader: 'js',
+    }))
+  },
+}
+
 rmSync(`${root}dist/bundle`, { recursive: true, force: true })
 await build({
   entryPoints: [`${root}src/cli/main.ts`],
-  outfile,
+  outfile: `${root}dist/bundle/flashdata.cjs`,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   external: ['usb'],
-  // Bundled CommonJS dependencies (commander, mime-types) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  plugins: [lazyChildProcess],
+  // main.ts finds package.json from its own URL.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
 })
+execFileSync(process.execPath, [`${root}bin/flashdata.js`, '--version'], { stdio: 'ignore' })
