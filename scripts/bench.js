@@ -71,6 +71,7 @@ const result = {
     transfersDfuUtilStyleToFlashdata: round(peer.typical.counts.total / fresh.typical.counts.total),
     jig4ToOne: round(jigs[4].median / jigs[1].median),
     jig8ToOne: round(jigs[8].median / jigs[1].median),
+    startupToBareNode: round(cli.version.median / cli.bareNode.median),
   },
   boardsPerMinute: Object.fromEntries([1, 4, 8].map((n) => [n, round((n * 60_000) / jigs[n].median, 1)])),
   provisioning: {

@@ -17,20 +17,23 @@ function timeProcess(args) {
   return ms
 }
 
-function timeRuns(runs, args) {
-  timeProcess(args) // warms the file-system cache; not counted
-  return summarize(Array.from({ length: runs }, () => timeProcess(args)))
+/** Each command `runs` times, taking turns, so that a change in the machine's load weighs on all of them alike. */
+function timeInTurns(runs, commands) {
+  for (const args of Object.values(commands)) timeProcess(args) // warms the file-system cache; not counted
+  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
+  for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(commands)) times[name].push(timeProcess(args))
+  return Object.fromEntries(Object.entries(times).map(([name, ms]) => [name, summarize(ms)]))
 }
 
 /** `flashdata --version`, `flashdata build examples/data -o <tmp>`, and bare `node` for reference. */
 export function startup(runs) {
   const dir = mkdtempSync(join(tmpdir(), 'flashdata-bench-'))
   try {
-    return {
-      version: timeRuns(runs, [cli, '--version']),
-      build: timeRuns(runs, [cli, 'build', 'examples/data', '-o', join(dir, 'data.bin'), '--force']),
-      bareNode: timeRuns(runs, ['-e', '0']),
-    }
+    return timeInTurns(runs, {
+      version: [cli, '--version'],
+      build: [cli, 'build', 'examples/data', '-o', join(dir, 'data.bin'), '--force'],
+      bareNode: ['-e', '0'],
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
