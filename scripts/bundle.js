@@ -3,8 +3,11 @@
 // included) into one CommonJS file, dist/bundle/flashdata.cjs, which
 // bin/flashdata.js runs: one file to read and compile at start-up instead of
 // a hundred, and one script V8 can cache compiled. The library (dist/index.js)
-// stays tsc's output. The `usb` package stays external: it loads a native
-// addon from its own folder. Then runs the CLI once so bin/ writes the code cache.
+// stays tsc's output. Left out, loaded from node_modules when used: `usb` (it
+// loads a native addon from its own folder) and `mime-types` (its database is
+// a third of the bundle, and only packing a folder needs it). Minified, names
+// kept: the bundle is read in full at every start. Then runs the CLI once so
+// bin/ writes the code cache.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
@@ -37,7 +40,9 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['usb'],
+  external: ['usb', 'mime-types'],
+  minify: true,
+  keepNames: true,
   plugins: [lazyChildProcess],
   // main.ts finds package.json from its own URL.
   define: { 'import.meta.url': '__bundleUrl' },
