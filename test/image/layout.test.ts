@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildImage, crc32, parseImage } from 'flashdata'
+import CRC32 from 'crc-32'
+import { pseudoRandomBytes } from '../helpers/files.js'
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 
@@ -25,6 +27,14 @@ describe('the version-1 byte layout', () => {
 
   it('uses the IEEE CRC-32 (check value of "123456789" is 0xCBF43926)', () => {
     expect(crc32(bytes('123456789'))).toBe(0xcbf43926)
+  })
+
+  it('computes the same CRC-32 as the crc-32 package, in one piece or continued from a seed', () => {
+    const data = pseudoRandomBytes(70_001, 9)
+    expect(crc32(data)).toBe(CRC32.buf(data) >>> 0)
+    const first = crc32(data.subarray(0, 12_345))
+    expect(crc32(data.subarray(12_345), first)).toBe(CRC32.buf(data) >>> 0)
+    expect(crc32(new Uint8Array(0), first)).toBe(first)
   })
 
   it('gives LICENSE and README text/plain and unknown extensions application/octet-stream, like the original', () => {
