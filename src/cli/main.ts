@@ -14,22 +14,36 @@ import { asFlashdataError, errorJson, printError, printJson, processIo, type Cli
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
-function createProgram(io: CliIo): Command {
+type Register = (program: Command, io: CliIo) => void
+
+/**
+ * Every command by the words that run it. A command line runs one command and
+ * only that one is set up (setting up all of them is a measurable part of
+ * start-up); with none named (help, usage errors, a word not listed here)
+ * all are, so commander can list them and suggest the right one.
+ */
+export const COMMANDS: Record<string, Register> = {
+  push: registerPush, verify: registerVerify, pull: registerPull, devices: registerDevices, list: registerDevices,
+  dfu: registerModeCommands, reset: registerModeCommands, jig: registerJig, build: registerBuild, inspect: registerInspect, extract: registerExtract,
+}
+
+function commandsFor(argv: string[]): Register[] {
+  const args = argv.slice(2)
+  // `flashdata --version` needs no command at all.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return []
+  const word = args.find((arg) => !arg.startsWith('-'))
+  const named = word !== undefined && Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined
+  return named ? [named] : [...new Set(Object.values(COMMANDS))]
+}
+
+function createProgram(argv: string[], io: CliIo): Command {
   const program = new Command('flashdata')
     .description('Put data files into the Particle Electron\'s spare 128 KiB flash sector over USB: pack, write, verify.')
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
-  registerPush(program, io)
-  registerVerify(program, io)
-  registerPull(program, io)
-  registerDevices(program, io)
-  registerModeCommands(program, io)
-  registerJig(program, io)
-  registerBuild(program, io)
-  registerInspect(program, io)
-  registerExtract(program, io)
+  for (const register of commandsFor(argv)) register(program, io)
   program.addHelpText('after', `
 Examples:
   $ flashdata push data                     pack data/ and write it to the connected Electron
@@ -44,7 +58,7 @@ Exit codes are listed in the README; 0 means success.`)
 
 /** Runs the CLI and resolves to the process exit code; never throws. */
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const program = createProgram(io)
+  const program = createProgram(argv, io)
   try {
     await program.parseAsync(argv)
     return io.exitCode
