@@ -3,14 +3,15 @@
 // its compiled code cached between runs: Node's compile cache where Node has
 // one (22.1+), else V8's code cache in a file beside the bundle, written when
 // it is missing or no longer fits this Node (a read-only install just runs
-// uncached).
-import Module, { createRequire } from 'node:module'
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Script } from 'node:vm'
+// uncached). CommonJS (bin/package.json), so that starting needs neither
+// Node's ES module loader nor ES module wrappers of the built-ins.
+'use strict'
+const Module = require('node:module')
+const { readFileSync, renameSync, writeFileSync } = require('node:fs')
+const { dirname, join } = require('node:path')
+const { Script } = require('node:vm')
 
-const bundle = fileURLToPath(new URL('../dist/bundle/flashdata.cjs', import.meta.url))
+const bundle = join(__dirname, '../dist/bundle/flashdata.cjs')
 
 function loadWithCodeCache() {
   const cacheFile = `${bundle}.cache`
@@ -20,7 +21,7 @@ function loadWithCodeCache() {
   } catch {}
   const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData })
   const module = { exports: {} }
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle))
+  script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle))
   const saveCache = () => {
     if (cachedData && !script.cachedDataRejected) return
     try {
@@ -36,9 +37,8 @@ let cli
 let saveCache = () => {}
 if (Module.enableCompileCache) {
   Module.enableCompileCache()
-  cli = createRequire(import.meta.url)(bundle)
+  cli = require(bundle)
 } else {
   ({ cli, saveCache } = loadWithCodeCache())
 }
-await cli.main()
-saveCache()
+cli.main().then(saveCache)
