@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander'
-import { createRequire } from 'node:module'
 import { ExitCode } from '../errors.js'
 import { registerBuild } from './commands/build.js'
 import { registerDevices } from './commands/devices.js'
@@ -11,8 +10,8 @@ import { registerPull } from './commands/pull.js'
 import { registerPush } from './commands/push.js'
 import { registerVerify } from './commands/verify.js'
 import { asFlashdataError, errorJson, printError, printJson, processIo, type CliIo } from './io.js'
+import { version } from './version.js'
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
 type Register = (program: Command, io: CliIo) => void
 

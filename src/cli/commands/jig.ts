@@ -1,5 +1,4 @@
 import { open } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
@@ -13,6 +12,7 @@ import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, parseInteger, ty
 import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
+import { version } from '../version.js'
 
 interface JigCliOptions extends DeviceCliOptions, BuildCliOptions, ProvisionCliOptions {
   job?: string
@@ -123,7 +123,6 @@ Examples:
       const boardData = await openBoardData(settings, build)
       const source = boardData ? undefined : await loadImageSource([settings.folder], build)
       noticeSkipped(io, source?.skipped ?? [], options)
-      const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
       const station = settings.station ?? hostname()
       const jig: Omit<JigOptions, 'bus'> = {
         image: source?.image, prepare: boardData?.provisioner.prepare, slots: await loadSlots(settings.slots),
