@@ -28,6 +28,8 @@ export interface StationSettings {
   slots?: string | Record<string, string>
   foreign?: ForeignPolicy
   backupDir?: string
+  /** --nul-terminate's patterns: files stored with a NUL after their data (PEM for mbedTLS). */
+  nulTerminate?: string[]
   /** Where the generator runs: the job file's folder. */
   cwd?: string
 }
@@ -39,11 +41,13 @@ export interface Job {
 }
 
 const PATHS = ['folder', 'perBoard', 'pool', 'log', 'junit', 'csv', 'backupDir'] as const
-const KEYS: Record<keyof StationSettings, 'string' | 'number' | 'boolean' | 'slots'> = {
+const KEYS: Record<keyof StationSettings, 'string' | 'number' | 'boolean' | 'slots' | 'strings'> = {
   station: 'string', folder: 'string', perBoard: 'string', perBoardOptional: 'boolean', pool: 'string', ledger: 'string', generate: 'string',
   generateTimeout: 'number', log: 'string', junit: 'string', csv: 'string', count: 'number', timeout: 'number', slots: 'slots',
-  foreign: 'string', backupDir: 'string', cwd: 'string',
+  foreign: 'string', backupDir: 'string', nulTerminate: 'strings', cwd: 'string',
 }
+
+const KIND_TEXT = { slots: 'a file name or an object of port paths to slot names', strings: 'a list of strings' } as const
 
 function invalid(path: string, message: string): FlashdataError {
   return new FlashdataError('JOB_INVALID', `The job file "${path}": ${message}`, {
@@ -68,8 +72,10 @@ export async function loadJob(path: string): Promise<Job> {
   for (const [key, value] of Object.entries(raw)) {
     const kind = KEYS[key as keyof StationSettings]
     if (!kind || key === 'cwd') throw invalid(path, `unknown key "${key}" (known: ${Object.keys(KEYS).filter((k) => k !== 'cwd').join(', ')}).`)
-    const ok = kind === 'slots' ? typeof value === 'string' || (typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string')) : typeof value === kind
-    if (!ok) throw invalid(path, `"${key}" must be ${kind === 'slots' ? 'a file name or an object of port paths to slot names' : `a ${kind}`}.`)
+    const ok = kind === 'slots' ? typeof value === 'string' || (typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string'))
+      : kind === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')
+        : typeof value === kind
+    if (!ok) throw invalid(path, `"${key}" must be ${kind === 'slots' || kind === 'strings' ? KIND_TEXT[kind] : `a ${kind}`}.`)
     settings[key] = value
   }
   const base = dirname(resolve(path))

@@ -93,6 +93,33 @@ describe('--nul-terminate', () => {
     expect(Buffer.from(jigFlash.subarray(SECTOR_9, SECTOR_9 + expected.length)).equals(Buffer.from(expected))).toBe(true)
   })
 
+  it('a job file\'s nulTerminate also marks files that only a board\'s own folder holds', async () => {
+    const dir = await tempDir()
+    const serial = 'bbbbbbbbbbbbbbbbbbbbbbb2'
+    await writeTree(join(dir, 'common'), { 'certs/ca.pem': PEM })
+    await writeTree(join(dir, 'boards', serial), { 'certs/device.pem': PEM.replace('MIIB', 'MIIC') })
+    await mkdir(join(dir, 'station'))
+    const board = join(dir, 'station', `${serial}.bin`)
+    await writeFile(board, '') // a factory-fresh board
+    await writeFile(join(dir, 'job.json'), JSON.stringify({ folder: 'common', perBoard: 'boards', nulTerminate: ['*.pem'], count: 1 }))
+    const run = await runCli(['jig', '--job', join(dir, 'job.json'), '--emulator', join(dir, 'station')], { env })
+    expect(run.code, run.stderr).toBe(0)
+    const sector = new Uint8Array(await readFile(board)).subarray(SECTOR_9, SECTOR_9 + 131072)
+    const image = sector.subarray(0, parseImage(sector).header!.totalSize)
+    for (const name of ['certs/ca.pem', 'certs/device.pem']) {
+      const file = fileBytes(image, name)
+      expect(file.entry.length).toBe(PEM.length)
+      expect(file.after, name).toBe(0)
+    }
+    // The last file's terminator is inside the image.
+    expect(image.length).toBe(fileBytes(image, 'certs/device.pem').entry.addr + PEM.length + 1)
+
+    await writeFile(join(dir, 'job.json'), JSON.stringify({ folder: 'common', nulTerminate: '*.pem' }))
+    const refused = await runCli(['jig', '--job', join(dir, 'job.json'), '--emulator', join(dir, 'station')], { env })
+    expect(refused.code).toBe(ExitCode.INPUT)
+    expect(refused.stderr).toContain('"nulTerminate" must be a list of strings')
+  })
+
   it('is refused with an image that is already built', async () => {
     const data = await certsFolder()
     const built = join(data, '..', 'img.bin')

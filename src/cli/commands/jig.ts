@@ -115,11 +115,12 @@ Examples:
       const cli: StationSettings = {
         ...provisionSettings(options), folder: abs(input), count: options.count, timeout: options.timeout, log: abs(options.log), junit: abs(options.junit),
         csv: abs(options.csv), slots: abs(options.slots), station: options.station, foreign: options.foreign,
+        nulTerminate: options.nulTerminate.length > 0 ? options.nulTerminate : undefined,
       }
       const settings = mergeSettings(job?.settings, cli)
       if (!settings.folder) throw new FlashdataError('BAD_OPTION', 'Nothing to write: give a folder or image, or a job file with "folder".', { hint: 'Example: flashdata jig data, or flashdata jig --job station.json' })
       await checkSettings(settings, job ? `from ${job.path} or the command line` : 'from the command line')
-      const build = packOptions(options, io.env)
+      const build = { ...packOptions(options, io.env), nulTerminate: settings.nulTerminate }
       const boardData = await openBoardData(settings, build)
       const source = boardData ? undefined : await loadImageSource([settings.folder], build)
       noticeSkipped(io, source?.skipped ?? [], options)
