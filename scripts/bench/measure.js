@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildImageFromPaths, push, runJig } from '../../dist/index.js'
+import { buildImageFromPaths, openFlashFile, push, runJig } from '../../dist/index.js'
 import { FileLedger } from '../../dist/provision/ledger-file.js'
 import { loadPool } from '../../dist/provision/pool.js'
 import { openProvisioner } from '../../dist/provision/provisioner.js'
@@ -57,11 +57,11 @@ export async function unchangedPush(image, runs) {
   const dir = mkdtempSync(join(tmpdir(), 'flashdata-bench-'))
   const flashFile = join(dir, 'electron.bin')
   try {
-    const { bus, boards, close } = freshBoards(1, { timing: 'instant', flashFile })
+    const { bus, boards, close } = freshBoards(1, { timing: 'instant', flash: openFlashFile(flashFile) })
     await push({ bus, image, leave: false })
     close()
     return await repeat(runs, async () => {
-      const { bus: runBus, boards: [board], close: closeRun } = freshBoards(1, { flashFile })
+      const { bus: runBus, boards: [board], close: closeRun } = freshBoards(1, { flash: openFlashFile(flashFile) })
       try {
         const run = await timedPush(runBus, board, image)
         if (run.status !== 'unchanged') throw new Error(`unchanged push: ${run.status}`)

@@ -18,7 +18,7 @@
  */
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { DATASHEET_TIMING, EmulatedElectron, INSTANT_TIMING } from '../../dist/index.js'
+import { DATASHEET_TIMING, EmulatedElectron, INSTANT_TIMING, openFlashFile } from '../../dist/index.js'
 import { FunctionFs } from './functionfs.js'
 import { GadgetFs } from './gadgetfs.js'
 
@@ -46,7 +46,7 @@ const base = opts.timing === 'datasheet' ? DATASHEET_TIMING : INSTANT_TIMING
 const board = new EmulatedElectron({
   serialNumber: opts.serial,
   mode: opts.mode,
-  flashFile: opts['flash-file'],
+  flash: opts['flash-file'] === undefined ? undefined : openFlashFile(opts['flash-file']),
   deviceOsVersion: opts['device-os'],
   timing: { ...base, usbTransferOverheadUs: 0, usbPacketUs: 0 },
 })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { EmulatedElectron, EmulatedUsb, type BoardMode, type EmulatorTimingName } from '../emulator/index.js'
+import { EmulatedElectron, EmulatedUsb, openFlashFile, type BoardMode, type EmulatorTimingName } from '../emulator/index.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
 import type { OpenedBus } from './open-bus.js'
@@ -103,7 +103,7 @@ class EmulatorBus implements UsbBusLike {
     for (const file of files) {
       if (this.boards.has(file)) continue
       const mode = this.settings.mode ?? savedMode(file)
-      const board = new EmulatedElectron({ ...boardFor(file), flashFile: file, timing: this.settings.timing, mode, busPath: file })
+      const board = new EmulatedElectron({ ...boardFor(file), flash: openFlashFile(file), timing: this.settings.timing, mode, busPath: file })
       board.onDeviceChange((device) => { if (device) saveMode(file, board.mode) })
       saveMode(file, mode)
       this.boards.set(file, board)

@@ -35,3 +35,6 @@ export function identify(vendorId: number, productId: number): { platform: Parti
   }
   return undefined
 }
+
+/** What to do when the operating system refuses access to a board. */
+export const UDEV_HINT = 'On Linux, allow your user to access Particle boards: sudo cp udev/50-particle.rules /etc/udev/rules.d/ && sudo udevadm control --reload-rules, then replug the board.'

@@ -2,11 +2,10 @@ import { createRequire } from 'node:module'
 import { usbError } from '../dfu/transport.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
+import { UDEV_HINT } from './platforms.js'
 
 /** Long enough for a 128 KiB sector erase, which blocks the status request (1-2 s, up to 4 s). */
 export const USB_TIMEOUT_MS = 5000
-
-export const UDEV_HINT = 'On Linux, allow your user to access Particle boards: sudo cp udev/50-particle.rules /etc/udev/rules.d/ && sudo udevadm control --reload-rules, then replug the board.'
 
 const STALL_MESSAGE = /stall/i
 /**

@@ -17,7 +17,7 @@ import { dfuDescriptors, normalDescriptors, PLATFORMS, type BoardMode, type Plat
 import { DfuBootloader } from './dfu-bootloader.js'
 import { DEVICE_OS_VERSION, DeviceOsFirmware } from './device-os.js'
 import { FaultInjector, type LeftoverDfuState } from './faults.js'
-import { openFlashFile } from './flash-file.js'
+import type { FlashFile } from './flash-file.js'
 import { FLASH_BASE, FLASH_END, FlashMemory, type FlashLogEntry } from './flash.js'
 import type { BoardServices } from './setup.js'
 import { ModelClock, resolveTiming, type EmulatorTiming, type TimingOption } from './timing.js'
@@ -27,8 +27,8 @@ import { ElectronUsbFunction } from './usb-function.js'
 export interface EmulatedElectronOptions {
   /** Reported in both modes; default: a distinct 24-lowercase-hex id per board. */
   serialNumber?: string
-  /** Keep the 1 MiB flash in this file (created factory-fresh if missing). Default: in memory. */
-  flashFile?: string
+  /** The 1 MiB flash and the hook that keeps each change (openFlashFile(path) keeps it in a file). Default: factory-fresh, in memory. */
+  flash?: FlashFile
   timing?: TimingOption
   /** The firmware running when the board is created. Default 'dfu'. */
   mode?: BoardMode
@@ -101,7 +101,7 @@ export class EmulatedElectron {
     this.otpSerial = options.otpSerial === undefined ? defaultOtpSerial(this.deviceId) : options.otpSerial
     if (this.otpSerial !== null && !/^[\x21-\x7e]{15}$/.test(this.otpSerial)) throw new FlashdataError('BAD_OPTION', 'The OTP serial number must be 15 printable characters')
     this.timing = resolveTiming(options.timing)
-    const file = options.flashFile === undefined ? undefined : openFlashFile(options.flashFile)
+    const file = options.flash
     this.#flash = new FlashMemory(file?.contents, file?.persist)
     if (file) {
       // One lock for the board, held while any of its devices has an interface claimed.

@@ -7,3 +7,4 @@ export type { FaultInjector, FlashOperation, LeftoverDfuState, RequestFaultOptio
 export { DATASHEET_TIMING, INSTANT_TIMING, type EmulatorTiming, type EmulatorTimingName, type TimingOption } from './timing.js'
 export type { FlashLogEntry } from './flash.js'
 export type { BoardMode, Platform } from './descriptors.js'
+export { openFlashFile, type FlashFile } from './flash-file.js'

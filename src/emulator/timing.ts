@@ -23,7 +23,6 @@
  * in microtasks and resets still happen in the same order (disconnect of the
  * old device, then, on a later timer tick, connect of a new one).
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface EmulatorTiming {
   erase16kMs: number
@@ -112,7 +111,22 @@ export class ModelClock {
     this.#lateBy = 0
     const wait = this.#due - now
     if (wait < 1) return
-    await sleep(wait, undefined, { signal })
+    await sleep(wait, signal)
     this.#lateBy = Math.max(0, performance.now() - this.#due)
   }
+}
+
+/** An abortable wait on the host's timers (Node or a browser), rejecting with the signal's reason. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }

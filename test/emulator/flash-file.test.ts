@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EmulatedElectron } from '../../src/emulator/index.js'
+import { EmulatedElectron, openFlashFile } from '../../src/emulator/index.js'
 import { isFlashdataError } from '../../src/errors.js'
 import { dfuBoard, erase, pattern, sameBytes, SECTOR_9, writeAt } from './helpers.js'
 
@@ -18,7 +18,7 @@ afterEach(() => directories.splice(0).forEach((d) => rmSync(d, { recursive: true
 describe('flashFile', () => {
   it('a missing file is created: exactly 1 MiB, offset 0 = 0x08000000, sector 9 erased, the rest a non-0xFF pattern', () => {
     const file = tempFile()
-    const emu = new EmulatedElectron({ flashFile: file })
+    const emu = new EmulatedElectron({ flash: openFlashFile(file) })
     const bytes = readFileSync(file)
     expect(bytes.length).toBe(0x100000)
     expect(sameBytes(bytes, emu.readFlash(0x08000000, 0x100000))).toBe(true)
@@ -29,10 +29,10 @@ describe('flashFile', () => {
 
   it('writes persist: a second board on the same file sees them, and so does the file itself', async () => {
     const file = tempFile()
-    const { device } = await dfuBoard({ flashFile: file })
+    const { device } = await dfuBoard({ flash: openFlashFile(file) })
     await erase(device, SECTOR_9)
     await writeAt(device, SECTOR_9 + 8, pattern(4096))
-    const again = new EmulatedElectron({ flashFile: file })
+    const again = new EmulatedElectron({ flash: openFlashFile(file) })
     expect(again.readFlash(SECTOR_9 + 8, 4096)).toEqual(pattern(4096))
     expect(new Uint8Array(readFileSync(file).subarray(0xa0008, 0xa1008))).toEqual(pattern(4096))
   })
@@ -42,7 +42,7 @@ describe('flashFile', () => {
     writeFileSync(file, Buffer.alloc(1000))
     let error: unknown
     try {
-      new EmulatedElectron({ flashFile: file })
+      new EmulatedElectron({ flash: openFlashFile(file) })
     } catch (caught) {
       error = caught
     }
@@ -55,7 +55,7 @@ describe('flashFile', () => {
     const torn = Buffer.alloc(0x100000, 0x5a)
     torn.fill(0xff, 0xa0000, 0xb0000)
     writeFileSync(file, torn)
-    expect(new EmulatedElectron({ flashFile: file }).readFlash(SECTOR_9 + 0x10000, 4)).toEqual(Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a))
+    expect(new EmulatedElectron({ flash: openFlashFile(file) }).readFlash(SECTOR_9 + 0x10000, 4)).toEqual(Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a))
   })
 })
 
@@ -63,11 +63,11 @@ describe('flashFile made with touch', () => {
   it('an empty file is a factory-fresh board, left empty until the first write fills it in', async () => {
     const file = tempFile()
     writeFileSync(file, '')
-    const looked = new EmulatedElectron({ flashFile: file })
+    const looked = new EmulatedElectron({ flash: openFlashFile(file) })
     expect(looked.readFlash(SECTOR_9, 4)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff))
     looked.close()
     expect(readFileSync(file).length).toBe(0)
-    const { device } = await dfuBoard({ flashFile: file })
+    const { device } = await dfuBoard({ flash: openFlashFile(file) })
     await erase(device, SECTOR_9)
     await writeAt(device, SECTOR_9, pattern(64))
     const bytes = readFileSync(file)
