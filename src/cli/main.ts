@@ -9,6 +9,7 @@ import { registerModeCommands } from './commands/mode.js'
 import { registerPull } from './commands/pull.js'
 import { registerPush } from './commands/push.js'
 import { registerVerify } from './commands/verify.js'
+import { registerWeb } from './commands/web.js'
 import { asFlashdataError, errorJson, printError, printJson, processIo, type CliIo } from './io.js'
 import { version } from './version.js'
 
@@ -24,6 +25,7 @@ type Register = (program: Command, io: CliIo) => void
 export const COMMANDS: Record<string, Register> = {
   push: registerPush, verify: registerVerify, pull: registerPull, devices: registerDevices, list: registerDevices,
   dfu: registerModeCommands, reset: registerModeCommands, jig: registerJig, build: registerBuild, inspect: registerInspect, extract: registerExtract,
+  web: registerWeb,
 }
 
 function commandsFor(argv: string[]): Register[] {
@@ -50,6 +52,7 @@ Examples:
   $ flashdata push data --emulator e.bin    the same on an emulated Electron
   $ flashdata build data -o data.bin        pack a folder into an image
   $ flashdata inspect data.bin              list and check an image
+  $ flashdata web                           the same in a browser page, over WebUSB
 
 Exit codes are listed in the README; 0 means success.`)
   return program

@@ -80,7 +80,7 @@ export class EmulatedUsb implements UsbBusLike {
         listener(event)
       } catch (error) {
         // As EventTarget does: a throwing listener neither stops the others nor the board.
-        process.nextTick(() => {
+        queueMicrotask(() => {
           throw error
         })
       }

@@ -17,8 +17,7 @@ import { dfuDescriptors, normalDescriptors, PLATFORMS, type BoardMode, type Plat
 import { DfuBootloader } from './dfu-bootloader.js'
 import { DEVICE_OS_VERSION, DeviceOsFirmware } from './device-os.js'
 import { FaultInjector, type LeftoverDfuState } from './faults.js'
-import type { FlashFile } from './flash-file.js'
-import { FLASH_BASE, FLASH_END, FlashMemory, type FlashLogEntry } from './flash.js'
+import { FLASH_BASE, FLASH_END, FlashMemory, type FlashFile, type FlashLogEntry } from './flash.js'
 import type { BoardServices } from './setup.js'
 import { ModelClock, resolveTiming, type EmulatorTiming, type TimingOption } from './timing.js'
 import { EmulatedUsbDevice, type ClaimHooks } from './usb-device.js'
@@ -82,7 +81,7 @@ export class EmulatedElectron {
   #function: ElectronUsbFunction | null = null
   #bootloader: DfuBootloader | null = null
   #device: EmulatedUsbDevice | null = null
-  #timer: NodeJS.Timeout | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
   #claimHooks: ClaimHooks | undefined
 
   readonly deviceOsVersion: string

@@ -16,16 +16,8 @@
 import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { FlashdataError } from '../errors.js'
-import { FLASH_SIZE, factoryFlashContents, type PersistHook } from './flash.js'
+import { FLASH_SIZE, factoryFlashContents, type FlashFile, type PersistHook } from './flash.js'
 import { lockFile, unlockFile } from './file-lock.js'
-
-export interface FlashFile {
-  contents: Uint8Array
-  persist: PersistHook
-  /** Locks the file for this process and refreshes `contents` from it; BUSY or EMULATOR_READ_ONLY when it cannot be written here. */
-  claim(): void
-  release(): void
-}
 
 const READ_ONLY_CODES = ['EACCES', 'EPERM', 'EROFS']
 

@@ -62,6 +62,15 @@ let factoryTemplate: Uint8Array | undefined
 
 export type PersistHook = (offset: number, bytes: Uint8Array) => void
 
+/** The flash's bytes and the hook that keeps each change (openFlashFile keeps them in a file). */
+export interface FlashFile {
+  contents: Uint8Array
+  persist: PersistHook
+  /** Locks the file for this process and refreshes `contents` from it; BUSY or EMULATOR_READ_ONLY when it cannot be written here. */
+  claim(): void
+  release(): void
+}
+
 export class FlashMemory {
   readonly log: FlashLogEntry[] = []
   readonly #bytes: Uint8Array

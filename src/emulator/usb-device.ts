@@ -30,6 +30,8 @@ export const DEFAULT_TRANSFER_TIMEOUT_MS = 1000
 const REQUEST_TYPES = { standard: 0, class: 1, vendor: 2 } as const
 const RECIPIENTS = { device: 0, interface: 1, endpoint: 2, other: 3 } as const
 const ENDPOINT_TYPES = ['control', 'isochronous', 'bulk', 'interrupt'] as const
+/** String descriptors hold UTF-16LE text. */
+const UTF16LE = new TextDecoder('utf-16le')
 
 function usbError(method: string, reason: string): Error {
   return new Error(`${method} error: ${reason}`)
@@ -177,7 +179,7 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
     this.#checkConnected(method)
     const answer = this.#function.handleSetup(packet, data)
     answer.catch(() => undefined) // still observed below; this only silences it after a timeout
-    let timer: NodeJS.Timeout | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
     const expiry = new Promise<never>((_, reject) => {
       if (timeoutMs > 0) timer = setTimeout(() => reject(usbError(method, `transfer timed out after ${timeoutMs} ms`)), timeoutMs)
     })
@@ -207,7 +209,7 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
   #string(index: number): string | null {
     const bytes = index === 0 ? undefined : this.#function.descriptor(DESCRIPTOR_TYPE.string, index)
     if (!bytes) return null
-    return Buffer.from(bytes.subarray(2, bytes[0])).toString('utf16le')
+    return UTF16LE.decode(bytes.subarray(2, bytes[0]))
   }
 
   #snapshot(): UsbConfigurationInfo {

@@ -5,14 +5,10 @@ import type { ImageFileInput } from '../image/build.js'
 import { makeExcluder } from './glob.js'
 import { SECTOR_SIZE } from '../image/format.js'
 import { printable } from '../image/names.js'
+import { skipReason } from '../image/skip.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** Operating-system droppings that never belong in an image. */
-const JUNK = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini'])
-
-/** Version-control folders (and git's .git file in worktrees): a data folder that is its own repository must not pack its history. */
-const VCS = new Set(['.git', '.svn', '.hg', '.bzr', '_darcs', 'CVS', '.fslckout'])
 
 export interface CollectOptions {
   /** Glob patterns of files to leave out (matched against the stored name). */
@@ -85,8 +81,8 @@ class Collector {
     for (const name of raw.map((n) => utf8Name(n, dir))) {
       const path = join(dir, name)
       const stored = prefix + name
-      if (JUNK.has(name)) { this.result.skipped.push({ path, reason: 'system junk file' }); continue }
-      if (VCS.has(name) && !this.options.includeVcs) { this.result.skipped.push({ path, reason: 'version control' }); continue }
+      const reason = skipReason(name, this.options.includeVcs)
+      if (reason) { this.result.skipped.push({ path, reason }); continue }
       const pattern = this.excluded(stored)
       if (pattern) { this.result.skipped.push({ path, reason: `excluded by ${pattern}` }); continue }
       const link = await lstat(path).catch((e) => { throw ioError(e, path) })

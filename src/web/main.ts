@@ -1,0 +1,162 @@
+/**
+ * The page: choose a folder or an image file, connect a board (or the
+ * emulated Electron running in the page), then Write, Verify or Read with
+ * the CLI's own jobs. The page renders their events; it decides nothing a
+ * job decides.
+ */
+import type { Board } from '../device/board.js'
+import { EmulatedUsb } from '../emulator/bus.js'
+import { EmulatedElectron } from '../emulator/electron.js'
+import { fileData, parseImage } from '../image/parse.js'
+import { pull } from '../jobs/pull.js'
+import { push } from '../jobs/push.js'
+import { verify } from '../jobs/verify.js'
+import type { UsbBusLike } from '../usb/types.js'
+import { fromDroppedFolder, fromFolderInput, openImageFile, packFolder, type Chosen } from './pack.js'
+import { byId, element, number, setStatus, showError, showEvent, showListing } from './view.js'
+import { BROWSERS, connectBoard, explainUsbError, webUsb } from './webusb.js'
+
+interface Target {
+  bus: UsbBusLike
+  serial: string
+  label: string
+  emulated?: EmulatedElectron
+}
+
+let chosen: Chosen | undefined
+let target: Target | undefined
+let busy = false
+
+function refresh(): void {
+  byId<HTMLButtonElement>('write').disabled = busy || !chosen || !target
+  byId<HTMLButtonElement>('verify').disabled = busy || !target
+  byId<HTMLButtonElement>('read').disabled = busy || !target
+  byId<HTMLButtonElement>('connect').disabled = busy
+  byId<HTMLButtonElement>('try').disabled = busy
+}
+
+/** Runs one step with the controls locked; its failure becomes the status, with the next step. */
+async function step(what: string, work: () => Promise<void>): Promise<void> {
+  busy = true
+  refresh()
+  byId('log').replaceChildren()
+  try {
+    await work()
+  } catch (error) {
+    showError(what, explainUsbError(error))
+  } finally {
+    busy = false
+    refresh()
+  }
+}
+
+function choose(next: Chosen): void {
+  chosen = next
+  const skipped = next.skipped.length ? ` (${next.skipped.length} left out: ${next.skipped.join(', ')})` : ''
+  byId('chosen').textContent = `${next.source}: ${number(next.image.length)}-byte image${skipped}`
+  showListing(byId('listing'), next.listing)
+  setStatus(target ? `Ready to write ${next.source}.` : `${next.source} is ready; now connect a board.`)
+}
+
+function chooseFrom(what: string, work: () => Promise<Chosen>): Promise<void> {
+  chosen = undefined
+  byId('listing').replaceChildren()
+  byId('chosen').textContent = ''
+  return step(what, async () => choose(await work()))
+}
+
+function useBoard(bus: UsbBusLike, board: Board, emulated?: EmulatedElectron): void {
+  target = { bus, serial: board.info.serial, label: `${emulated ? 'emulated ' : ''}${board.info.label} ${board.info.serial}`, emulated }
+  byId('board').textContent = `Connected: ${target.label}.`
+  setStatus(chosen ? `Ready to write ${chosen.source}.` : 'Connected; choose a folder or an image file to write, or Verify or Read the board.')
+}
+
+const jobOptions = () => ({ bus: target!.bus, serial: target!.serial, onEvent: showEvent })
+
+async function write(): Promise<void> {
+  const what = chosen!
+  const result = await push({ ...jobOptions(), image: what.image })
+  const files = `${what.listing.files.length} files (${number(what.image.length)} bytes)`
+  setStatus(result.status === 'unchanged'
+    ? `${target!.label} already holds ${files} of ${what.source}; nothing was written. Read back and verified.`
+    : `Wrote ${files} of ${what.source} to ${target!.label} in ${(result.totalMs / 1000).toFixed(1)} s${result.retried ? ' (one retry)' : ''}. Read back and verified.`, 'done')
+}
+
+async function check(): Promise<void> {
+  const result = await verify({ ...jobOptions(), expected: chosen?.image })
+  showListing(byId('listing'), result.listing)
+  const holds = `${target!.label} holds ${result.listing.files.length} files`
+  if (result.status === 'match') setStatus(`${holds}, the same as ${chosen!.source}: verified.`, 'done')
+  else if (result.status === 'valid') setStatus(`${holds} in a consistent image (choose a folder or image file to compare): verified.`, 'done')
+  else if (result.status === 'no-image') setStatus(`${target!.label} holds no valid image: ${result.listing.problems.map((p) => p.message).join(' ')} Write one.`, 'error')
+  else setStatus(`${target!.label} holds other data than ${chosen!.source}${result.differences.length ? `: ${result.differences.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}. Write to replace it.`, 'error')
+}
+
+function download(name: string, bytes: Uint8Array, label: string): HTMLElement {
+  const link = element('a', label, { download: name.replaceAll('/', '_') })
+  link.setAttribute('href', URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>])))
+  return link
+}
+
+async function read(): Promise<void> {
+  const result = await pull({ ...jobOptions() })
+  const listing = parseImage(result.bytes)
+  showListing(byId('listing'), listing, (index) => download(listing.files[index].name, fileData(result.bytes, listing.files[index]), `Download ${listing.files[index].name}`))
+  byId('chosen').replaceChildren(download(`${result.serial}.bin`, result.bytes, 'Download the image'))
+  setStatus(`Read ${listing.files.length} files (${number(result.bytes.length)} bytes) from ${target!.label}.`, 'done')
+}
+
+function tryWithoutBoard(): void {
+  target?.emulated?.close()
+  const bus = new EmulatedUsb()
+  // Datasheet timing: the page shows the speed a real board would give.
+  const board = new EmulatedElectron({ timing: 'datasheet', mode: 'normal' })
+  bus.attach(board)
+  // For tests and the curious: faults can be injected from the console (flashdataEmulator.faults).
+  Object.assign(globalThis, { flashdataEmulator: board })
+  useBoard(bus, { info: { serial: board.serialNumber, label: 'Electron', platform: 'electron', mode: 'normal', vendorId: 0x2b04, productId: 0xc00a } } as Board, board)
+}
+
+function wire(): void {
+  const folder = byId<HTMLInputElement>('folder')
+  folder.addEventListener('change', () => {
+    if (!folder.files?.length) return
+    const { source, entries } = fromFolderInput(folder.files)
+    void chooseFrom('Packing the folder', () => packFolder(source, entries))
+  })
+  const imageFile = byId<HTMLInputElement>('image')
+  imageFile.addEventListener('change', () => {
+    const file = imageFile.files?.[0]
+    if (file) void chooseFrom('Opening the image file', () => openImageFile(file))
+  })
+  const drop = byId('drop')
+  drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over') })
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'))
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault()
+    drop.classList.remove('over')
+    const entry = event.dataTransfer?.items[0]?.webkitGetAsEntry()
+    const file = event.dataTransfer?.files[0]
+    if (entry?.isDirectory) void chooseFrom('Packing the folder', async () => packFolder(entry.name, await fromDroppedFolder(entry as FileSystemDirectoryEntry)))
+    else if (file) void chooseFrom('Opening the image file', () => openImageFile(file))
+  })
+  byId('connect').addEventListener('click', () => void step('Connecting', async () => {
+    const { bus, board } = await connectBoard()
+    target?.emulated?.close()
+    useBoard(bus, board)
+  }))
+  byId('try').addEventListener('click', () => tryWithoutBoard())
+  byId('write').addEventListener('click', () => void step('Write', write))
+  byId('verify').addEventListener('click', () => void step('Verify', check))
+  byId('read').addEventListener('click', () => void step('Read', read))
+  try {
+    webUsb()
+    setStatus('Choose a folder or an image file, then connect a board (or try without one).')
+  } catch (error) {
+    showError('WebUSB', error)
+  }
+  byId('browsers').textContent = BROWSERS
+  refresh()
+}
+
+wire()

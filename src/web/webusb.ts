@@ -1,0 +1,74 @@
+/**
+ * navigator.usb as the jobs' bus (WebUSB is the shape src/usb/types.ts
+ * follows), and the page's Connect: a board the browser may already use,
+ * else the chooser; a board running firmware is switched to DFU mode with the
+ * CLI's own code, and the DFU-mode board, a new USB device, may need a
+ * second permission.
+ */
+import { FlashdataError } from '../errors.js'
+import { describeBoards, type Board } from '../device/board.js'
+import { enterDfuMode } from '../device/mode.js'
+import { PARTICLE_VENDOR_ID, PLATFORMS, UDEV_HINT } from '../device/platforms.js'
+import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
+
+interface WebUsb extends UsbBusLike {
+  requestDevice(options: { filters: { vendorId: number; productId: number }[] }): Promise<UsbDeviceLike>
+}
+
+const ELECTRON = PLATFORMS.find((p) => p.name === 'electron')!
+const FILTERS = [ELECTRON.normalProductId, ELECTRON.dfuProductId].map((productId) => ({ vendorId: PARTICLE_VENDOR_ID, productId }))
+/** Long enough for request 50's reset and re-enumeration; short enough that a missing permission is told soon. */
+const SWITCH_WAIT_MS = 10_000
+
+export const BROWSERS = 'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
+const DRIVER_HINT = `${UDEV_HINT} On Windows, the board's DFU interface needs the WinUSB driver (install it with Zadig), and no other program (Particle CLI, dfu-util) may have it open.`
+
+export function webUsb(): WebUsb {
+  const usb = (navigator as Navigator & { usb?: WebUsb }).usb
+  if (usb) return usb
+  throw new FlashdataError('NO_DEVICE', 'This browser has no WebUSB, so the page cannot reach a board.', {
+    hint: `${BROWSERS} Open this page in one of them, or press "Try without a board".`,
+  })
+}
+
+/** The chooser, for the Electron's two USB identities; cancelling it is a message with the usual causes. */
+async function chooseBoard(usb: WebUsb, why: string): Promise<Board> {
+  try {
+    return describeBoards([await usb.requestDevice({ filters: FILTERS })])[0]
+  } catch (error) {
+    if ((error as Error).name !== 'NotFoundError') throw error
+    throw new FlashdataError('NO_DEVICE', `${why} No board was chosen.`, {
+      hint: `Connect the Electron with a data USB cable and choose it in the list. If it is not listed, it may not be an Electron or E-Series, or the system hides it: ${DRIVER_HINT}`,
+    })
+  }
+}
+
+/** Errors of WebUSB itself, with the next step. */
+export function explainUsbError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof FlashdataError) return error
+  if (error.name === 'SecurityError' || /access denied/i.test(error.message)) {
+    return new FlashdataError('USB_ACCESS', `The browser may not open the board: ${error.message}`, { hint: DRIVER_HINT, cause: error })
+  }
+  if (error.name === 'NetworkError' || error.name === 'NotFoundError') {
+    return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, { hint: 'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.', cause: error })
+  }
+  return error
+}
+
+/** A real board in DFU mode, ready for the jobs (they find it on navigator.usb by serial). */
+export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board }> {
+  const usb = webUsb()
+  const permitted = describeBoards(await usb.getDevices()).filter((b) => b.platform === ELECTRON)
+  let board = permitted.find((b) => b.info.mode === 'dfu') ?? permitted[0] ?? await chooseBoard(usb, 'The browser has no permission for a board yet.')
+  if (board.info.mode === 'normal') {
+    try {
+      board = (await enterDfuMode(usb, board, { timeoutMs: SWITCH_WAIT_MS })).board
+    } catch (error) {
+      if (!(error instanceof FlashdataError) || error.code !== 'DFU_MODE_TIMEOUT') throw error
+      throw new FlashdataError('DFU_MODE_TIMEOUT', `The board ${board.info.serial} was switched to DFU mode; in DFU mode it is a new USB device that the browser needs permission for.`, {
+        hint: 'Press Connect again and choose "Electron DFU Mode" (the LED blinks yellow). If it does not blink yellow: hold MODE, tap RESET, release MODE when it blinks yellow.',
+      })
+    }
+  }
+  return { bus: usb, board }
+}
