@@ -46,6 +46,7 @@ async function step(what: string, work: () => Promise<void>): Promise<void> {
     showError(what, explainUsbError(error))
   } finally {
     busy = false
+    byId('phase').textContent = ''
     refresh()
   }
 }
@@ -69,6 +70,7 @@ function useBoard(bus: UsbBusLike, board: Board, emulated?: EmulatedElectron): v
   target = { bus, serial: board.info.serial, label: `${emulated ? 'emulated ' : ''}${board.info.label} ${board.info.serial}`, emulated }
   byId('board').textContent = `Connected: ${target.label}.`
   setStatus(chosen ? `Ready to write ${chosen.source}.` : 'Connected; choose a folder or an image file to write, or Verify or Read the board.')
+  refresh()
 }
 
 const jobOptions = () => ({ bus: target!.bus, serial: target!.serial, onEvent: showEvent })

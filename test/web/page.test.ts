@@ -1,0 +1,143 @@
+// The page in headless Chromium, in "Try without a board" mode: the emulated Electron runs in the page and the
+// page writes, verifies and reads it with the CLI's jobs. Driven by role and accessible name.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI, runCli } from '../helpers/cli.js'
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+/** Generous: two cores shared with other work, and datasheet timing in the page. */
+const WAIT_MS = 90_000
+
+let server: ChildProcess
+let browser: Browser
+let page: Page
+let url: string
+let tmp: string
+
+async function byName(role: string, name: string): Promise<ElementHandle<Element>> {
+  // File inputs are buttons in the accessibility tree whose node puppeteer's aria query cannot return: match them by snapshot.
+  if (role === 'file') {
+    for (const input of await page.$$('input[type=file]')) if ((await page.accessibility.snapshot({ root: input, interestingOnly: false }))?.name === name) return input
+    throw new Error(`no file input named ${name}`)
+  }
+  const found = await page.waitForSelector(`::-p-aria([name="${name}"][role="${role}"])`, { timeout: WAIT_MS })
+  return found!
+}
+
+/** Waits until the page is idle again (its Write button is enabled or nothing is chosen) and returns the status text. */
+async function statusAfter(action: () => Promise<unknown>): Promise<string> {
+  await page.$eval('[role=status]', (el) => { el.textContent = '' })
+  await action()
+  await page.waitForFunction(() => document.querySelector('[role=status]')!.textContent !== '' && !(document.getElementById('connect') as HTMLButtonElement).disabled, { timeout: WAIT_MS })
+  return page.$eval('[role=status]', (el) => el.textContent ?? '')
+}
+
+const click = (name: string) => statusAfter(async () => (await byName('button', name)).click())
+const upload = (name: string, path: string) => statusAfter(async () => (await byName('file', name)).uploadFile(path))
+
+/** Bytes behind a download link of the page. */
+async function linkBytes(text: string): Promise<Buffer> {
+  const values = await page.evaluate(async (label) => {
+    const link = [...document.querySelectorAll('a')].find((a) => a.textContent === label)!
+    return [...new Uint8Array(await (await fetch(link.href)).arrayBuffer())]
+  }, text)
+  return Buffer.from(values)
+}
+
+function folder(name: string, files: Record<string, string | Buffer>): string {
+  const root = join(tmp, name)
+  for (const [path, data] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true })
+    writeFileSync(join(root, path), data)
+    utimesSync(join(root, path), 1_700_000_000, 1_700_000_000)
+  }
+  return root
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'flashdata-web-'))
+  server = spawn(process.execPath, [CLI, 'web', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  url = await new Promise<string>((resolve, reject) => {
+    server.stdout!.once('data', (line: Buffer) => resolve(JSON.parse(line.toString()).url))
+    server.once('exit', (code) => reject(new Error(`flashdata web exited with ${code}`)))
+  })
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM, headless: true, timeout: WAIT_MS, protocolTimeout: WAIT_MS,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${join(tmp, 'profile')}`],
+  })
+  page = await browser.newPage()
+  await page.goto(url)
+  await click('Try without a board')
+}, 180_000)
+
+afterAll(async () => {
+  if (page) {
+    // The guard of test/setup.ts cannot see a board inside the page: check its flash log here.
+    const stray = await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { flashLog: { address: number; length: number; op: string }[] } })
+      .flashdataEmulator.flashLog.filter((op) => op.address < 0x080a0000 || op.address + op.length > 0x080c0000))
+    expect(stray).toEqual([])
+  }
+  await browser?.close()
+  server?.kill()
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+describe('the page, without a board', { timeout: 240_000 }, () => {
+  it('packs a folder byte-identically to the CLI, writes it, and reads every file back', async () => {
+    const files = { 'index.html': '<h1>hello</h1>\n', 'conf/settings.json': '{"a":1}\n', 'certs/ca.pem': '-----BEGIN-----\n', '.DS_Store': 'junk' }
+    const dir = folder('site', files)
+    expect(await upload('Folder', dir)).toMatch(/site is ready|Ready to write site/)
+    const written = await click('Write')
+    expect(written).toMatch(/Wrote 3 files .* verified\.$/)
+    expect(await click('Read')).toMatch(/^Read 3 files/)
+    const cli = await runCli(['build', dir, '-o', join(tmp, 'site.bin')])
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(await linkBytes('Download the image')).toEqual(readFileSync(join(tmp, 'site.bin')))
+    for (const name of ['index.html', 'conf/settings.json', 'certs/ca.pem']) {
+      expect((await linkBytes(`Download ${name}`)).toString(), name).toBe(files[name as keyof typeof files])
+    }
+  })
+
+  it('writes an image file, then verifies the board against it', async () => {
+    const dir = folder('other', { 'data.bin': Buffer.alloc(70_000, 7), 'notes.txt': 'notes\n' })
+    const cli = await runCli(['build', dir, '-o', join(tmp, 'other.bin')])
+    expect(cli.code, cli.stderr).toBe(0)
+    await upload('Image file', join(tmp, 'other.bin'))
+    expect(await click('Write')).toMatch(/Wrote 2 files \(70,\d+ bytes\) of other\.bin .* verified\.$/)
+    expect(await click('Verify')).toMatch(/holds 2 files, the same as other\.bin: verified\.$/)
+    expect(await click('Read')).toMatch(/^Read 2 files/)
+    expect(await linkBytes('Download the image')).toEqual(readFileSync(join(tmp, 'other.bin')))
+  })
+
+  it('refuses a folder over 128 KiB with the numbers', async () => {
+    const dir = folder('big', { 'a.bin': Buffer.alloc(100_000, 1), 'b.bin': Buffer.alloc(40_000, 2) })
+    const status = await upload('Folder', dir)
+    expect(status).toMatch(/would be 140,?\d+ bytes, \d+ bytes over the 131072-byte sector/)
+    expect(status).toContain('Remove or shrink files')
+    expect(await page.$eval('#write', (b) => (b as HTMLButtonElement).disabled)).toBe(true)
+  })
+
+  it('recovers from a failed write injected into the emulated board', async () => {
+    const dir = folder('retry', { 'x.txt': 'after a failed write\n' })
+    await upload('Folder', dir)
+    await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { faults: { failNextWrite(): void } } }).flashdataEmulator.faults.failNextWrite())
+    expect(await click('Write')).toMatch(/\(one retry\)\. Read back and verified\.$/)
+    expect(await click('Verify')).toMatch(/verified\.$/)
+  })
+
+  it('tells a browser without WebUSB which browsers work', async () => {
+    const other = await browser.newPage()
+    await other.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'usb', { get: () => undefined }))
+    await other.goto(url)
+    await other.waitForFunction(() => document.querySelector('[role=status]')!.textContent !== '', { timeout: WAIT_MS })
+    const status = await other.$eval('[role=status]', (el) => el.textContent)
+    expect(status).toContain('no WebUSB')
+    expect(status).toContain('Firefox and Safari do not support it')
+    expect(status).toContain('Try without a board')
+    await other.close()
+  })
+})
