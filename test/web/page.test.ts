@@ -37,7 +37,7 @@ async function statusAfter(action: () => Promise<unknown>): Promise<string> {
 }
 
 const click = (name: string) => statusAfter(async () => (await byName('button', name)).click())
-const upload = (name: string, path: string) => statusAfter(async () => (await byName('file', name)).uploadFile(path))
+const upload = (name: string, path: string) => statusAfter(async () => (await byName('file', name) as ElementHandle<HTMLInputElement>).uploadFile(path))
 
 /** Bytes behind a download link of the page. */
 async function linkBytes(text: string): Promise<Buffer> {
