@@ -73,21 +73,24 @@ function useBoard(bus: UsbBusLike, board: Board, emulated?: EmulatedElectron): v
   refresh()
 }
 
+const filesText = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`
+
 const jobOptions = () => ({ bus: target!.bus, serial: target!.serial, onEvent: showEvent })
 
 async function write(): Promise<void> {
   const what = chosen!
   const result = await push({ ...jobOptions(), image: what.image })
-  const files = `${what.listing.files.length} files (${number(what.image.length)} bytes)`
+  const files = `${filesText(what.listing.files.length)} (${number(what.image.length)} bytes)`
+  const phases = Object.entries(result.phases).filter(([, ms]) => ms >= 50).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`).join(', ')
   setStatus(result.status === 'unchanged'
     ? `${target!.label} already holds ${files} of ${what.source}; nothing was written. Read back and verified.`
-    : `Wrote ${files} of ${what.source} to ${target!.label} in ${(result.totalMs / 1000).toFixed(1)} s${result.retried ? ' (one retry)' : ''}. Read back and verified.`, 'done')
+    : `Wrote ${files} of ${what.source} to ${target!.label} in ${(result.totalMs / 1000).toFixed(1)} s (${phases})${result.retried ? ' with one retry' : ''}. Read back and verified.`, 'done')
 }
 
 async function check(): Promise<void> {
   const result = await verify({ ...jobOptions(), expected: chosen?.image })
   showListing(byId('listing'), result.listing)
-  const holds = `${target!.label} holds ${result.listing.files.length} files`
+  const holds = `${target!.label} holds ${filesText(result.listing.files.length)}`
   if (result.status === 'match') setStatus(`${holds}, the same as ${chosen!.source}: verified.`, 'done')
   else if (result.status === 'valid') setStatus(`${holds} in a consistent image (choose a folder or image file to compare): verified.`, 'done')
   else if (result.status === 'no-image') setStatus(`${target!.label} holds no valid image: ${result.listing.problems.map((p) => p.message).join(' ')} Write one.`, 'error')
@@ -105,7 +108,7 @@ async function read(): Promise<void> {
   const listing = parseImage(result.bytes)
   showListing(byId('listing'), listing, (index) => download(listing.files[index].name, fileData(result.bytes, listing.files[index]), `Download ${listing.files[index].name}`))
   byId('chosen').replaceChildren(download(`${result.serial}.bin`, result.bytes, 'Download the image'))
-  setStatus(`Read ${listing.files.length} files (${number(result.bytes.length)} bytes) from ${target!.label}.`, 'done')
+  setStatus(`Read ${filesText(listing.files.length)} (${number(result.bytes.length)} bytes) from ${target!.label}.`, 'done')
 }
 
 function tryWithoutBoard(): void {
@@ -155,7 +158,7 @@ function wire(): void {
     webUsb()
     setStatus('Choose a folder or an image file, then connect a board (or try without one).')
   } catch (error) {
-    showError('WebUSB', error)
+    showError(undefined, error)
   }
   byId('browsers').textContent = BROWSERS
   refresh()

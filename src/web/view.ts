@@ -23,7 +23,7 @@ function block(kind: string, bytes: number, title: string): HTMLElement {
 /** The files of an image and the sector they fill: header and table, one block per file, then free space. */
 export function showListing(container: HTMLElement, listing: ImageListing, links?: (index: number) => HTMLElement): void {
   const table = element('table')
-  table.append(element('caption', `${listing.files.length} files, ${number(listing.usedBytes)} of ${number(SECTOR_SIZE)} bytes used, ${number(listing.freeBytes)} free`))
+  table.append(element('caption', `${listing.files.length} ${listing.files.length === 1 ? 'file' : 'files'}, ${number(listing.usedBytes)} of ${number(SECTOR_SIZE)} bytes used, ${number(listing.freeBytes)} free`))
   const head = element('tr')
   for (const label of ['Name', 'Bytes', 'Type', ...(links ? [''] : [])]) head.append(element('th', label))
   table.append(head)
@@ -70,8 +70,8 @@ export function setStatus(text: string, kind: 'info' | 'done' | 'error' = 'info'
 }
 
 /** Any failure as the status: what happened, then what to do next. */
-export function showError(what: string, error: unknown): void {
-  if (error instanceof FlashdataError) setStatus(`${what} failed: ${error.message}${error.hint ? ` ${error.hint}` : ''}`, 'error')
+export function showError(what: string | undefined, error: unknown): void {
+  if (error instanceof FlashdataError) setStatus(`${what ? `${what} failed: ` : ''}${error.message}${error.hint ? ` ${error.hint}` : ''}`, 'error')
   else setStatus(`${what} failed: ${(error as Error)?.message ?? String(error)}. Reload the page and try again; if it persists, report it with this message.`, 'error')
 }
 

@@ -125,7 +125,7 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
     const dir = folder('retry', { 'x.txt': 'after a failed write\n' })
     await upload('Folder', dir)
     await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { faults: { failNextWrite(): void } } }).flashdataEmulator.faults.failNextWrite())
-    expect(await click('Write')).toMatch(/\(one retry\)\. Read back and verified\.$/)
+    expect(await click('Write')).toMatch(/with one retry\. Read back and verified\.$/)
     expect(await click('Verify')).toMatch(/verified\.$/)
   })
 
