@@ -4,7 +4,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
-import { EmulatedElectron, ExitCode, parseImage } from 'flashdata'
+import { EmulatedElectron, openFlashFile, ExitCode, parseImage } from 'flashdata'
 import { CLI, REPO, ndjson, runCli, startUntil } from '../helpers/cli.js'
 import { writeTree } from '../helpers/files.js'
 import { factoryModule, writeFlashFileAt } from '../helpers/particle-module.js'
@@ -20,7 +20,7 @@ function makeBoards(folder: string, serials: string[]): string[] {
   mkdirSync(folder, { recursive: true })
   return serials.map((s) => {
     const file = join(folder, `${s}.bin`)
-    new EmulatedElectron({ flashFile: file, timing: 'instant' }).close()
+    new EmulatedElectron({ flash: openFlashFile(file), timing: 'instant' }).close()
     return file
   })
 }

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises'
-import { EmulatedElectron } from '../../src/emulator/index.js'
+import { EmulatedElectron, openFlashFile } from '../../src/emulator/index.js'
 import { pseudoRandomBytes } from './files.js'
 
 /**
@@ -29,7 +29,7 @@ export function factoryModule(length = 6000, moduleVersion = 6): Uint8Array {
 
 /** Writes bytes into a board's flash file at an absolute address, as dfu-util would have left them. */
 export async function writeFlashFileAt(flashFile: string, address: number, bytes: Uint8Array): Promise<void> {
-  new EmulatedElectron({ flashFile, timing: 'instant' }).close() // creates it factory-fresh if missing
+  new EmulatedElectron({ flash: openFlashFile(flashFile), timing: 'instant' }).close() // creates it factory-fresh if missing
   const handle = await open(flashFile, 'r+')
   try {
     await handle.write(bytes, 0, bytes.length, address - 0x08000000)

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EmulatedElectron, ExitCode, parseImage } from 'flashdata'
+import { EmulatedElectron, openFlashFile, ExitCode, parseImage } from 'flashdata'
 import { openPostgresLedger } from '../../src/provision/ledger-postgres.js'
 import { loadPool } from '../../src/provision/pool.js'
 import { CLI, REPO, startUntil } from '../helpers/cli.js'
@@ -66,7 +66,7 @@ describe.skipIf(!pgServer)('PostgreSQL ledger', () => {
     const benches = [0, 1, 2, 3].map((s) => {
       const bench = join(dir, `bench-${s}`)
       mkdirSync(bench)
-      for (let b = 0; b < 3; b++) new EmulatedElectron({ flashFile: join(bench, `dd${s}${b}${'0'.repeat(20)}.bin`), timing: 'instant' }).close()
+      for (let b = 0; b < 3; b++) new EmulatedElectron({ flash: openFlashFile(join(bench, `dd${s}${b}${'0'.repeat(20)}.bin`)), timing: 'instant' }).close()
       return bench
     })
     const args = (bench: string) => ['jig', join(dir, 'common'), '--pool', csv, '--ledger', ledgerUrl, '--emulator', bench, '--timeout', '3', '--json']

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
-import { EmulatedElectron, EmulatedUsb, parseImage, runJig, type JigRecord } from 'flashdata'
+import { EmulatedElectron, EmulatedUsb, openFlashFile, parseImage, runJig, type JigRecord } from 'flashdata'
 import { FileLedger } from '../../src/provision/ledger-file.js'
 import { loadPool } from '../../src/provision/pool.js'
 import { openProvisioner } from '../../src/provision/provisioner.js'
@@ -120,7 +120,7 @@ describe('provisioning station (library)', () => {
     await writeTree(join(dir, 'common'), { 'x.txt': 'x' })
     const provisioner = await openProvisioner({ folder: join(dir, 'common') })
 
-    const kept = bench({ mode: 'dfu', flashFile: files[0] })
+    const kept = bench({ mode: 'dfu', flash: openFlashFile(files[0]) })
     const refused = await runJig({ bus: kept.bus, prepare: provisioner.prepare, count: 1 })
     expect(refused.records[0]).toMatchObject({
       outcome: 'failed', error: { code: 'FOREIGN_DATA', message: expect.stringContaining('electron user part (module version 6') },
@@ -131,7 +131,7 @@ describe('provisioning station (library)', () => {
     kept.boards[0].close()
 
     const backups = join(dir, 'backups')
-    const overwritten = bench({ mode: 'dfu', flashFile: files[1] })
+    const overwritten = bench({ mode: 'dfu', flash: openFlashFile(files[1]) })
     const before = sectorBytes(overwritten.boards[0], 131072)
     const done = await runJig({ bus: overwritten.bus, prepare: provisioner.prepare, count: 1, reappearTimeoutMs: 1000, onForeign: sectorBackup(backups) })
     const [name] = await readdir(backups)
