@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { chmod, chown, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { EmulatedElectron, ExitCode } from 'flashdata'
+import { EmulatedElectron, ExitCode, openFlashFile } from 'flashdata'
 import { runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -21,7 +21,7 @@ describe('one process at a time on a board (CLI)', () => {
   it('a push while another process has the emulated board claimed is BUSY, exit 17, and writes nothing', async () => {
     const { flash, env, before } = await board()
     // This test process plays the other one: it claims the board's DFU interface and keeps it.
-    const other = new EmulatedElectron({ flashFile: flash, timing: 'instant' })
+    const other = new EmulatedElectron({ flash: openFlashFile(flash), timing: 'instant' })
     const device = other.device!
     await device.open()
     await device.claimInterface(0)
