@@ -4,7 +4,9 @@
  * the CLI's own jobs. The page renders their events; it decides nothing a
  * job decides.
  */
-import type { Board } from '../device/board.js'
+import { describeBoards, type Board } from '../device/board.js'
+import { sleep } from '../device/wait.js'
+import type { PhaseTimes } from '../jobs/events.js'
 import { EmulatedUsb } from '../emulator/bus.js'
 import { EmulatedElectron } from '../emulator/electron.js'
 import { fileData, parseImage } from '../image/parse.js'
@@ -73,6 +75,19 @@ function useBoard(bus: UsbBusLike, board: Board, emulated?: EmulatedElectron): v
   refresh()
 }
 
+/**
+ * A job that left DFU mode returns when the bootloader acknowledges; the board
+ * resets about 500 ms later. Wait for that, so the next step does not open
+ * the old device as it drops off the bus.
+ */
+async function settle(phases: PhaseTimes): Promise<void> {
+  if (phases.leave === undefined) return
+  for (const deadline = Date.now() + 3000; Date.now() < deadline; await sleep(100)) {
+    const boards = describeBoards(await target!.bus.getDevices())
+    if (!boards.some((b) => b.info.serial === target!.serial && b.info.mode === 'dfu')) return
+  }
+}
+
 const filesText = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`
 
 const jobOptions = () => ({ bus: target!.bus, serial: target!.serial, onEvent: showEvent })
@@ -80,6 +95,7 @@ const jobOptions = () => ({ bus: target!.bus, serial: target!.serial, onEvent: s
 async function write(): Promise<void> {
   const what = chosen!
   const result = await push({ ...jobOptions(), image: what.image })
+  await settle(result.phases)
   const files = `${filesText(what.listing.files.length)} (${number(what.image.length)} bytes)`
   const phases = Object.entries(result.phases).filter(([, ms]) => ms >= 50).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`).join(', ')
   setStatus(result.status === 'unchanged'
@@ -89,6 +105,7 @@ async function write(): Promise<void> {
 
 async function check(): Promise<void> {
   const result = await verify({ ...jobOptions(), expected: chosen?.image })
+  await settle(result.phases)
   showListing(byId('listing'), result.listing)
   const holds = `${target!.label} holds ${filesText(result.listing.files.length)}`
   if (result.status === 'match') setStatus(`${holds}, the same as ${chosen!.source}: verified.`, 'done')
@@ -105,6 +122,7 @@ function download(name: string, bytes: Uint8Array, label: string): HTMLElement {
 
 async function read(): Promise<void> {
   const result = await pull({ ...jobOptions() })
+  await settle(result.phases)
   const listing = parseImage(result.bytes)
   showListing(byId('listing'), listing, (index) => download(listing.files[index].name, fileData(result.bytes, listing.files[index]), `Download ${listing.files[index].name}`))
   byId('chosen').replaceChildren(download(`${result.serial}.bin`, result.bytes, 'Download the image'))
