@@ -278,7 +278,7 @@ const { WebUSB } = require('usb')
 
 test('a push while another process holds the DFU interface is BUSY (exit 17) and erases nothing; once released it goes through', async () => {
   await ensureMode('dfu')
-  const d = await image('d', [30_000])
+  const d = await image('held', [30_000])
   const holder = spawn('node', ['-e', HOLD_INTERFACE, SERIAL], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise((resolve, reject) => {
     holder.stdout.once('data', resolve)
