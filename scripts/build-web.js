@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles the page (src/web/main.ts) for browsers into dist/web/, beside its
-// index.html: static files that can be served from anywhere.
+// index.html and the style it shares with the station page (src/ui/style.css):
+// static files that can be served from anywhere.
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -38,4 +39,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(`${root}dist/web`, { recursive: true })
   await bundleForBrowser('src/web/main.ts', { outfile: `${root}dist/web/main.js` })
   copyFileSync(`${root}src/web/index.html`, `${root}dist/web/index.html`)
+  copyFileSync(`${root}src/ui/style.css`, `${root}dist/web/ui.css`)
 }

@@ -15,7 +15,8 @@ import { push } from '../jobs/push.js'
 import { verify } from '../jobs/verify.js'
 import type { UsbBusLike } from '../usb/types.js'
 import { fromDroppedFolder, fromFolderInput, openImageFile, packFolder, type Chosen } from './pack.js'
-import { byId, element, number, setStatus, showError, showEvent, showListing } from './view.js'
+import { byId, element, number } from '../ui/dom.js'
+import { setStatus, showError, showEvent, showListing } from './view.js'
 import { BROWSERS, connectBoard, explainUsbError, webUsb } from './webusb.js'
 
 interface Target {

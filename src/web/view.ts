@@ -1,18 +1,10 @@
 /** Rendering: the listing, the picture of the sector, progress, and the status line. */
-import { FlashdataError } from '../errors.js'
 import type { JobEvent } from '../jobs/events.js'
 import { SECTOR_SIZE, tableEnd } from '../image/format.js'
 import type { ImageListing } from '../image/parse.js'
-
-const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
-const number = (n: number) => n.toLocaleString('en-US')
-
-function element(tag: string, text?: string, attributes: Record<string, string> = {}): HTMLElement {
-  const el = document.createElement(tag)
-  if (text !== undefined) el.textContent = text
-  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value)
-  return el
-}
+import { byId, element, number } from '../ui/dom.js'
+import { errorText } from '../ui/error-text.js'
+import { showProgress } from '../ui/progress.js'
 
 function block(kind: string, bytes: number, title: string): HTMLElement {
   const el = element('span', undefined, { class: `block ${kind}`, title })
@@ -40,39 +32,19 @@ export function showListing(container: HTMLElement, listing: ImageListing, links
   container.replaceChildren(sector, table)
 }
 
-const PHASES: Record<string, string> = {
-  connect: 'Connecting', 'mode-switch': 'Switching to DFU mode', compare: 'Comparing', erase: 'Erasing sector 9',
-  write: 'Writing', verify: 'Reading back', read: 'Reading', leave: 'Leaving DFU mode', reset: 'Resetting', 'wait-app': 'Waiting for the firmware',
-}
-
-/** Progress of a job: the phase, a bar, bytes and speed. */
+/** Progress of a job: the phase, a bar, bytes and speed; messages go to the log. */
 export function showEvent(event: JobEvent): void {
-  const bar = byId<HTMLProgressElement>('progress')
-  const label = byId('phase')
-  if (event.type === 'phase-start') {
-    label.textContent = `${PHASES[event.phase] ?? event.phase}…`
-    bar.value = 0
-  } else if (event.type === 'progress') {
-    bar.value = event.totalBytes ? event.bytes / event.totalBytes : 0
-    const speed = event.elapsedMs > 0 ? ` at ${(event.bytes / 1.024 / event.elapsedMs).toFixed(1)} KiB/s` : ''
-    label.textContent = `${PHASES[event.phase] ?? event.phase}: ${number(event.bytes)} of ${number(event.totalBytes)} bytes${speed}`
-  } else if (event.type === 'phase-end') {
-    bar.value = 1
-  } else if (event.type === 'message') {
-    byId('log').append(element('li', event.message))
-  }
+  showProgress(byId<HTMLProgressElement>('progress'), byId('phase'), event)
+  if (event.type === 'message') byId('log').append(element('li', event.message))
 }
 
 export function setStatus(text: string, kind: 'info' | 'done' | 'error' = 'info'): void {
   const status = byId('status')
   status.textContent = text
-  status.className = kind
+  status.className = `status ${kind}`
 }
 
 /** Any failure as the status: what happened, then what to do next. */
 export function showError(what: string | undefined, error: unknown): void {
-  if (error instanceof FlashdataError) setStatus(`${what ? `${what} failed: ` : ''}${error.message}${error.hint ? ` ${error.hint}` : ''}`, 'error')
-  else setStatus(`${what} failed: ${(error as Error)?.message ?? String(error)}. Reload the page and try again; if it persists, report it with this message.`, 'error')
+  setStatus(errorText(what, error), 'error')
 }
-
-export { byId, element, number }
