@@ -17,7 +17,7 @@ function boardFor(file: string): { serialNumber: string; platform: 'electron' | 
   return { serialNumber, platform }
 }
 
-function timingFrom(env: NodeJS.ProcessEnv): EmulatorTimingName {
+function timingFrom(env: Record<string, string | undefined>): EmulatorTimingName {
   const timing = env.FLASHDATA_EMULATOR_TIMING ?? 'datasheet'
   if (timing !== 'datasheet' && timing !== 'instant') {
     throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_TIMING="${timing}" is not "datasheet" or "instant".`, { hint: 'Set it to datasheet (real flash timing) or instant, or unset it.' })
@@ -25,7 +25,7 @@ function timingFrom(env: NodeJS.ProcessEnv): EmulatorTimingName {
   return timing
 }
 
-function modeFrom(env: NodeJS.ProcessEnv): BoardMode | undefined {
+function modeFrom(env: Record<string, string | undefined>): BoardMode | undefined {
   const mode = env.FLASHDATA_EMULATOR_MODE
   if (mode === undefined || mode === '') return undefined
   if (mode !== 'dfu' && mode !== 'normal') {
@@ -138,7 +138,7 @@ class EmulatorBus implements UsbBusLike {
  * `create: false` for commands that only look (devices, verify, pull): a
  * missing flash file is no board, not a new one.
  */
-export function openEmulatorBus(path: string, env: NodeJS.ProcessEnv, { create = true } = {}): OpenedBus {
+export function openEmulatorBus(path: string, env: Record<string, string | undefined>, { create = true } = {}): OpenedBus {
   const settings = { timing: timingFrom(env), mode: modeFrom(env) }
   const info = (() => {
     try {

@@ -10,7 +10,7 @@ export interface OpenedBus {
 export interface OpenBusOptions {
   /** A flash file (one emulated board) or a folder (one board per *.bin file). */
   emulator?: string
-  env?: NodeJS.ProcessEnv
+  env?: Record<string, string | undefined>
   /** Whether a missing emulator flash file becomes a new board (false for commands that only look). Default true. */
   create?: boolean
 }

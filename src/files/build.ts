@@ -13,7 +13,7 @@ export interface BuildFromPathsOptions {
   align?: number
   /** Pack version-control folders (.git, .svn, ...) too. */
   includeVcs?: boolean
-  env?: NodeJS.ProcessEnv
+  env?: Record<string, string | undefined>
 }
 
 export interface BuiltImage {

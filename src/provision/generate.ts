@@ -23,7 +23,7 @@ const OUTPUT_LIMIT = 4096
  * is removed (it may hold keys). A non-zero exit, a timeout or no files fail
  * that board only (GENERATE_FAILED).
  */
-export async function runGenerator(command: string, serial: string, options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Generated> {
+export async function runGenerator(command: string, serial: string, options: { timeoutMs?: number; cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<Generated> {
   const out = await mkdtemp(join(tmpdir(), 'flashdata-generate-'))
   const started = Date.now()
   const timeoutMs = options.timeoutMs ?? 60_000
