@@ -50,6 +50,8 @@ const CODES = {
   // An image file (or sector contents) that is not a valid flash-file image.
   IMAGE_INVALID: ExitCode.IMAGE_INVALID,
   IMAGE_BLANK: ExitCode.IMAGE_INVALID,
+  // A .dfu file that is not one DfuSe image at 0x080A0000 (suffix, CRC, prefix, target, element).
+  DFU_FILE_INVALID: ExitCode.IMAGE_INVALID,
   // Finding and selecting a board.
   NO_DEVICE: ExitCode.NO_DEVICE,
   AMBIGUOUS_DEVICE: ExitCode.AMBIGUOUS_DEVICE,

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
-import { SECTOR_SIZE } from '../image/format.js'
+import { DFU_FILE_OVERHEAD, formatOfName, imageOfFile, maxFileSize } from '../image/dfu-file.js'
 import { printable } from '../image/names.js'
 import { readImage, type ImageListing } from '../image/parse.js'
 import type { BuildFromPathsOptions } from './build.js'
@@ -15,9 +15,11 @@ export interface ImageSource {
 }
 
 /**
- * Reads an image file. It is checked first, without opening it: a FIFO or a
- * device would block or never end, and a file larger than the sector cannot
- * be an image (a sparse 2 GiB file is refused without reading it).
+ * Reads an image file and returns the image it holds (a .dfu file is
+ * unwrapped and checked). It is checked first, without opening it: a FIFO or
+ * a device would block or never end, and a file larger than the sector (with
+ * a .dfu file's wrapping) cannot be an image (a sparse 2 GiB file is refused
+ * without reading it).
  */
 export async function readImageFile(path: string): Promise<Uint8Array> {
   const shown = printable(path)
@@ -30,11 +32,16 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
       hint: 'Give an image file made by flashdata build or pull.', details: { path },
     })
   }
-  if (info.size > SECTOR_SIZE) throw tooLarge(path, info.size, 'an image', 'Check the path: images are at most one sector.')
+  const format = formatOfName(path)
+  if (info.size > maxFileSize(format)) {
+    throw format === 'dfu'
+      ? tooLarge(path, info.size, `a .dfu file of it (at most ${DFU_FILE_OVERHEAD} bytes more)`, 'Check the path: a .dfu file holds at most one sector.')
+      : tooLarge(path, info.size, 'an image', 'Check the path: images are at most one sector.')
+  }
   const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, { hint: 'Check the file permissions.', details: { path }, cause: error })
   })
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  return imageOfFile(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
 }
 
 /**

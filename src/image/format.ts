@@ -13,6 +13,8 @@ export const MAX_NAME_BYTES = 31
 export const MAX_CONTENT_TYPE_BYTES = 31
 /** The Electron's sector 9: the whole image must fit in it. */
 export const SECTOR_SIZE = 131072
+/** Where sector 9 starts in the Electron's flash (its "factory backup" slot). */
+export const SECTOR_ADDRESS = 0x080a0000
 
 export const HeaderOffset = {
   magic: 0x00,

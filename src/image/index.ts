@@ -1,5 +1,6 @@
 export * from './format.js'
 export * from './crc.js'
+export * from './dfu-file.js'
 export * from './content-type.js'
 export * from './build.js'
 export * from './parse.js'

@@ -4,6 +4,7 @@
  * image file, checked before anything touches a board.
  */
 import { buildImage, type ImageFileInput } from '../image/build.js'
+import { imageOfFile } from '../image/dfu-file.js'
 import { readImage, type ImageListing } from '../image/parse.js'
 import { skipReason } from '../image/skip.js'
 
@@ -39,7 +40,7 @@ export async function packFolder(source: string, entries: FolderFile[]): Promise
 }
 
 export async function openImageFile(file: File): Promise<Chosen> {
-  const image = new Uint8Array(await file.arrayBuffer())
+  const image = imageOfFile(file.name, new Uint8Array(await file.arrayBuffer()))
   return { source: file.name, image, listing: readImage(image, `"${file.name}"`), skipped: [] }
 }
 

@@ -1,10 +1,12 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
+import type { ImageFileFormat } from '../../image/dfu-file.js'
 import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, type BuildCliOptions } from '../options.js'
 
 interface BuildOptions extends BuildCliOptions {
   output: string
+  format?: ImageFileFormat
   force?: boolean
   json?: boolean
   quiet?: boolean
@@ -16,7 +18,8 @@ export function registerBuild(program: Command, io: CliIo): void {
       .command('build')
       .description('pack folders or files into a flash-file image')
       .argument('<inputs...>', 'folders (stored with their relative paths) or files (stored by base name)')
-      .requiredOption('-o, --output <image.bin>', 'image file to write ("-" for standard output)', nonEmpty)
+      .requiredOption('-o, --output <image.bin|image.dfu>', 'image file to write ("-" for standard output); a .dfu name writes a DfuSe file', nonEmpty)
+      .addOption(new Option('--format <format>', 'bin: the image itself; dfu: a DfuSe file for dfu-util (default: by the output name, .dfu or not)').choices(['bin', 'dfu']))
       .option('-f, --force', 'replace the output file if it exists')
       .option('--json', 'print the result as one JSON object')
       .option('-q, --quiet', 'print nothing but errors'),
@@ -27,6 +30,7 @@ Examples:
   $ flashdata build data -o data.bin --force                        # replace data.bin
   $ SOURCE_DATE_EPOCH=1700000000 flashdata build data -o data.bin   # reproducible
   $ flashdata build certs/ca.pem sounds -o data.bin --exclude '*.tmp'
+  $ flashdata build data -o data.dfu                                # for dfu-util -a 0 -D data.dfu
   $ flashdata build data -o - | xxd | head
   $ flashdata build certs -o certs.bin --nul-terminate '*.pem'   # PEM that mbedTLS parses in place`)
     .action(async (inputs: string[], options: BuildOptions) => {
@@ -34,15 +38,18 @@ Examples:
       const { checkOutputFile } = await import('../../files/output.js')
       const { writeOutput } = await import('../../files/write.js')
       const { parseImage } = await import('../../image/parse.js')
+      const { formatOfName, toDfuFile } = await import('../../image/dfu-file.js')
       await checkOutputFile(options.output, { force: options.force })
       const built = await buildImageFromPaths(inputs, packOptions(options, io.env))
-      await writeOutput(options.output, built.image, { force: options.force, mtime: built.epoch })
+      const format = options.format ?? formatOfName(options.output)
+      const file = format === 'dfu' ? toDfuFile(built.image) : built.image
+      await writeOutput(options.output, file, { force: options.force, mtime: built.epoch })
       const listing = parseImage(built.image)
       // With -o - the image owns standard output; the report goes to stderr.
       const report = options.output === '-' ? io.stderr : io.stdout
       if (options.json) {
         printJson({ ...io, stdout: report }, {
-          output: options.output, size: built.image.length, files: listing.files.length, crc: listing.header?.crc,
+          output: options.output, format, fileSize: file.length, size: built.image.length, files: listing.files.length, crc: listing.header?.crc,
           epoch: built.epoch, freeBytes: listing.freeBytes, skipped: built.skipped, warnings: listing.problems.map((p) => p.message),
         })
         return
@@ -50,6 +57,7 @@ Examples:
       noticeSkipped(io, built.skipped, options, listing.problems)
       if (options.quiet) return
       report.write(`Wrote ${options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes `
-        + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}\n`)
+        + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}`
+        + `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${formatBytes(file.length)} bytes)` : ''}\n`)
     })
 }

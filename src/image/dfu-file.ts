@@ -1,0 +1,144 @@
+/**
+ * DfuSe files (.dfu): an image wrapped for dfu-util, which writes it to the
+ * address it carries. The layout is ST's (UM0391) as dfu-util reads it
+ * (dfu_file.c for the suffix, dfuse.c for the container), all integers LE:
+ *
+ *   prefix   11 bytes   "DfuSe", version 1, DFUImageSize (u32, the file without its suffix), bTargets
+ *   target  274 bytes   "Target", bAlternateSetting, bTargetNamed (u32), name[255], dwTargetSize, dwNbElements
+ *   element   8 bytes   dwElementAddress, dwElementSize, then the data
+ *   suffix   16 bytes   bcdDevice, idProduct, idVendor, bcdDFU, "UFD", bLength, dwCRC
+ *
+ * dwCRC is CRC-32 without the final inversion, over every byte before it.
+ * flashdata writes and reads exactly one target (alt 0, the internal flash)
+ * with one element at sector 9, and refuses any other file before a board
+ * is touched. Pure functions over bytes; no I/O.
+ */
+import { FlashdataError } from '../errors.js'
+import { crc32 } from './crc.js'
+import { SECTOR_ADDRESS, SECTOR_SIZE } from './format.js'
+import { printable } from './names.js'
+
+const PREFIX_SIZE = 11
+const TARGET_SIZE = 274
+const ELEMENT_SIZE = 8
+const SUFFIX_SIZE = 16
+const TARGET_NAME_BYTES = 255
+/** What a .dfu file adds around the image: a sector's .dfu is at most SECTOR_SIZE + this. */
+export const DFU_FILE_OVERHEAD = PREFIX_SIZE + TARGET_SIZE + ELEMENT_SIZE + SUFFIX_SIZE
+/** The Electron in DFU mode, and DfuSe's bcdDFU: dfu-util matches the board by them. */
+export const DFU_FILE_DEVICE = { vendorId: 0x2b04, productId: 0xd00a, bcdDFU: 0x011a } as const
+/** "Any" in a suffix's IDs (dfu-suffix's default). */
+const ANY_ID = 0xffff
+const TARGET_NAME = 'flashdata'
+
+export type ImageFileFormat = 'bin' | 'dfu'
+
+/** The format a file name asks for: `.dfu` (any case) is a DfuSe file, anything else a plain image. */
+export function formatOfName(name: string): ImageFileFormat {
+  return /\.dfu$/i.test(name) ? 'dfu' : 'bin'
+}
+
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0))
+const matches = (bytes: Uint8Array, at: number, text: string) => ascii(text).every((b, i) => bytes[at + i] === b)
+
+/** dfu-util's suffix CRC: CRC-32 as zlib starts it, without the final inversion. */
+function suffixCrc(bytes: Uint8Array): number {
+  return ~crc32(bytes) >>> 0
+}
+
+/** Wraps an image in a DfuSe file: one target (alt 0) with one element at `address`. */
+export function toDfuFile(image: Uint8Array, address = SECTOR_ADDRESS): Uint8Array {
+  const out = new Uint8Array(image.length + DFU_FILE_OVERHEAD)
+  const v = new DataView(out.buffer)
+  out.set(ascii('DfuSe'), 0)
+  out[5] = 1
+  v.setUint32(6, out.length - SUFFIX_SIZE, true)
+  out[10] = 1
+  const target = PREFIX_SIZE
+  out.set(ascii('Target'), target)
+  out[target + 6] = 0
+  v.setUint32(target + 7, 1, true)
+  out.set(ascii(TARGET_NAME), target + 11)
+  v.setUint32(target + 11 + TARGET_NAME_BYTES, ELEMENT_SIZE + image.length, true)
+  v.setUint32(target + 15 + TARGET_NAME_BYTES, 1, true)
+  const element = target + TARGET_SIZE
+  v.setUint32(element, address, true)
+  v.setUint32(element + 4, image.length, true)
+  out.set(image, element + ELEMENT_SIZE)
+  const suffix = out.length - SUFFIX_SIZE
+  v.setUint16(suffix, ANY_ID, true)
+  v.setUint16(suffix + 2, DFU_FILE_DEVICE.productId, true)
+  v.setUint16(suffix + 4, DFU_FILE_DEVICE.vendorId, true)
+  v.setUint16(suffix + 6, DFU_FILE_DEVICE.bcdDFU, true)
+  out.set(ascii('UFD'), suffix + 8)
+  out[suffix + 11] = SUFFIX_SIZE
+  v.setUint32(suffix + 12, suffixCrc(out.subarray(0, suffix + 12)), true)
+  return out
+}
+
+export type DfuFileProblem =
+  | 'too-short' | 'no-suffix' | 'suffix-length' | 'suffix-crc' | 'not-dfuse' | 'other-device' | 'no-prefix'
+  | 'prefix-size' | 'target-count' | 'no-target' | 'target-alt' | 'element-count' | 'target-size' | 'element-address' | 'element-size'
+
+const hex = (n: number, digits: number) => `0x${n.toString(16).toUpperCase().padStart(digits, '0')}`
+
+/**
+ * The image inside a DfuSe file, after checking the suffix (signature, length,
+ * CRC, bcdDFU, the board's IDs), the prefix, the one target at alt 0 and its
+ * one element: exactly at 0x080A0000 and at most the sector's size. Anything
+ * else is DFU_FILE_INVALID, naming the first field that is wrong.
+ */
+export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Array {
+  const refuse = (problem: DfuFileProblem, message: string): never => {
+    throw new FlashdataError('DFU_FILE_INVALID', `${what} is not a .dfu file flashdata accepts: ${message}`, {
+      hint: `flashdata takes .dfu files holding one image at ${hex(SECTOR_ADDRESS, 8)}: rebuild it with flashdata build <folder> -o data.dfu, or give the image file itself.`,
+      details: { problem },
+    })
+  }
+  if (bytes.length < DFU_FILE_OVERHEAD) refuse('too-short', `it is ${bytes.length} bytes, shorter than the ${DFU_FILE_OVERHEAD} bytes of a DfuSe prefix, target, element and suffix.`)
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const u16 = (at: number) => v.getUint16(at, true)
+  const u32 = (at: number) => v.getUint32(at, true)
+
+  const suffix = bytes.length - SUFFIX_SIZE
+  if (!matches(bytes, suffix + 8, 'UFD')) refuse('no-suffix', 'its last 16 bytes are not a DFU suffix (no "UFD" signature); a plain image is given as image.bin.')
+  if (bytes[suffix + 11] !== SUFFIX_SIZE) refuse('suffix-length', `its DFU suffix says it is ${bytes[suffix + 11]} bytes long, not ${SUFFIX_SIZE}.`)
+  const crc = suffixCrc(bytes.subarray(0, bytes.length - 4))
+  if (u32(suffix + 12) !== crc) refuse('suffix-crc', `the suffix CRC is ${hex(u32(suffix + 12), 8)} but the bytes give ${hex(crc, 8)}: the file is corrupt or was changed after the suffix was added.`)
+  if (u16(suffix + 6) !== DFU_FILE_DEVICE.bcdDFU) refuse('not-dfuse', `its suffix says bcdDFU ${hex(u16(suffix + 6), 4)}, not DfuSe's ${hex(DFU_FILE_DEVICE.bcdDFU, 4)}.`)
+  const [vendorId, productId] = [u16(suffix + 4), u16(suffix + 2)]
+  if ((vendorId !== DFU_FILE_DEVICE.vendorId && vendorId !== ANY_ID) || (productId !== DFU_FILE_DEVICE.productId && productId !== ANY_ID)) {
+    refuse('other-device', `its suffix is for USB device ${vendorId.toString(16).padStart(4, '0')}:${productId.toString(16).padStart(4, '0')}, not the Electron in DFU mode (2b04:d00a).`)
+  }
+
+  if (!matches(bytes, 0, 'DfuSe') || bytes[5] !== 1) refuse('no-prefix', 'it does not start with a version-1 DfuSe prefix ("DfuSe", 1).')
+  if (u32(6) !== suffix) refuse('prefix-size', `its prefix says ${u32(6)} bytes before the suffix, but there are ${suffix}.`)
+  if (bytes[10] !== 1) refuse('target-count', `it holds ${bytes[10]} targets; flashdata writes files with exactly one.`)
+  const target = PREFIX_SIZE
+  if (!matches(bytes, target, 'Target')) refuse('no-target', 'its first target does not start with "Target".')
+  if (bytes[target + 6] !== 0) refuse('target-alt', `its target is for alternate setting ${bytes[target + 6]}; sector 9 is in alt 0 (internal flash).`)
+  const elements = u32(target + 15 + TARGET_NAME_BYTES)
+  if (elements !== 1) refuse('element-count', `its target holds ${elements} elements; flashdata writes files with exactly one.`)
+  const element = target + TARGET_SIZE
+  const room = suffix - element - ELEMENT_SIZE
+  if (u32(target + 11 + TARGET_NAME_BYTES) !== ELEMENT_SIZE + room) refuse('target-size', `its target says ${u32(target + 11 + TARGET_NAME_BYTES)} bytes of elements, but ${ELEMENT_SIZE + room} follow it.`)
+  const [address, size] = [u32(element), u32(element + 4)]
+  if (address !== SECTOR_ADDRESS) refuse('element-address', `its element is at ${hex(address, 8)}; flashdata writes only sector 9 at ${hex(SECTOR_ADDRESS, 8)}.`)
+  if (size > SECTOR_SIZE) refuse('element-size', `its element is ${size} bytes, more than the ${SECTOR_SIZE}-byte sector.`)
+  if (size !== room) refuse('element-size', `its element says ${size} bytes, but ${room} are there.`)
+  return bytes.subarray(element + ELEMENT_SIZE, suffix)
+}
+
+/**
+ * The image an image file holds: a .dfu file (by its name, or a file that
+ * starts with the DfuSe prefix, which no image does) is unwrapped and
+ * checked; any other file is the image itself.
+ */
+export function imageOfFile(name: string, bytes: Uint8Array, what = `"${printable(name)}"`): Uint8Array {
+  return formatOfName(name) === 'dfu' || matches(bytes, 0, 'DfuSe') ? fromDfuFile(bytes, what) : bytes
+}
+
+/** The largest file an image of the sector can be in this format: bigger ones are refused unread. */
+export function maxFileSize(format: ImageFileFormat): number {
+  return format === 'dfu' ? SECTOR_SIZE + DFU_FILE_OVERHEAD : SECTOR_SIZE
+}
