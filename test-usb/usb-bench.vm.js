@@ -121,6 +121,41 @@ test('dfu-util writes a flashdata image to 0x080A0000 with :leave, and flashdata
   assert.equal(verify.result.status, 'match')
 })
 
+/** Everything in alt 0's internal flash but sector 9, read with dfu-util: [below, above]. */
+async function outsideSector9(name) {
+  const parts = [['0x08000000', DATA_SECTOR - 0x08000000], [`0x${(DATA_SECTOR + SECTOR_BYTES).toString(16)}`, 0x08100000 - DATA_SECTOR - SECTOR_BYTES]]
+  const out = []
+  for (const [i, [address, length]] of parts.entries()) {
+    const file = `${work}/${name}.${i}.bin`
+    ok(await dfuUtil('-a', '0', '-s', `${address}:${length}`, '-U', file))
+    out.push(readFileSync(file))
+  }
+  return out
+}
+
+test('a .dfu file from flashdata build passes dfu-suffix -c and dfu-util -D writes it to sector 9 alone; flashdata verify of the folder passes', async () => {
+  await ensureMode('dfu')
+  const f = await image('dfu', [9000, 30_000])
+  const dfuFile = `${f.folder}.dfu`
+  cliOk(await flashdata(['build', f.folder, '-o', dfuFile, '--epoch', EPOCH, '--json']))
+  const suffix = await run('dfu-suffix', ['-c', dfuFile])
+  ok(suffix)
+  assert.match(suffix.stdout, /Product ID:\s+0xD00A/)
+  assert.match(suffix.stdout, /Vendor ID:\s+0x2B04/)
+  assert.match(suffix.stdout, /BCD DFU:\s+0x011A/)
+  const before = await outsideSector9('outside.before')
+  const download = await dfuUtil('-a', '0', '-D', dfuFile)
+  ok(download)
+  // dfu-util read the container, not a raw file: one target for alt 0, its element at sector 9.
+  assert.match(download.stdout, /File contains 1 DFU images/)
+  assert.match(download.stdout, new RegExp(`address = 0x080a0000, size = ${f.bytes.length}\\b`))
+  assert.doesNotMatch(download.stdout + download.stderr, /Invalid DFU suffix/)
+  const verify = await flashdata(['verify', f.folder, '--epoch', EPOCH, '--serial', SERIAL, '--json'])
+  cliOk(verify)
+  assert.equal(verify.result.status, 'match')
+  assert.deepEqual(await outsideSector9('outside.after'), before, 'nothing outside sector 9 changed')
+})
+
 test('flashdata push writes an image and dfu-util -U reads back the same bytes', async () => {
   const b = await image('b', [40_000, 1234])
   cliOk(await flashdata(['push', b.file, '--serial', SERIAL, '--no-leave', '--json']))
