@@ -20,7 +20,7 @@ const u16 = (bytes: Uint8Array, at: number) => new DataView(bytes.buffer, bytes.
 
 /** A copy with `edit` applied and, unless told otherwise, the suffix CRC made right again. */
 function edited(edit: (bytes: Uint8Array, view: DataView) => Uint8Array | void, fixCrc = true): Uint8Array {
-  let bytes = toDfuFile(image).slice()
+  let bytes: Uint8Array = toDfuFile(image).slice()
   bytes = edit(bytes, new DataView(bytes.buffer)) ?? bytes
   if (fixCrc) new DataView(bytes.buffer, bytes.byteOffset).setUint32(bytes.length - 4, specCrc(bytes.subarray(0, bytes.length - 4)), true)
   return bytes
