@@ -113,6 +113,18 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
     expect(await linkBytes('Download the image')).toEqual(readFileSync(join(tmp, 'other.bin')))
   })
 
+  it('takes a .dfu file through the same checks as the CLI, and refuses a damaged one', async () => {
+    const dir = folder('as-dfu', { 'data.bin': Buffer.alloc(70_000, 7), 'notes.txt': 'notes\n' })
+    const cli = await runCli(['build', dir, '-o', join(tmp, 'other.dfu')])
+    expect(cli.code, cli.stderr).toBe(0)
+    await upload('Image file', join(tmp, 'other.dfu'))
+    expect(await click('Verify')).toMatch(/holds 2 files, the same as other\.dfu: verified\.$/)
+    const damaged = readFileSync(join(tmp, 'other.dfu'))
+    damaged[1000] ^= 0xff
+    writeFileSync(join(tmp, 'damaged.dfu'), damaged)
+    expect(await upload('Image file', join(tmp, 'damaged.dfu'))).toMatch(/"damaged\.dfu" is not a \.dfu file flashdata accepts: the suffix CRC/)
+  })
+
   it('refuses a folder over 128 KiB with the numbers', async () => {
     const dir = folder('big', { 'a.bin': Buffer.alloc(100_000, 1), 'b.bin': Buffer.alloc(40_000, 2) })
     const status = await upload('Folder', dir)
