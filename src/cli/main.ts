@@ -2,16 +2,18 @@ import { Command, CommanderError } from 'commander'
 import { ExitCode } from '../errors.js'
 import { registerBuild } from './commands/build.js'
 import { registerDevices } from './commands/devices.js'
+import { registerDoctor } from './commands/doctor.js'
 import { registerExtract } from './commands/extract.js'
 import { registerInspect } from './commands/inspect.js'
 import { registerJig } from './commands/jig.js'
 import { registerModeCommands } from './commands/mode.js'
 import { registerPull } from './commands/pull.js'
 import { registerPush } from './commands/push.js'
+import { registerUdev } from './commands/udev.js'
 import { registerVerify } from './commands/verify.js'
 import { registerWeb } from './commands/web.js'
 import { asFlashdataError, errorJson, printError, printJson, processIo, type CliIo } from './io.js'
-import { version } from './version.js'
+import { versions, versionsText } from './versions.js'
 
 
 type Register = (program: Command, io: CliIo) => void
@@ -25,13 +27,18 @@ type Register = (program: Command, io: CliIo) => void
 export const COMMANDS: Record<string, Register> = {
   push: registerPush, verify: registerVerify, pull: registerPull, devices: registerDevices, list: registerDevices,
   dfu: registerModeCommands, reset: registerModeCommands, jig: registerJig, build: registerBuild, inspect: registerInspect, extract: registerExtract,
-  web: registerWeb,
+  web: registerWeb, doctor: registerDoctor, udev: registerUdev,
+}
+
+const VERSION_FLAGS = ['-V', '--version']
+
+/** `flashdata --version [--json]`: answered before commander is set up at all (start-up time). */
+function isVersionRequest(args: string[]): boolean {
+  return args.some((arg) => VERSION_FLAGS.includes(arg)) && args.every((arg) => VERSION_FLAGS.includes(arg) || arg === '--json')
 }
 
 function commandsFor(argv: string[]): Register[] {
   const args = argv.slice(2)
-  // `flashdata --version` needs no command at all.
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return []
   const word = args.find((arg) => !arg.startsWith('-'))
   const named = word !== undefined && Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined
   return named ? [named] : [...new Set(Object.values(COMMANDS))]
@@ -40,7 +47,8 @@ function commandsFor(argv: string[]): Register[] {
 function createProgram(argv: string[], io: CliIo): Command {
   const program = new Command('flashdata')
     .description('Put data files into the Particle Electron\'s spare 128 KiB flash sector over USB: pack, write, verify.')
-    .version(version, '-V, --version')
+    // Listed for --help; isVersionRequest answers it.
+    .option('-V, --version', 'print the flashdata, Node.js and usb versions (--json: one object)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
@@ -60,6 +68,12 @@ Exit codes are listed in the README; 0 means success.`)
 
 /** Runs the CLI and resolves to the process exit code; never throws. */
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+  if (isVersionRequest(argv.slice(2))) {
+    const found = versions()
+    if (argv.includes('--json')) printJson(io, { type: 'result', command: 'version', ...found })
+    else io.stdout.write(versionsText(found))
+    return 0
+  }
   const program = createProgram(argv, io)
   try {
     await program.parseAsync(argv)

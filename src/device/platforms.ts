@@ -36,5 +36,8 @@ export function identify(vendorId: number, productId: number): { platform: Parti
   return undefined
 }
 
+/** Installs flashdata's udev rule however flashdata was installed (npm -g, npx, a clone, the executable). */
+export const UDEV_INSTALL_COMMAND = 'flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger'
+
 /** What to do when the operating system refuses access to a board. */
-export const UDEV_HINT = 'On Linux, allow your user to access Particle boards: sudo cp udev/50-particle.rules /etc/udev/rules.d/ && sudo udevadm control --reload-rules, then replug the board.'
+export const UDEV_HINT = `On Linux, allow your user to access Particle boards: ${UDEV_INSTALL_COMMAND}, then replug the board. flashdata doctor checks USB access.`

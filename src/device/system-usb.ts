@@ -114,7 +114,7 @@ class SystemUsb implements UsbBusLike {
       if (/permission|access|EACCES/i.test(message)) {
         throw new FlashdataError('USB_ACCESS', `No permission to list USB devices: ${message}`, { hint: UDEV_HINT, cause: error })
       }
-      throw new FlashdataError('USB_UNAVAILABLE', `Cannot list USB devices: ${message}`, { cause: error })
+      throw new FlashdataError('USB_UNAVAILABLE', `Cannot list USB devices: ${message}`, { hint: 'flashdata doctor checks the USB library and USB access on this machine.', cause: error })
     }
   }
 

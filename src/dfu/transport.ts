@@ -49,7 +49,7 @@ function kindOf(setup: UsbControlSetup): TransferKind {
 const HINTS: Partial<Record<ErrorCode, string>> = {
   DISCONNECTED: 'The board disconnected. Check the cable, then run the command again.',
   TIMEOUT: 'The board stopped answering. Reset it into DFU mode and run the command again.',
-  USB_ACCESS: 'This user may not open the USB device (on Linux, install the udev rule).',
+  USB_ACCESS: 'This user may not open the USB device (on Linux, install the udev rule: flashdata udev). flashdata doctor checks USB access.',
   BUSY: 'Another program has the board open (another flashdata, dfu-util, the Particle CLI): let it finish or close it, then run the command again.',
   USB_TRANSFER: 'Check the cable (a short one, no unpowered hub) and run the command again.',
 }

@@ -126,7 +126,7 @@ describe('the real USB path on a machine without boards', () => {
     const pushed = await runCli(['push', 'examples/data'], { env })
     expect(pushed.code).toBe(ExitCode.NO_DEVICE)
     expect(pushed.stderr).toContain('No Particle board found on USB')
-    expect(pushed.stderr).toContain('udev rule')
+    expect(pushed.stderr).toContain('flashdata doctor shows which boards the system sees')
   })
 
   it('explains the udev rule when the USB stack refuses access', async () => {
@@ -137,7 +137,7 @@ describe('the real USB path on a machine without boards', () => {
     }
     const error = await wrapSystemUsb(denied).getDevices().catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'USB_ACCESS', exitCode: ExitCode.USB_ACCESS })
-    expect((error as { hint: string }).hint).toContain('udev/50-particle.rules')
+    expect((error as { hint: string }).hint).toContain('flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules')
   })
 })
 

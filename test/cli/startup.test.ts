@@ -22,7 +22,7 @@ describe.skipIf(Boolean((Module as { enableCompileCache?: unknown }).enableCompi
     writeFileSync(CACHE, damaged)
     const out = await runCli(['--version'])
     expect(out.code).toBe(0)
-    expect(out.text.trim()).toBe(version)
+    expect(out.text.split('\n')[0]).toBe(`flashdata ${version}`)
     const rewritten = readFileSync(CACHE)
     expect(rewritten.equals(damaged)).toBe(false)
     expect(rewritten.length).toBeGreaterThan(1024)
