@@ -90,6 +90,12 @@ export interface JigOptions {
   /** Abort: stop taking new boards, finish the ones in progress. */
   signal?: AbortSignal
   /**
+   * While this returns true the station takes no new board (each one that
+   * arrives is announced once as waiting) and does not time out; the boards
+   * in progress finish.
+   */
+  paused?: () => boolean
+  /**
    * The hard stop: record every board in progress as aborted (with its phase)
    * at once and return without waiting for them; the caller ends the process.
    */
@@ -121,6 +127,8 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
   let exhausted = false
   const records: JigRecord[] = []
   const active = new Map<string, Promise<void>>()
+  /** Boards announced as waiting for the station to resume. */
+  const waiting = new Set<string>()
   /** Boards handled since they were plugged in: not flashed again until they leave the bus. */
   const handled = new Set<string>()
   /** Every board taken so far, for --count: a retry of the same board is not another board. */
@@ -205,11 +213,19 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
   })
 
   const full = () => options.count !== undefined && counted.size >= options.count
+  /** The idle clock stands still while the station is paused and starts again when it resumes. */
+  let wasPaused = false
+  const idle = (): boolean => {
+    const paused = options.paused?.() === true
+    if (paused || wasPaused) lastActivity = Date.now()
+    wasPaused = paused
+    return options.idleTimeoutMs !== undefined && active.size === 0 && Date.now() - lastActivity >= options.idleTimeoutMs
+  }
   const stopReason = (): JigSummary['stoppedBy'] | undefined => {
     if (options.signal?.aborted) return 'signal'
     if (exhausted) return 'pool-exhausted'
     if (full()) return 'count'
-    if (options.idleTimeoutMs !== undefined && active.size === 0 && Date.now() - lastActivity >= options.idleTimeoutMs) return 'timeout'
+    if (idle()) return 'timeout'
     return undefined
   }
 
@@ -218,9 +234,17 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     const present = await listBoards(options.bus)
     const serials = new Set(present.map((b) => b.info.serial))
     for (const serial of handled) if (!serials.has(serial) && !active.has(serial)) handled.delete(serial)
+    for (const serial of waiting) if (!serials.has(serial)) waiting.delete(serial)
+    const paused = options.paused?.() === true
     for (const board of present) {
       const serial = board.info.serial
       if (!serial || handled.has(serial) || active.has(serial) || full() || exhausted) continue
+      if (paused) {
+        if (!waiting.has(serial)) emit({ type: 'message', level: 'info', serial, message: 'waiting: the station is paused' })
+        waiting.add(serial)
+        continue
+      }
+      waiting.delete(serial)
       handled.add(serial)
       counted.add(serial)
       lastActivity = Date.now()

@@ -97,4 +97,28 @@ describe('jig station', () => {
     const flashedBoards = boards.filter((b) => erases(b) === 1)
     expect(flashedBoards.length).toBe(summary.boards)
   })
+
+  it('while paused takes no new board (each announced once as waiting) and does not time out; on resume flashes them', async () => {
+    const { bus, boards } = bench({ mode: 'dfu' }, { mode: 'dfu' })
+    let paused = true
+    const waiting: string[] = []
+    // Resumes after 20 looks at the bus, far longer than the idle timeout, with nothing touched until then.
+    let scans = 0
+    const list = bus.getDevices.bind(bus)
+    bus.getDevices = async () => {
+      if (++scans === 20) {
+        expect(boards.map(erases)).toEqual([0, 0])
+        paused = false
+      }
+      return list()
+    }
+    const summary = await runJig({
+      bus, image, idleTimeoutMs: 1, pollMs: 5, paused: () => paused,
+      onEvent: (e) => { if (e.type === 'message' && e.serial) waiting.push(e.serial) },
+    })
+    expect(scans).toBeGreaterThanOrEqual(20)
+    expect(waiting.sort()).toEqual(boards.map((b) => b.serialNumber).sort())
+    expect(summary).toMatchObject({ boards: 2, passed: 2, stoppedBy: 'timeout' })
+    expect(boards.map(erases)).toEqual([1, 1])
+  })
 })
