@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Bundles the page (src/web/main.ts) for browsers into dist/web/, beside its
-// index.html and the style it shares with the station page (src/ui/style.css):
-// static files that can be served from anywhere.
+// Bundles the pages for browsers: the web flasher (src/web/main.ts) into
+// dist/web/, static files that can be served from anywhere, and the station
+// page (src/station/page/main.ts) into dist/station-page/, which the jig's
+// --ui server serves; each beside its index.html and the style both share
+// (src/ui/style.css).
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -35,9 +37,14 @@ export async function bundleForBrowser(entry, { outfile, minify = true } = {}) {
   return outfile ? undefined : result.outputFiles[0].text
 }
 
+/** The two pages: the web flasher (static, served anywhere) and the station page (served by flashdata jig --ui). */
+const PAGES = [{ source: 'src/web', out: 'dist/web' }, { source: 'src/station/page', out: 'dist/station-page' }]
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  mkdirSync(`${root}dist/web`, { recursive: true })
-  await bundleForBrowser('src/web/main.ts', { outfile: `${root}dist/web/main.js` })
-  copyFileSync(`${root}src/web/index.html`, `${root}dist/web/index.html`)
-  copyFileSync(`${root}src/ui/style.css`, `${root}dist/web/ui.css`)
+  for (const { source, out } of PAGES) {
+    mkdirSync(`${root}${out}`, { recursive: true })
+    await bundleForBrowser(`${source}/main.ts`, { outfile: `${root}${out}/main.js` })
+    copyFileSync(`${root}${source}/index.html`, `${root}${out}/index.html`)
+    copyFileSync(`${root}src/ui/style.css`, `${root}${out}/ui.css`)
+  }
 }

@@ -8,6 +8,9 @@ import type { SectorContents } from '../image/sector.js'
 import { sha256Hex } from '../image/sha256.js'
 import { push, type ForeignData } from './push.js'
 
+/** The message a board gets when it arrives at a paused station. */
+export const WAITING_MESSAGE = 'waiting: the station is paused'
+
 /** Facts about the station, the same in every record. */
 export interface StationStamp {
   station?: string
@@ -240,7 +243,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       const serial = board.info.serial
       if (!serial || handled.has(serial) || active.has(serial) || full() || exhausted) continue
       if (paused) {
-        if (!waiting.has(serial)) emit({ type: 'message', level: 'info', serial, message: 'waiting: the station is paused' })
+        if (!waiting.has(serial)) emit({ type: 'message', level: 'info', serial, message: WAITING_MESSAGE })
         waiting.add(serial)
         continue
       }

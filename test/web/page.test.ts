@@ -4,13 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core'
+import type { Browser, ElementHandle, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { byRole, launchChromium, WAIT_MS } from '../helpers/chromium.js'
 import { CLI, runCli } from '../helpers/cli.js'
-
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
-/** Generous: two cores shared with other work, and datasheet timing in the page. */
-const WAIT_MS = 90_000
 
 let server: ChildProcess
 let browser: Browser
@@ -24,8 +21,7 @@ async function byName(role: string, name: string): Promise<ElementHandle<Element
     for (const input of await page.$$('input[type=file]')) if ((await page.accessibility.snapshot({ root: input, interestingOnly: false }))?.name === name) return input
     throw new Error(`no file input named ${name}`)
   }
-  const found = await page.waitForSelector(`::-p-aria([name="${name}"][role="${role}"])`, { timeout: WAIT_MS })
-  return found!
+  return byRole(page, role, name)
 }
 
 /** Waits until the page is idle again (its Write button is enabled or nothing is chosen) and returns the status text. */
@@ -65,10 +61,7 @@ beforeAll(async () => {
     server.stdout!.once('data', (line: Buffer) => resolve(JSON.parse(line.toString()).url))
     server.once('exit', (code) => reject(new Error(`flashdata web exited with ${code}`)))
   })
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM, headless: true, timeout: WAIT_MS, protocolTimeout: WAIT_MS,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${join(tmp, 'profile')}`],
-  })
+  browser = await launchChromium(tmp)
   page = await browser.newPage()
   await page.goto(url)
   await click('Try without a board')

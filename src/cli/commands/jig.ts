@@ -13,6 +13,7 @@ import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
 import { version } from '../version.js'
+import type { Control, StationJob, StationPage } from '../../station/index.js'
 
 interface JigCliOptions extends DeviceCliOptions, BuildCliOptions, ProvisionCliOptions {
   job?: string
@@ -26,7 +27,12 @@ interface JigCliOptions extends DeviceCliOptions, BuildCliOptions, ProvisionCliO
   foreign?: 'fail' | 'backup-and-overwrite'
   force?: boolean
   dfuTimeout: number
+  ui?: number | true
+  uiHost?: string
 }
+
+/** The station page's port when --ui is given without one (flashdata web's is 8000). */
+const DEFAULT_UI_PORT = 8001
 
 /** Appends one NDJSON record per board and flushes it to disk at once. */
 async function openLog(path: string | undefined): Promise<{ write(record: JigRecord): Promise<void>; close(): Promise<void> }> {
@@ -66,6 +72,22 @@ function abortError(records: JigRecord[]): FlashdataError {
 
 const abs = (path: string | undefined) => (path === undefined ? undefined : resolve(path))
 
+/** Serves the station page and prints its address (with the token when exposed). */
+async function openPage(options: JigCliOptions, settings: StationSettings, image: Uint8Array | undefined, slots: Record<string, string> | undefined, onControl: (control: Control) => void, io: CliIo): Promise<StationPage> {
+  const { openStationPage } = await import('../../station/index.js')
+  const { sectorImage } = await import('../../image/parse.js')
+  const listing = image ? sectorImage(image).listing : undefined
+  const job: StationJob = {
+    station: settings.station!, slots,
+    image: image && listing ? { size: listing.header!.totalSize, crc: listing.header!.crc, files: listing.files.map((f) => ({ name: f.name, length: f.length })) } : undefined,
+    sources: image ? undefined : { perBoard: settings.perBoard, pool: settings.pool, generate: settings.generate },
+  }
+  const page = await openStationPage({ host: options.uiHost ?? '127.0.0.1', port: options.ui === true || options.ui === undefined ? DEFAULT_UI_PORT : options.ui, exposed: options.uiHost !== undefined, job, onControl })
+  const token = page.server.token ? '  Anyone who can reach it sees the page; its controls and downloads need the token in this address.\n' : ''
+  io.stderr.write(`Station page: ${page.server.url}\n${token}`)
+  return page
+}
+
 export function registerJig(program: Command, io: CliIo): void {
   const command = program
     .command('jig')
@@ -82,6 +104,8 @@ export function registerJig(program: Command, io: CliIo): void {
     .addOption(new Option('--foreign <policy>', 'a board whose sector holds other data (e.g. a factory firmware): fail it untouched, or save the sector and overwrite it').choices(['fail', 'backup-and-overwrite']))
     .option('-f, --force', 'rewrite boards that already hold the image')
     .option('--dfu-timeout <seconds>', 'how long a board may take to come back in DFU mode', parseInteger(1, 600), 20)
+    .option('--ui [port]', `also serve the station page (a tile per board, totals, pause/resume/stop, downloads) on this port (default ${DEFAULT_UI_PORT}; 0: a free one)`, parseInteger(0, 65535))
+    .option('--ui-host <address>', 'serve the station page on this address instead of 127.0.0.1 (then its controls and downloads need the token printed with its address)', nonEmpty)
   addProvisionOptions(command)
   addDeviceOptions(addBuildOptions(command), { select: false })
     .addHelpText('after', `
@@ -104,7 +128,9 @@ Examples:
   $ flashdata jig data --log results.ndjson
   $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson
   $ flashdata jig data --per-board boards --pool certs.csv --junit results.xml
-  $ flashdata jig --job station.json --count 50`)
+  $ flashdata jig --job station.json --count 50
+  $ flashdata jig data --slots slots.json --ui          the station page on http://127.0.0.1:${DEFAULT_UI_PORT}/
+  $ flashdata jig data --ui 0 --ui-host 0.0.0.0          on the network, controls behind a token`)
     .action(async (input: string | undefined, options: JigCliOptions) => {
       const { loadJob, mergeSettings, checkSettings, loadSlots } = await import('../../provision/job.js')
       const { openBoardData, foreignHandler } = await import('../../provision/station.js')
@@ -137,11 +163,20 @@ Examples:
       await reports.flush() // an empty report at once: a report path that cannot be written stops the station before any board
       const stop = new AbortController()
       const hardStop = new AbortController()
+      const say = (line: string) => { if (!options.json && !options.quiet) io.stderr.write(`${line}\n`) }
+      const stopTaking = () => {
+        stop.abort()
+        say('Stopping: finishing the boards in progress (Ctrl-C again to abort).')
+      }
+      const page = options.ui === undefined && options.uiHost === undefined ? undefined : await openPage(options, { ...settings, station }, source?.image, jig.slots, (control) => {
+        if (control === 'stopping') stopTaking()
+        else say(control === 'paused' ? 'Paused from the station page: no new board is taken; the boards in progress finish.' : 'Resumed from the station page.')
+      }, io)
       const onSigint = () => {
         if (hardStop.signal.aborted) process.exit(exitCodeOf('INTERRUPTED')) // a third: no more waiting, even for the log
         if (stop.signal.aborted) return hardStop.abort()
-        stop.abort()
-        if (!options.json && !options.quiet) io.stderr.write('Stopping: finishing the boards in progress (Ctrl-C again to abort).\n')
+        if (page) page.station.control('stop') // the page shows it, and stops the jig
+        else stopTaking()
       }
       // A service manager's stop (SIGTERM) is the hard stop too: the boards in progress get their records.
       const onSigterm = () => {
@@ -154,13 +189,15 @@ Examples:
       try {
         await runBoardCommand(io, options, async ({ bus, mode, onEvent, endProgress }) => {
           const summary = await runJig({
-            ...jig, bus, signal: stop.signal, abort: hardStop.signal, onEvent,
+            ...jig, bus, signal: stop.signal, abort: hardStop.signal, paused: page?.station.paused,
+            onEvent: page ? (event) => { page.station.publish(event); onEvent(event) } : onEvent,
             onRecord: async (record) => {
               await log.write(record)
               await reports.add(record)
             },
           })
           endProgress()
+          page?.station.publish({ type: 'stopped', stoppedBy: summary.stoppedBy })
           const { records, ...totals } = summary
           if (mode === 'json') printJson(io, { type: 'summary', ...totals })
           else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText(totals, lastAttempts(records).filter((r) => r.outcome === 'failed' || r.outcome === 'aborted')))
@@ -172,6 +209,7 @@ Examples:
         process.off('SIGINT', onSigint)
         process.off('SIGTERM', onSigterm)
         await log.close()
+        await page?.close()
         await boardData?.close()
         // The boards' records are on disk: end now, so the pushes still in flight stop talking to their boards.
         if (hardStop.signal.aborted) setTimeout(() => process.exit(exitCodeOf('INTERRUPTED')), 0)
