@@ -44,7 +44,7 @@ function tile(title: string, board: BoardView | undefined): HTMLElement {
       ? `${r.error?.code ?? 'failed'}${r.failedPhase ? ` during ${r.failedPhase}` : ''}`
       : `${r.outcome} in ${seconds(r.durationMs)}${board.attempts > 1 ? `, attempt ${board.attempts}` : ''}`
     el.append(element('p', what, { class: 'phase' }))
-    if (r.error) el.append(element('p', hintedText(r.error), { class: 'note error-text' }))
+    if (r.error) el.append(element('p', hintedText(r.error), { class: 'note error-text', title: hintedText(r.error) }))
     const sources = sourcesText(r.provision)
     if (sources) el.append(element('p', sources, { class: 'note' }))
   } else if (board.waiting) {
@@ -75,7 +75,7 @@ function listItem(board: BoardView): HTMLElement {
   else li.append(element('span', doing(board)))
   const where = place(board)
   const sources = sourcesText(board.record?.provision)
-  const extra = [where, sources, board.record?.error && `${board.record.error.code}: ${board.record.error.message}`].filter(Boolean).join('; ')
+  const extra = [where, sources, board.record?.error?.code].filter(Boolean).join('; ')
   if (extra) li.append(element('small', ` ${extra}`))
   return li
 }
