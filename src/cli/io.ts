@@ -8,15 +8,23 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
   /** Set by a command that ends without an error but must not exit 0 (e.g. an invalid image listed). */
   exitCode: number
+  /** Standard output carries data (`-o -`): machine output goes to standard error instead. */
+  dataOnStdout?: boolean
 }
 
 export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, exitCode: 0 })
 
-export function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`)
+/** One NDJSON line: on standard output, or standard error when standard output carries data. */
+export function printJson(io: CliIo, value: { type: string; [key: string]: unknown }): void {
+  ;(io.dataOnStdout ? io.stderr : io.stdout).write(`${JSON.stringify(value)}\n`)
 }
 
-export function errorJson(error: FlashdataError): Record<string, unknown> {
+/** The last line of a command that succeeded, named by its command (events.schema.json describes each). */
+export function printResult(io: CliIo, command: string, value: object): void {
+  printJson(io, { type: 'result', command, ...value })
+}
+
+export function errorJson(error: FlashdataError): { type: 'error'; [key: string]: unknown } {
   return { type: 'error', exitCode: error.exitCode, ...error.toJSON() }
 }
 

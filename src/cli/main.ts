@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import { ExitCode } from '../errors.js'
+import { ExitCode, FlashdataError } from '../errors.js'
 import { registerBuild } from './commands/build.js'
 import { registerDevices } from './commands/devices.js'
 import { registerDoctor } from './commands/doctor.js'
@@ -12,7 +12,7 @@ import { registerPush } from './commands/push.js'
 import { registerUdev } from './commands/udev.js'
 import { registerVerify } from './commands/verify.js'
 import { registerWeb } from './commands/web.js'
-import { asFlashdataError, errorJson, printError, printJson, processIo, type CliIo } from './io.js'
+import { asFlashdataError, errorJson, printError, printJson, printResult, processIo, type CliIo } from './io.js'
 import { versions, versionsText } from './versions.js'
 
 
@@ -44,14 +44,33 @@ function commandsFor(argv: string[]): Register[] {
   return named ? [named] : [...new Set(Object.values(COMMANDS))]
 }
 
-function createProgram(argv: string[], io: CliIo): Command {
+/**
+ * `-o -` (or `--output -`, `--output=-`, `-o-`) on the command line: for a
+ * usage error, found before the options are parsed.
+ */
+function outputIsStdout(args: string[]): boolean {
+  return args.some((arg, i) => arg === '--output=-' || arg === '-o-' || ((arg === '-o' || arg === '--output') && args[i + 1] === '-'))
+}
+
+/** Commander's words ("error: unknown option '--bogus'") as an error of ours, for --json. */
+function usageError(error: CommanderError, args: string[]): FlashdataError {
+  const [first, ...rest] = error.message.replace(/^error: /, '').split('\n')
+  const message = error.code === 'commander.help' ? 'No command given.' : `${first.charAt(0).toUpperCase()}${first.slice(1)}${/[.?!]$/.test(first) ? '' : '.'}`
+  const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1')
+  const word = args.find((arg) => Object.hasOwn(COMMANDS, arg))
+  return new FlashdataError('BAD_OPTION', message, { hint: suggestion || `Run flashdata ${word ? `${word} ` : ''}--help for usage.`, details: { commander: error.code } })
+}
+
+function createProgram(argv: string[], io: CliIo, json: boolean): Command {
   const program = new Command('flashdata')
     .description('Put data files into the Particle Electron\'s spare 128 KiB flash sector over USB: pack, write, verify.')
     // Listed for --help; isVersionRequest answers it.
     .option('-V, --version', 'print the flashdata, Node.js and usb versions (--json: one object)')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    // With --json a usage error is one error line (printed by run), not commander's text.
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => { if (!json) io.stderr.write(s) } })
     .exitOverride()
+    .hook('preAction', (_program, command) => { io.dataOnStdout = command.opts().output === '-' })
   for (const register of commandsFor(argv)) register(program, io)
   program.addHelpText('after', `
 Examples:
@@ -70,21 +89,26 @@ Exit codes are listed in the README; 0 means success.`)
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
   if (isVersionRequest(argv.slice(2))) {
     const found = versions()
-    if (argv.includes('--json')) printJson(io, { type: 'result', command: 'version', ...found })
+    if (argv.includes('--json')) printResult(io, 'version', found)
     else io.stdout.write(versionsText(found))
     return 0
   }
-  const program = createProgram(argv, io)
+  const json = argv.includes('--json')
+  const program = createProgram(argv, io, json)
   try {
     await program.parseAsync(argv)
     return io.exitCode
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.
-      return error.exitCode === 0 ? 0 : ExitCode.USAGE
+      if (error.exitCode === 0) return 0
+      if (json) {
+        io.dataOnStdout = outputIsStdout(argv.slice(2))
+        printJson(io, errorJson(usageError(error, argv.slice(2))))
+      }
+      return ExitCode.USAGE
     }
     const failure = asFlashdataError(error)
-    const json = argv.includes('--json')
     if (json) printJson(io, errorJson(failure))
     else printError(io, failure)
     if (failure.code === 'INTERNAL' && io.env.FLASHDATA_DEBUG) io.stderr.write(`${(failure.cause as Error)?.stack}\n`)

@@ -2,10 +2,15 @@
  * Typed progress events of the jobs (push, verify, pull, jig). The CLI renders
  * them as a spinner with progress on a TTY, plain lines otherwise, or NDJSON;
  * library users subscribe with `onEvent`. Every event of a board carries its
- * serial, so parallel boards can be told apart.
+ * serial, so parallel boards can be told apart. events.schema.json beside
+ * this file describes every event and result as the CLI prints them with
+ * --json; an event added here needs its entry there (the tests check every
+ * line they see against it).
  */
 
-export type Phase = 'connect' | 'mode-switch' | 'compare' | 'erase' | 'write' | 'verify' | 'read' | 'leave' | 'reset' | 'wait-app'
+/** Every phase of a job, in the order a push runs them (events.schema.json lists the same). */
+export const PHASES = ['connect', 'mode-switch', 'compare', 'erase', 'write', 'verify', 'read', 'leave', 'reset', 'wait-app'] as const
+export type Phase = (typeof PHASES)[number]
 
 export type JobEvent =
   | { type: 'phase-start'; phase: Phase; serial?: string; totalBytes?: number }

@@ -29,7 +29,9 @@ describe('one process at a time on a board (CLI)', () => {
       for (const args of [['push', 'examples/data', '--force'], ['verify'], ['pull', '-o', '-']]) {
         const result = await runCli([...args, '--json'], { env })
         expect(result.code).toBe(ExitCode.BUSY)
-        const error = JSON.parse(result.text.trim().split('\n').at(-1)!)
+        // With -o - the image owns standard output and the error line is on standard error.
+        const machine = args.includes('-') ? result.stderr : result.text
+        const error = JSON.parse(machine.trim().split('\n').at(-1)!)
         expect(error).toMatchObject({ type: 'error', code: 'BUSY', exitCode: ExitCode.BUSY, details: { pid: process.pid } })
         expect(error.hint).toContain('Wait for the other flashdata command')
       }

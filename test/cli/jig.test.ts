@@ -37,7 +37,7 @@ describe('flashdata jig (CLI, --json)', () => {
     const result = await running
     expect(result.code).toBe(0)
     const events = ndjson(result.text)
-    expect(events.at(-1)).toMatchObject({ type: 'summary', boards: 3, passed: 3, failed: 0, stoppedBy: 'timeout' })
+    expect(events.at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 3, passed: 3, failed: 0, stoppedBy: 'timeout' })
     const records = ndjson(await readFile(log, 'utf8'))
     expect(records.map((r) => r.serial).sort()).toEqual(SERIALS)
     expect(records.every((r) => r.outcome === 'flashed')).toBe(true)
@@ -75,7 +75,7 @@ describe('flashdata jig (CLI, --json)', () => {
     await run.until(done(2))
     await rename(join(staging, `${SERIALS[1]}.bin`), join(station, `${SERIALS[1]}.bin`))
     expect(await run.exited).toBe(ExitCode.JIG_FAILURES)
-    expect(ndjson(run.output()).at(-1)).toMatchObject({ type: 'summary', boards: 2, attempts: 3, passed: 1, failed: 1, stoppedBy: 'count' })
+    expect(ndjson(run.output()).at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 2, attempts: 3, passed: 1, failed: 1, stoppedBy: 'count' })
     const records = ndjson(await readFile(log, 'utf8'))
     expect(records.map((r) => [r.serial, r.outcome])).toEqual([[SERIALS[0], 'failed'], [SERIALS[0], 'failed'], [SERIALS[1], 'flashed']])
     expect(records[0]).toMatchObject({ failedPhase: 'connect', error: { code: 'WRONG_DEVICE' } }) // refused once found

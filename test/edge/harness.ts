@@ -21,6 +21,7 @@ import { expect } from 'vitest'
 import { parseImage, SECTOR_SIZE } from 'flashdata'
 import { FLASH_SIZE, factoryFlashContents } from '../../src/emulator/flash.js'
 import { CLI, REPO } from '../helpers/cli.js'
+import { checkCliOutput } from '../helpers/schema.js'
 
 export const EDGE_SEED = Number(process.env.FLASHDATA_EDGE_SEED ?? 20_261_201)
 
@@ -91,10 +92,10 @@ export interface RunResult {
 /** Settings every edge run starts from: an emulated board in DFU mode, instant timing, no colours. */
 export const EDGE_ENV: NodeJS.ProcessEnv = { FLASHDATA_EMULATOR_MODE: 'dfu', FLASHDATA_EMULATOR_TIMING: 'instant', FORCE_COLOR: '0', CI: 'true' }
 
-/** Runs bin/flashdata.js as a user would. Never rejects: a hang is a timed-out result. */
+/** Runs bin/flashdata.js as a user would. A hang is a timed-out result; it rejects only when a JSON line it printed is not in the schema (checkCliOutput). */
 export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args]
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     // Its own process group, so a timeout also ends what a wrapper (the pty) started.
     const child = spawn(command, rest, { cwd: options.cwd ?? REPO, env: { ...process.env, ...EDGE_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const out: Buffer[] = []
@@ -112,7 +113,15 @@ export function run(args: string[], options: RunOptions = {}): Promise<RunResult
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      resolve({ args, code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), timedOut })
+      const result = { args, code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), timedOut }
+      // Output cut short (a closed pipe, a kill) is checked line by line only.
+      const complete = !timedOut && signal === null && options.closeStdoutAfterLines === undefined && !options.closeStderr
+      try {
+        checkCliOutput(args, result.stdout, result.stderr, { complete })
+      } catch (error) {
+        return reject(error)
+      }
+      resolve(result)
     })
   })
 }

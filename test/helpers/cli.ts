@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { checkCliOutput } from './schema.js'
 
 export const CLI = fileURLToPath(new URL('../../bin/flashdata.js', import.meta.url))
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -13,7 +14,8 @@ export interface CliResult {
 
 /**
  * Runs the built CLI (bin/flashdata.js -> dist/) as a child process, as a
- * user would. `npm test` builds dist first.
+ * user would. `npm test` builds dist first. Rejects when a JSON line it
+ * printed is not in src/jobs/events.schema.json (checkCliOutput).
  */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; prefix?: string[] } = {}): Promise<CliResult> {
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args]
@@ -26,7 +28,13 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     child.on('error', reject)
     child.on('close', (code) => {
       const stdout = Buffer.concat(out)
-      resolve({ code, stdout, stderr: Buffer.concat(err).toString(), text: stdout.toString() })
+      const stderr = Buffer.concat(err).toString()
+      try {
+        checkCliOutput(args, stdout, stderr)
+      } catch (error) {
+        return reject(error)
+      }
+      resolve({ code, stdout, stderr, text: stdout.toString() })
     })
   })
 }
@@ -39,12 +47,23 @@ export function ndjson(text: string): Record<string, unknown>[] {
 /**
  * Starts the CLI and resolves `reached` once a line of its stdout matches;
  * `until` waits for later output the same way (it rejects if the process ends first).
+ * `exited` rejects when what it printed fails checkCliOutput.
  */
 export function startUntil(args: string[], env: NodeJS.ProcessEnv, ready?: (line: string) => boolean) {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
+  let err = ''
+  child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString() })
   const waiters: { match: (lines: string[]) => boolean; resolve: () => void }[] = []
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))))
+  const exited = new Promise<number | null>((resolve, reject) => child.on('close', (code, signal) => {
+    try {
+      // A process killed outright (SIGKILL) had no chance to end its output.
+      checkCliOutput(args, Buffer.from(out), err, { complete: signal === null })
+    } catch (error) {
+      return reject(error)
+    }
+    resolve(code ?? (signal ? -1 : null))
+  }))
   const until = (match: (lines: string[]) => boolean) => new Promise<void>((resolve, reject) => {
     if (match(out.split('\n'))) return resolve()
     waiters.push({ match, resolve })

@@ -8,6 +8,7 @@ import type { Browser, ElementHandle, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { byRole, launchChromium, WAIT_MS } from '../helpers/chromium.js'
 import { CLI, runCli } from '../helpers/cli.js'
+import { expectInSchema } from '../helpers/schema.js'
 
 let server: ChildProcess
 let browser: Browser
@@ -58,7 +59,11 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'flashdata-web-'))
   server = spawn(process.execPath, [CLI, 'web', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
   url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.once('data', (line: Buffer) => resolve(JSON.parse(line.toString()).url))
+    server.stdout!.once('data', (line: Buffer) => {
+      const printed = JSON.parse(line.toString())
+      expectInSchema(printed, 'flashdata web --json')
+      resolve(printed.url)
+    })
     server.once('exit', (code) => reject(new Error(`flashdata web exited with ${code}`)))
   })
   browser = await launchChromium(tmp)

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander'
 import type { ImageFileFormat } from '../../image/dfu-file.js'
 import { formatBytes, hex32, percent, plural } from '../format.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, type BuildCliOptions } from '../options.js'
 
 interface BuildOptions extends BuildCliOptions {
@@ -46,9 +46,9 @@ Examples:
       await writeOutput(options.output, file, { force: options.force, mtime: built.epoch })
       const listing = parseImage(built.image)
       // With -o - the image owns standard output; the report goes to stderr.
-      const report = options.output === '-' ? io.stderr : io.stdout
+      const report = io.dataOnStdout ? io.stderr : io.stdout
       if (options.json) {
-        printJson({ ...io, stdout: report }, {
+        printResult(io, 'build', {
           output: options.output, format, fileSize: file.length, size: built.image.length, files: listing.files.length, crc: listing.header?.crc,
           epoch: built.epoch, freeBytes: listing.freeBytes, skipped: built.skipped, warnings: listing.problems.map((p) => p.message),
         })

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { table } from '../format.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 
 export function registerDevices(program: Command, io: CliIo): void {
   addDeviceOptions(program
@@ -31,7 +31,7 @@ Examples:
         // A board running firmware is asked for its Device OS version and mode (a DFU-mode board runs the bootloader).
         const boards = []
         for (const found of present.filter(matches)) boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
-        if (options.json) printJson(io, { type: 'result', boards })
+        if (options.json) printResult(io, 'devices', { boards })
         else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
         else {
           const rows = [['SERIAL', 'PLATFORM', 'MODE', 'DEVICE OS', 'USB ID', 'PATH']]

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { FlashdataError } from '../../errors.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 
 const MARKS = { pass: '✔', warn: '!', fail: '✖' } as const
 
@@ -27,7 +27,7 @@ Examples:
       })
       const failed = checks.filter((c) => c.status === 'fail')
       if (options.json) {
-        if (failed.length === 0) printJson(io, { type: 'result', command: 'doctor', checks })
+        if (failed.length === 0) printResult(io, 'doctor', { checks })
       } else {
         for (const check of checks) {
           io.stdout.write(`${MARKS[check.status]} ${check.name}: ${check.summary}\n`)

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { plural } from '../format.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { nonEmpty } from '../options.js'
 
 interface ExtractOptions {
@@ -27,7 +27,7 @@ Examples:
       const { extractImage } = await import('../../files/extract.js')
       const { readImageFile } = await import('../../files/source.js')
       const files = await extractImage(await readImageFile(input), options.output, { force: options.force })
-      if (options.json) printJson(io, { output: options.output, files })
+      if (options.json) printResult(io, 'extract', { output: options.output, files })
       else if (!options.quiet) io.stdout.write(`Extracted ${plural(files.length, 'file')} into ${options.output}\n`)
     })
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
@@ -33,7 +33,7 @@ Examples:
       if (built) noticeSkipped(io, built.skipped, options)
       const image = built?.image ?? await readImageFile(input)
       const listing = parseImage(image)
-      if (options.json) printJson(io, listingJson(listing, input))
+      if (options.json) printResult(io, 'inspect', listingJson(listing, input))
       else io.stdout.write(renderListing(listing, input))
       // The listing already explains the problems; only the exit code is left to set.
       if (!listing.valid) io.exitCode = exitCodeOf(listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID')

@@ -7,7 +7,7 @@ import type { JigOptions, JigRecord, JigSummary } from '../../jobs/jig.js'
 import type { StationSettings } from '../../provision/job.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { boardPlace, plural } from '../format.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
 import { BoardLinesRenderer } from '../render/boards.js'
@@ -61,12 +61,12 @@ function summaryText(s: Omit<JigSummary, 'records'>, failed: JigRecord[]): strin
 }
 
 /** The hard stop's error: which boards were left incomplete, each in its phase. */
-function abortError(records: JigRecord[]): FlashdataError {
+function abortError(records: JigRecord[], totals: Omit<JigSummary, 'records'>): FlashdataError {
   const left = records.filter((r) => r.outcome === 'aborted')
   const which = left.length ? `${plural(left.length, 'board')} left incomplete: ${left.map((r) => `${r.serial} (during ${r.failedPhase})`).join(', ')}` : 'no board was in progress'
   return new FlashdataError('INTERRUPTED', `Aborted (a second Ctrl-C, or SIGTERM); ${which}.`, {
     hint: left.length ? 'Their sectors may hold half-written images: put them back on the station (or push to them) to flash them again.' : undefined,
-    details: { aborted: left.map((r) => ({ serial: r.serial, phase: r.failedPhase })) },
+    details: { aborted: left.map((r) => ({ serial: r.serial, phase: r.failedPhase })), summary: totals },
   })
 }
 
@@ -199,9 +199,10 @@ Examples:
           endProgress()
           page?.station.publish({ type: 'stopped', stoppedBy: summary.stoppedBy })
           const { records, ...totals } = summary
-          if (mode === 'json') printJson(io, { type: 'summary', ...totals })
-          else if (mode !== 'quiet' || summary.failed > 0) io.stdout.write(summaryText(totals, lastAttempts(records).filter((r) => r.outcome === 'failed' || r.outcome === 'aborted')))
-          if (summary.stoppedBy === 'abort') throw abortError(records)
+          // The hard stop ends with its error line (the totals in its details), not a result.
+          if (mode === 'json' && summary.stoppedBy !== 'abort') printResult(io, 'jig', totals)
+          else if (mode !== 'json' && (mode !== 'quiet' || summary.failed > 0)) io.stdout.write(summaryText(totals, lastAttempts(records).filter((r) => r.outcome === 'failed' || r.outcome === 'aborted')))
+          if (summary.stoppedBy === 'abort') throw abortError(records, totals)
           if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
           else if (summary.stoppedBy === 'pool-exhausted') io.exitCode = exitCodeOf('POOL_EXHAUSTED')
         }, (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })))

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 
 /** `flashdata dfu` and `flashdata reset`: mode switches for people and scripts. */
 export function registerModeCommands(program: Command, io: CliIo): void {
@@ -19,7 +19,7 @@ Examples:
         await runBoardCommand(io, options, async ({ bus, board, mode, onEvent, endProgress }) => {
           const result = await jobs[job]({ bus, serial: board.serial, waitMs: board.waitMs, onEvent })
           endProgress()
-          if (mode === 'json') printJson(io, { type: 'result', ...result })
+          if (mode === 'json') printResult(io, name, result)
           else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : 'already was in DFU mode'}.\n`)
         })
       })

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, plural } from '../format.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { nonEmpty } from '../options.js'
 
 interface PullCliOptions extends DeviceCliOptions {
@@ -51,7 +51,7 @@ Examples:
           await writeOutput(options.output, file, { force: options.force })
         }
         const { bytes, ...rest } = result
-        if (mode === 'json') printJson(io, { type: 'result', ...rest, size: bytes.length, output: options.output, files })
+        if (mode === 'json') printResult(io, 'pull', { ...rest, size: bytes.length, output: options.output, files })
         else if (mode !== 'quiet' && options.output !== '-') {
           io.stdout.write(files ? `Extracted ${plural(files.length, 'file')} from ${result.serial} into ${options.output}.\n` : `Read ${formatBytes(bytes.length)} bytes from ${result.serial} into ${options.output}.\n`)
         }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, hex32, plural } from '../format.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
 import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
 import { outputMode } from '../render/progress.js'
@@ -77,7 +77,7 @@ Examples:
           await plan.commit?.()
           endProgress()
           const files = readImage(plan.image).files.length
-          if (mode === 'json') printJson(io, { type: 'result', ...result, files, provision: plan.provision })
+          if (mode === 'json') printResult(io, 'push', { ...result, files, provision: plan.provision })
           else if (mode !== 'quiet') {
             const what = `${formatBytes(result.imageSize)} bytes (${plural(files, 'file')}, CRC ${hex32(result.crc)})`
             const seconds = `${(result.totalMs / 1000).toFixed(2)} s`

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { join } from 'node:path'
 import { FlashdataError } from '../../errors.js'
 import { UDEV_INSTALL_COMMAND } from '../../device/platforms.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { readUdevRule, UDEV_RULE_NAME as RULE_NAME } from '../udev-rule.js'
 
 interface UdevOptions {
@@ -51,7 +51,7 @@ The last one works however flashdata was installed (npm -g, npx, the executable)
         throw new FlashdataError(error.code, error.message, { hint: `Run it as root, or: ${UDEV_INSTALL_COMMAND}`, details: error.details, cause: error })
       })
       const warning = root === undefined ? await reloadUdev() : undefined
-      if (options.json) printJson(io, { type: 'result', command: 'udev', installed: path, ...(warning ? { warning } : {}) })
+      if (options.json) printResult(io, 'udev', { installed: path, ...(warning ? { warning } : {}) })
       else io.stdout.write(`Installed ${path}.${warning ? ` ${warning}` : ' Replug the board if it was already connected.'}\n`)
     })
 }

@@ -3,7 +3,7 @@ import { exitCodeOf } from '../../errors.js'
 import { printable } from '../../image/names.js'
 import type { VerifyResult } from '../../jobs/verify.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
@@ -57,7 +57,7 @@ Examples:
         endProgress()
         if (mode === 'json') {
           const { listing, ...rest } = result
-          printJson(io, { type: 'result', ...rest, image: listingJson(listing, `board ${result.serial}`) })
+          printResult(io, 'verify', { ...rest, image: listingJson(listing, `board ${result.serial}`) })
         } else if (mode !== 'quiet') {
           io.stdout.write(`${summary(result)}\n`)
           if (result.status !== 'match') io.stdout.write(renderListing(result.listing, `board ${result.serial}`))

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { printJson, type CliIo } from '../io.js'
+import { printResult, type CliIo } from '../io.js'
 import { nonEmpty, parseInteger } from '../options.js'
 
 interface WebOptions {
@@ -34,7 +34,7 @@ host needs HTTPS. The same page is in dist/web/ as static files to host anywhere
     .action(async (options: WebOptions) => {
       const { servePage } = await import('../serve-web.js')
       const page = await servePage(options.host, options.port)
-      if (options.json) printJson(io, { url: page.url })
+      if (options.json) printResult(io, 'web', { url: page.url })
       else io.stdout.write(`Serving the flashdata page on ${page.url} (Ctrl-C stops it)\n`)
       if (options.open) {
         const { spawn } = await import('node:child_process')

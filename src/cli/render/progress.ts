@@ -1,6 +1,6 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
 import { boardPlace, formatBytes, formatSpeed } from '../format.js'
-import type { CliIo } from '../io.js'
+import { printJson, type CliIo } from '../io.js'
 
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet'
 
@@ -64,12 +64,12 @@ class PlainRenderer implements ProgressRenderer {
   close(): void {}
 }
 
-/** Every event as one JSON line on stdout. */
+/** Every event as one JSON line (printJson: standard error when standard output carries data). */
 class JsonRenderer implements ProgressRenderer {
   constructor(private readonly io: CliIo) {}
 
   event(event: JobEvent): void {
-    this.io.stdout.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`)
+    printJson(this.io, { ...event, time: new Date().toISOString() })
   }
 
   close(): void {}
