@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { ExitCode, FlashdataError } from '../errors.js'
 import { registerBuild } from './commands/build.js'
+import { registerCompletion } from './commands/completion.js'
 import { registerDevices } from './commands/devices.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerExtract } from './commands/extract.js'
@@ -27,7 +28,7 @@ type Register = (program: Command, io: CliIo) => void
 export const COMMANDS: Record<string, Register> = {
   push: registerPush, verify: registerVerify, pull: registerPull, devices: registerDevices, list: registerDevices,
   dfu: registerModeCommands, reset: registerModeCommands, jig: registerJig, build: registerBuild, inspect: registerInspect, extract: registerExtract,
-  web: registerWeb, doctor: registerDoctor, udev: registerUdev,
+  web: registerWeb, doctor: registerDoctor, udev: registerUdev, completion: registerCompletion,
 }
 
 const VERSION_FLAGS = ['-V', '--version']
@@ -61,7 +62,7 @@ function usageError(error: CommanderError, args: string[]): FlashdataError {
   return new FlashdataError('BAD_OPTION', message, { hint: suggestion || `Run flashdata ${word ? `${word} ` : ''}--help for usage.`, details: { commander: error.code } })
 }
 
-function createProgram(argv: string[], io: CliIo, json: boolean): Command {
+export function createProgram(argv: string[], io: CliIo, json: boolean): Command {
   const program = new Command('flashdata')
     .description('Put data files into the Particle Electron\'s spare 128 KiB flash sector over USB: pack, write, verify.')
     // Listed for --help; isVersionRequest answers it.
