@@ -173,6 +173,9 @@ EOT
 
 check_host
 mkdir -p "$BENCH_CACHE"
+# Several checkouts on one machine share the cache: one prepares, the others wait.
+exec 9>"$BENCH_CACHE/prepare.lock"
+flock 9
 install_packages
 check_qemu
 fetch_kernel
