@@ -19,6 +19,9 @@ export interface Board {
   device: UsbDeviceLike
 }
 
+/** A device id: the MCU's 12-byte unique id as 24 lowercase hex digits. */
+export const DEVICE_ID = /^[0-9a-f]{24}$/
+
 /** Serials compare in lowercase: Device OS reports them so, users type either. */
 export function normalizeSerial(serial: string | null | undefined): string {
   return (serial ?? '').toLowerCase()

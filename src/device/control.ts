@@ -94,6 +94,19 @@ export function protoField1Varint(data: Uint8Array): number {
   return value
 }
 
+/** Field 1 of a protobuf reply as a string (empty when absent, proto3's default). */
+export function protoField1String(data: Uint8Array): string {
+  if (data[0] !== 0x0a) return ''
+  let length = 0
+  let at = 1
+  for (let shift = 0; at < data.length && shift < 35; shift += 7) {
+    const byte = data[at++]
+    length += (byte & 0x7f) * 2 ** shift
+    if (!(byte & 0x80)) break
+  }
+  return new TextDecoder().decode(data.subarray(at, at + length))
+}
+
 /**
  * Control transfers go through a claimed interface on some stacks (the `usb`
  * package's among them). The CDC interface may be held by the OS's serial

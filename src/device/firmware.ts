@@ -3,8 +3,9 @@
  * Particle's control requests (control.ts).
  */
 import { FlashdataError } from '../errors.js'
-import type { Board } from './board.js'
-import { CTRL_REQUEST, openForControl, protoField1Varint, rawRequestText, RESULT_NOT_SUPPORTED, sendControlRequest } from './control.js'
+import type { UsbDeviceLike } from '../usb/types.js'
+import { DEVICE_ID, type Board } from './board.js'
+import { CTRL_REQUEST, openForControl, protoField1String, protoField1Varint, rawRequestText, RESULT_NOT_SUPPORTED, sendControlRequest } from './control.js'
 
 /** DeviceMode in Device OS's control/config.proto. */
 const DEVICE_MODES = ['normal', 'listening'] as const
@@ -27,7 +28,7 @@ export async function readFirmwareInfo(board: Board): Promise<FirmwareInfo> {
   try {
     await openForControl(device)
     info.deviceOs = await rawRequestText(device, CTRL_REQUEST.SYSTEM_VERSION)
-    info.deviceId = (await rawRequestText(device, CTRL_REQUEST.DEVICE_ID))?.slice(0, 24).toLowerCase()
+    info.deviceId = await requestDeviceId(device)
     const mode = await sendControlRequest(device, CTRL_REQUEST.GET_DEVICE_MODE).catch(() => undefined)
     if (mode?.result === 0) info.deviceOsMode = DEVICE_MODES[protoField1Varint(mode.data)]
   } catch {
@@ -36,6 +37,18 @@ export async function readFirmwareInfo(board: Board): Promise<FirmwareInfo> {
     await device.close().catch(() => {})
   }
   return Object.fromEntries(Object.entries(info).filter(([, value]) => value !== undefined))
+}
+
+/**
+ * The device id a board running Device OS reports, opened for control:
+ * request 20 (Device OS 0.8.0 and later), else the raw 0x50 request that
+ * every version answers. Undefined when it answers neither with an id.
+ */
+export async function requestDeviceId(device: UsbDeviceLike): Promise<string | undefined> {
+  const reply = await sendControlRequest(device, CTRL_REQUEST.DEVICE_ID).catch(() => undefined)
+  const text = reply?.result === 0 ? protoField1String(reply.data) : await rawRequestText(device, CTRL_REQUEST.DEVICE_ID)
+  const id = text?.slice(0, 24).toLowerCase()
+  return id && DEVICE_ID.test(id) ? id : undefined
 }
 
 /**

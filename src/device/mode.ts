@@ -2,6 +2,7 @@ import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
 import type { Board } from './board.js'
 import { claim, CTRL_REQUEST, openForControl, sendControlRequest } from './control.js'
+import { requestDeviceId } from './firmware.js'
 import { DFU_MODE_HOWTO } from './select.js'
 import { waitForBoard } from './wait.js'
 
@@ -41,18 +42,22 @@ async function setLineCoding(device: UsbDeviceLike, baud: number): Promise<void>
 
 /**
  * Switches a board running firmware into DFU mode and waits for it to come
- * back on the bus with the same serial. Tries control request 50 first, then
- * the 14400-baud trick for older Device OS.
+ * back on the bus as the same board: in DFU mode its serial is its device id,
+ * which the firmware is asked for first (request 20; a board that does not
+ * answer must come back with the serial it has now). Tries control request
+ * 50 first, then the 14400-baud trick for older Device OS.
  */
 export async function enterDfuMode(bus: UsbBusLike, board: Board, options: ModeSwitchOptions = {}): Promise<{ board: Board; method: ModeSwitchMethod }> {
   if (board.info.mode === 'dfu') return { board, method: 'control-request' }
   const serial = board.info.serial
   const timeoutMs = options.timeoutMs ?? 60_000
-  const isDfu = (b: Board) => b.info.serial === serial && b.info.mode === 'dfu'
   const device = board.device
   let method: ModeSwitchMethod = 'control-request'
+  let deviceId: string | undefined
+  const isDfu = (b: Board) => b.info.mode === 'dfu' && (b.info.serial === serial || b.info.serial === deviceId)
   try {
     await openForControl(device)
+    deviceId = await requestDeviceId(device).catch(() => undefined)
     // A transfer error here means the board is already resetting: request 50 worked.
     const accepted = await controlRequestDfu(device).catch(() => true)
     if (!accepted) {
@@ -70,6 +75,6 @@ export async function enterDfuMode(bus: UsbBusLike, board: Board, options: ModeS
   if (found) return { board: found, method }
   throw new FlashdataError('DFU_MODE_TIMEOUT', `The board ${serial} did not come back in DFU mode within ${Math.round(timeoutMs / 1000)} s after the switch (${method}).`, {
     hint: `${DFU_MODE_HOWTO} Then run the command again.`,
-    details: { serial, method, timeoutMs },
+    details: { serial, deviceId, method, timeoutMs },
   })
 }

@@ -1,10 +1,11 @@
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike } from '../usb/types.js'
 import { normalizeSerial, type Board, type BoardInfo } from './board.js'
-import { listBoards, waitForBoard } from './wait.js'
+import { sameBoard } from './identity.js'
+import { filterBoards, listBoards, waitForBoard } from './wait.js'
 
 export interface SelectOptions {
-  /** Serial number to match, case-insensitive. */
+  /** Serial number or device id to match, case-insensitive (see identity.ts). */
   serial?: string
   /**
    * How long to wait for a matching board to appear; 0 = look once. By
@@ -38,16 +39,16 @@ export function noBoard(options: SelectOptions, present: Board[]): FlashdataErro
  * serial is an error that lists them: guessing could flash the wrong board.
  */
 export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}): Promise<Board> {
-  const wanted = options.serial === undefined ? undefined : normalizeSerial(options.serial)
-  const matches = (board: Board) => wanted === undefined || board.info.serial === wanted
+  const matches = options.serial === undefined ? async () => true : sameBoard(options.serial)
   const waitMs = options.waitMs ?? SETTLE_MS
   // One look first: a board that is there needs no hot-plug listener and no second enumeration.
   let boards = await listBoards(bus)
-  if (waitMs && !boards.some(matches)) {
+  let found = await filterBoards(boards, matches)
+  if (waitMs && found.length === 0) {
     await waitForBoard(bus, matches, waitMs, options.signal)
     boards = await listBoards(bus)
+    found = await filterBoards(boards, matches)
   }
-  const found = boards.filter(matches)
   if (found.length === 1) return found[0]
   if (found.length === 0) throw noBoard(options, boards)
   throw new FlashdataError('AMBIGUOUS_DEVICE', `${found.length} Particle boards are connected; choose one with --serial:\n${found.map((b) => `    ${describeBoard(b.info)}`).join('\n')}`, {

@@ -19,6 +19,13 @@ export async function listBoards(bus: UsbBusLike): Promise<Board[]> {
   return describeBoards(await bus.getDevices())
 }
 
+/** The boards that `match`, asked one at a time (a match may talk to the board). */
+export async function filterBoards(boards: Board[], match: (board: Board) => boolean | Promise<boolean>): Promise<Board[]> {
+  const found: Board[] = []
+  for (const board of boards) if (await match(board)) found.push(board)
+  return found
+}
+
 /**
  * Waits until a board matching `match` is on the bus: wakes on the bus's
  * connect events and also polls, since not every stack reports hot-plug.
@@ -26,7 +33,7 @@ export async function listBoards(bus: UsbBusLike): Promise<Board[]> {
  */
 export async function waitForBoard(
   bus: UsbBusLike,
-  match: (board: Board) => boolean,
+  match: (board: Board) => boolean | Promise<boolean>,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Board | undefined> {
@@ -38,7 +45,8 @@ export async function waitForBoard(
   signal?.addEventListener('abort', wake)
   try {
     for (;;) {
-      const found = (await listBoards(bus)).find(match)
+      let found: Board | undefined
+      for (const board of await listBoards(bus)) if (!found && await match(board)) found = board
       if (found || signal?.aborted) return found
       const left = deadline - Date.now()
       if (left <= 0) return undefined

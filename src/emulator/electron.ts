@@ -26,6 +26,8 @@ import { ElectronUsbFunction } from './usb-function.js'
 export interface EmulatedElectronOptions {
   /** Reported in both modes; default: a distinct 24-lowercase-hex id per board. */
   serialNumber?: string
+  /** The USB serial in firmware mode when it differs (older Device OS reported others, such as 00000000050C); default serialNumber. */
+  firmwareSerial?: string
   /** The 1 MiB flash and the hook that keeps each change (openFlashFile(path) keeps it in a file). Default: factory-fresh, in memory. */
   flash?: FlashFile
   timing?: TimingOption
@@ -63,6 +65,7 @@ export class EmulatedElectron {
   }
 
   readonly serialNumber: string
+  readonly firmwareSerial: string
   readonly deviceId: string
   readonly otpSerial: string | null
   readonly platform: Platform
@@ -94,7 +97,10 @@ export class EmulatedElectron {
     this.platform = options.platform ?? 'electron'
     if (!(this.platform in PLATFORMS)) throw new FlashdataError('BAD_OPTION', `Unknown platform "${this.platform}"`)
     this.serialNumber = options.serialNumber ?? defaultSerial(this.#port)
-    if (!/^[\x20-\x7e]{1,126}$/.test(this.serialNumber)) throw new FlashdataError('BAD_OPTION', 'The serial number must be 1-126 printable ASCII characters')
+    this.firmwareSerial = options.firmwareSerial ?? this.serialNumber
+    for (const serial of [this.serialNumber, this.firmwareSerial]) {
+      if (!/^[\x20-\x7e]{1,126}$/.test(serial)) throw new FlashdataError('BAD_OPTION', 'The serial number must be 1-126 printable ASCII characters')
+    }
     this.deviceId = (options.deviceId ?? (/^[0-9a-f]{24}$/i.test(this.serialNumber) ? this.serialNumber : defaultSerial(this.#port))).toLowerCase()
     if (!/^[0-9a-f]{24}$/.test(this.deviceId)) throw new FlashdataError('BAD_OPTION', 'The device id must be 24 hex digits')
     this.otpSerial = options.otpSerial === undefined ? defaultOtpSerial(this.deviceId) : options.otpSerial
@@ -247,7 +253,7 @@ export class EmulatedElectron {
       this.#function = new ElectronUsbFunction(mode, dfuDescriptors(this.platform, this.serialNumber), this.#bootloader, this.timing, this.#clock)
     } else {
       this.#bootloader = null
-      this.#function = new ElectronUsbFunction(mode, normalDescriptors(this.platform, this.serialNumber), new DeviceOsFirmware(this.#services, this.deviceOsVersion), this.timing, this.#clock)
+      this.#function = new ElectronUsbFunction(mode, normalDescriptors(this.platform, this.firmwareSerial), new DeviceOsFirmware(this.#services, this.deviceOsVersion), this.timing, this.#clock)
     }
     this.#function.enumerate()
     const leftover = this.#bootloader && this.faults.takeDfuState()

@@ -1,5 +1,6 @@
 import { FlashdataError } from '../errors.js'
 import { normalizeSerial, type Board, type BoardInfo } from '../device/board.js'
+import { sameBoard } from '../device/identity.js'
 import { listBoards, sleep, waitForBoard } from '../device/wait.js'
 import { sectorImage } from '../image/parse.js'
 import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
@@ -175,7 +176,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       await prepared.commit?.()
       record = { ...record, phases: result.phases, outcome: result.status, foreign: result.foreign }
       // Released: wait for it to re-enumerate, so the reset is not taken for an unplug.
-      await waitForBoard(options.bus, (b) => b.info.serial === serial, options.reappearTimeoutMs ?? 15_000)
+      await waitForBoard(options.bus, sameBoard(serial), options.reappearTimeoutMs ?? 15_000)
     } catch (error) {
       const e = error instanceof FlashdataError ? error : new FlashdataError('INTERNAL', (error as Error).message)
       if (e.code === 'POOL_EXHAUSTED') {

@@ -1,5 +1,6 @@
 import { FlashdataError } from '../errors.js'
 import type { DfuseDevice } from '../dfu/dfuse.js'
+import { sameBoard } from '../device/identity.js'
 import { waitForBoard } from '../device/wait.js'
 import { matchImage, withoutTimeStamps, type ImageMatch } from '../image/compare.js'
 import { HEADER_SIZE } from '../image/format.js'
@@ -181,7 +182,8 @@ export async function push(options: PushOptions): Promise<PushResult> {
   }
   if (options.leave !== false && options.waitAppMs !== 0 && options.waitAppMs !== undefined) {
     await tracker.run('wait-app', undefined, async () => {
-      const back = await waitForBoard(options.bus, (b) => b.info.serial === board.info.serial && b.info.mode === 'normal', options.waitAppMs ?? WAIT_APP_DEFAULT_MS, options.signal)
+      const same = sameBoard(board.info.serial)
+      const back = await waitForBoard(options.bus, async (b) => b.info.mode === 'normal' && await same(b), options.waitAppMs ?? WAIT_APP_DEFAULT_MS, options.signal)
       if (!back) {
         throw new FlashdataError('TIMEOUT', `The board ${board.info.serial} was written but did not come back running firmware within ${Math.round((options.waitAppMs ?? WAIT_APP_DEFAULT_MS) / 1000)} s.`, {
           hint: 'Check the board\'s LED: blinking yellow means it is still in DFU mode (no valid firmware at 0x08020000).',

@@ -18,19 +18,19 @@ Examples:
   $ flashdata devices --serial e00fce68d1a3c5b7f1e2d3c4 --wait 20   # wait for that board
   $ flashdata devices --emulator board.bin`)
     .action(async (options: DeviceCliOptions) => {
-      const { listBoards, waitForBoard } = await import('../../device/wait.js')
+      const { filterBoards, listBoards, waitForBoard } = await import('../../device/wait.js')
       const { noBoard } = await import('../../device/select.js')
-      const { normalizeSerial } = await import('../../device/board.js')
+      const { sameBoard } = await import('../../device/identity.js')
       const { readFirmwareInfo } = await import('../../device/firmware.js')
       await runBoardCommand(io, options, async ({ bus, board }) => {
-        const wanted = board.serial === undefined ? undefined : normalizeSerial(board.serial)
-        const matches = (b: { info: { serial: string } }) => wanted === undefined || b.info.serial === wanted
+        const matches = board.serial === undefined ? async () => true : sameBoard(board.serial)
         if (board.waitMs !== undefined) await waitForBoard(bus, matches, board.waitMs)
         const present = await listBoards(bus)
-        if (!present.some(matches) && (wanted !== undefined || board.waitMs !== undefined)) throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
+        const listed = await filterBoards(present, matches)
+        if (listed.length === 0 && (board.serial !== undefined || board.waitMs !== undefined)) throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
         // A board running firmware is asked for its Device OS version and mode (a DFU-mode board runs the bootloader).
         const boards = []
-        for (const found of present.filter(matches)) boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
+        for (const found of listed) boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
         if (options.json) printResult(io, 'devices', { boards })
         else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
         else {
