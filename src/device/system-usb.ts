@@ -17,14 +17,12 @@ const TRANSIENT = /getString error|transfer was cancelled|no such device|LIBUSB_
 const ATTEMPTS = 5
 const RETRY_MS = 100
 
-/** The `configuration` getter, read again after a transient failure; a lasting one is a typed USB error. */
+/** The package's `configuration` getter: it reads the interface names from the device on every call. */
 function readConfiguration(device: UsbDeviceLike): UsbDeviceLike['configuration'] {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return Reflect.get(device, 'configuration', device) as UsbDeviceLike['configuration']
-    } catch (error) {
-      if (!TRANSIENT.test((error as Error)?.message ?? '') || attempt === ATTEMPTS) throw usbError(error, 'configuration read')
-    }
+  try {
+    return Reflect.get(device, 'configuration', device) as UsbDeviceLike['configuration']
+  } catch (error) {
+    throw usbError(error, 'configuration read')
   }
 }
 
@@ -44,14 +42,17 @@ async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
  * The same device object every time (bus events and enumeration must agree),
  * with the `usb` package's quirks smoothed into plain WebUSB: a STALL may
  * arrive as a rejected promise rather than as status 'stall', an OUT
- * transfer without data must still pass an empty buffer, and open and the
- * `configuration` getter (both read string descriptors: the getter its
- * interface names, synchronously) are tried again after a transient failure.
+ * transfer without data must still pass an empty buffer, and open reads
+ * string descriptors and is tried again after a transient failure. The
+ * `configuration` getter reads the interface names over the wire at every
+ * call, synchronously, so it cannot pause before trying again: open reads it
+ * once (tried again like open) and the getter returns that until close.
  */
 const normalized = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
 function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
   let wrapped = normalized.get(device)
   if (wrapped) return wrapped
+  let configuration: UsbDeviceLike['configuration'] | undefined
   const stallAsStatus = <T>(transfer: Promise<T>, stalled: T): Promise<T> =>
     transfer.catch((error: Error) => {
       if (STALL_MESSAGE.test(error?.message ?? '')) return stalled
@@ -67,8 +68,19 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
         return (setup: UsbControlSetup, data?: BufferSource, timeoutMs?: number) =>
           stallAsStatus(target.controlTransferOut(setup, data ?? new Uint8Array(0), timeoutMs), { status: 'stall' as const, bytesWritten: 0 })
       }
-      if (property === 'open') return () => retryTransient(() => target.open())
-      if (property === 'configuration') return readConfiguration(target)
+      if (property === 'open') {
+        return async () => {
+          await retryTransient(() => target.open())
+          configuration = await retryTransient(async () => readConfiguration(target))
+        }
+      }
+      if (property === 'close') {
+        return async () => {
+          configuration = undefined
+          await target.close()
+        }
+      }
+      if (property === 'configuration') return configuration ?? readConfiguration(target)
       const value = Reflect.get(target, property, target)
       return typeof value === 'function' ? value.bind(target) : value
     },

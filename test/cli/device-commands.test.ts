@@ -142,7 +142,7 @@ describe('the real USB path on a machine without boards', () => {
 })
 
 describe('the usb package adapter', () => {
-  it('enumerates, opens and reads the configuration again when a string read fails (a device leaving the bus, a late answer), and gives up with USB_UNAVAILABLE', async () => {
+  it('enumerates, opens and reads the configuration again when a string read fails (a device leaving the bus, a late answer), reads the configuration once per open, and gives up with USB_UNAVAILABLE', async () => {
     let failures = 2
     const flaky = wrapSystemUsb({
       getDevices: async () => { if (failures-- > 0) throw new Error('getString error: transfer was cancelled'); return [] },
@@ -154,10 +154,18 @@ describe('the usb package adapter', () => {
     const [opened] = await wrapSystemUsb({ getDevices: async () => [device as never], addEventListener: () => {}, removeEventListener: () => {} }).getDevices()
     await opened.open()
     expect(openFailures).toBe(-1)
+    // The getter reads the interface names over the wire each time: open reads it (again after a failure), the getter then answers from that.
     let reads = 0
-    const slow = { get configuration() { if (reads++ < 2) throw new Error('getString error: transfer was cancelled'); return { configurationValue: 1 } } }
+    const slow = { open: async () => {}, close: async () => {}, get configuration() { if (reads++ < 2) throw new Error('getString error: transfer was cancelled'); return { configurationValue: 1 } } }
     const [wrapped] = await wrapSystemUsb({ getDevices: async () => [slow as never], addEventListener: () => {}, removeEventListener: () => {} }).getDevices()
+    await wrapped.open()
+    expect(reads).toBe(3)
     expect(wrapped.configuration).toEqual({ configurationValue: 1 })
+    expect(wrapped.configuration).toEqual({ configurationValue: 1 })
+    expect(reads).toBe(3)
+    await wrapped.close()
+    expect(wrapped.configuration).toEqual({ configurationValue: 1 })
+    expect(reads).toBe(4)
     const broken = wrapSystemUsb({ getDevices: async () => { throw new Error('getString error: transfer was cancelled') }, addEventListener: () => {}, removeEventListener: () => {} })
     await expect(broken.getDevices()).rejects.toMatchObject({ code: 'USB_UNAVAILABLE' })
   })
