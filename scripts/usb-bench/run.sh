@@ -7,7 +7,9 @@
 # paths; the command runs as root in the current directory, with the caller's
 # PATH, CI and FLASHDATA_* variables. Its output is streamed as it runs.
 # Exit codes: the command's, 77 when this machine cannot run the bench, 125
-# when the VM gave no result (the console log is printed).
+# when the VM gave no result (the end of the console log is printed: the guest
+# panics on a kernel oops or a hung task, see guest/stage2.sh; the run
+# directory is kept).
 # Environment: FLASHDATA_BENCH_MEM (2G), FLASHDATA_BENCH_CPUS (2),
 # FLASHDATA_BENCH_TIMEOUT (900 s), FLASHDATA_BENCH_KEEP=1 keeps the run dir.
 set -euo pipefail
@@ -56,8 +58,14 @@ if [ -f "$run/rc" ]; then
     'BEGIN { printf "usb-bench: boot %.1f s, command %.1f s, power-off %.1f s, total %.1f s\n", s - t0, f - s, t1 - f, t1 - t0 }' >&2
 else
   rc=$BENCH_VM_FAILED
-  say "the VM gave no result$([ $qemu_rc = 124 ] && echo " (timed out after ${FLASHDATA_BENCH_TIMEOUT:-900} s)"); qemu and console follow"
-  tail -n 20 "$run/qemu.log" "$run/console.log" >&2
+  # The guest panics on an oops or a hung task (guest/stage2.sh): the console log's end says why.
+  why=$([ $qemu_rc = 124 ] && echo " (timed out after ${FLASHDATA_BENCH_TIMEOUT:-900} s)" ||
+    { grep -q 'Kernel panic' "$run/console.log" 2>/dev/null && echo ' (the guest kernel panicked)'; } || true)
+  say "the VM gave no result$why; qemu's log and the end of the console log follow"
+  tail -n 10 "$run/qemu.log" >&2
+  tail -n 80 "$run/console.log" >&2
+  [ -s "$run/out.log" ] || say "the command printed nothing: the VM failed before it ran"
 fi
-[ "${FLASHDATA_BENCH_KEEP:-0}" = 1 ] && say "run directory kept: $run" || rm -rf "$run"
+# A VM that gave no result keeps its run directory (console log, bridge logs) for a look.
+if [ "${FLASHDATA_BENCH_KEEP:-0}" = 1 ] || [ "$rc" = "$BENCH_VM_FAILED" ]; then say "run directory kept: $run"; else rm -rf "$run"; fi
 exit "$rc"

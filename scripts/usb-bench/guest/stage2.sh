@@ -5,7 +5,14 @@
 RUN=$(sed -n 's/.*bench\.run=\([^ ]*\).*/\1/p' /proc/cmdline)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
 hostname usb-bench
-echo 1 >/proc/sys/kernel/printk   # kernel messages only on the console log, not in the output
+# Kernel warnings and worse go to the console log, which run.sh prints when the
+# VM gives no result. An oops, or a task stuck in the kernel for 5 minutes,
+# powers the VM off at once (panic=-1 reboots, qemu has -no-reboot) instead of
+# leaving it to hang until the timeout with nothing said.
+echo 5 >/proc/sys/kernel/printk
+echo 1 >/proc/sys/kernel/panic_on_oops
+echo 300 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+echo 1 >/proc/sys/kernel/hung_task_panic 2>/dev/null
 cut -d' ' -f1 /proc/uptime >"$RUN/started"
 (
   . "$RUN/env"
