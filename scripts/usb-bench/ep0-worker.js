@@ -116,7 +116,7 @@ function answerSetup(setup, answer, length) {
   } catch (error) {
     // EL2HLT (errno 51) is GadgetFS and FunctionFS saying "stalled", the expected outcome of a stall.
     // Node has no name for it: the error comes as errno -51, "Unknown system error -51".
-    if (Math.abs(error.errno) !== EL2HLT) return error.code ?? error.message
+    if (Math.abs(error.errno) !== EL2HLT) return error.code === 'UNKNOWN' ? `errno ${error.errno}` : error.code ?? error.message
   }
   return undefined
 }

@@ -16,7 +16,7 @@
  * reports { event: 'attached' | 'detached', mode, serial } and obeys
  * { cmd: 'unplug' | 'plug' | 'quit', mode? } (unplug = pull the cable).
  */
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs'
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { DATASHEET_TIMING, EmulatedElectron, INSTANT_TIMING, openFlashFile } from '../../dist/index.js'
 import { FunctionFs } from './functionfs.js'
@@ -34,11 +34,10 @@ const { values: opts } = parseArgs({
 })
 
 const t0 = performance.now()
-const log = (line) => {
-  const text = `${((performance.now() - t0) / 1000).toFixed(3)} ${line}\n`
-  if (opts.log) appendFileSync(opts.log, text)
-  else process.stderr.write(text)
-}
+// Written behind the answers: a synchronous append per SETUP (over the VM's 9p
+// share) made string descriptor answers late enough for hosts to give up on a loaded machine.
+const logStream = opts.log ? createWriteStream(opts.log, { flags: 'a' }) : process.stderr
+const log = (line) => logStream.write(`${((performance.now() - t0) / 1000).toFixed(3)} ${line}\n`)
 const report = (message) => process.send?.({ ...message, serial: board.serialNumber })
 
 // The real bus takes the wire time, so the emulator's own USB costs are zeroed.
@@ -146,9 +145,10 @@ class Session {
     return reply
   }
 
-  /** Unbinds the gadget: the host sees the device unplugged. */
+  /** Unbinds the gadget: the host sees the device unplugged (GadgetFS: closed once the host has dropped it). */
   end() {
-    return this.#gadget.close()
+    const productId = this.#function.deviceDescriptor[10] | (this.#function.deviceDescriptor[11] << 8)
+    return this.#gadget.close(() => !hostDevice(board.serialNumber, productId))
   }
 }
 
@@ -192,7 +192,7 @@ process.on('SIGINT', quit)
 
 function quit() {
   board.close()
-  queue(() => process.exit())
+  queue(() => new Promise((resolve) => (opts.log ? logStream.end(resolve) : resolve())).then(() => process.exit()))
 }
 
 queue(attach)
