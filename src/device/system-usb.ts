@@ -10,10 +10,11 @@ export const USB_TIMEOUT_MS = 5000
 const STALL_MESSAGE = /stall/i
 /**
  * Failed string-descriptor reads (enumeration, open): the device is leaving
- * the bus, or answered after the package's timeout, which it reports as a
- * cancelled transfer. Both pass within a few hundred milliseconds.
+ * the bus (the package's own open of a board that just reset says "open
+ * error: device not found"), or answered after the package's timeout, which
+ * it reports as a cancelled transfer. Both pass within a few hundred milliseconds.
  */
-const TRANSIENT = /getString error|transfer was cancelled|no such device|LIBUSB_ERROR_(NO_DEVICE|IO)/i
+const TRANSIENT = /getString error|transfer was cancelled|no such device|device not found|LIBUSB_ERROR_(NO_DEVICE|IO)/i
 const ATTEMPTS = 5
 const RETRY_MS = 100
 

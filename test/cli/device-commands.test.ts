@@ -170,7 +170,7 @@ describe('the usb package adapter', () => {
     await expect(broken.getDevices()).rejects.toMatchObject({ code: 'USB_UNAVAILABLE' })
   })
 
-  it('while the bus is open, ignores the package\'s own uncaught enumeration failing on a string read, and no other unhandled rejection', async () => {
+  it('while the bus is open, ignores the package\'s own uncaught enumeration failing on a string read or on a board that left, and no other unhandled rejection', async () => {
     const script = (message: string) => `
       const { ignoreStrayEnumerationFailures } = await import('./dist/device/system-usb.js')
       ignoreStrayEnumerationFailures()
@@ -183,6 +183,8 @@ describe('the usb package adapter', () => {
       child.on('close', (code) => resolve({ code, out }))
     })
     expect(await run('getString error: transfer was cancelled')).toEqual({ code: 0, out: 'still running\n' })
+    // Its open of a board that reset under it (the DFU switch).
+    expect(await run('open error: device not found (errno 2)')).toEqual({ code: 0, out: 'still running\n' })
     expect(await run('something else')).toMatchObject({ code: 1, out: '' })
   })
 
