@@ -158,6 +158,11 @@ export class BridgedBoard {
     }
   }
 
+  /** The bridge's exit code (or signal) once it has exited, else null. */
+  get exitCode() {
+    return this.#exit
+  }
+
   /** Pulls the cable: the gadget disconnects and the board loses power. */
   unplug() {
     this.#child.send({ cmd: 'unplug' })

@@ -75,12 +75,6 @@ before(async () => {
 })
 
 after(async () => {
-  // Ends in DFU mode, served through FunctionFS: closing the GadgetFS gadget of
-  // a board running firmware when the bridge quits hangs this kernel.
-  if (devnum() !== undefined && usbDevices().some((d) => d.serial === SERIAL && d.productId === NORMAL_PRODUCT)) {
-    await flashdata(['dfu', '--serial', SERIAL, '--json'])
-    await waitForDevice(SERIAL, DFU_PRODUCT).catch(() => {})
-  }
   await board?.quit()
 })
 

@@ -17,6 +17,7 @@ import {
 const SERIAL = 'e00fce68a1b2c3d4e5f60718'
 const SECOND_SERIAL = 'e00fce68b2c3d4e5f6071829'
 const OLD_OS_SERIAL = 'e00fce68c3d4e5f607182930'
+const QUIT_SERIAL = 'e00fce68d4e5f60718293041'
 const DATA_SECTOR = 0x080a0000
 const SECTOR_BYTES = 128 * 1024
 /** Fixed build time, so an image built from a folder and the folder itself compare equal. */
@@ -261,6 +262,33 @@ test('14400 baud set on the CDC port through cdc_acm switches the board into DFU
   } catch (error) {
     throw new Error(`${error.message}\nsetting ${tty} to 14400 baud: exit ${set.code} ${set.stderr}`)
   }
+})
+
+test('a bridge quits while its board runs firmware, cdc_acm bound and its tty open, and the next board enumerates there', async () => {
+  await ensureMode('dfu') // GadgetFS serves one board in normal mode at a time
+  const first = new BridgedBoard(QUIT_SERIAL, { mode: 'normal', log: `${LOGS}/bridge-quit.log` })
+  await first.next('attached')
+  await waitForDevice(QUIT_SERIAL, NORMAL_PRODUCT)
+  const holder = spawn('sh', ['-c', `exec 3<>${await waitForTty()}; sleep 120`], { stdio: 'ignore' })
+  try {
+    await first.quit()
+  } finally {
+    holder.kill()
+  }
+  assert.equal(first.exitCode, 0)
+  assert.equal(usbDevices().some((d) => d.serial === QUIT_SERIAL), false)
+  // The kernel is still sound: a new GadgetFS board enumerates and answers its control requests.
+  const next = new BridgedBoard(QUIT_SERIAL, { mode: 'normal', log: `${LOGS}/bridge-quit-next.log` })
+  try {
+    await next.next('attached')
+    await waitForDevice(QUIT_SERIAL, NORMAL_PRODUCT)
+    const listed = await flashdata(['devices', '--serial', QUIT_SERIAL, '--json'])
+    cliOk(listed)
+    assert.deepEqual(listed.result.boards.map((b) => [b.mode, b.deviceOs]), [['normal', '2.3.1']])
+  } finally {
+    await next.quit()
+  }
+  assert.equal(next.exitCode, 0)
 })
 
 async function waitForTty() {

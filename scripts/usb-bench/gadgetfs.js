@@ -17,8 +17,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Ep0 } from './ep0.js'
 
 export const GADGETFS_MOUNT = '/dev/gadget'
-/** How long the host gets to let go of the device after the soft disconnect (it takes milliseconds). */
-const DISCONNECT_WAIT_MS = 3000
+/**
+ * How long the host may take to let go of the device after the soft
+ * disconnect: milliseconds when idle, seconds on a loaded machine (a 3 s
+ * limit was reached there). Only a UDC that never reports is waited out.
+ */
+const DISCONNECT_WAIT_MS = 60_000
+const POLL_MS = 20
 
 /** The UDC GadgetFS is bound to, found by its driver's function name. */
 function boundUdc() {
@@ -53,17 +58,23 @@ export class GadgetFs {
   }
 
   /**
-   * Unplugs the gadget (soft disconnect of its UDC), waits for GadgetFS's
-   * disconnect event, then closes the gadget file, which unbinds it.
-   * Closing the file while the host was still talking to the device (cdc_acm
-   * bound, requests in flight) crashed the kernel in GadgetFS (a NULL
-   * dereference), so the host is made to let go first. Resolves when done.
+   * Unplugs the gadget and closes the gadget file, which unbinds it, in the
+   * order that is safe for GadgetFS: soft disconnect of the UDC (the host
+   * sees the device go; GadgetFS reports 'disconnect' and aborts a request
+   * still waiting for user space), then wait until GadgetFS has reported it
+   * and `hostGone()` says the host's USB core has dropped the device
+   * (cdc_acm unbound, open handles invalidated), and only then close. Closing
+   * while the host still held the device (cdc_acm bound, requests in flight)
+   * is what the bench's earlier shutdown risked whenever the wait for the
+   * disconnect ran out on a loaded machine. Resolves when the file is closed.
    */
-  async close() {
-    const disconnected = new Promise((resolve) => { this.#disconnected = resolve })
+  async close(hostGone = () => true) {
+    let seen = false
+    this.#disconnected = () => { seen = true }
     try {
       writeFileSync(`/sys/class/udc/${this.udc}/soft_connect`, 'disconnect\n')
-      await Promise.race([disconnected, sleep(DISCONNECT_WAIT_MS)])
+      const deadline = Date.now() + DISCONNECT_WAIT_MS
+      while (!(seen && hostGone()) && Date.now() < deadline) await sleep(POLL_MS)
     } catch {
       // No soft_connect on this UDC: closing the file is the only way to unplug.
     }
