@@ -15,7 +15,7 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * dummy_hcd (two full-speed host/device controller pairs), configfs with
- * FunctionFS (DFU mode), GadgetFS (normal mode) and the CDC ACM host driver,
+ * FunctionFS (DFU mode), GadgetFS (firmware mode) and the CDC ACM host driver,
  * then udevd (see startUdevd). Safe to call again.
  */
 export function loadUsbStack() {
@@ -121,7 +121,7 @@ export async function waitForDevice(serial, productId, timeoutMs = WAIT_CAP_MS) 
 }
 
 export const DFU_PRODUCT = 'd00a'
-export const NORMAL_PRODUCT = 'c00a'
+export const FIRMWARE_PRODUCT = 'c00a'
 
 /** An EmulatedElectron served on the USB bus by the gadget bridge, in its own process. */
 export class BridgedBoard {

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import particleUsb from 'particle-usb'
-import { BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, NORMAL_PRODUCT, sleep, usbDevices, waitForDevice } from './bench.js'
+import { BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, FIRMWARE_PRODUCT, sleep, usbDevices, waitForDevice } from './bench.js'
 
 const SERIAL = 'e00fce68d4e5f6071829304a'
 /** The emulator's made-up OTP serial for this device id ("EMU" and its last 12 hex digits). */
@@ -69,9 +69,9 @@ async function withDevice(work) {
 
 before(async () => {
   loadUsbStack()
-  board = new BridgedBoard(SERIAL, { mode: 'normal', log: `${LOGS}/bridge-particle-usb.log` })
+  board = new BridgedBoard(SERIAL, { mode: 'firmware', log: `${LOGS}/bridge-particle-usb.log` })
   await board.next('attached')
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
 })
 
 after(async () => {
@@ -92,7 +92,7 @@ test('particle-usb lists and opens the board running firmware, and reads its dev
 test('flashdata devices reads the Device OS version and mode the running board reports', async () => {
   const out = await flashdata(['devices', '--json'])
   cliOk(out)
-  assert.deepEqual(out.result.boards.map((b) => [b.serial, b.mode, b.deviceOs, b.deviceOsMode, b.deviceId]), [[SERIAL, 'normal', '2.3.1', 'normal', SERIAL]])
+  assert.deepEqual(out.result.boards.map((b) => [b.serial, b.mode, b.deviceOs, b.deviceOsMode, b.deviceId]), [[SERIAL, 'firmware', '2.3.1', 'normal', SERIAL]])
 })
 
 test('particle-usb enterDfuMode switches the board and finds it again in DFU mode (udevd reports the re-enumeration)', async () => {
@@ -129,14 +129,14 @@ test('flashdata push writes an image and particle-usb readOverDfu reads back the
 test('particle-usb reset leaves DFU mode; on the running board reset() (request 40) and reset({ force: true }) (raw OUT 0x50/40) restart it', async () => {
   let before = devnum()
   await withDevice((device) => device.reset())
-  await waitForReEnumeration(NORMAL_PRODUCT, before)
+  await waitForReEnumeration(FIRMWARE_PRODUCT, before)
   before = devnum()
   await withDevice((device) => device.reset())
-  await waitForReEnumeration(NORMAL_PRODUCT, before)
+  await waitForReEnumeration(FIRMWARE_PRODUCT, before)
   before = devnum()
   // The board resets inside the request, before its status stage: the transfer itself may fail.
   await withDevice((device) => device.reset({ force: true }).catch(() => {}))
-  await waitForReEnumeration(NORMAL_PRODUCT, before)
+  await waitForReEnumeration(FIRMWARE_PRODUCT, before)
 })
 
 test('flashdata reset restarts the running board through its reset request', async () => {
@@ -144,5 +144,5 @@ test('flashdata reset restarts the running board through its reset request', asy
   const out = await flashdata(['reset', '--serial', SERIAL, '--json'])
   cliOk(out)
   assert.equal(out.result.method, 'control-request')
-  await waitForReEnumeration(NORMAL_PRODUCT, before)
+  await waitForReEnumeration(FIRMWARE_PRODUCT, before)
 })

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import {
-  BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, NORMAL_PRODUCT, REPO, run, sleep, usbDevices, waitForDevice,
+  BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, FIRMWARE_PRODUCT, REPO, run, sleep, usbDevices, waitForDevice,
 } from './bench.js'
 
 const SERIAL = 'e00fce68a1b2c3d4e5f60718'
@@ -55,9 +55,9 @@ const onBus = (serial, productId) => usbDevices().some((d) => d.serial === seria
 
 /** Brings the main board into `mode` with flashdata's own commands, whatever the test before left. */
 async function ensureMode(mode) {
-  const product = mode === 'dfu' ? DFU_PRODUCT : NORMAL_PRODUCT
+  const product = mode === 'dfu' ? DFU_PRODUCT : FIRMWARE_PRODUCT
   if (onBus(SERIAL, product)) return
-  if (!onBus(SERIAL, DFU_PRODUCT) && !onBus(SERIAL, NORMAL_PRODUCT)) {
+  if (!onBus(SERIAL, DFU_PRODUCT) && !onBus(SERIAL, FIRMWARE_PRODUCT)) {
     board.plugIn()
     await waitForDevice(SERIAL)
     if (onBus(SERIAL, product)) return
@@ -116,7 +116,7 @@ test('dfu-util writes a flashdata image to 0x080A0000 with :leave, and flashdata
   await ensureMode('dfu')
   const a = await image('a', [3000, 20_000, 7])
   ok(await dfuUtil('-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:leave`, '-D', a.file))
-  await waitForDevice(SERIAL, NORMAL_PRODUCT) // the board restarts its firmware
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT) // the board restarts its firmware
   const verify = await flashdata(['verify', a.file, '--serial', SERIAL, '--json'])
   cliOk(verify)
   assert.equal(verify.result.status, 'match')
@@ -194,36 +194,36 @@ test('flashdata push, verify and pull round-trip through the usb package, leavin
   const c = await image('c', [60_000, 5000, 100])
   const oldDevnum = usbDevices().find((d) => d.serial === SERIAL)?.devnum
   cliOk(await flashdata(['push', c.file, '--serial', SERIAL, '--json']))
-  const normal = await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  const normal = await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
   assert.notEqual(normal.devnum, oldDevnum, 'the board re-enumerated')
   // verify and pull switch the board to DFU mode and leave it as they found it, but return
   // before it is back on the bus: the next command would find no board without --wait.
   cliOk(await flashdata(['verify', c.folder, '--epoch', EPOCH, '--serial', SERIAL, '--json']))
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
   cliOk(await flashdata(['verify', c.file, '--serial', SERIAL, '--json']))
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
   const pulled = `${work}/c.pulled.bin`
   cliOk(await flashdata(['pull', '-o', pulled, '--serial', SERIAL, '--json']))
   assert.deepEqual(readFileSync(pulled), c.bytes)
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
 })
 
 test('flashdata dfu switches a board running firmware into DFU mode (control request 50), and reset brings it back', async () => {
-  await ensureMode('normal')
+  await ensureMode('firmware')
   const dfu = await flashdata(['dfu', '--serial', SERIAL, '--json'])
   cliOk(dfu)
   assert.equal(JSON.stringify(dfu.events).includes('line-coding'), false, 'switched by request 50')
   await waitForDevice(SERIAL, DFU_PRODUCT)
   cliOk(await flashdata(['reset', '--serial', SERIAL, '--json']))
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
 })
 
 test('a board with Device OS 0.7.0 (no request 50) is switched by flashdata with 14400 baud', async () => {
-  await ensureMode('dfu') // GadgetFS serves one board in normal mode at a time
-  const old = new BridgedBoard(OLD_OS_SERIAL, { mode: 'normal', deviceOs: '0.7.0', log: `${LOGS}/bridge-old-os.log` })
+  await ensureMode('dfu') // GadgetFS serves one board in firmware mode at a time
+  const old = new BridgedBoard(OLD_OS_SERIAL, { mode: 'firmware', deviceOs: '0.7.0', log: `${LOGS}/bridge-old-os.log` })
   try {
     await old.next('attached')
-    await waitForDevice(OLD_OS_SERIAL, NORMAL_PRODUCT)
+    await waitForDevice(OLD_OS_SERIAL, FIRMWARE_PRODUCT)
     const dfu = await flashdata(['dfu', '--serial', OLD_OS_SERIAL, '--json'])
     cliOk(dfu)
     assert.match(JSON.stringify(dfu.events), /line-coding/)
@@ -253,7 +253,7 @@ time.sleep(1)
 const hasPython = spawnSync('python3', ['-c', '']).status === 0
 
 test('14400 baud set on the CDC port through cdc_acm switches the board into DFU mode', { skip: !hasPython && 'python3 is not installed (needed to set a non-POSIX baud rate on the tty)' }, async () => {
-  await ensureMode('normal')
+  await ensureMode('firmware')
   const tty = await waitForTty()
   // The board resets from inside the request: the port may vanish under the program.
   const set = await run('python3', ['-c', SET_BAUD, tty, '14400'])
@@ -323,9 +323,9 @@ test('a cable pull in the middle of a write fails the push with DISCONNECTED (ex
   }
   await board.next('attached')
   cliOk(await flashdata(['push', d.file, '--serial', SERIAL, '--json', '--wait', '15']))
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
   cliOk(await flashdata(['verify', d.file, '--serial', SERIAL, '--json']))
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
 })
 
 /** Another process holding the board's DFU interface (as dfu-util or a second flashdata would) until killed. */

@@ -101,7 +101,7 @@ export function jig(image, count, runs) {
       const start = performance.now()
       const summary = await runJig({ bus, image, count })
       const ms = performance.now() - start
-      if (summary.passed !== count) throw new Error(`jig: ${summary.passed} of ${count} boards passed`)
+      if (summary.flashed !== count) throw new Error(`jig: ${summary.flashed} of ${count} boards flashed`)
       return { ms }
     } finally {
       close()
@@ -145,7 +145,7 @@ export async function provisioningJig(image, count, runs) {
         const start = performance.now()
         const summary = await runJig({ bus, image: prepare ? undefined : commonImage, prepare, count })
         const ms = performance.now() - start
-        if (summary.passed !== count) throw new Error(`jig: ${summary.passed} of ${count} boards passed`)
+        if (summary.flashed !== count) throw new Error(`jig: ${summary.flashed} of ${count} boards flashed`)
         return { ms }
       } finally {
         close()

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * Presents the project's EmulatedElectron on a real USB bus (FunctionFS in
- * DFU mode, GadgetFS in normal mode):
+ * DFU mode, GadgetFS in firmware mode):
  * the board's own descriptors, every SETUP answered by its raw USB layer
  * (`board.usbFunction.handleSetup`), stalls as real stalls, and every reset
  * of the board (leave, DFU switch, unplug) as a real disconnect followed by
  * a fresh enumeration with the new mode's descriptors and the same serial.
  *
- *   gadget-bridge.js [--serial S] [--mode dfu|normal] [--flash-file F]
+ *   gadget-bridge.js [--serial S] [--mode dfu|firmware] [--flash-file F]
  *                    [--timing instant|datasheet] [--device-os VERSION] [--log FILE]
  *
  * Needs root, dummy_hcd (or a real UDC), libcomposite and usb_f_fs with
@@ -64,7 +64,7 @@ function hostDevice(serial, productId) {
 /**
  * One enumeration of the board: from opening the gadget to its disconnect.
  * DFU mode is served through FunctionFS, which holds the host back until
- * the board has the OUT data; normal mode needs CDC class descriptors,
+ * the board has the OUT data; firmware mode needs CDC class descriptors,
  * which FunctionFS refuses, so it goes through GadgetFS.
  */
 class Session {

@@ -7,10 +7,10 @@
  * stalled), SET_INTERFACE and all class and vendor requests come to user
  * space as SETUP events.
  *
- * It takes any descriptor (the CDC class descriptors of normal mode, which
+ * It takes any descriptor (the CDC class descriptors of firmware mode, which
  * FunctionFS refuses), but it is single-instance and completes an OUT data
  * stage before user space has read the SETUP (see ep0-worker.js), so the
- * bridge uses it only for normal mode.
+ * bridge uses it only for firmware mode.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'

@@ -28,8 +28,8 @@ function timingFrom(env: Record<string, string | undefined>): EmulatorTimingName
 function modeFrom(env: Record<string, string | undefined>): BoardMode | undefined {
   const mode = env.FLASHDATA_EMULATOR_MODE
   if (mode === undefined || mode === '') return undefined
-  if (mode !== 'dfu' && mode !== 'normal') {
-    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_MODE="${mode}" is not "dfu" or "normal".`, { hint: 'Set it to dfu (in DFU mode) or normal (running firmware), or unset it to keep the mode the last command left.' })
+  if (mode !== 'dfu' && mode !== 'firmware') {
+    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_MODE="${mode}" is not "dfu" or "firmware".`, { hint: 'Set it to dfu (in DFU mode) or firmware (running its firmware), or unset it to keep the mode the last command left.' })
   }
   return mode
 }
@@ -43,9 +43,9 @@ const modeFile = (flashFile: string) => `${flashFile}.mode`
 
 function savedMode(flashFile: string): BoardMode {
   try {
-    return readFileSync(modeFile(flashFile), 'utf8').trim() === 'dfu' ? 'dfu' : 'normal'
+    return readFileSync(modeFile(flashFile), 'utf8').trim() === 'dfu' ? 'dfu' : 'firmware'
   } catch {
-    return 'normal'
+    return 'firmware'
   }
 }
 

@@ -22,7 +22,7 @@ export interface FirmwareInfo {
 
 /** Asks a board in firmware mode for its Device OS version, mode and device id; what it does not answer is left out. */
 export async function readFirmwareInfo(board: Board): Promise<FirmwareInfo> {
-  if (board.info.mode !== 'normal') return {}
+  if (board.info.mode !== 'firmware') return {}
   const device = board.device
   const info: FirmwareInfo = {}
   try {

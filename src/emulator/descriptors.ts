@@ -11,22 +11,22 @@
  */
 
 export type Platform = 'electron' | 'photon' | 'p1'
-export type BoardMode = 'dfu' | 'normal'
+export type BoardMode = 'dfu' | 'firmware'
 
 export const PARTICLE_VENDOR_ID = 0x2b04
 
 interface PlatformInfo {
   name: string
   dfuProductId: number
-  normalProductId: number
+  firmwareProductId: number
   /** The P1 alone has an external serial flash, exposed as DFU alt 2. */
   serialFlash: boolean
 }
 
 export const PLATFORMS: Readonly<Record<Platform, PlatformInfo>> = {
-  electron: { name: 'Electron', dfuProductId: 0xd00a, normalProductId: 0xc00a, serialFlash: false },
-  photon: { name: 'Photon', dfuProductId: 0xd006, normalProductId: 0xc006, serialFlash: false },
-  p1: { name: 'P1', dfuProductId: 0xd008, normalProductId: 0xc008, serialFlash: true },
+  electron: { name: 'Electron', dfuProductId: 0xd00a, firmwareProductId: 0xc00a, serialFlash: false },
+  photon: { name: 'Photon', dfuProductId: 0xd006, firmwareProductId: 0xc006, serialFlash: false },
+  p1: { name: 'P1', dfuProductId: 0xd008, firmwareProductId: 0xc008, serialFlash: true },
 }
 
 /** The DfuSe memory-layout strings; note the three spaces before the first '/'. */
@@ -111,7 +111,7 @@ function cdcFunction(control: number, notifyEp: number, dataEp: number, iFunctio
   ]
 }
 
-export function normalDescriptors(platform: Platform, serialNumber: string): DescriptorSet {
+export function firmwareDescriptors(platform: Platform, serialNumber: string): DescriptorSet {
   const info = PLATFORMS[platform]
   const body = [
     ...cdcFunction(0, 2, 1, 4),
@@ -119,7 +119,7 @@ export function normalDescriptors(platform: Platform, serialNumber: string): Des
     ...cdcFunction(3, 4, 3, 6),
   ]
   return {
-    device: deviceDescriptor(info.normalProductId, [0xef, 0x02, 0x01]),
+    device: deviceDescriptor(info.firmwareProductId, [0xef, 0x02, 0x01]),
     configuration: configuration(5, 0, body),
     strings: new Map([
       [1, 'Particle'], [2, info.name], [3, serialNumber],

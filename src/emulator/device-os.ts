@@ -33,7 +33,7 @@ export class DeviceOsFirmware implements Firmware {
     this.#control = new ControlChannel(state, (what, afterMs) => {
       // Safe mode is Device OS without the application: the same device on USB.
       if (what === 'dfu') this.#switchToDfu(afterMs)
-      else board.reset(afterMs, 'normal')
+      else board.reset(afterMs, 'firmware')
     }, board.timing.controlResetMs)
   }
 

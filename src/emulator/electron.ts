@@ -6,14 +6,14 @@
  * Lifecycle: a new board is plugged in and enumerated at once (`emu.device`
  * is ready). A reset (leave, the DFU switch) disconnects the current device,
  * then `reEnumerationMs` later a new device object with the same serial
- * appears, in normal mode if the module at 0x08020000 looks valid (its first
+ * appears, in firmware mode if the module at 0x08020000 looks valid (its first
  * word is not erased) and in DFU mode otherwise; the DFU switch always lands
  * in DFU mode. `unplug()` pulls the cable (the board is USB-powered, so an
  * erase or write in progress is torn); `plugIn()` powers it up again by the
  * same boot rule, or in the mode given (as if MODE were held).
  */
 import { FlashdataError } from '../errors.js'
-import { dfuDescriptors, normalDescriptors, PLATFORMS, type BoardMode, type Platform } from './descriptors.js'
+import { dfuDescriptors, firmwareDescriptors, PLATFORMS, type BoardMode, type Platform } from './descriptors.js'
 import { DfuBootloader } from './dfu-bootloader.js'
 import { DEVICE_OS_VERSION, DeviceOsFirmware } from './device-os.js'
 import { FaultInjector, type LeftoverDfuState } from './faults.js'
@@ -39,7 +39,7 @@ export interface EmulatedElectronOptions {
   /** The USB path the device reports (default "emulated-N"), e.g. the flash file's, so listings say which board is which. */
   busPath?: string
   /**
-   * Device OS running in normal mode (default 2.3.1). Before 0.8.0 there is no
+   * Device OS running in firmware mode (default 2.3.1). Before 0.8.0 there is no
    * control request 50: only the 14400-baud request switches it to DFU mode.
    */
   deviceOsVersion?: string
@@ -138,7 +138,7 @@ export class EmulatedElectron {
       unplug: () => this.unplug(),
     }
     this.#mode = options.mode ?? 'dfu'
-    if (this.#mode !== 'dfu' && this.#mode !== 'normal') throw new FlashdataError('BAD_OPTION', `Unknown board mode "${this.#mode}"`)
+    if (this.#mode !== 'dfu' && this.#mode !== 'firmware') throw new FlashdataError('BAD_OPTION', `Unknown board mode "${this.#mode}"`)
     if (options.dfuState) {
       if (!LEFTOVER_STATES.includes(options.dfuState)) throw new FlashdataError('BAD_OPTION', `Unknown DFU state "${options.dfuState}"`)
       this.faults.setDfuState(options.dfuState)
@@ -239,7 +239,7 @@ export class EmulatedElectron {
 
   #bootRule(): BoardMode {
     const firstWord = this.#flash.read(CORE_MODULE_ADDRESS, 4)
-    return firstWord.every((b) => b === 0xff) ? 'dfu' : 'normal'
+    return firstWord.every((b) => b === 0xff) ? 'dfu' : 'firmware'
   }
 
   #boot(mode: BoardMode): void {
@@ -253,7 +253,7 @@ export class EmulatedElectron {
       this.#function = new ElectronUsbFunction(mode, dfuDescriptors(this.platform, this.serialNumber), this.#bootloader, this.timing, this.#clock)
     } else {
       this.#bootloader = null
-      this.#function = new ElectronUsbFunction(mode, normalDescriptors(this.platform, this.firmwareSerial), new DeviceOsFirmware(this.#services, this.deviceOsVersion), this.timing, this.#clock)
+      this.#function = new ElectronUsbFunction(mode, firmwareDescriptors(this.platform, this.firmwareSerial), new DeviceOsFirmware(this.#services, this.deviceOsVersion), this.timing, this.#clock)
     }
     this.#function.enumerate()
     const leftover = this.#bootloader && this.faults.takeDfuState()

@@ -19,7 +19,7 @@
  * - corruptNextWrite({ address?, xor? }): a bad cell. After the next block
  *   write that covers `address` (default: the next write's first word) has
  *   passed its verify, that word is XORed with `xor` (default 0x00000001).
- * - vanishAfterDfuSwitch(): normal mode only; the board resets for the DFU
+ * - vanishAfterDfuSwitch(): firmware mode only; the board resets for the DFU
  *   switch (14400 baud or request 50) and never re-enumerates until replugged.
  * - setDfuState(state): the bootloader is left in 'dfuERROR' (status 0x0E),
  *   'dfuDNLOAD-IDLE' or 'dfuUPLOAD-IDLE' by an interrupted session; applied

@@ -48,7 +48,7 @@ export interface BoardServices {
   readonly timing: EmulatorTiming
   /**
    * Resets the board `afterMs` from now into `next` ('auto': the boot rule,
-   * normal mode if the module at 0x08020000 looks valid, else DFU mode);
+   * firmware mode if the module at 0x08020000 looks valid, else DFU mode);
    * `vanish` leaves it off the bus until replugged.
    */
   reset(afterMs: number, next: BoardMode | 'auto', options?: { vanish?: boolean }): void

@@ -59,12 +59,14 @@ export interface BoardPlan {
   commit?: () => Promise<void>
 }
 
-/** Counts are of boards, each by its last attempt: a board that failed and then passed on a replug passed. */
+/** Counts are of boards, each by its last attempt: a board that failed and then was flashed on a replug counts as flashed. */
 export interface JigSummary {
   boards: number
   /** Attempts, retries of a board included (one record each). */
   attempts: number
-  passed: number
+  /** Written and verified. */
+  flashed: number
+  /** Already held the image: nothing written. */
   unchanged: number
   failed: number
   averageMs: number
@@ -281,13 +283,14 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     options.bus.removeEventListener('disconnect', onDisconnect)
   }
   const boards = lastAttempts(records)
-  const passed = boards.filter((r) => r.outcome === 'flashed' || r.outcome === 'unchanged').length
+  const count = (outcome: JigRecord['outcome']) => boards.filter((r) => r.outcome === outcome).length
   return {
     boards: boards.length,
     attempts: records.length,
-    passed,
-    unchanged: boards.filter((r) => r.outcome === 'unchanged').length,
-    failed: boards.length - passed,
+    flashed: count('flashed'),
+    unchanged: count('unchanged'),
+    // Aborted boards count as failed: their sectors may hold half-written images.
+    failed: count('failed') + count('aborted'),
     averageMs: records.length ? Math.round(records.reduce((sum, r) => sum + r.durationMs, 0) / records.length) : 0,
     records,
     stoppedBy: stoppedBy ?? 'abort',

@@ -27,7 +27,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   let bytes: Uint8Array
   try {
     bytes = await readSectorImage(session.dfu, plan.target.start, tracker, { raw: options.raw })
-    if (options.leave || session.foundIn === 'normal') await leaveDfuMode(options.bus, session.dfu, session.board, tracker)
+    if (options.leave || session.foundIn === 'firmware') await leaveDfuMode(options.bus, session.dfu, session.board, tracker)
   } catch (error) {
     throw await explainFailure(error, options.bus, session.board.device)
   } finally {

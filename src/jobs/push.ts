@@ -183,7 +183,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
   if (options.leave !== false && options.waitAppMs !== 0 && options.waitAppMs !== undefined) {
     await tracker.run('wait-app', undefined, async () => {
       const same = sameBoard(board.info.serial)
-      const back = await waitForBoard(options.bus, async (b) => b.info.mode === 'normal' && await same(b), options.waitAppMs ?? WAIT_APP_DEFAULT_MS, options.signal)
+      const back = await waitForBoard(options.bus, async (b) => b.info.mode === 'firmware' && await same(b), options.waitAppMs ?? WAIT_APP_DEFAULT_MS, options.signal)
       if (!back) {
         throw new FlashdataError('TIMEOUT', `The board ${board.info.serial} was written but did not come back running firmware within ${Math.round((options.waitAppMs ?? WAIT_APP_DEFAULT_MS) / 1000)} s.`, {
           hint: 'Check the board\'s LED: blinking yellow means it is still in DFU mode (no valid firmware at 0x08020000).',

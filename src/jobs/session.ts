@@ -74,7 +74,7 @@ async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobP
   checkPlatform(board, options)
   const foundIn = board.info.mode
   let modeSwitch: ModeSwitchMethod | undefined
-  if (foundIn === 'normal') {
+  if (foundIn === 'firmware') {
     const switched = await tracker.run('mode-switch', undefined, () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }), (r) => ({ detail: `via ${r.method}` }))
     board = switched.board
     modeSwitch = switched.method

@@ -69,7 +69,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   let bytes: Uint8Array
   try {
     bytes = await readSectorImage(dfu, plan.target.start, tracker, { atLeast: expected?.length })
-    if (options.leave || session.foundIn === 'normal') await leaveDfuMode(options.bus, dfu, session.board, tracker)
+    if (options.leave || session.foundIn === 'firmware') await leaveDfuMode(options.bus, dfu, session.board, tracker)
   } catch (error) {
     throw await explainFailure(error, options.bus, session.board.device)
   } finally {

@@ -134,11 +134,11 @@ function tryWithoutBoard(): void {
   target?.emulated?.close()
   const bus = new EmulatedUsb()
   // Datasheet timing: the page shows the speed a real board would give.
-  const board = new EmulatedElectron({ timing: 'datasheet', mode: 'normal' })
+  const board = new EmulatedElectron({ timing: 'datasheet', mode: 'firmware' })
   bus.attach(board)
   // For tests and the curious: faults can be injected from the console (flashdataEmulator.faults).
   Object.assign(globalThis, { flashdataEmulator: board })
-  useBoard(bus, { info: { serial: board.serialNumber, label: 'Electron', platform: 'electron', mode: 'normal', vendorId: 0x2b04, productId: 0xc00a } } as Board, board)
+  useBoard(bus, { info: { serial: board.serialNumber, label: 'Electron', platform: 'electron', mode: 'firmware', vendorId: 0x2b04, productId: 0xc00a } } as Board, board)
 }
 
 function wire(): void {

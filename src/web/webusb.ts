@@ -16,7 +16,7 @@ interface WebUsb extends UsbBusLike {
 }
 
 const ELECTRON = PLATFORMS.find((p) => p.name === 'electron')!
-const FILTERS = [ELECTRON.normalProductId, ELECTRON.dfuProductId].map((productId) => ({ vendorId: PARTICLE_VENDOR_ID, productId }))
+const FILTERS = [ELECTRON.firmwareProductId, ELECTRON.dfuProductId].map((productId) => ({ vendorId: PARTICLE_VENDOR_ID, productId }))
 /** Long enough for request 50's reset and re-enumeration; short enough that a missing permission is told soon. */
 const SWITCH_WAIT_MS = 10_000
 
@@ -60,7 +60,7 @@ export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board }>
   const usb = webUsb()
   const permitted = describeBoards(await usb.getDevices()).filter((b) => b.platform === ELECTRON)
   let board = permitted.find((b) => b.info.mode === 'dfu') ?? permitted[0] ?? await chooseBoard(usb, 'The browser has no permission for a board yet.')
-  if (board.info.mode === 'normal') {
+  if (board.info.mode === 'firmware') {
     try {
       board = (await enterDfuMode(usb, board, { timeoutMs: SWITCH_WAIT_MS })).board
     } catch (error) {

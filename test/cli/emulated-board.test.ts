@@ -26,13 +26,13 @@ describe('the emulated board, as a user meets it (CLI)', () => {
     expect(table.text).toContain(file) // the PATH column names the flash file
     expect(table.text).not.toContain('emulated')
     expect((await runCli(['reset', '--emulator', file], { env })).code).toBe(0)
-    expect(await modeOf(file)).toEqual(['normal'])
+    expect(await modeOf(file)).toEqual(['firmware'])
     expect((await runCli(['push', 'examples/data', '--no-leave', '--emulator', file], { env })).code).toBe(0)
     expect(await modeOf(file)).toEqual(['dfu'])
     expect((await runCli(['verify', 'examples/data', '--emulator', file], { env })).code).toBe(0) // left as found
     expect(await modeOf(file)).toEqual(['dfu'])
     expect((await runCli(['push', 'examples/data', '--force', '--emulator', file], { env })).code).toBe(0) // leaves DFU mode
-    expect(await modeOf(file)).toEqual(['normal'])
+    expect(await modeOf(file)).toEqual(['firmware'])
   })
 
   it('takes an empty file made with touch as a blank board, and writes it only when the board is written', async () => {
@@ -50,7 +50,7 @@ describe('the emulated board, as a user meets it (CLI)', () => {
     const file = join(await tempDir(), 'e.bin')
     const result = await runCli(['devices', '--emulator', file], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'bootloader' } })
     expect(result.code).toBe(ExitCode.USAGE)
-    expect(result.stderr).toContain('FLASHDATA_EMULATOR_MODE="bootloader" is not "dfu" or "normal"')
+    expect(result.stderr).toContain('FLASHDATA_EMULATOR_MODE="bootloader" is not "dfu" or "firmware"')
     expect(existsSync(file)).toBe(false)
     const dfu = await runCli(['devices', '--json', '--emulator', await touched(file)], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' } })
     expect(ndjson(dfu.text).at(-1)).toMatchObject({ boards: [{ mode: 'dfu' }] })

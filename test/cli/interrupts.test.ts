@@ -37,7 +37,7 @@ describe('interruptions', () => {
     expect(await run.exited).toBe(0)
     const events = ndjson(run.output())
     expect(events.find((e) => e.type === 'board-done')).toMatchObject({ record: { outcome: 'flashed' } })
-    expect(events.at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 1, passed: 1, stoppedBy: 'signal' })
+    expect(events.at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 1, flashed: 1, stoppedBy: 'signal' })
   })
 
   it.each([

@@ -123,7 +123,7 @@ describe('open', () => {
   })
 
   it('refuses a board running its firmware (no DFU interface)', async () => {
-    const emu = newBoard({ mode: 'normal' })
+    const emu = newBoard({ mode: 'firmware' })
     const error = await errorOf(DfuseDevice.open(emu.device!))
     expect(error).toMatchObject({ code: 'DFU_PROTOCOL', message: expect.stringMatching(/not a DFU interface/) })
   })

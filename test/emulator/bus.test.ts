@@ -15,7 +15,7 @@ function record(bus: EmulatedUsb) {
 describe('EmulatedUsb', () => {
   it('holds any number of boards; getDevices lists their current devices', async () => {
     const bus = new EmulatedUsb()
-    const boards = [new EmulatedElectron(), new EmulatedElectron({ mode: 'normal' }), new EmulatedElectron()]
+    const boards = [new EmulatedElectron(), new EmulatedElectron({ mode: 'firmware' }), new EmulatedElectron()]
     boards.forEach((board) => bus.attach(board))
     const devices = await bus.getDevices()
     expect(devices).toEqual(boards.map((b) => b.device))
@@ -47,7 +47,7 @@ describe('EmulatedUsb', () => {
     expect(board.flashLog.at(-1)).toMatchObject({ op: 'erase', interrupted: true })
   })
 
-  it('a board re-attached after detach powers up again as a new device (normal mode: its firmware is valid)', async () => {
+  it('a board re-attached after detach powers up again as a new device (firmware mode: its firmware is valid)', async () => {
     const bus = new EmulatedUsb()
     const board = new EmulatedElectron()
     bus.attach(board)

@@ -1,4 +1,4 @@
-// Device OS's USB control requests in normal mode, as Device OS 2.3.1 answers them on a Gen 2 board.
+// Device OS's USB control requests in firmware mode, as Device OS 2.3.1 answers them on a Gen 2 board.
 // Sources (particle-iot/device-os tag v2.3.1, file:line):
 //   CH  = system/src/usb_control_request_channel.cpp   (the INIT/CHECK/SEND/RECV/RESET channel, raw 0x50 requests)
 //   SCI = system/src/system_control_internal.cpp        (SystemControl::processRequest: what each type does)
@@ -15,7 +15,7 @@ import { bytes, nextEvent, openDevice } from './helpers.js'
 const ID = 'e00fce68a1b2c3d4e5f60718'
 
 async function board(options: EmulatedElectronOptions = {}) {
-  const emu = new EmulatedElectron({ mode: 'normal', serialNumber: ID, ...options })
+  const emu = new EmulatedElectron({ mode: 'firmware', serialNumber: ID, ...options })
   return { emu, device: await openDevice(emu.device) }
 }
 
@@ -161,7 +161,7 @@ describe('Device OS control requests with data (SCI:107-358, CFG)', () => {
     expect(emu.device).toBe(device) // still answering until the 1 s delay runs out
     expect(await gone).toBeNull()
     const again = await emu.nextDevice()
-    expect([again.productId, again.serialNumber, emu.mode]).toEqual([0xc00a, ID, 'normal'])
+    expect([again.productId, again.serialNumber, emu.mode]).toEqual([0xc00a, ID, 'firmware'])
   })
 
   it('50 DFU mode: result 0, then the board resets into DFU mode (SCI:151-157)', async () => {
@@ -175,7 +175,7 @@ describe('Device OS control requests with data (SCI:107-358, CFG)', () => {
     const { emu, device } = await board()
     expect((await controlRequest(device, 60)).check.result).toBe(0)
     const again = await emu.nextDevice()
-    expect([again.productId, emu.mode]).toEqual([0xc00a, 'normal'])
+    expect([again.productId, emu.mode]).toEqual([0xc00a, 'firmware'])
   })
 
   it('a reset request cancelled after it was processed still resets: the completion handler ignores its result (CH:486-487, CH:585-594, SCI:138-141)', async () => {
@@ -212,7 +212,7 @@ describe('raw Particle vendor requests, bRequest 0x50 (CH:499-552)', () => {
     const next = emu.nextDevice()
     await expect(vendorOut(device, 0x50, 40)).rejects.toThrow('device disconnected')
     const again = await next
-    expect([again.productId, again.serialNumber, emu.mode]).toEqual([0xc00a, ID, 'normal'])
+    expect([again.productId, again.serialNumber, emu.mode]).toEqual([0xc00a, ID, 'firmware'])
   })
 
   it('OUT wIndex 302 (cloud disconnect) is acknowledged (CH:543-546); other OUT types stall (CH:547-548)', async () => {

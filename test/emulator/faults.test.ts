@@ -142,7 +142,7 @@ describe('left-over states from an interrupted session', () => {
     const { emu, device } = await dfuBoard()
     emu.faults.setDfuState('dfuERROR')
     expect(await getState(device)).toBe(STATE.dfuERROR)
-    const normal = new EmulatedElectron({ mode: 'normal', dfuState: 'dfuUPLOAD-IDLE' })
+    const normal = new EmulatedElectron({ mode: 'firmware', dfuState: 'dfuUPLOAD-IDLE' })
     const next = normal.nextDevice()
     await expect(
       (await openDevice(normal.device)).controlTransferOut(
@@ -154,7 +154,7 @@ describe('left-over states from an interrupted session', () => {
 
 describe('normal-mode faults', () => {
   it('vanishAfterDfuSwitch: the board resets for the DFU switch and never comes back until replugged', async () => {
-    const emu = new EmulatedElectron({ mode: 'normal' })
+    const emu = new EmulatedElectron({ mode: 'firmware' })
     emu.faults.vanishAfterDfuSwitch()
     const device = await openDevice(emu.device)
     const vendorIn = (request: number, index: number) => device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request, value: 0, index }, 64)

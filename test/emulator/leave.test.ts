@@ -24,12 +24,12 @@ describe('leave', () => {
     expect(next.serialNumber).toBe(device.serialNumber)
   })
 
-  it('comes back running the firmware (2b04:c00a, normal mode) when the module at 0x08020000 looks valid', async () => {
+  it('comes back running the firmware (2b04:c00a, firmware mode) when the module at 0x08020000 looks valid', async () => {
     const { emu, device } = await dfuBoard()
     await classOut(device, DNLOAD, 0)
     await getStatus(device)
     const next = await emu.nextDevice()
-    expect([next.productId, next.productName, emu.mode]).toEqual([0xc00a, 'Electron', 'normal'])
+    expect([next.productId, next.productName, emu.mode]).toEqual([0xc00a, 'Electron', 'firmware'])
   })
 
   it('on a bus: disconnect of the old device, then connect of the new one', async () => {

@@ -6,7 +6,7 @@ import type { UsbDeviceLike } from '../../src/usb/types.js'
 import { bytes, openDevice } from './helpers.js'
 
 async function normalBoard() {
-  const emu = new EmulatedElectron({ mode: 'normal' })
+  const emu = new EmulatedElectron({ mode: 'firmware' })
   return { emu, device: await openDevice(emu.device) }
 }
 
@@ -15,7 +15,7 @@ const setLineCoding = (device: UsbDeviceLike, iface: number, baud: number) =>
   device.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: iface }, lineCoding(baud))
 const getLineCoding = async (device: UsbDeviceLike, iface: number) =>
   bytes((await device.controlTransferIn({ requestType: 'class', recipient: 'interface', request: 0x21, value: 0, index: iface }, 7)).data)
-describe('normal mode (Device OS running)', () => {
+describe('firmware mode (Device OS running)', () => {
   it('is a composite device 2b04:c00a "Electron" (EF/02/01): CDC on 0/1, vendor interface 2, CDC on 3/4, same serial as in DFU mode', async () => {
     const { emu, device } = await normalBoard()
     expect([device.vendorId, device.productId, device.productName, device.serialNumber]).toEqual([0x2b04, 0xc00a, 'Electron', emu.serialNumber])

@@ -9,7 +9,7 @@ describe('platforms', () => {
     const { device } = await dfuBoard({ platform: 'photon' })
     expect([device.productId, device.productName]).toEqual([0xd006, 'Photon DFU Mode'])
     expect(device.configuration!.interfaces[0].alternates).toHaveLength(2)
-    const normal = new EmulatedElectron({ platform: 'photon', mode: 'normal' }).device!
+    const normal = new EmulatedElectron({ platform: 'photon', mode: 'firmware' }).device!
     expect([normal.productId, normal.productName]).toEqual([0xc006, 'Photon'])
   })
 
@@ -21,7 +21,7 @@ describe('platforms', () => {
       '@DCT Flash   /0x00000000/01*016Kg',
       '@Serial Flash   /0x00000000/256*004Kg',
     ])
-    expect(new EmulatedElectron({ platform: 'p1', mode: 'normal' }).device!.productId).toBe(0xc008)
+    expect(new EmulatedElectron({ platform: 'p1', mode: 'firmware' }).device!.productId).toBe(0xc008)
   })
 
   it('P1 alt 2 is selectable and behaves as a flash of 4K sectors, apart from the internal flash', async () => {

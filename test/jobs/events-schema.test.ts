@@ -9,7 +9,7 @@ const schema = JSON.parse(readFileSync(join(REPO, 'src/jobs/events.schema.json')
 const defs = Object.keys(schema.$defs)
 
 const phaseEnd = { type: 'phase-end', phase: 'write', serial: 'aa', elapsedMs: 5, time: '2026-01-01T00:00:00.000Z' }
-const jig = { type: 'result', command: 'jig', boards: 1, attempts: 1, passed: 1, unchanged: 0, failed: 0, averageMs: 10, stoppedBy: 'count' }
+const jig = { type: 'result', command: 'jig', boards: 1, attempts: 1, flashed: 1, unchanged: 0, failed: 0, averageMs: 10, stoppedBy: 'count' }
 
 /** The first cell of each row of the README table whose header row starts with `header`, without backticks. */
 function readmeColumn(header: string): string[] {

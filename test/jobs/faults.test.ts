@@ -117,7 +117,7 @@ describe('push under injected faults', () => {
   }
 
   it('gives up with DFU_MODE_TIMEOUT (exit 12) when a switched board never comes back', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'normal' })
+    const { bus, boards: [board] } = bench({ mode: 'firmware' })
     board.faults.vanishAfterDfuSwitch()
     const error = await push({ bus, image, dfuTimeoutMs: 500 }).catch((e: unknown) => e) as FlashdataError
     expect(error.code).toBe('DFU_MODE_TIMEOUT')

@@ -10,14 +10,14 @@ const erases = (board: EmulatedElectron) => flashOps(board).filter((op) => op.st
 describe('jig station', () => {
   it('flashes 8 boards at once, then boards arriving over time, and records faults without stopping', async () => {
     const { bus, boards } = bench(
-      ...Array.from({ length: 8 }, (_, i) => ({ mode: i % 2 ? 'dfu' as const : 'normal' as const })),
+      ...Array.from({ length: 8 }, (_, i) => ({ mode: i % 2 ? 'dfu' as const : 'firmware' as const })),
     )
     const photon = new EmulatedElectron({ timing: 'instant', platform: 'photon', mode: 'dfu' })
-    const vanishing = new EmulatedElectron({ timing: 'instant', mode: 'normal' })
+    const vanishing = new EmulatedElectron({ timing: 'instant', mode: 'firmware' })
     vanishing.faults.vanishAfterDfuSwitch()
     const unplugged = new EmulatedElectron({ timing: 'instant', mode: 'dfu' })
     unplugged.faults.disconnectDuring('write', { after: 2 })
-    const latecomer = new EmulatedElectron({ timing: 'instant', mode: 'normal' })
+    const latecomer = new EmulatedElectron({ timing: 'instant', mode: 'firmware' })
     later(100, () => bus.attach(photon))
     later(150, () => bus.attach(vanishing))
     later(200, () => bus.attach(unplugged))
@@ -51,8 +51,8 @@ describe('jig station', () => {
     expect(bySerial(unplugged)).toEqual(['DISCONNECTED', 'flashed'])
     expect(sectorBytes(unplugged, image.length)).toEqual(image)
     expect(maxActive).toBeGreaterThanOrEqual(8)
-    // Boards, each by its last attempt: the one unplugged mid-write passed on its second.
-    expect(summary).toMatchObject({ boards: 12, attempts: 13, passed: 10, unchanged: 0, failed: 2, stoppedBy: 'timeout' })
+    // Boards, each by its last attempt: the one unplugged mid-write was flashed on its second.
+    expect(summary).toMatchObject({ boards: 12, attempts: 13, flashed: 10, unchanged: 0, failed: 2, stoppedBy: 'timeout' })
     const torn = records.find((r) => r.error?.code === 'DISCONNECTED')!
     expect(torn.failedPhase).toBe('write')
     expect(Object.keys(torn.phases)).toEqual(expect.arrayContaining(['connect', 'compare', 'erase']))
@@ -86,7 +86,7 @@ describe('jig station', () => {
   })
 
   it('on a stop signal takes no new board but finishes those in progress', async () => {
-    const { bus, boards } = bench({ mode: 'normal' }, { mode: 'normal' })
+    const { bus, boards } = bench({ mode: 'firmware' }, { mode: 'firmware' })
     const stop = new AbortController()
     const summary = await runJig({
       bus, image, signal: stop.signal,
@@ -118,7 +118,7 @@ describe('jig station', () => {
     })
     expect(scans).toBeGreaterThanOrEqual(20)
     expect(waiting.sort()).toEqual(boards.map((b) => b.serialNumber).sort())
-    expect(summary).toMatchObject({ boards: 2, passed: 2, stoppedBy: 'timeout' })
+    expect(summary).toMatchObject({ boards: 2, flashed: 2, stoppedBy: 'timeout' })
     expect(boards.map(erases)).toEqual([1, 1])
   })
 })

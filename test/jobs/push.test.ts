@@ -21,11 +21,11 @@ describe('push', () => {
     expect(phases).toEqual(['connect', 'compare', 'erase', 'write', 'verify', 'leave'])
     expect(flashOps(board)).toEqual(['erase@80a0000+131072', expect.stringMatching(/^program@80a0000\+/), 'program@80a1000+4096', `program@80a2000+${image.length - 8192}`])
     // Valid firmware at 0x08020000: after the reset the board runs it.
-    expect(await waitForBoard(bus, (b) => b.info.serial === board.serialNumber && b.info.mode === 'normal', 2000)).toBeDefined()
+    expect(await waitForBoard(bus, (b) => b.info.serial === board.serialNumber && b.info.mode === 'firmware', 2000)).toBeDefined()
   })
 
   it('switches a board running firmware into DFU mode first (control request 50)', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'normal' })
+    const { bus, boards: [board] } = bench({ mode: 'firmware' })
     const result = await push({ bus, image })
     expect(result.modeSwitch).toBe('control-request')
     expect(result.phases['mode-switch']).toBeGreaterThanOrEqual(0)
@@ -78,11 +78,11 @@ describe('push', () => {
   })
 
   it('refuses every --address but sector 9 on an Electron before any USB request', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'normal' })
+    const { bus, boards: [board] } = bench({ mode: 'firmware' })
     for (const address of [0x08020000, 0x08000000, 0x080c0000, 0x080a0004]) {
       await expect(push({ bus, image, address })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('only sector 9') })
     }
-    expect(board.mode).toBe('normal') // not even switched to DFU mode
+    expect(board.mode).toBe('firmware') // not even switched to DFU mode
     expect(flashOps(board)).toEqual([])
     await expect(push({ bus, image, address: 0x080a0000, leave: false })).resolves.toMatchObject({ status: 'flashed' })
   })
@@ -111,10 +111,10 @@ describe('push', () => {
 
 describe('push --wait-app', () => {
   it('waits until the board runs its firmware again after leaving DFU mode', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'normal' })
+    const { bus, boards: [board] } = bench({ mode: 'firmware' })
     const result = await push({ bus, image, waitAppMs: 2000 })
     expect(result.phases['wait-app']).toBeGreaterThanOrEqual(0)
-    expect(board.mode).toBe('normal')
+    expect(board.mode).toBe('firmware')
     expect(board.device?.productId).toBe(0xc00a)
   })
 
@@ -134,7 +134,7 @@ describe('push --wait-app', () => {
 
 describe('switching into DFU mode', () => {
   it('falls back to the 14400-baud request on Device OS before 0.8.0 (no control request 50)', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'normal', deviceOsVersion: '0.7.0' })
+    const { bus, boards: [board] } = bench({ mode: 'firmware', deviceOsVersion: '0.7.0' })
     const result = await push({ bus, image, leave: false })
     expect(result.modeSwitch).toBe('line-coding')
     expect(sectorBytes(board, image.length)).toEqual(image)
@@ -155,7 +155,7 @@ describe('commands run back to back', () => {
 
   it('a command right after a push finds the board although it is off the bus while it restarts', async () => {
     const timing = { ...INSTANT_TIMING, leaveResetMs: 0, reEnumerationMs: 400 }
-    const { bus } = bench({ mode: 'normal', timing })
+    const { bus } = bench({ mode: 'firmware', timing })
     expect((await push({ bus, image })).status).toBe('flashed')
     await new Promise((resolve) => setTimeout(resolve, 50)) // the board has dropped off the bus
     expect(await bus.getDevices()).toEqual([])

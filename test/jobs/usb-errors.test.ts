@@ -29,14 +29,14 @@ describe('USB-layer errors', () => {
   })
 
   it('opening a board in firmware mode that fails for good is a typed error, not an internal one', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
     const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'open' ? new Error('getString error: transfer was cancelled') : undefined)))
     await expect(push({ bus, image })).rejects.toMatchObject({ code: 'TIMEOUT', exitCode: ExitCode.TIMEOUT })
     expect(flashOps(board)).toEqual([])
   })
 
   it('retries an open whose string descriptor reads are cancelled under load', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
     let failures = 0
     const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'open' && failures++ < 2 ? new Error('getString error: transfer was cancelled') : undefined)))
     await expect(push({ bus, image, leave: false })).resolves.toMatchObject({ status: 'flashed' })
@@ -45,7 +45,7 @@ describe('USB-layer errors', () => {
   })
 
   it('retries access denied right after the DFU switch (udev not done yet), then goes on', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
     let denied = 0
     const bus = wrapSystemUsb(flakyBus(emulated, (device, method) =>
       (method === 'open' && device.productId === DFU_PRODUCT && denied++ < 3 ? new Error('open error: permission denied') : undefined)))
@@ -55,7 +55,7 @@ describe('USB-layer errors', () => {
   })
 
   it('reports USB_ACCESS with the udev hint when access stays denied after the switch', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'normal' })
+    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
     const bus = wrapSystemUsb(flakyBus(emulated, (device, method) =>
       (method === 'open' && device.productId === DFU_PRODUCT ? new Error('open error: permission denied') : undefined)))
     const error = await push({ bus, image }).catch((e: unknown) => e)

@@ -37,11 +37,11 @@ describe('verify', () => {
   })
 
   it('leaves the board in the mode it found it in', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'normal' })
+    const { bus, boards: [board] } = bench({ mode: 'firmware' })
     await push({ bus, image })
-    await waitForBoard(bus, (b) => b.info.mode === 'normal', 2000)
+    await waitForBoard(bus, (b) => b.info.mode === 'firmware', 2000)
     await verify({ bus, expected: image, waitMs: 2000 })
-    expect(await waitForBoard(bus, (b) => b.info.mode === 'normal', 2000)).toBeDefined()
+    expect(await waitForBoard(bus, (b) => b.info.mode === 'firmware', 2000)).toBeDefined()
     board.unplug()
     board.plugIn({ mode: 'dfu' })
     await verify({ bus, expected: image, waitMs: 2000 })

@@ -51,13 +51,20 @@ async function openLog(path: string | undefined): Promise<{ write(record: JigRec
   }
 }
 
+/** Why the station stopped, in words (the JSON keeps stoppedBy's codes). */
+const STOPPED: Record<JigSummary['stoppedBy'], string> = {
+  count: 'the --count of boards is done',
+  timeout: 'no board arrived within --timeout',
+  signal: 'Ctrl-C',
+  'pool-exhausted': 'the pool is exhausted',
+  abort: 'aborted',
+}
+
 /** `failed`: the boards whose last attempt failed. */
 function summaryText(s: Omit<JigSummary, 'records'>, failed: JigRecord[]): string {
-  const flashed = s.passed - s.unchanged
   const retries = s.attempts > s.boards ? ` (${plural(s.attempts, 'attempt')})` : ''
-  const stopped = s.stoppedBy === 'pool-exhausted' ? 'the pool is exhausted' : s.stoppedBy
-  return `Station stopped (${stopped}): ${plural(s.boards, 'board')}${retries}, ${flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; average ${(s.averageMs / 1000).toFixed(2)} s per board.\n`
-    + failed.map((r) => `  ${r.outcome === 'aborted' ? 'ABORTED' : 'FAILED'} ${r.serial}${boardPlace(r.slot, r.port) ? ` (${boardPlace(r.slot, r.port)})` : ''}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.code} ${r.error?.message}\n`).join('')
+  return `Station stopped (${STOPPED[s.stoppedBy]}): ${plural(s.boards, 'board')}${retries}, ${s.flashed} flashed, ${s.unchanged} unchanged, ${s.failed} failed; ${(s.averageMs / 1000).toFixed(2)} s per board on average.\n`
+    + failed.map((r) => `  ✖ ${r.serial}${boardPlace(r.slot, r.port) ? ` (${boardPlace(r.slot, r.port)})` : ''} ${r.outcome === 'aborted' ? 'aborted' : 'failed'}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.message}\n`).join('')
 }
 
 /** The hard stop's error: which boards were left incomplete, each in its phase. */
@@ -121,7 +128,7 @@ board's own image when it arrives, before any traffic to it; a board whose
 data is missing or does not fit fails alone. A pool row is reserved in the
 ledger before the erase and committed after the verify.
 
-Exit codes: 0 every board passed; 14 at least one board failed; 16 the pool
+Exit codes: 0 every board flashed or unchanged; 14 at least one board failed; 16 the pool
 ran out; 3 bad input (nothing touched).
 
 Examples:

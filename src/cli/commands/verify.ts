@@ -1,8 +1,10 @@
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
 import { printable } from '../../image/names.js'
-import type { VerifyResult } from '../../jobs/verify.js'
+import { HEADER_SIZE } from '../../image/format.js'
+import type { FileDifference, VerifyResult } from '../../jobs/verify.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
+import { formatBytes } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
@@ -12,6 +14,20 @@ interface VerifyCliOptions extends DeviceCliOptions, BuildCliOptions {
   exact?: boolean
 }
 
+/** Each kind of difference in words (the JSON keeps the reason codes). */
+const REASONS: Record<FileDifference['reason'], string> = {
+  'missing-on-board': 'not on the board',
+  'extra-on-board': 'only on the board',
+  content: 'other bytes',
+  metadata: 'the same bytes, another content type or time stamp',
+}
+
+function difference(d: FileDifference): string {
+  return d.name === '(header)' ? 'the image header (its build time or file layout)' : `${printable(d.name)}: ${REASONS[d.reason]}`
+}
+
+const where = (offset: number | undefined) => (offset === undefined ? '' : ` (first difference at byte ${formatBytes(offset)}${offset < HEADER_SIZE ? ', in the image header' : ''})`)
+
 function summary(result: VerifyResult): string {
   switch (result.status) {
     case 'match': return result.timeStampsDiffer
@@ -19,7 +35,7 @@ function summary(result: VerifyResult): string {
       : `Match: ${result.serial} holds exactly this image.`
     case 'valid': return `Valid: ${result.serial} holds a consistent image.`
     case 'no-image': return `No valid image on ${result.serial}.`
-    case 'differs': return `Differs: ${result.serial} holds another image (first difference at offset ${result.firstDifference}).${result.differences.map((d) => `\n  ${printable(d.name)}: ${d.reason}`).join('')}`
+    case 'differs': return `Differs: ${result.serial} holds another image${where(result.firstDifference)}.${result.differences.map((d) => `\n  ${difference(d)}`).join('')}`
   }
 }
 

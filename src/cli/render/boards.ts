@@ -1,7 +1,7 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
 import { boardPlace } from '../format.js'
 import type { CliIo } from '../io.js'
-import type { ProgressRenderer } from './progress.js'
+import { boardDone, type ProgressRenderer } from './progress.js'
 
 const ACTIVE: Record<Phase, string> = {
   connect: 'connecting', 'mode-switch': 'switching to DFU mode', compare: 'comparing', erase: 'erasing', write: 'writing',
@@ -37,13 +37,10 @@ export class BoardLinesRenderer implements ProgressRenderer {
 
   private describe(event: JobEvent): string | undefined {
     switch (event.type) {
-      case 'board-attached': return `attached (${event.mode === 'dfu' ? 'DFU mode' : 'firmware'})`
+      case 'board-attached': return `attached (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})`
       case 'phase-start': return `${ACTIVE[event.phase]}...`
       case 'progress': return `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
-      case 'board-done': {
-        const r = event.record
-        return r.outcome === 'failed' ? `FAILED ${r.error?.code}: ${r.error?.message}` : `${r.outcome} in ${(r.durationMs / 1000).toFixed(2)} s`
-      }
+      case 'board-done': return boardDone(event.record)
       case 'message': return event.message
       default: return undefined
     }

@@ -1,4 +1,5 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
+import type { JigRecord } from '../../jobs/jig.js'
 import { boardPlace, formatBytes, formatSpeed } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 
@@ -41,6 +42,13 @@ function endLine(event: Extract<JobEvent, { type: 'phase-end' }>): string {
   return `${done}${parts[0] ? `: ${parts[0]}` : ''} (${size}${seconds}${speed})`
 }
 
+/** A finished board in words: "flashed in 2.50 s", "failed after 0.02 s during connect: ...". */
+export function boardDone(r: JigRecord): string {
+  const seconds = `${(r.durationMs / 1000).toFixed(2)} s`
+  if (r.outcome === 'flashed' || r.outcome === 'unchanged') return `${r.outcome} in ${seconds}`
+  return `${r.outcome} after ${seconds}${r.failedPhase ? ` during ${r.failedPhase}` : ''}: ${r.error?.message}`
+}
+
 const prefix = (event: JobEvent) => (event.serial ? `[${event.serial}] ` : '')
 
 /** One line per finished phase and per message: for logs and pipes. Tagged with the serial when several boards run. */
@@ -53,11 +61,11 @@ class PlainRenderer implements ProgressRenderer {
     else if (event.type === 'message') this.io.stderr.write(`${tag}${event.level === 'warning' ? 'warning: ' : ''}${event.message}\n`)
     else if (event.type === 'board-attached') {
       const place = boardPlace(event.slot, event.port)
-      this.io.stderr.write(`${tag}attached${place ? ` at ${place}` : ''} (${event.mode === 'dfu' ? 'DFU mode' : 'running firmware'})\n`)
+      this.io.stderr.write(`${tag}attached${place ? ` at ${place}` : ''} (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})\n`)
     }
     else if (event.type === 'board-done') {
       const r = event.record
-      this.io.stderr.write(`${tag}${r.outcome === 'failed' ? `FAILED ${r.error?.code}: ${r.error?.message}` : r.outcome} in ${(r.durationMs / 1000).toFixed(2)} s\n`)
+      this.io.stderr.write(`${tag}${boardDone(r)}\n`)
     }
   }
 
