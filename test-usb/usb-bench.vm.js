@@ -265,10 +265,10 @@ test('14400 baud set on the CDC port through cdc_acm switches the board into DFU
 })
 
 test('a bridge quits while its board runs firmware, cdc_acm bound and its tty open, and the next board enumerates there', async () => {
-  await ensureMode('dfu') // GadgetFS serves one board in normal mode at a time
-  const first = new BridgedBoard(QUIT_SERIAL, { mode: 'normal', log: `${LOGS}/bridge-quit.log` })
+  await ensureMode('dfu') // GadgetFS serves one board in firmware mode at a time
+  const first = new BridgedBoard(QUIT_SERIAL, { mode: 'firmware', log: `${LOGS}/bridge-quit.log` })
   await first.next('attached')
-  await waitForDevice(QUIT_SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(QUIT_SERIAL, FIRMWARE_PRODUCT)
   const holder = spawn('sh', ['-c', `exec 3<>${await waitForTty()}; sleep 120`], { stdio: 'ignore' })
   try {
     await first.quit()
@@ -278,13 +278,13 @@ test('a bridge quits while its board runs firmware, cdc_acm bound and its tty op
   assert.equal(first.exitCode, 0)
   assert.equal(usbDevices().some((d) => d.serial === QUIT_SERIAL), false)
   // The kernel is still sound: a new GadgetFS board enumerates and answers its control requests.
-  const next = new BridgedBoard(QUIT_SERIAL, { mode: 'normal', log: `${LOGS}/bridge-quit-next.log` })
+  const next = new BridgedBoard(QUIT_SERIAL, { mode: 'firmware', log: `${LOGS}/bridge-quit-next.log` })
   try {
     await next.next('attached')
-    await waitForDevice(QUIT_SERIAL, NORMAL_PRODUCT)
+    await waitForDevice(QUIT_SERIAL, FIRMWARE_PRODUCT)
     const listed = await flashdata(['devices', '--serial', QUIT_SERIAL, '--json'])
     cliOk(listed)
-    assert.deepEqual(listed.result.boards.map((b) => [b.mode, b.deviceOs]), [['normal', '2.3.1']])
+    assert.deepEqual(listed.result.boards.map((b) => [b.mode, b.deviceOs]), [['firmware', '2.3.1']])
   } finally {
     await next.quit()
   }

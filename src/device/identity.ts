@@ -15,7 +15,7 @@ const asked = new WeakMap<UsbDeviceLike, Promise<string | undefined>>()
 
 /** The device id of a board running firmware whose USB serial is not one; undefined otherwise or when it does not answer. */
 function askedDeviceId(board: Board): Promise<string | undefined> {
-  if (board.info.mode !== 'normal' || DEVICE_ID.test(board.info.serial)) return Promise.resolve(undefined)
+  if (board.info.mode !== 'firmware' || DEVICE_ID.test(board.info.serial)) return Promise.resolve(undefined)
   let id = asked.get(board.device)
   if (!id) {
     id = (async () => {

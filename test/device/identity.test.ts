@@ -4,7 +4,7 @@ import { bench, sectorBytes } from '../helpers/emulator.js'
 
 const DEVICE_ID = 'e00fce68aa11bb22cc33dd44'
 /** A board whose firmware reports an old-style USB serial; its bootloader reports the device id, as the Electron's does. */
-const OLD_SERIAL_BOARD = { mode: 'normal' as const, serialNumber: DEVICE_ID, firmwareSerial: '00000000050C' }
+const OLD_SERIAL_BOARD = { mode: 'firmware' as const, serialNumber: DEVICE_ID, firmwareSerial: '00000000050C' }
 const image = buildImage([{ name: 'a.txt', data: new Uint8Array(3000).fill(7), mtime: 1 }], { epoch: 1 })
 
 describe('board identity through the device-id request', () => {
@@ -23,7 +23,7 @@ describe('board identity through the device-id request', () => {
   })
 
   it('--serial with the device id finds the board running firmware under another USB serial, and not its neighbour', async () => {
-    const { bus } = bench({ mode: 'normal', serialNumber: 'e00fce68ffffffffffffffff', firmwareSerial: '000000000777' }, OLD_SERIAL_BOARD)
+    const { bus } = bench({ mode: 'firmware', serialNumber: 'e00fce68ffffffffffffffff', firmwareSerial: '000000000777' }, OLD_SERIAL_BOARD)
     const board = await selectBoard(bus, { serial: DEVICE_ID.toUpperCase() })
     expect(board.info.serial).toBe('00000000050c')
   })
@@ -33,7 +33,7 @@ describe('board identity through the device-id request', () => {
     const result = await push({ bus, image, serial: DEVICE_ID, waitAppMs: 5000 })
     expect(result).toMatchObject({ status: 'flashed', serial: DEVICE_ID, modeSwitch: 'control-request' })
     expect(sectorBytes(emulated, image.length)).toEqual(image)
-    expect(emulated.mode).toBe('normal')
+    expect(emulated.mode).toBe('firmware')
   })
 
   it('a serial that is neither a USB serial nor a reported device id finds no board', async () => {
