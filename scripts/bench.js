@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // flashdata benchmark: pushes onto emulated Electrons with datasheet timing,
 // against the modelled floor and a dfu-util-style host, the jig with several
-// boards, and CLI start-up. Prints a table, or one JSON object with --json.
+// boards (with and without the station page open), and CLI start-up. Prints a table, or one JSON object with --json.
 // Run after `npm run build`:  node scripts/bench.js [--json] [--runs N] [--quick]
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -10,6 +10,7 @@ import { dfuUtilStyle, freshPush, jig, provisioningJig, unchangedPush, warmUp } 
 import { printTable, targetsOf } from './bench/report.js'
 import { firmwareFigures } from './bench/firmware.js'
 import { startup } from './bench/startup.js'
+import { stationPage } from './bench/station.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +47,9 @@ for (const boards of [1, 4, 8]) {
 }
 log('jig with per-board data against a common image, 8 boards…')
 const provisioning = await provisioningJig(images[FULL], 8, jigRuns)
+log('jig with the station page open, 8 boards…')
+// Alternating runs, at least 5 of each: the figure compares two noisy medians against a 2% limit.
+const page = await stationPage(images[FULL], 8, Math.max(runs, 5))
 log('CLI start-up…')
 const cli = startup(Math.max(runs, 5))
 log('firmware library, ARM build…')
@@ -80,6 +84,7 @@ const result = {
     boardsPerMinute: { commonOnly: round((8 * 60_000) / provisioning.commonOnly.median, 1), perBoard: round((8 * 60_000) / provisioning.perBoard.median, 1) },
     perBoardToCommon: round(provisioning.perBoard.median / provisioning.commonOnly.median),
   },
+  stationPage: { withoutMs: page.without.median, withPageMs: page.withPage.median, withToWithout: page.ratio, cpuMs: page.cpuMs, reader: page.reader, droppedPages: page.droppedPages },
   floor: { eraseMs: floor.eraseMs, programMs: floor.programMs, writeBusMs: floor.writeBusMs, readBusMs: floor.readBusMs },
   transfers: { flashdata: fresh.typical.counts.byKind, dfuUtilStyle: peer.typical.counts.byKind },
   breakdown: {
@@ -95,6 +100,7 @@ const result = {
     sizes: Object.fromEntries(SIZES.map((size) => [size, range(sizes[size])])),
     jig: { boards1Ms: range(jigs[1]), boards4Ms: range(jigs[4]), boards8Ms: range(jigs[8]) },
     provisioning: { commonOnlyMs: range(provisioning.commonOnly), perBoardMs: range(provisioning.perBoard) },
+    stationPage: { withoutMs: range(page.without), withPageMs: range(page.withPage) },
     startupMs: range(cli.version),
     startupBuildMs: range(cli.build),
     bareNodeMs: range(cli.bareNode),

@@ -9,6 +9,7 @@ export function targetsOf(r) {
     t('control transfers per KiB, dfu-util-style / flashdata', r.ratios.transfersDfuUtilStyleToFlashdata, '≥ 1.3', r.ratios.transfersDfuUtilStyleToFlashdata >= 1.3),
     t('jig 8 boards / 1 board', r.ratios.jig8ToOne, '≤ 1.3', r.ratios.jig8ToOne <= 1.3),
     t('jig with per-board data / common image, 8 boards', r.provisioning.perBoardToCommon, '≤ 1.05', r.provisioning.perBoardToCommon <= 1.05),
+    t('jig 8 boards, station page open / without', r.stationPage.withToWithout, '≤ 1.02', r.stationPage.withToWithout <= 1.02),
     t('flashdata --version start-up (ms)', r.startupMs, '< 200', r.startupMs < 200),
     t('flashdata --version start-up / bare node -e 0', r.ratios.startupToBareNode, '≤ 1.3', r.ratios.startupToBareNode <= 1.3),
   ]
@@ -45,6 +46,8 @@ export function printTable(r) {
     ...[1, 4, 8].map((n) => timeRow(`6. jig, ${n} board${n > 1 ? 's' : ''} at once`, s.jig[`boards${n}Ms`], `${r.boardsPerMinute[n]} boards/min${n > 1 ? `, ${r.ratios[`jig${n}ToOne`]}× one board` : ''}`)),
     timeRow('6b. jig, 8 boards, common image', s.provisioning.commonOnlyMs, `${r.provisioning.boardsPerMinute.commonOnly} boards/min`),
     timeRow('6c. jig, 8 boards, per-board data', s.provisioning.perBoardMs, `${r.provisioning.boardsPerMinute.perBoard} boards/min, ${r.provisioning.perBoardToCommon}× common (own folder + pool row + ledger)`),
+    timeRow('6d. jig, 8 boards, no station page', s.stationPage.withoutMs, 'alternating with 6e'),
+    timeRow('6e. jig, 8 boards, station page open', s.stationPage.withPageMs, `${r.stationPage.withToWithout}× without (the page: ${r.stationPage.reader})`),
     timeRow('7. flashdata --version', s.startupMs, `${r.ratios.startupToBareNode}× bare node -e 0 (${ms(s.bareNodeMs.median)})`),
     timeRow('   flashdata build examples/data', s.startupBuildMs),
   ])

@@ -13,11 +13,13 @@ import { hostname } from 'node:os'
 import { FlashdataError } from '../errors.js'
 import { junitXml, summaryCsv } from '../provision/reports.js'
 import type { Station } from './station.js'
+import type { StationEvent } from './state.js'
 
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' }
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 /** Bytes a page may leave unread before it is dropped: hundreds of boards' worth of events. */
 const CLIENT_BUFFER_BYTES = 1 << 20
+const PROGRESS_MS = 100
 
 export interface StationServerOptions {
   host: string
@@ -65,9 +67,28 @@ export async function serveStation(station: Station, options: StationServerOptio
       response.destroy()
     }
   }
-  station.subscribe((event) => {
+  const broadcast = (event: StationEvent) => {
     const text = `data: ${JSON.stringify(event)}\n\n`
     for (const client of clients) send(client, text)
+  }
+  // A board's progress goes out at most every PROGRESS_MS, the latest only (the page cannot show more); every
+  // other event at once, after dropping its board's progress still pending, which it supersedes.
+  const pending = new Map<string, StationEvent>()
+  let flushing: ReturnType<typeof setTimeout> | undefined
+  const flush = () => {
+    flushing = undefined
+    for (const event of pending.values()) broadcast(event)
+    pending.clear()
+  }
+  station.subscribe((event) => {
+    if (clients.size === 0) return
+    if (event.type === 'progress' && event.serial) {
+      pending.set(event.serial, event)
+      flushing ??= setTimeout(flush, PROGRESS_MS)
+      return
+    }
+    if (event.type !== 'control' && event.type !== 'stopped' && event.serial) pending.delete(event.serial)
+    broadcast(event)
   })
 
   const allowed = (request: IncomingMessage, url: URL): boolean => {
@@ -125,6 +146,7 @@ export async function serveStation(station: Station, options: StationServerOptio
     token,
     pages,
     close: () => new Promise((resolve) => {
+      clearTimeout(flushing)
       for (const client of clients) client.end()
       server.close(() => resolve())
       server.closeAllConnections()

@@ -15,6 +15,8 @@ import { tempDir } from '../helpers/tmp.js'
 const serial = (n: number) => `5a7${String(n).padStart(21, '0')}`
 let browser: Browser
 let dir: string
+/** Every jig started, ended after the tests even when one failed half-way. */
+const started: { kill(): void }[] = []
 
 beforeAll(async () => {
   dir = await tempDir('flashdata-station-')
@@ -22,6 +24,7 @@ beforeAll(async () => {
 }, 180_000)
 
 afterAll(async () => {
+  for (const child of started) child.kill()
   await browser?.close()
 })
 
@@ -54,6 +57,7 @@ async function bench(name: string, desk: string[], plugged: string[] = []) {
 async function startJig(args: string[], env: NodeJS.ProcessEnv = {}) {
   let err = ''
   const run = startUntil(['jig', ...args, '--json', '--ui', '0'], { FLASHDATA_EMULATOR_TIMING: 'datasheet', ...env })
+  started.push({ kill: () => run.child.kill('SIGKILL') })
   const url = await new Promise<string>((resolve, reject) => {
     run.child.stderr!.on('data', (chunk: Buffer) => {
       err += chunk.toString()

@@ -19,7 +19,7 @@ afterEach(async () => {
 /** Reads a stream's snapshot and counts the events after it. */
 function reader(url: string) {
   let text = ''
-  const got = { snapshot: undefined as StationState | undefined, events: 0 }
+  const got = { snapshot: undefined as StationState | undefined, events: 0, last: undefined as unknown }
   const ready = new Promise<void>((resolve) => {
     get(`${url}events`, (response) => {
       response.setEncoding('utf8')
@@ -33,7 +33,10 @@ function reader(url: string) {
           if (message.includes('event: snapshot')) {
             got.snapshot = JSON.parse(data) as StationState
             resolve()
-          } else got.events++
+          } else {
+            got.events++
+            got.last = JSON.parse(data)
+          }
         }
       })
     })
@@ -41,7 +44,10 @@ function reader(url: string) {
   return { got, ready }
 }
 
-const progress = (i: number): JobEvent => ({ type: 'progress', phase: 'write', serial: 'a'.repeat(24), bytes: i % 131072, totalBytes: 131072, elapsedMs: i })
+const A = 'a'.repeat(24)
+const progress = (i: number): JobEvent => ({ type: 'progress', phase: 'write', serial: A, bytes: i, totalBytes: 131072, elapsedMs: i })
+/** An event the server sends on at once (progress is sent at most every 100 ms per board). */
+const phaseStart = (i: number): JobEvent => ({ type: 'phase-start', phase: 'write', serial: A, totalBytes: i })
 
 describe('station server', () => {
   it('drops a page that never reads once its buffer passes the bound, and keeps serving the others', async () => {
@@ -62,12 +68,29 @@ describe('station server', () => {
     // Far more than the bound and the sockets' own buffers, in bursts as boards make them, published without waiting for anyone.
     const sent = 60_000
     for (let i = 1; i <= sent; i++) {
-      station.publish(progress(i))
+      station.publish(phaseStart(i))
       if (i % 200 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
     }
     await new Promise<void>((resolve) => { const wait = () => (live.got.events === sent ? resolve() : setTimeout(wait, 20)); wait() })
     expect(server.pages()).toEqual({ open: 1, dropped: 1 })
     stalled.destroy()
+  })
+
+  it("sends a board's progress at most every 100 ms, the latest only, and drops it when the board's next event supersedes it", async () => {
+    const station = new Station({ station: 'bench' }, false, () => {})
+    server = await serveStation(station, { host: '127.0.0.1', port: 0, exposed: false, root })
+    const live = reader(server.url)
+    await live.ready
+    for (let i = 1; i <= 1000; i++) station.publish(progress(i))
+    await new Promise<void>((resolve) => { const wait = () => (live.got.events === 1 ? resolve() : setTimeout(wait, 10)); wait() })
+    expect(live.got.last).toMatchObject({ type: 'progress', bytes: 1000 })
+    for (let i = 1; i <= 1000; i++) station.publish(progress(i))
+    station.publish({ type: 'phase-end', phase: 'write', serial: A, elapsedMs: 1000 })
+    await new Promise<void>((resolve) => { const wait = () => (live.got.events === 2 ? resolve() : setTimeout(wait, 10)); wait() })
+    await new Promise((resolve) => setTimeout(resolve, 300)) // long past the next send of progress, had one been pending
+    expect(live.got.events).toBe(2)
+    expect(live.got.last).toMatchObject({ type: 'phase-end' })
+    expect(station.state.boards[0]).toMatchObject({ bytes: 1000 }) // the state itself has every event
   })
 
   it('refuses another host name for a station bound to this machine, and posts from another site', async () => {

@@ -32,7 +32,7 @@ function draw(): void {
 
 /** Coalesces bursts of events (progress of many boards) into one drawing. */
 function scheduleDraw(): void {
-  drawing ??= setTimeout(draw, 80)
+  drawing ??= setTimeout(draw, 200)
 }
 
 async function control(what: 'pause' | 'resume' | 'stop'): Promise<void> {
