@@ -57,6 +57,20 @@ async function open(timeoutMs = 60_000) {
   }
 }
 
+/**
+ * particle-usb's listing once its libusb has seen the board: libusb learns of a
+ * device from udevd's event, which comes after the device appears in sysfs
+ * (where waitForDevice looks), later still on a loaded machine.
+ */
+async function listed(timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const devices = await particleUsb.getDevices()
+    if (devices.length || Date.now() > deadline) return devices
+    await sleep(200)
+  }
+}
+
 /** Runs `work` with the board opened by particle-usb, and closes it. */
 async function withDevice(work) {
   const device = await open()
@@ -79,8 +93,7 @@ after(async () => {
 })
 
 test('particle-usb lists and opens the board running firmware, and reads its device id, serial number and mode', async () => {
-  const listed = await particleUsb.getDevices()
-  assert.deepEqual(listed.map((d) => [d.type, d.isInDfuMode]), [['electron', false]])
+  assert.deepEqual((await listed()).map((d) => [d.type, d.isInDfuMode]), [['electron', false]])
   await withDevice(async (device) => {
     assert.equal(device.id, SERIAL)
     assert.equal(await device.getDeviceId(), SERIAL)
@@ -98,8 +111,7 @@ test('flashdata devices reads the Device OS version and mode the running board r
 test('particle-usb enterDfuMode switches the board and finds it again in DFU mode (udevd reports the re-enumeration)', async () => {
   await withDevice((device) => device.enterDfuMode())
   await waitForDevice(SERIAL, DFU_PRODUCT)
-  const listed = await particleUsb.getDevices()
-  assert.deepEqual(listed.map((d) => [d.type, d.isInDfuMode]), [['electron', true]])
+  assert.deepEqual((await listed()).map((d) => [d.type, d.isInDfuMode]), [['electron', true]])
   await withDevice(async (device) => assert.equal(device.isInDfuMode, true))
 })
 
