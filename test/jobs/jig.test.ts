@@ -21,7 +21,6 @@ describe('jig station', () => {
     later(100, () => bus.attach(photon))
     later(150, () => bus.attach(vanishing))
     later(200, () => bus.attach(unplugged))
-    later(900, () => unplugged.plugIn()) // the operator plugs it back in
     later(1100, () => bus.attach(latecomer))
 
     const records: JigRecord[] = []
@@ -32,7 +31,11 @@ describe('jig station', () => {
       // Timeouts far above what these instant-timing boards need, so that a loaded
       // machine cannot turn a slow switch or re-enumeration into a failure.
       bus, image, idleTimeoutMs: 800, dfuTimeoutMs: 4000, reappearTimeoutMs: 10_000,
-      onRecord: (r) => { records.push(r) },
+      onRecord: (r) => {
+        records.push(r)
+        // The operator plugs it back in once the station has reported it (a fixed delay raced a loaded machine).
+        if (r.serial === unplugged.serialNumber && r.error?.code === 'DISCONNECTED') unplugged.plugIn()
+      },
       onEvent: (e) => {
         events.push(e)
         if (e.type === 'board-attached') maxActive = Math.max(maxActive, ++active)
