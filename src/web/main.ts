@@ -5,7 +5,7 @@
  * job decides.
  */
 import { describeBoards, type Board } from '../device/board.js'
-import { sleep } from '../device/wait.js'
+import { sleep, waitForBoard } from '../device/wait.js'
 import type { PhaseTimes } from '../jobs/events.js'
 import { EmulatedUsb } from '../emulator/bus.js'
 import { EmulatedElectron } from '../emulator/electron.js'
@@ -23,6 +23,8 @@ interface Target {
   bus: UsbBusLike
   serial: string
   label: string
+  /** The page may see the board running firmware (it was found so), so after a leave it waits for it to come back. */
+  seenRunning: boolean
   emulated?: EmulatedElectron
 }
 
@@ -69,24 +71,31 @@ function chooseFrom(what: string, work: () => Promise<Chosen>): Promise<void> {
   return step(what, async () => choose(await work()))
 }
 
-function useBoard(bus: UsbBusLike, board: Board, emulated?: EmulatedElectron): void {
-  target = { bus, serial: board.info.serial, label: `${emulated ? 'emulated ' : ''}${board.info.label} ${board.info.serial}`, emulated }
+function useBoard(bus: UsbBusLike, board: Board, seenRunning: boolean, emulated?: EmulatedElectron): void {
+  target = { bus, serial: board.info.serial, label: `${emulated ? 'emulated ' : ''}${board.info.label} ${board.info.serial}`, seenRunning, emulated }
   byId('board').textContent = `Connected: ${target.label}.`
   setStatus(chosen ? `Ready to write ${chosen.source}.` : 'Connected; choose a folder or an image file to write, or Verify or Read the board.')
   refresh()
 }
 
+/** How long a board that reset after leaving DFU mode may take to come back before the page stops waiting. */
+const BACK_MS = 5000
+
 /**
  * A job that left DFU mode returns when the bootloader acknowledges; the board
- * resets about 500 ms later. Wait for that, so the next step does not open
- * the old device as it drops off the bus.
+ * resets about 500 ms later and comes back running firmware. Wait for both,
+ * so the next step neither opens the old device as it drops off the bus nor
+ * spends its own connect phase waiting for the new one (a board permitted
+ * only in DFU mode is not seen coming back: that wait is left out).
  */
 async function settle(phases: PhaseTimes): Promise<void> {
   if (phases.leave === undefined) return
+  const { bus, serial, seenRunning } = target!
   for (const deadline = Date.now() + 3000; Date.now() < deadline; await sleep(100)) {
-    const boards = describeBoards(await target!.bus.getDevices())
-    if (!boards.some((b) => b.info.serial === target!.serial && b.info.mode === 'dfu')) return
+    const boards = describeBoards(await bus.getDevices())
+    if (!boards.some((b) => b.info.serial === serial && b.info.mode === 'dfu')) break
   }
+  if (seenRunning) await waitForBoard(bus, (b) => b.info.serial === serial, BACK_MS)
 }
 
 const filesText = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`
@@ -138,7 +147,7 @@ function tryWithoutBoard(): void {
   bus.attach(board)
   // For tests and the curious: faults can be injected from the console (flashdataEmulator.faults).
   Object.assign(globalThis, { flashdataEmulator: board })
-  useBoard(bus, { info: { serial: board.serialNumber, label: 'Electron', platform: 'electron', mode: 'firmware', vendorId: 0x2b04, productId: 0xc00a } } as Board, board)
+  useBoard(bus, { info: { serial: board.serialNumber, label: 'Electron', platform: 'electron', mode: 'firmware', vendorId: 0x2b04, productId: 0xc00a } } as Board, true, board)
 }
 
 function wire(): void {
@@ -165,9 +174,9 @@ function wire(): void {
     else if (file) void chooseFrom('Opening the image file', () => openImageFile(file))
   })
   byId('connect').addEventListener('click', () => void step('Connecting', async () => {
-    const { bus, board } = await connectBoard()
+    const { bus, board, wasRunning } = await connectBoard()
     target?.emulated?.close()
-    useBoard(bus, board)
+    useBoard(bus, board, wasRunning)
   }))
   byId('try').addEventListener('click', () => tryWithoutBoard())
   byId('write').addEventListener('click', () => void step('Write', write))

@@ -43,24 +43,39 @@ async function chooseBoard(usb: WebUsb, why: string): Promise<Board> {
   }
 }
 
-/** Errors of WebUSB itself, with the next step. */
+/** The next step in the page's words, for failures whose CLI hint speaks of commands and files on disk. */
+const PAGE_HINTS: Partial<Record<string, string>> = {
+  DISCONNECTED: 'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.',
+  USB_ACCESS: DRIVER_HINT,
+}
+
+/** Errors of WebUSB itself, and the jobs' errors, with the next step in the page. */
 export function explainUsbError(error: unknown): unknown {
-  if (!(error instanceof Error) || error instanceof FlashdataError) return error
+  if (error instanceof FlashdataError) {
+    const hint = PAGE_HINTS[error.code]
+    return hint ? new FlashdataError(error.code, error.message, { hint, details: error.details, cause: error }) : error
+  }
+  if (!(error instanceof Error)) return error
   if (error.name === 'SecurityError' || /access denied/i.test(error.message)) {
     return new FlashdataError('USB_ACCESS', `The browser may not open the board: ${error.message}`, { hint: DRIVER_HINT, cause: error })
   }
   if (error.name === 'NetworkError' || error.name === 'NotFoundError') {
-    return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, { hint: 'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.', cause: error })
+    return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, { hint: PAGE_HINTS.DISCONNECTED, cause: error })
   }
   return error
 }
 
-/** A real board in DFU mode, ready for the jobs (they find it on navigator.usb by serial). */
-export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board }> {
+/**
+ * A real board in DFU mode, ready for the jobs (they find it on navigator.usb
+ * by serial); `wasRunning`: it was found running firmware, so the page may
+ * see it in that mode too.
+ */
+export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board; wasRunning: boolean }> {
   const usb = webUsb()
   const permitted = describeBoards(await usb.getDevices()).filter((b) => b.platform === ELECTRON)
   let board = permitted.find((b) => b.info.mode === 'dfu') ?? permitted[0] ?? await chooseBoard(usb, 'The browser has no permission for a board yet.')
-  if (board.info.mode === 'firmware') {
+  const wasRunning = board.info.mode === 'firmware'
+  if (wasRunning) {
     try {
       board = (await enterDfuMode(usb, board, { timeoutMs: SWITCH_WAIT_MS })).board
     } catch (error) {
@@ -70,5 +85,5 @@ export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board }>
       })
     }
   }
-  return { bus: usb, board }
+  return { bus: usb, board, wasRunning }
 }
