@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
 import { FlashdataError } from '../errors.js'
-import type { ImageFileInput } from '../image/build.js'
+import { tooLarge, type ImageFileInput } from '../image/build.js'
 import { makeExcluder } from './glob.js'
 import { SECTOR_SIZE } from '../image/format.js'
 import { printable } from '../image/names.js'
@@ -34,13 +34,6 @@ function ioError(error: unknown, path: string): FlashdataError {
   if (code === 'ENOENT') return new FlashdataError('INPUT_NOT_FOUND', `"${path}" does not exist.`, { hint: 'Check the path.', details: { path } })
   return new FlashdataError('INPUT_UNREADABLE', `Cannot read "${path}": ${(error as Error).message}`, {
     hint: 'Check the file permissions.', details: { path, code }, cause: error,
-  })
-}
-
-/** A file that cannot fit in the sector, refused from its size alone, before it is read. */
-export function tooLarge(path: string, size: number, what: string, hint: string): FlashdataError {
-  return new FlashdataError('IMAGE_TOO_LARGE', `"${printable(path)}" is ${size.toLocaleString('en-US')} bytes, larger than the ${SECTOR_SIZE.toLocaleString('en-US')}-byte sector: it cannot be ${what}.`, {
-    hint, details: { path, size, maxSize: SECTOR_SIZE },
   })
 }
 

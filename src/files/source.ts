@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
-import { DFU_FILE_OVERHEAD, formatOfName, imageOfFile, maxFileSize } from '../image/dfu-file.js'
+import { imageFileTooLarge, imageOfFile } from '../image/dfu-file.js'
 import { printable } from '../image/names.js'
 import { readImage, type ImageListing } from '../image/parse.js'
 import type { BuildFromPathsOptions } from './build.js'
-import { tooLarge, type SkippedFile } from './collect.js'
+import type { SkippedFile } from './collect.js'
 
 export interface ImageSource {
   image: Uint8Array
@@ -32,12 +32,8 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
       hint: 'Give an image file made by flashdata build or pull.', details: { path },
     })
   }
-  const format = formatOfName(path)
-  if (info.size > maxFileSize(format)) {
-    throw format === 'dfu'
-      ? tooLarge(path, info.size, `a .dfu file of it (at most ${DFU_FILE_OVERHEAD} bytes more)`, 'Check the path: a .dfu file holds at most one sector.')
-      : tooLarge(path, info.size, 'an image', 'Check the path: images are at most one sector.')
-  }
+  const tooBig = imageFileTooLarge(path, info.size, 'Check the path')
+  if (tooBig) throw tooBig
   const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, { hint: 'Check the file permissions.', details: { path }, cause: error })
   })

@@ -93,6 +93,13 @@ export function layoutImage(sizes: number[], align = 1): { addrs: number[]; tota
   return { addrs, totalSize: offset }
 }
 
+/** A file that cannot fit in the sector, refused from its size alone, before it is read (the CLI and the page). */
+export function tooLarge(path: string, size: number, what: string, hint: string): FlashdataError {
+  return new FlashdataError('IMAGE_TOO_LARGE', `"${printable(path)}" is ${size.toLocaleString('en-US')} bytes, larger than the ${SECTOR_SIZE.toLocaleString('en-US')}-byte sector: it cannot be ${what}.`, {
+    hint, details: { path, size, maxSize: SECTOR_SIZE },
+  })
+}
+
 function checkFits(files: PreparedFile[], totalSize: number, maxSize: number): void {
   if (totalSize <= maxSize) return
   const largest = [...files].sort((a, b) => b.data.length - a.data.length).slice(0, 5)

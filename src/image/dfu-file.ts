@@ -14,6 +14,7 @@
  * is touched. Pure functions over bytes; no I/O.
  */
 import { FlashdataError } from '../errors.js'
+import { tooLarge } from './build.js'
 import { crc32 } from './crc.js'
 import { SECTOR_ADDRESS, SECTOR_SIZE } from './format.js'
 import { printable } from './names.js'
@@ -141,4 +142,17 @@ export function imageOfFile(name: string, bytes: Uint8Array, what = `"${printabl
 /** The largest file an image of the sector can be in this format: bigger ones are refused unread. */
 export function maxFileSize(format: ImageFileFormat): number {
   return format === 'dfu' ? SECTOR_SIZE + DFU_FILE_OVERHEAD : SECTOR_SIZE
+}
+
+/**
+ * An image file too large to hold the sector's image in its format, refused
+ * from its size before it is read (the CLI and the page); `nextStep` starts
+ * the host's hint.
+ */
+export function imageFileTooLarge(name: string, size: number, nextStep: string): FlashdataError | undefined {
+  const format = formatOfName(name)
+  if (size <= maxFileSize(format)) return undefined
+  return format === 'dfu'
+    ? tooLarge(name, size, `a .dfu file of it (at most ${DFU_FILE_OVERHEAD} bytes more)`, `${nextStep}: a .dfu file holds at most one sector.`)
+    : tooLarge(name, size, 'an image', `${nextStep}: images are at most one sector.`)
 }

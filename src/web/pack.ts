@@ -3,8 +3,9 @@
  * same files and times give the same bytes as `flashdata build`), or an
  * image file, checked before anything touches a board.
  */
-import { buildImage, type ImageFileInput } from '../image/build.js'
-import { imageOfFile } from '../image/dfu-file.js'
+import { buildImage, tooLarge, type ImageFileInput } from '../image/build.js'
+import { imageFileTooLarge, imageOfFile } from '../image/dfu-file.js'
+import { SECTOR_SIZE } from '../image/format.js'
 import { readImage, type ImageListing } from '../image/parse.js'
 import { skipReason } from '../image/skip.js'
 
@@ -32,6 +33,8 @@ export async function packFolder(source: string, entries: FolderFile[]): Promise
       skipped.push(path)
       continue
     }
+    // Refused from its size, before it is read, with the CLI's message for the same folder.
+    if (file.size > SECTOR_SIZE) throw tooLarge(`${source}/${path}`, file.size, 'stored in it', 'Take the file out of the folder, or shrink it.')
     files.push({ name: path, data: new Uint8Array(await file.arrayBuffer()), mtime: Math.floor(file.lastModified / 1000) })
   }
   const epoch = files.length ? Math.max(...files.map((f) => f.mtime)) : 0
@@ -40,6 +43,8 @@ export async function packFolder(source: string, entries: FolderFile[]): Promise
 }
 
 export async function openImageFile(file: File): Promise<Chosen> {
+  const tooBig = imageFileTooLarge(file.name, file.size, 'Choose an image made by flashdata build or pull, or by the page\'s Read')
+  if (tooBig) throw tooBig
   const image = imageOfFile(file.name, new Uint8Array(await file.arrayBuffer()))
   return { source: file.name, image, listing: readImage(image, `"${file.name}"`), skipped: [] }
 }
