@@ -62,7 +62,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
  */
 const RULES: Array<[ErrorCode, string[], RegExp]> = [
   ['DISCONNECTED', ['NotFoundError'], /NO_DEVICE|disconnect|gone|no device|no such device|device not found|not connected|unavailable/i],
-  ['BUSY', [], /BUSY|is busy|resource busy|already claimed/i],
+  ['BUSY', [], /BUSY|is busy|resource busy|already claimed|unable to claim/i],
   // The `usb` package cancels a transfer whose timeout expires; we never cancel one ourselves.
   ['TIMEOUT', ['TimeoutError'], /TIMEOUT|timed? ?out|cancell?ed/i],
   ['USB_ACCESS', ['SecurityError'], /ACCESS|EACCES|permission|denied|not allowed/i],

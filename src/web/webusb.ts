@@ -31,12 +31,22 @@ export function webUsb(): WebUsb {
   })
 }
 
-/** The chooser, for the Electron's two USB identities; cancelling it is a message with the usual causes. */
-async function chooseBoard(usb: WebUsb, why: string): Promise<Board> {
+/**
+ * The chooser, for the Electron's two USB identities; cancelling it is a
+ * message with the usual causes, or names the other Particle board the
+ * browser may use (the chooser does not list it).
+ */
+async function chooseBoard(usb: WebUsb, why: string, others: Board[]): Promise<Board> {
   try {
     return describeBoards([await usb.requestDevice({ filters: FILTERS })])[0]
   } catch (error) {
     if ((error as Error).name !== 'NotFoundError') throw error
+    const other = others[0]
+    if (other) {
+      throw new FlashdataError('WRONG_DEVICE', `The board ${other.info.serial} is a ${other.info.label}, not an Electron or E-Series: ${other.platform.refusal}`, {
+        hint: 'Connect an Electron or E-Series board with a data USB cable, press Connect and choose it in the list.', details: { board: other.info },
+      })
+    }
     throw new FlashdataError('NO_DEVICE', `${why} No board was chosen.`, {
       hint: `Connect the Electron with a data USB cable and choose it in the list. If it is not listed, it may not be an Electron or E-Series, or the system hides it: ${DRIVER_HINT}`,
     })
@@ -47,6 +57,7 @@ async function chooseBoard(usb: WebUsb, why: string): Promise<Board> {
 const PAGE_HINTS: Partial<Record<string, string>> = {
   DISCONNECTED: 'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.',
   USB_ACCESS: DRIVER_HINT,
+  BUSY: 'Another program has the board open (the Particle CLI, dfu-util, this page in another tab): close it, then try again. On Windows, the board\'s DFU interface also needs the WinUSB driver (install it with Zadig).',
 }
 
 /** Errors of WebUSB itself, and the jobs' errors, with the next step in the page. */
@@ -72,8 +83,10 @@ export function explainUsbError(error: unknown): unknown {
  */
 export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board; wasRunning: boolean }> {
   const usb = webUsb()
-  const permitted = describeBoards(await usb.getDevices()).filter((b) => b.platform === ELECTRON)
-  let board = permitted.find((b) => b.info.mode === 'dfu') ?? permitted[0] ?? await chooseBoard(usb, 'The browser has no permission for a board yet.')
+  const boards = describeBoards(await usb.getDevices())
+  const permitted = boards.filter((b) => b.platform === ELECTRON)
+  let board = permitted.find((b) => b.info.mode === 'dfu') ?? permitted[0]
+    ?? await chooseBoard(usb, 'The browser has no permission for a board yet.', boards.filter((b) => b.platform !== ELECTRON))
   const wasRunning = board.info.mode === 'firmware'
   if (wasRunning) {
     try {

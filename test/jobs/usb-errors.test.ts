@@ -22,6 +22,8 @@ describe('USB-layer errors', () => {
     ['LIBUSB_ERROR_NO_DEVICE', 'DISCONNECTED'],
     ['controlTransferIn error: hardware fault or protocol violation', 'USB_TRANSFER'],
     ['LIBUSB_ERROR_IO', 'USB_TRANSFER'],
+    // Chromium's WebUSB, when another program holds the interface or Windows has no WinUSB driver for it.
+    ["Failed to execute 'claimInterface' on 'USBDevice': Unable to claim interface.", 'BUSY'],
   ])('"%s" is %s, with a hint', (message, code) => {
     const error = usbError(new Error(message), 'open')
     expect(error.code).toBe(code)

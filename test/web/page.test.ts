@@ -16,25 +16,25 @@ let page: Page
 let url: string
 let tmp: string
 
-async function byName(role: string, name: string): Promise<ElementHandle<Element>> {
+async function byName(role: string, name: string, on = page): Promise<ElementHandle<Element>> {
   // File inputs are buttons in the accessibility tree whose node puppeteer's aria query cannot return: match them by snapshot.
   if (role === 'file') {
-    for (const input of await page.$$('input[type=file]')) if ((await page.accessibility.snapshot({ root: input, interestingOnly: false }))?.name === name) return input
+    for (const input of await on.$$('input[type=file]')) if ((await on.accessibility.snapshot({ root: input, interestingOnly: false }))?.name === name) return input
     throw new Error(`no file input named ${name}`)
   }
-  return byRole(page, role, name)
+  return byRole(on, role, name)
 }
 
 /** Waits until the page is idle again (its Write button is enabled or nothing is chosen) and returns the status text. */
-async function statusAfter(action: () => Promise<unknown>): Promise<string> {
-  await page.$eval('[role=status]', (el) => { el.textContent = '' })
+async function statusAfter(action: () => Promise<unknown>, on = page): Promise<string> {
+  await on.$eval('[role=status]', (el) => { el.textContent = '' })
   await action()
-  await page.waitForFunction(() => document.querySelector('[role=status]')!.textContent !== '' && !(document.getElementById('connect') as HTMLButtonElement).disabled, { timeout: WAIT_MS })
-  return page.$eval('[role=status]', (el) => el.textContent ?? '')
+  await on.waitForFunction(() => document.querySelector('[role=status]')!.textContent !== '' && !(document.getElementById('connect') as HTMLButtonElement).disabled, { timeout: WAIT_MS })
+  return on.$eval('[role=status]', (el) => el.textContent ?? '')
 }
 
-const click = (name: string) => statusAfter(async () => (await byName('button', name)).click())
-const upload = (name: string, path: string) => statusAfter(async () => (await byName('file', name) as ElementHandle<HTMLInputElement>).uploadFile(path))
+const click = (name: string, on = page) => statusAfter(async () => (await byName('button', name, on)).click(), on)
+const upload = (name: string, path: string, on = page) => statusAfter(async () => (await byName('file', name, on) as ElementHandle<HTMLInputElement>).uploadFile(path), on)
 
 /** Bytes behind a download link of the page. */
 async function linkBytes(text: string): Promise<Buffer> {
@@ -148,6 +148,109 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
     expect(status).toContain('no WebUSB')
     expect(status).toContain('Firefox and Safari do not support it')
     expect(status).toContain('Try without a board')
+    await other.close()
+  })
+})
+
+/** A Particle device as the stand-in navigator.usb lists it, with WebUSB's failures as Chromium words them: [DOMException name, message]. */
+interface FakeDevice {
+  productId: number
+  serial: string
+  openError?: [string, string]
+  claimError?: [string, string]
+}
+
+/**
+ * A page whose navigator.usb is a stand-in: these devices already permitted,
+ * a chooser that is cancelled. The real WebUSB is driven over real USB in
+ * the bench VM (test-usb/web.vm.js); these are the failures it cannot stage.
+ */
+async function pageWithUsb(devices: FakeDevice[]): Promise<Page> {
+  const other = await browser.newPage()
+  await other.evaluateOnNewDocument((specs: FakeDevice[]) => {
+    const fail = ([name, message]: [string, string]) => Promise.reject(new DOMException(message, name))
+    const usb = {
+      devices: specs.map((spec) => ({
+        vendorId: 0x2b04, productId: spec.productId, serialNumber: spec.serial, opened: false,
+        configuration: { configurationValue: 1, interfaces: [] },
+        async open() { if (spec.openError) return fail(spec.openError); this.opened = true },
+        async close() { this.opened = false },
+        async selectConfiguration() {},
+        async claimInterface() { if (spec.claimError) return fail(spec.claimError) },
+        async releaseInterface() {},
+        async selectAlternateInterface() {},
+        controlTransferIn: () => fail(['NetworkError', 'A transfer error has occurred.']),
+        controlTransferOut: () => fail(['NetworkError', 'A transfer error has occurred.']),
+      })),
+      async getDevices() { return this.devices },
+      requestDevice: () => fail(['NotFoundError', "Failed to execute 'requestDevice' on 'USB': No device selected."]),
+      addEventListener() {},
+      removeEventListener() {},
+    }
+    Object.defineProperty(Navigator.prototype, 'usb', { get: () => usb })
+  }, devices)
+  await other.goto(url)
+  await other.waitForFunction(() => document.querySelector('[role=status]')!.textContent !== '', { timeout: WAIT_MS })
+  return other
+}
+
+const ELECTRON_DFU = 0xd00a
+const SERIAL = 'e00fce68aabbccddeeff0011'
+
+describe('the page\'s errors, each with the next step', { timeout: 240_000 }, () => {
+  it('names a file too large for the sector with the CLI\'s message, before reading it', async () => {
+    folder('huge', { 'big.bin': Buffer.alloc(140_000, 1), 'small.txt': 'small\n' })
+    const cli = await runCli(['build', 'huge', '-o', 'huge.bin', '--json'], { cwd: tmp })
+    expect(cli.code).toBe(3)
+    const message = String(JSON.parse(cli.text.trim().split('\n').at(-1)!).message)
+    expect(message).toBe('"huge/big.bin" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be stored in it.')
+    const status = await upload('Folder', join(tmp, 'huge'))
+    expect(status).toContain(message)
+    expect(status).toContain('Take the file out of the folder')
+
+    writeFileSync(join(tmp, 'huge.img'), Buffer.alloc(140_000, 0xff))
+    const inspect = await runCli(['inspect', 'huge.img', '--json'], { cwd: tmp })
+    const imageMessage = String(JSON.parse(inspect.text.trim().split('\n').at(-1)!).message)
+    expect(imageMessage).toBe('"huge.img" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be an image.')
+    expect(await upload('Image file', join(tmp, 'huge.img'))).toContain(imageMessage)
+  })
+
+  it('tells Linux users without the udev rule how to allow access', async () => {
+    const other = await pageWithUsb([{ productId: ELECTRON_DFU, serial: SERIAL, openError: ['SecurityError', "Failed to execute 'open' on 'USBDevice': Access denied."] }])
+    writeFileSync(join(tmp, 'small.bin'), readFileSync(join(tmp, 'other.bin')))
+    await upload('Image file', join(tmp, 'small.bin'), other)
+    expect(await click('Connect', other)).toMatch(/^Ready to write small\.bin\./)
+    const status = await click('Write', other)
+    expect(status).toMatch(/^Write failed: .*Access denied\./)
+    expect(status).toContain('sudo cp udev/50-particle.rules /etc/udev/rules.d/')
+    expect(status).toContain('WinUSB')
+    await other.close()
+  })
+
+  it('tells Windows users what holds the DFU interface or which driver it needs', async () => {
+    const other = await pageWithUsb([{ productId: ELECTRON_DFU, serial: SERIAL, claimError: ['NetworkError', "Failed to execute 'claimInterface' on 'USBDevice': Unable to claim interface."] }])
+    await click('Connect', other)
+    const status = await click('Verify', other)
+    expect(status).toMatch(/^Verify failed: .*Unable to claim interface\./)
+    expect(status).toContain('Another program has the board open')
+    expect(status).toContain('WinUSB driver (install it with Zadig)')
+    await other.close()
+  })
+
+  it('names a board that is not an Electron, and why it is refused', async () => {
+    const other = await pageWithUsb([{ productId: 0xd006, serial: SERIAL }])
+    const status = await click('Connect', other)
+    expect(status).toMatch(/^Connecting failed: The board e00fce68aabbccddeeff0011 is a Photon, not an Electron or E-Series: .*over-the-air/)
+    expect(status).toContain('Connect an Electron or E-Series board')
+    await other.close()
+  })
+
+  it('says what to check when no board was chosen', async () => {
+    const other = await pageWithUsb([])
+    const status = await click('Connect', other)
+    expect(status).toMatch(/^Connecting failed: The browser has no permission for a board yet\. No board was chosen\./)
+    expect(status).toContain('udev')
+    expect(status).toContain('WinUSB')
     await other.close()
   })
 })
