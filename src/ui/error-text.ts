@@ -3,7 +3,9 @@ import { FlashdataError } from '../errors.js'
 
 /** A failure's message followed by its hint, as one sentence run. */
 export function hintedText(error: { message: string; hint?: string }): string {
-  return `${error.message}${error.hint ? ` ${error.hint}` : ''}`
+  // Messages passed up from a USB stack may lack the full stop the hint's sentence needs.
+  const message = error.hint && !/[.!?]$/.test(error.message) ? `${error.message}.` : error.message
+  return `${message}${error.hint ? ` ${error.hint}` : ''}`
 }
 
 /** Any thrown value, prefixed by the step that failed; an error of ours brings its own hint. */

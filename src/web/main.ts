@@ -104,6 +104,7 @@ const jobOptions = () => ({ bus: target!.bus, serial: target!.serial, onEvent: s
 
 async function write(): Promise<void> {
   const what = chosen!
+  setStatus(`Writing ${what.source} to ${target!.label}; keep the board connected until it is verified.`)
   const result = await push({ ...jobOptions(), image: what.image })
   await settle(result.phases)
   const files = `${filesText(what.listing.files.length)} (${number(what.image.length)} bytes)`

@@ -64,7 +64,10 @@ const PAGE_HINTS: Partial<Record<string, string>> = {
 export function explainUsbError(error: unknown): unknown {
   if (error instanceof FlashdataError) {
     const hint = PAGE_HINTS[error.code]
-    return hint ? new FlashdataError(error.code, error.message, { hint, details: error.details, cause: error }) : error
+    if (!hint) return error
+    // The USB layer words a pulled cable as the transfer that failed: say what happened first.
+    const message = error.code === 'DISCONNECTED' && !/disconnected:/.test(error.message) ? `The board was disconnected: ${error.message}` : error.message
+    return new FlashdataError(error.code, message, { hint, details: error.details, cause: error })
   }
   if (!(error instanceof Error)) return error
   if (error.name === 'SecurityError' || /access denied/i.test(error.message)) {

@@ -139,6 +139,18 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
     expect(await click('Verify')).toMatch(/verified\.$/)
   })
 
+  it('reports a cable pulled in the middle of a write with the next step, and the next Write succeeds', async () => {
+    const dir = folder('pulled', { 'data.bin': Buffer.alloc(60_000, 3) })
+    await upload('Folder', dir)
+    await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { faults: { disconnectDuring(op: string, o: { after: number }): void } } }).flashdataEmulator.faults.disconnectDuring('write', { after: 2 }))
+    const failed = await click('Write')
+    expect(failed).toMatch(/^Write failed: The board was disconnected: .*\. Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write\.$/)
+    expect(await page.$eval('[role=status]', (el) => el.classList.contains('error'))).toBe(true)
+    await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { plugIn(): void } }).flashdataEmulator.plugIn())
+    expect(await click('Write')).toMatch(/^Wrote 1 file .* Read back and verified\.$/)
+    expect(await click('Verify')).toMatch(/the same as pulled: verified\.$/)
+  })
+
   it('tells a browser without WebUSB which browsers work', async () => {
     const other = await browser.newPage()
     await other.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'usb', { get: () => undefined }))
