@@ -8,7 +8,7 @@
 import { FlashdataError } from '../errors.js'
 import { describeBoards, type Board } from '../device/board.js'
 import { enterDfuMode } from '../device/mode.js'
-import { PARTICLE_VENDOR_ID, PLATFORMS, UDEV_HINT } from '../device/platforms.js'
+import { PARTICLE_VENDOR_ID, PLATFORMS } from '../device/platforms.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
 
 interface WebUsb extends UsbBusLike {
@@ -21,7 +21,10 @@ const FILTERS = [ELECTRON.firmwareProductId, ELECTRON.dfuProductId].map((product
 const SWITCH_WAIT_MS = 10_000
 
 export const BROWSERS = 'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
-const DRIVER_HINT = `${UDEV_HINT} On Windows, the board's DFU interface needs the WinUSB driver (install it with Zadig), and no other program (Particle CLI, dfu-util) may have it open.`
+/** udev/50-particle.rules' rule (a test keeps them equal): the page's users may have no flashdata to print it. */
+const UDEV_RULE = 'SUBSYSTEM=="usb", ATTRS{idVendor}=="2b04", MODE="0664", GROUP="plugdev", TAG+="uaccess"'
+const LINUX_HINT = `On Linux, allow your user to access Particle boards: echo '${UDEV_RULE}' | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger, then replug the board.`
+const DRIVER_HINT = `${LINUX_HINT} On Windows, the board's DFU interface needs the WinUSB driver (install it with Zadig), and no other program (Particle CLI, dfu-util) may have it open.`
 
 export function webUsb(): WebUsb {
   const usb = (navigator as Navigator & { usb?: WebUsb }).usb
