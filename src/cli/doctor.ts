@@ -27,7 +27,7 @@ export interface DoctorHost {
   isRoot: boolean
 }
 
-/** Node lines CI runs the suite on (package.json's engines). */
+/** The Node lines CI runs the suite on (package.json's engines). */
 const TESTED_NODE = /^(20|22|24)\./
 
 function nodeCheck(): Check {
