@@ -65,7 +65,7 @@ describe.skipIf(!existsSync(BINARY) && !process.env.CI)('the standalone executab
     await ok(['reset', '--emulator', 'board.bin'])
     await mkdir(join(dir, 'station'))
     await writeFile(join(dir, 'station/aaaaaaaaaaaaaaaaaaaaaaa1.bin'), '')
-    expect(ndjson((await ok(['jig', 'data', '--json', '--emulator', 'station', '--count', '1'])).text).at(-1)).toMatchObject({ type: 'result', command: 'jig', passed: 1 })
+    expect(ndjson((await ok(['jig', 'data', '--json', '--emulator', 'station', '--count', '1'])).text).at(-1)).toMatchObject({ type: 'result', command: 'jig', flashed: 1, failed: 0 })
     expect(ndjson((await ok(['doctor', '--json'], { FLASHDATA_HOST_ROOT: dir })).text)[0]).toMatchObject({ type: 'result', command: 'doctor' })
     expect((await ok(['udev'])).text).toBe(readFileSync(join(REPO, 'udev/50-particle.rules'), 'utf8'))
     expect((await ok(['completion', 'bash'])).text).toContain('complete -o filenames -F _flashdata flashdata')
