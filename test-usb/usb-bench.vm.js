@@ -121,7 +121,7 @@ test('dfu-util writes a flashdata image to 0x080A0000 with :leave, and flashdata
   cliOk(verify)
   assert.equal(verify.result.status, 'match')
   // verify leaves DFU mode as it found the board but returns before the reset: the next test must not find it about to go.
-  await waitForDevice(SERIAL, NORMAL_PRODUCT)
+  await waitForDevice(SERIAL, FIRMWARE_PRODUCT)
 })
 
 /** Everything in alt 0's internal flash but sector 9, read with dfu-util: [below, above]. */
