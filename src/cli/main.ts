@@ -81,6 +81,7 @@ Examples:
   $ flashdata build data -o data.bin        pack a folder into an image
   $ flashdata inspect data.bin              list and check an image
   $ flashdata web                           the same in a browser page, over WebUSB
+  $ flashdata doctor                        why a board cannot be used here, and the fix
 
 Exit codes are listed in the README; 0 means success.`)
   return program
