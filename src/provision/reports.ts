@@ -42,6 +42,7 @@ export function summaryCsv(records: JigRecord[]): string {
 /** Rewrites the station's report files after each board, atomically, so a reader never sees half a file. */
 export class Reports {
   private readonly records: JigRecord[] = []
+  private writing: Promise<void> = Promise.resolve()
 
   constructor(private readonly paths: { junit?: string; csv?: string }, private readonly station?: string) {}
 
@@ -50,7 +51,17 @@ export class Reports {
     await this.flush()
   }
 
-  async flush(): Promise<void> {
+  /**
+   * One rewrite after another, each of every record so far: boards finishing
+   * together must not race, or an older rewrite could land last.
+   */
+  flush(): Promise<void> {
+    const next = this.writing.catch(() => {}).then(() => this.write())
+    this.writing = next
+    return next
+  }
+
+  private async write(): Promise<void> {
     const utf8 = new TextEncoder()
     if (this.paths.junit) await writeFileAtomic(this.paths.junit, utf8.encode(junitXml(this.records, this.station)))
     if (this.paths.csv) await writeFileAtomic(this.paths.csv, utf8.encode(summaryCsv(this.records)))

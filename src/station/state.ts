@@ -148,7 +148,7 @@ export function pace(state: StationState, now: number): { perHour?: number; msPe
 export function sourcesText(provision: ProvisionFacts | undefined): string | undefined {
   if (!provision) return undefined
   const parts = [
-    provision.overlay && `overlay ${provision.overlay.folder} (${provision.overlay.files.length} files)`,
+    provision.overlay && `overlay ${provision.overlay.folder} (${provision.overlay.files.length} ${provision.overlay.files.length === 1 ? 'file' : 'files'})`,
     provision.pool && `pool row ${provision.pool.row}${provision.pool.reused ? ' (reused)' : ''}`,
     provision.generated && `generated ${provision.generated.files.join(', ')}`,
   ].filter(Boolean)

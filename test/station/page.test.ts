@@ -1,14 +1,15 @@
 // The station page in headless Chromium, on a jig over an emulated bench folder (each *.bin file a board:
 // moving a file in plugs a board in, moving it out unplugs it). Driven by role and accessible name; the
 // assertions are on outcomes and counts, never on time.
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
 import { connect } from 'node:net'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { byRole, launchChromium, WAIT_MS } from '../helpers/chromium.js'
-import { ndjson, startUntil } from '../helpers/cli.js'
+import { ExitCode } from 'flashdata'
+import { ndjson, runCli, startUntil } from '../helpers/cli.js'
 import { pseudoRandomBytes } from '../helpers/files.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -213,5 +214,33 @@ describe('the station page', { timeout: 300_000 }, () => {
     await (await byRole(page, 'button', 'Stop')).click()
     expect(await jig.exited).toBe(0)
     await page.close()
+  })
+
+  it("shows the per-board sources of a provisioning station: the job and each board's own folder", async () => {
+    const board = serial(41)
+    const bench5 = await bench('provisioning', [board])
+    await mkdir(join(bench5.root, 'boards', board), { recursive: true })
+    await writeFile(join(bench5.root, 'boards', board, 'device.crt'), 'CERT\n')
+    const jig = await startJig([await dataFolder(), '--emulator', bench5.station, '--per-board', join(bench5.root, 'boards'), '--count', '1'], { FLASHDATA_EMULATOR_TIMING: 'instant' })
+    const page = await openPage(jig.url)
+    await bench5.plug(board)
+    expect(await boardItem(page, board, /flashed/)).toMatch(new RegExp(`overlay .*${board} \\(1 file\\)`))
+    expect(await page.$eval('#job', (el) => el.textContent!)).toContain(`Per-board folders${join(bench5.root, 'boards')}`)
+    expect(await jig.exited).toBe(0)
+    await page.close()
+  })
+
+  it('refuses a port in use before it touches any board', async () => {
+    const board = serial(51)
+    const bench6 = await bench('port-in-use', [], [board])
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as { port: number }).port
+    const result = await runCli(['jig', await dataFolder(), '--emulator', bench6.station, '--ui', String(port)], { env: { FLASHDATA_EMULATOR_TIMING: 'instant' } })
+    taken.close()
+    expect(result.code).toBe(ExitCode.USAGE)
+    expect(result.stderr).toContain(`Cannot serve the station page on 127.0.0.1:${port}: the port is in use.`)
+    expect(result.stderr).toContain('--ui 0')
+    expect((await stat(join(bench6.station, `${board}.bin`))).size).toBe(0) // never opened for a write
   })
 })
