@@ -24,6 +24,8 @@ export interface BoardView {
   slot?: string
   port?: string
   platform?: string
+  /** The mode it arrived in: firmware or dfu. */
+  mode?: string
   /** The phase under way, and its bytes so far. */
   phase?: Phase
   bytes?: number
@@ -94,7 +96,7 @@ export function applyEvent(state: StationState, event: StationEvent): void {
       return
     case 'board-attached': {
       const b = board(state, event.serial)
-      Object.assign(b, { slot: event.slot, port: event.port, platform: event.platform, waiting: false, phase: undefined, bytes: undefined, totalBytes: undefined, record: undefined })
+      Object.assign(b, { slot: event.slot, port: event.port, platform: event.platform, mode: event.mode, waiting: false, phase: undefined, bytes: undefined, totalBytes: undefined, record: undefined })
       b.attempts++
       state.firstBoardAt ??= new Date().toISOString()
       return

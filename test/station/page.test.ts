@@ -103,10 +103,11 @@ describe('the station page', { timeout: 300_000 }, () => {
     const page = await openPage(jig.url)
     expect(await boardItem(page, a, /flashed/)).toContain('flashed')
     const refused = await boardItem(page, serial(5), /failed/)
-    expect(refused).toContain('WRONG_DEVICE')
-    // The failure with its hint, in the list of failures and on the tile.
+    expect(refused).toContain('during connect')
+    // The failure in words with its hint, in the list of failures and on the tile.
     const failure = await page.$eval('[aria-labelledby=failures-title]', (ul) => ul.textContent!)
-    expect(failure).toMatch(/WRONG_DEVICE during connect: .*is a Photon/)
+    expect(failure).toMatch(/during connect: .*is a Photon.*Connect an Electron/)
+    expect(await page.$eval('#tiles', (el) => el.textContent!)).toMatch(/failed after \d+\.\d s during connect.*is a Photon/)
 
     await bench1.plug(b)
     await page.waitForFunction((s) => [...document.querySelectorAll('#tiles article')].some((t) => t.getAttribute('aria-label')!.startsWith(s)), { timeout: WAIT_MS }, b)
@@ -122,7 +123,7 @@ describe('the station page', { timeout: 300_000 }, () => {
     // Unplugged while the page shows it writing.
     await page.waitForFunction((s) => [...document.querySelectorAll('#tiles article')].some((t) => t.getAttribute('aria-label')!.startsWith(`${s}: Writing`)), { timeout: WAIT_MS }, u)
     await bench1.unplug(u)
-    expect(await boardItem(page, u, /failed/)).toMatch(/DISCONNECTED/)
+    expect(await boardItem(page, u, /failed/)).toMatch(/during (write|verify)/)
     expect(await tileLabel(page, u)).toBe(`${u}: failed`)
 
     await bench1.plug(c)

@@ -41,9 +41,10 @@ function tile(title: string, board: BoardView | undefined): HTMLElement {
   const r = board.record
   if (r) {
     const what = r.outcome === 'failed' || r.outcome === 'aborted'
-      ? `${r.error?.code ?? 'failed'}${r.failedPhase ? ` during ${r.failedPhase}` : ''}`
-      : `${r.outcome} in ${seconds(r.durationMs)}${board.attempts > 1 ? `, attempt ${board.attempts}` : ''}`
-    el.append(element('p', what, { class: 'phase' }))
+      ? `${r.outcome} after ${seconds(r.durationMs)}${r.failedPhase ? ` during ${r.failedPhase}` : ''}`
+      : `${r.outcome} in ${seconds(r.durationMs)}`
+    const attempt = board.attempts > 1 ? `, attempt ${board.attempts}` : ''
+    el.append(element('p', `${what}${attempt}`, { class: 'phase' }))
     if (r.error) el.append(element('p', hintedText(r.error), { class: 'note error-text', title: hintedText(r.error) }))
     const sources = sourcesText(r.provision)
     if (sources) el.append(element('p', sources, { class: 'note' }))
@@ -51,7 +52,7 @@ function tile(title: string, board: BoardView | undefined): HTMLElement {
     el.append(element('p', 'Waiting: the station is paused', { class: 'phase' }))
   } else {
     const bar = element('progress', undefined, { max: '1', value: '0', 'aria-label': `Progress of ${board.serial}` }) as HTMLProgressElement
-    const label = element('p', board.platform && board.platform !== 'electron' ? `attached (${board.platform})` : 'attached', { class: 'phase' })
+    const label = element('p', `attached, ${board.mode === 'dfu' ? 'in DFU mode' : 'running firmware'}${board.platform && board.platform !== 'electron' ? ` (${board.platform})` : ''}`, { class: 'phase' })
     if (board.phase) setProgress(bar, label, { phase: board.phase, bytes: board.bytes, totalBytes: board.totalBytes, elapsedMs: board.elapsedMs })
     el.append(label, bar)
   }
@@ -75,7 +76,8 @@ function listItem(board: BoardView): HTMLElement {
   else li.append(element('span', doing(board)))
   const where = place(board)
   const sources = sourcesText(board.record?.provision)
-  const extra = [where, sources, board.record?.error?.code].filter(Boolean).join('; ')
+  const failedPhase = board.record?.failedPhase && `during ${board.record.failedPhase}`
+  const extra = [where, sources, failedPhase].filter(Boolean).join('; ')
   if (extra) li.append(element('small', ` ${extra}`))
   return li
 }
@@ -118,7 +120,7 @@ export function render(state: StationState, now: number): void {
   byId('boards').replaceChildren(...state.boards.map(listItem))
   byId('failures').replaceChildren(...(state.failures.length ? [...state.failures].reverse().map((f) => {
     const li = element('li')
-    li.append(element('strong', `${f.serial}${f.slot ? ` (slot ${f.slot})` : ''}`), ` ${f.error.code}${f.phase ? ` during ${f.phase}` : ''}: `, element('span', hintedText(f.error), { class: 'error-text' }))
+    li.append(element('strong', `${f.serial}${f.slot ? ` (slot ${f.slot})` : ''}`), `${f.phase ? ` during ${f.phase}` : ''}: `, element('span', hintedText(f.error), { class: 'error-text' }))
     return li
   }) : [element('li', 'none')]))
   byId('job').querySelector('dl')!.replaceChildren(...jobFacts(state))
