@@ -41,4 +41,4 @@ if (Module.enableCompileCache) {
 } else {
   ({ cli, saveCache } = loadWithCodeCache())
 }
-cli.main().then(saveCache)
+cli.main().then(saveCache).then(cli.exit)

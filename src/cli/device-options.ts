@@ -13,6 +13,7 @@ export interface DeviceCliOptions {
   address?: number
   json?: boolean
   quiet?: boolean
+  plain?: boolean
 }
 
 const DEFAULT_WAIT_S = 30
@@ -40,6 +41,7 @@ export function addDeviceOptions(command: Command, { address = false, select = t
     .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR').argParser(nonEmpty))
     .option('--json', 'print NDJSON: one event per line, then the result')
     .option('-q, --quiet', 'print nothing but errors')
+    .option('--plain', 'plain progress lines even on a terminal (no spinner, nothing redrawn)')
   if (address) command.option('--address <addr>', 'only for a DfuSe board other than the Electron: write its 128 KiB at this address (an Electron accepts only 0x080A0000, sector 9)', parseAddress)
   return command
 }
@@ -82,6 +84,9 @@ export async function runBoardCommand(
       onEvent: (event) => renderer.event(event),
       endProgress: () => renderer.close(),
     })
+  } catch (error) {
+    renderer.fail?.()
+    throw error
   } finally {
     renderer.close()
     await opened.close()

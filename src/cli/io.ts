@@ -1,5 +1,6 @@
 import { FlashdataError } from '../errors.js'
 import { printable } from '../image/names.js'
+import { wrap } from './render/style.js'
 
 /** Where a command's human and machine output goes; injectable for tests. */
 export interface CliIo {
@@ -12,7 +13,14 @@ export interface CliIo {
   dataOnStdout?: boolean
 }
 
-export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, exitCode: 0 })
+/** Text for a terminal, wrapped at spaces to its width; a pipe or file gets it as written (and data, bytes, always). */
+function wrapped(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!stream.isTTY) return stream
+  const write = (chunk: unknown, ...rest: unknown[]) => (stream.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? wrap(chunk, stream.columns) : chunk, ...rest)
+  return new Proxy(stream, { get: (target, key) => (key === 'write' ? write : Reflect.get(target, key)) })
+}
+
+export const processIo = (): CliIo => ({ stdout: wrapped(process.stdout), stderr: process.stderr, env: process.env, exitCode: 0 })
 
 /** One NDJSON line: on standard output, or standard error when standard output carries data. */
 export function printJson(io: CliIo, value: { type: string; [key: string]: unknown }): void {
@@ -31,9 +39,9 @@ export function errorJson(error: FlashdataError): { type: 'error'; [key: string]
 /** Prints an error for people: the message, then what to do next. */
 export function printError(io: CliIo, error: FlashdataError): void {
   // Messages quote paths and names, which may hold control characters.
-  const safe = (text: string) => text.split('\n').map(printable).join('\n')
-  io.stderr.write(`flashdata: ${safe(error.message)}\n`)
-  if (error.hint) io.stderr.write(`  ${safe(error.hint)}\n`)
+  const safe = (text: string) => wrap(text.split('\n').map(printable).join('\n'), io.stderr.isTTY ? io.stderr.columns : undefined)
+  io.stderr.write(`${safe(`flashdata: ${error.message}`)}\n`)
+  if (error.hint) io.stderr.write(`${safe(`  ${error.hint}`)}\n`)
 }
 
 /** Anything thrown that is not ours becomes INTERNAL, with the original kept. */

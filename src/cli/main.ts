@@ -14,6 +14,7 @@ import { registerUdev } from './commands/udev.js'
 import { registerVerify } from './commands/verify.js'
 import { registerWeb } from './commands/web.js'
 import { asFlashdataError, errorJson, printError, printJson, printResult, processIo, type CliIo } from './io.js'
+import { wrap } from './render/style.js'
 import { versions, versionsText } from './versions.js'
 
 
@@ -69,7 +70,8 @@ export function createProgram(argv: string[], io: CliIo, json: boolean): Command
     .option('-V, --version', 'print the flashdata, Node.js and usb versions (--json: one object)')
     .showHelpAfterError('(run with --help for usage)')
     // With --json a usage error is one error line (printed by run), not commander's text.
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => { if (!json) io.stderr.write(s) } })
+    // Help on a terminal is wrapped at spaces to its width, never mid-word (processIo's stdout wraps too).
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => { if (!json) io.stderr.write(wrap(s, io.stderr.isTTY ? io.stderr.columns : undefined)) } })
     .exitOverride()
     .hook('preAction', (_program, command) => { io.dataOnStdout = command.opts().output === '-' })
   for (const register of commandsFor(argv)) register(program, io)
@@ -124,4 +126,15 @@ export async function main(): Promise<void> {
   // too) and the process exits with the job's own code.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
   process.exitCode = await run(process.argv)
+}
+
+/**
+ * Called by bin/ once the command is done (and its code cache saved): the
+ * process ends as soon as its output is written, not when the last USB
+ * handle or timer lets go (the jig's summary was followed by seconds of
+ * nothing).
+ */
+export async function exit(): Promise<void> {
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))))
+  process.exit()
 }

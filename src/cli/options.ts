@@ -29,22 +29,23 @@ export function addBuildOptions(command: Command): Command {
   return command
     .option('--epoch <seconds>', "build time for the header (default: SOURCE_DATE_EPOCH, else the newest file's time); also clamps newer file times", parseInteger(0, 0xffffffff))
     .option('--align <bytes>', "align each file's data offset (1 = the original packed layout)", parseInteger(1, 4096), 1)
-    .option('--exclude <glob>', 'leave out matching files (repeatable)', collect, [])
-    .option('--nul-terminate <glob>', 'store matching files with a NUL byte after their data, not counted in their length, so mbedTLS parses PEM in place (repeatable)', collect, [])
+    // No default value for the repeatable ones: help would show "(default: [])".
+    .option('--exclude <glob>', 'leave out matching files (repeatable)', collect)
+    .option('--nul-terminate <glob>', 'store matching files with a NUL byte after their data, not counted in their length, so mbedTLS parses PEM in place (repeatable)', collect)
     .option('--no-ignore-vcs', 'also pack version-control folders (.git, .svn, .hg, CVS, ...), skipped by default')
 }
 
 export interface BuildCliOptions {
   epoch?: number
   align: number
-  exclude: string[]
-  nulTerminate: string[]
+  exclude?: string[]
+  nulTerminate?: string[]
   ignoreVcs: boolean
 }
 
 /** What the build options mean to the packer. */
 export function packOptions(options: BuildCliOptions, env: NodeJS.ProcessEnv): BuildFromPathsOptions {
-  return { exclude: options.exclude, nulTerminate: options.nulTerminate, epoch: options.epoch, align: options.align, includeVcs: !options.ignoreVcs, env }
+  return { exclude: options.exclude ?? [], nulTerminate: options.nulTerminate ?? [], epoch: options.epoch, align: options.align, includeVcs: !options.ignoreVcs, env }
 }
 
 /**

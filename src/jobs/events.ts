@@ -13,7 +13,7 @@ export const PHASES = ['connect', 'mode-switch', 'compare', 'erase', 'write', 'v
 export type Phase = (typeof PHASES)[number]
 
 export type JobEvent =
-  | { type: 'phase-start'; phase: Phase; serial?: string; totalBytes?: number }
+  | { type: 'phase-start'; phase: Phase; serial?: string; totalBytes?: number; expectedMs?: number }
   | { type: 'progress'; phase: Phase; serial?: string; bytes: number; totalBytes: number; elapsedMs: number }
   | { type: 'phase-end'; phase: Phase; serial?: string; elapsedMs: number; bytes?: number; skipped?: boolean; detail?: string }
   | { type: 'message'; level: 'info' | 'warning'; serial?: string; message: string }
@@ -21,6 +21,15 @@ export type JobEvent =
   | { type: 'board-done'; serial: string; record: import('./jig.js').JigRecord }
 
 export type EventSink = (event: JobEvent) => void
+
+/**
+ * How long the phases that move no bytes usually take, so a screen can show
+ * elapsed against expected time: a 128 KiB sector erase of the STM32F205 is
+ * 1 s typical (its datasheet's flash characteristics, x32 parallelism); the
+ * DFU switch is Device OS's reset 1 s after the request plus the new
+ * device's enumeration (about 300 ms), as the emulator models them.
+ */
+export const EXPECTED_MS: Partial<Record<Phase, number>> = { erase: 1000, 'mode-switch': 1300 }
 
 /** Milliseconds spent in each phase of one job. */
 export type PhaseTimes = Partial<Record<Phase, number>>
@@ -45,7 +54,7 @@ export class PhaseTracker {
   async run<T>(phase: Phase, totalBytes: number | undefined, work: (progress: (bytes: number) => void) => Promise<T>, describe?: (result: T) => { detail?: string; skipped?: boolean }): Promise<T> {
     const start = Date.now()
     let done: number | undefined
-    this.emit({ type: 'phase-start', phase, totalBytes })
+    this.emit({ type: 'phase-start', phase, totalBytes, expectedMs: EXPECTED_MS[phase] })
     const progress = (bytes: number) => {
       done = bytes
       this.emit({ type: 'progress', phase, bytes, totalBytes: totalBytes ?? bytes, elapsedMs: Date.now() - start })

@@ -14,6 +14,12 @@ import { DATA_SECTOR } from './target.js'
 import type { JobPlan } from './plan.js'
 
 /** Options of every job that talks to one board. */
+/** How a board was switched to DFU mode, in words (the result keeps the method's code). */
+const SWITCHED_WITH: Record<ModeSwitchMethod, string> = {
+  'control-request': 'switched with Device OS\'s DFU request (50)',
+  'line-coding': 'switched with the 14400-baud serial setting',
+}
+
 export interface BoardOptions {
   bus: UsbBusLike
   /** Serial number, case-insensitive; required when several boards are connected. */
@@ -75,7 +81,7 @@ async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobP
   const foundIn = board.info.mode
   let modeSwitch: ModeSwitchMethod | undefined
   if (foundIn === 'firmware') {
-    const switched = await tracker.run('mode-switch', undefined, () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }), (r) => ({ detail: `via ${r.method}` }))
+    const switched = await tracker.run('mode-switch', undefined, () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }), (r) => ({ detail: SWITCHED_WITH[r.method] }))
     board = switched.board
     modeSwitch = switched.method
   }

@@ -56,7 +56,7 @@ Examples:
       }
       noticeSkipped(io, built.skipped, options, listing.problems)
       if (options.quiet) return
-      report.write(`Wrote ${options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes `
+      report.write(`Wrote ${options.output === '-' ? 'the image to standard output' : options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes `
         + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}`
         + `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${formatBytes(file.length)} bytes)` : ''}\n`)
     })

@@ -3,6 +3,7 @@ import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { exitCodeOf, FlashdataError } from '../../errors.js'
+import type { JobEvent } from '../../jobs/events.js'
 import type { JigOptions, JigRecord, JigSummary } from '../../jobs/jig.js'
 import type { StationSettings } from '../../provision/job.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
@@ -148,7 +149,7 @@ Examples:
       const cli: StationSettings = {
         ...provisionSettings(options), folder: abs(input), count: options.count, timeout: options.timeout, log: abs(options.log), junit: abs(options.junit),
         csv: abs(options.csv), slots: abs(options.slots), station: options.station, foreign: options.foreign,
-        nulTerminate: options.nulTerminate.length > 0 ? options.nulTerminate : undefined,
+        nulTerminate: options.nulTerminate,
       }
       const settings = mergeSettings(job?.settings, cli)
       if (!settings.folder) throw new FlashdataError('BAD_OPTION', 'Nothing to write: give a folder or image, or a job file with "folder".', { hint: 'Example: flashdata jig data, or flashdata jig --job station.json' })
@@ -170,7 +171,12 @@ Examples:
       await reports.flush() // an empty report at once: a report path that cannot be written stops the station before any board
       const stop = new AbortController()
       const hardStop = new AbortController()
-      const say = (line: string) => { if (!options.json && !options.quiet) io.stderr.write(`${line}\n`) }
+      // Station messages go through the renderer once it runs, so a terminal's live area stays whole.
+      let toRenderer: ((event: JobEvent) => void) | undefined
+      const say = (message: string) => {
+        if (toRenderer) toRenderer({ type: 'message', level: 'info', message })
+        else if (!options.json && !options.quiet) io.stderr.write(`${message}\n`)
+      }
       const stopTaking = () => {
         stop.abort()
         say('Stopping: finishing the boards in progress (Ctrl-C again to abort).')
@@ -195,6 +201,7 @@ Examples:
       process.on('SIGTERM', onSigterm)
       try {
         await runBoardCommand(io, options, async ({ bus, mode, onEvent, endProgress }) => {
+          toRenderer = onEvent
           const summary = await runJig({
             ...jig, bus, signal: stop.signal, abort: hardStop.signal, paused: page?.station.paused,
             onEvent: page ? (event) => { page.station.publish(event); onEvent(event) } : onEvent,
@@ -203,6 +210,7 @@ Examples:
               await reports.add(record)
             },
           })
+          toRenderer = undefined
           endProgress()
           page?.station.publish({ type: 'stopped', stoppedBy: summary.stoppedBy })
           const { records, ...totals } = summary

@@ -20,7 +20,7 @@ Examples:
           const result = await jobs[job]({ bus, serial: board.serial, waitMs: board.waitMs, onEvent })
           endProgress()
           if (mode === 'json') printResult(io, name, result)
-          else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : 'already was in DFU mode'}.\n`)
+          else if (mode !== 'quiet') io.stdout.write(`${result.serial} ${result.changed ? done : 'was already in DFU mode'}.\n`)
         })
       })
   }

@@ -1,7 +1,9 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
-import { boardPlace } from '../format.js'
+import type { JigRecord } from '../../jobs/jig.js'
+import { boardPlace, plural } from '../format.js'
 import type { CliIo } from '../io.js'
 import { boardDone, type ProgressRenderer } from './progress.js'
+import { fit, styleFor, type Style } from './style.js'
 
 const ACTIVE: Record<Phase, string> = {
   connect: 'connecting', 'mode-switch': 'switching to DFU mode', compare: 'comparing', erase: 'erasing', write: 'writing',
@@ -9,56 +11,84 @@ const ACTIVE: Record<Phase, string> = {
 }
 
 /**
- * One status line per board, redrawn in place on a TTY, so boards flashed in
- * parallel each show their own progress.
+ * The jig on a terminal: a live area of the boards in progress, one line
+ * each, and a summary line, redrawn in place; a finished board is printed
+ * once above it as a permanent line, and so is every station message. The
+ * live area stays as small as the boards in progress, however many boards
+ * the station has seen.
  */
 export class BoardLinesRenderer implements ProgressRenderer {
-  private readonly lines = new Map<string, string>()
-  /** Where each board sits (slot name or USB port path), shown on its line. */
-  private readonly places = new Map<string, string>()
+  /** Boards in progress: their place and state, in the order they arrived. */
+  private readonly live = new Map<string, { place?: string; text: string }>()
+  private readonly done: Record<'flashed' | 'unchanged' | 'failed', number> = { flashed: 0, unchanged: 0, failed: 0 }
   private drawn = 0
+  private readonly style: Style
 
-  constructor(private readonly io: CliIo) {}
+  constructor(private readonly io: CliIo) {
+    this.style = styleFor(io.stderr, io.env)
+  }
 
   event(event: JobEvent): void {
-    if (event.type === 'message' && !event.serial) {
-      this.clear()
-      this.io.stderr.write(`${event.message}\n`)
-      this.drawn = 0
-    } else if (event.serial) {
-      const place = event.type === 'board-attached' ? boardPlace(event.slot, event.port) : undefined
-      if (place) this.places.set(event.serial, place)
-      const text = this.describe(event)
-      if (text === undefined) return
-      this.lines.set(event.serial, text)
+    if (event.type === 'board-done') this.finish(event.record)
+    else if (event.type === 'message' && !event.serial) this.above(`${event.level === 'warning' ? 'warning: ' : ''}${event.message}`)
+    else if (event.serial) {
+      const board = this.live.get(event.serial) ?? { text: '' }
+      if (event.type === 'board-attached') board.place = boardPlace(event.slot, event.port)
+      const text = describe(event)
+      if (text !== undefined) board.text = text
+      this.live.set(event.serial, board)
     }
     this.draw()
   }
 
-  private describe(event: JobEvent): string | undefined {
-    switch (event.type) {
-      case 'board-attached': return `attached (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})`
-      case 'phase-start': return `${ACTIVE[event.phase]}...`
-      case 'progress': return `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
-      case 'board-done': return boardDone(event.record)
-      case 'message': return event.message
-      default: return undefined
-    }
+  private finish(record: JigRecord): void {
+    const place = this.live.get(record.serial)?.place
+    this.live.delete(record.serial)
+    const ok = record.outcome === 'flashed' || record.outcome === 'unchanged'
+    this.done[ok ? (record.outcome as 'flashed' | 'unchanged') : 'failed']++
+    // What happened first, where last: a narrow terminal cuts the place, not the outcome.
+    const line = `${record.serial}  ${boardDone(record)}${place ? ` (${place})` : ''}`
+    this.above(line, ok ? this.style.tick : this.style.cross)
+  }
+
+  /** A permanent line above the live area (cut to the width like every screen line). */
+  private above(text: string, mark?: string): void {
+    this.clear()
+    const width = this.width()
+    this.io.stderr.write(mark ? `${mark} ${fit(text, width - 2)}\n` : `${fit(text, width)}\n`)
+  }
+
+  private width(): number {
+    return (this.io.stderr.columns ?? 80) - 1
   }
 
   private clear(): void {
     if (this.drawn > 0) this.io.stderr.write(`\x1b[${this.drawn}A\x1b[0J`)
+    this.drawn = 0
   }
 
   private draw(): void {
     this.clear()
-    const width = (this.io.stderr as { columns?: number }).columns ?? 100
-    for (const [serial, text] of this.lines) {
-      const place = this.places.get(serial)
-      this.io.stderr.write(`${`${serial}${place ? ` (${place})` : ''}  ${text}`.slice(0, width - 1)}\n`)
-    }
-    this.drawn = this.lines.size
+    const width = this.width()
+    const lines = [...this.live].map(([serial, b]) => fit(`${serial}  ${b.text}${b.place ? ` (${b.place})` : ''}`, width))
+    const { flashed, unchanged, failed } = this.done
+    lines.push(this.style.dim(fit(`${plural(this.live.size, 'board')} in progress; done: ${flashed} flashed, ${unchanged} unchanged, ${failed} failed`, width)))
+    this.io.stderr.write(`${lines.join('\n')}\n`)
+    this.drawn = lines.length
   }
 
-  close(): void {}
+  /** The live area goes; the command prints its summary in its place. */
+  close(): void {
+    this.clear()
+  }
+}
+
+function describe(event: JobEvent): string | undefined {
+  switch (event.type) {
+    case 'board-attached': return `attached (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})`
+    case 'phase-start': return `${ACTIVE[event.phase]}...`
+    case 'progress': return `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
+    case 'message': return event.message
+    default: return undefined
+  }
 }

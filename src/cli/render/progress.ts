@@ -2,11 +2,14 @@ import type { JobEvent, Phase } from '../../jobs/events.js'
 import type { JigRecord } from '../../jobs/jig.js'
 import { boardPlace, formatBytes, formatSpeed } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
+import { fit, styleFor, type Style } from './style.js'
 
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet'
 
 export interface ProgressRenderer {
   event(event: JobEvent): void
+  /** The job failed: the running phase's line says so (a terminal's red ✖), before the error is printed. */
+  fail?(): void
   close(): void
 }
 
@@ -27,9 +30,10 @@ const LABELS: Record<Phase, [active: string, done: string]> = {
  * A terminal that reports no width (a pty of 0x0: some CI runners, `script`
  * without a terminal) cannot hold a redrawn line, so it gets plain lines.
  */
-export function outputMode(io: CliIo, options: { json?: boolean; quiet?: boolean }): OutputMode {
+export function outputMode(io: CliIo, options: { json?: boolean; quiet?: boolean; plain?: boolean }): OutputMode {
   if (options.json) return 'json'
   if (options.quiet) return 'quiet'
+  if (options.plain) return 'plain'
   return io.stderr.isTTY && (io.stderr.columns ?? 0) > 0 && !io.env.CI ? 'tty' : 'plain'
 }
 
@@ -93,31 +97,81 @@ function bar(fraction: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`
 }
 
-/** A spinner with a progress bar and speed for the running phase, a tick per finished phase. */
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/** "Writing [#####-----] 45% 12.3/27.0 KiB, 20.1 KiB/s, 1.2 s left" */
+export function progressText(event: Extract<JobEvent, { type: 'progress' }>): string {
+  const kib = (n: number) => (n / 1024).toFixed(1)
+  const fraction = event.totalBytes > 0 ? event.bytes / event.totalBytes : 1
+  const left = event.bytes > 0 && event.elapsedMs > 0 ? ((event.totalBytes - event.bytes) * event.elapsedMs) / event.bytes : undefined
+  return `${LABELS[event.phase][0]} ${bar(fraction)} ${Math.floor(100 * fraction)}% ${kib(event.bytes)}/${kib(event.totalBytes)} KiB`
+    + `${event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''}${left === undefined ? '' : `, ${seconds(left)} left`}`
+}
+
+/** "Erasing 0.4 s of about 1.0 s": phases that move no bytes but take a known time. */
+export function waitingText(phase: Phase, elapsedMs: number, expectedMs: number): string {
+  return `${LABELS[phase][0]} ${seconds(elapsedMs)} of about ${seconds(expectedMs)}`
+}
+
+/**
+ * One job on a terminal: an ora spinner for the running phase (progress
+ * with percent and time left, or elapsed against the expected time), a ✔
+ * line per finished phase, a red ✖ line for the phase a failure stopped.
+ * Every line is cut to the terminal's width.
+ */
 class TtyRenderer implements ProgressRenderer {
   private spinner?: import('ora').Ora
+  private phase?: { phase: Phase; startedAt: number; ticker?: ReturnType<typeof setInterval> }
+  private readonly style: Style
 
-  constructor(private readonly io: CliIo, private readonly ora: typeof import('ora').default) {}
+  constructor(private readonly io: CliIo, private readonly ora: typeof import('ora').default) {
+    this.style = styleFor(io.stderr, io.env)
+  }
+
+  private fit(text: string): string {
+    // The spinner and a space before the text, and the last column left free.
+    return fit(text, (this.io.stderr.columns ?? 80) - 3)
+  }
 
   event(event: JobEvent): void {
     if (event.type === 'phase-start') {
-      this.spinner = this.ora({ text: LABELS[event.phase][0], stream: this.io.stderr }).start()
+      this.endPhase()
+      this.spinner = this.ora({ text: this.fit(LABELS[event.phase][0]), stream: this.io.stderr, color: this.style.color ? 'cyan' : false, isEnabled: true }).start()
+      const started = { phase: event.phase, startedAt: Date.now(), ticker: undefined as ReturnType<typeof setInterval> | undefined }
+      const expectedMs = event.expectedMs
+      if (expectedMs !== undefined) {
+        const tick = () => { if (this.spinner) this.spinner.text = this.fit(waitingText(started.phase, Date.now() - started.startedAt, expectedMs)) }
+        tick()
+        started.ticker = setInterval(tick, 200)
+      }
+      this.phase = started
     } else if (event.type === 'progress' && this.spinner) {
-      const kib = (n: number) => (n / 1024).toFixed(1)
-      this.spinner.text = `${LABELS[event.phase][0]} ${bar(event.bytes / event.totalBytes)} ${kib(event.bytes)}/${kib(event.totalBytes)} KiB  ${formatSpeed(event.bytes, event.elapsedMs)}`
+      this.spinner.text = this.fit(progressText(event))
     } else if (event.type === 'phase-end') {
-      const line = endLine(event)
-      if (this.spinner) event.skipped ? this.spinner.info(line) : this.spinner.succeed(line)
-      this.spinner = undefined
+      const line = this.fit(endLine(event))
+      this.spinner?.stopAndPersist({ symbol: event.skipped ? this.style.info : this.style.tick, text: line })
+      this.endPhase()
     } else if (event.type === 'message') {
       this.spinner?.clear()
-      this.io.stderr.write(`${event.level === 'warning' ? 'warning: ' : ''}${event.message}\n`)
+      this.io.stderr.write(`${fit(`${event.level === 'warning' ? 'warning: ' : ''}${event.message}`, (this.io.stderr.columns ?? 80) - 1)}\n`)
       this.spinner?.render()
     }
   }
 
+  private endPhase(): void {
+    if (this.phase?.ticker) clearInterval(this.phase.ticker)
+    this.phase = undefined
+    this.spinner = undefined
+  }
+
+  fail(): void {
+    if (this.spinner && this.phase) this.spinner.stopAndPersist({ symbol: this.style.cross, text: this.fit(`${LABELS[this.phase.phase][0]} failed after ${seconds(Date.now() - this.phase.startedAt)}`) })
+    this.endPhase()
+  }
+
   close(): void {
     this.spinner?.stop()
+    this.endPhase()
   }
 }
 

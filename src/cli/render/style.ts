@@ -37,28 +37,36 @@ export function fit(text: string, width: number | undefined): string {
 }
 
 /**
- * Text (help, a long message) wrapped to `width` columns at spaces, each
- * continuation indented like its line; a word longer than a line is cut
- * with an ellipsis, never broken across lines.
+ * Text (help, a long message) wrapped to `width` columns at spaces, never
+ * mid-word. A line of two columns ("  term    description") too long for
+ * the width puts the description on lines of its own below the term,
+ * indented four more; a word longer than a line is cut with an ellipsis.
+ * Commander wraps its own columns only from 40 columns up, and mid-word.
  */
 export function wrap(text: string, width: number | undefined): string {
   if (width === undefined || width <= 0) return text
-  return text.split('\n').map((line) => {
-    if ([...line].length <= width) return line
-    const indent = /^ */.exec(line)![0]
-    const hang = indent + (/^ *\$ /.test(line) ? '    ' : '')
-    const out: string[] = []
-    let current = ''
-    for (const word of line.slice(indent.length).split(/ +/)) {
-      const lead = out.length === 0 ? indent : hang
-      const candidate = current ? `${current} ${word}` : `${lead}${word}`
-      if ([...candidate].length <= width) current = candidate
-      else {
-        if (current) out.push(current)
-        current = fit(`${hang}${word}`, width)
-      }
+  return text.split('\n').flatMap((line) => wrapLine(line, width - 1)).join('\n')
+}
+
+const length = (text: string) => [...text].length
+
+function wrapLine(line: string, width: number): string[] {
+  if (length(line) <= width) return [line]
+  const indent = /^ */.exec(line)![0]
+  const columns = /^( *\S.*?\S) {2,}(\S.*)$/.exec(line)
+  if (columns) return [...wrapLine(columns[1], width), ...wrapLine(`${indent}    ${columns[2]}`, width)]
+  // A command line ("$ flashdata ...") continues indented, so it reads as one.
+  const hang = /^ *\$ /.test(line) ? `${indent}    ` : indent
+  const lines: string[] = []
+  let current = ''
+  for (const word of line.slice(indent.length).split(' ')) {
+    const candidate = current ? `${current} ${word}` : `${lines.length ? hang : indent}${word}`
+    if (length(candidate) <= width) current = candidate
+    else {
+      if (current) lines.push(current)
+      current = fit(`${lines.length ? hang : indent}${word}`, width)
     }
-    if (current) out.push(current)
-    return out.join('\n')
-  }).join('\n')
+  }
+  if (current) lines.push(current)
+  return lines
 }
