@@ -4,6 +4,8 @@
  * classes apart (the README lists them).
  */
 
+import { DEFAULT_HINTS } from './error-hints.js'
+
 /** Exit codes, one per failure class. */
 export const ExitCode = {
   OK: 0,
@@ -101,14 +103,15 @@ export interface FlashdataErrorOptions {
 
 export class FlashdataError extends Error {
   readonly code: ErrorCode
-  readonly hint?: string
+  /** What to do next: the raiser's own, else the code's default (DEFAULT_HINTS). */
+  readonly hint: string
   readonly details?: Record<string, unknown>
 
   constructor(code: ErrorCode, message: string, options: FlashdataErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'FlashdataError'
     this.code = code
-    this.hint = options.hint
+    this.hint = options.hint ?? DEFAULT_HINTS[code]
     this.details = options.details
   }
 
@@ -120,6 +123,9 @@ export class FlashdataError extends Error {
     return { code: this.code, message: this.message, hint: this.hint, details: this.details }
   }
 }
+
+/** Every error code, in the order of the table above. */
+export const ERROR_CODES = Object.keys(CODES) as ErrorCode[]
 
 export function exitCodeOf(code: ErrorCode): ExitCodeValue {
   return CODES[code]

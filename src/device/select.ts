@@ -29,7 +29,9 @@ export function noBoard(options: SelectOptions, present: Board[]): FlashdataErro
   const what = options.serial ? `No Particle board with serial ${normalizeSerial(options.serial)}` : 'No Particle board'
   const others = present.length ? ` (on USB: ${present.map((b) => describeBoard(b.info)).join('; ')})` : ''
   return new FlashdataError('NO_DEVICE', `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? SETTLE_MS) / 1000)} s` : ''}${others}.`, {
-    hint: `Connect the board with a data USB cable, or use --wait to wait for it. ${DFU_MODE_HOWTO} flashdata doctor shows which boards the system sees, and why one cannot be used.`,
+    hint: options.serial && present.length
+      ? `Check the serial (flashdata devices lists the boards above), or connect the board ${normalizeSerial(options.serial)}.`
+      : `Connect the board with a data USB cable, or ${options.waitMs === undefined ? 'use --wait to wait for it' : 'wait longer with --wait <seconds>'}. ${DFU_MODE_HOWTO} flashdata doctor shows which boards the system sees, and why one cannot be used.`,
     details: { serial: options.serial, present: present.map((b) => b.info) },
   })
 }

@@ -111,7 +111,7 @@ function readOrCreate(path: string): Uint8Array | 'empty' {
   }
   if (size === 0) return 'empty'
   if (size !== FLASH_SIZE) {
-    throw new FlashdataError('INPUT_UNREADABLE', `${path} is not an emulator flash file (${size} bytes, expected ${FLASH_SIZE} or an empty file)`, {
+    throw new FlashdataError('INPUT_UNREADABLE', `${path} is not an emulator flash file (${size.toLocaleString('en-US')} bytes, expected ${FLASH_SIZE.toLocaleString('en-US')} or an empty file)`, {
       hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
       details: { path, size },
     })
@@ -139,7 +139,7 @@ function create(path: string): Uint8Array {
     renameSync(temporary, path)
     syncDirectory(dirname(path))
   } catch (error) {
-    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot create the emulator flash file ${path}`, { cause: error })
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot create the emulator flash file ${path}: ${(error as Error).message}`, { hint: 'Give --emulator a path in a folder that exists and that you can write to.', details: { path }, cause: error })
   }
   return contents
 }

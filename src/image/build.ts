@@ -104,7 +104,7 @@ function checkFits(files: PreparedFile[], totalSize: number, maxSize: number): v
   if (totalSize <= maxSize) return
   const largest = [...files].sort((a, b) => b.data.length - a.data.length).slice(0, 5)
   const over = totalSize - maxSize
-  throw new FlashdataError('IMAGE_TOO_LARGE', `The image would be ${totalSize} bytes, ${over} bytes over the ${maxSize}-byte sector.`, {
+  throw new FlashdataError('IMAGE_TOO_LARGE', `The image would be ${totalSize.toLocaleString('en-US')} bytes, ${over.toLocaleString('en-US')} bytes over the ${maxSize.toLocaleString('en-US')}-byte sector.`, {
     hint: `Remove or shrink files to free at least ${over} bytes. Largest: ${largest.map((f) => `${f.name} (${f.data.length})`).join(', ')}.`,
     details: { totalSize, maxSize, over, largest: largest.map((f) => ({ name: f.name, size: f.data.length })) },
   })

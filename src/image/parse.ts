@@ -6,6 +6,9 @@ import {
   type ImageHeader,
 } from './format.js'
 
+/** Byte counts in messages, with thousands separators. */
+const n = (count: number) => count.toLocaleString('en-US')
+
 export type ProblemCode =
   | 'blank' | 'truncated-header' | 'bad-magic' | 'bad-version' | 'size-too-small' | 'size-over-sector'
   | 'file-over-sector' | 'truncated' | 'trailing-bytes' | 'padding' | 'table-overflow' | 'bad-crc' | 'name-unterminated' | 'name-empty'
@@ -112,10 +115,10 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
 
   // Whatever it holds, a file longer than the sector cannot be written into it.
   if (bytes.length > sectorBytes) {
-    error('file-over-sector', `The file is ${bytes.length} bytes, ${bytes.length - sectorBytes} more than the ${sectorBytes}-byte sector holds.`)
+    error('file-over-sector', `The file is ${n(bytes.length)} bytes, ${n(bytes.length - sectorBytes)} more than the ${n(sectorBytes)}-byte sector holds.`)
   }
   if (bytes.length > 0 && bytes.every((b) => b === 0xff)) {
-    error('blank', `All ${bytes.length} bytes are 0xFF: an erased sector with no image.`)
+    error('blank', `All ${n(bytes.length)} bytes are 0xFF: an erased sector with no image.`)
     return { ...listing({}), blank: true }
   }
   if (bytes.length < HEADER_SIZE) {
@@ -134,14 +137,14 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
     error(header.totalSize < HEADER_SIZE ? 'size-too-small' : 'table-overflow', `totalSize ${header.totalSize} cannot hold the header and ${header.numFiles} entries (${dataStart} bytes).`)
   }
   if (bytes.length < header.totalSize) {
-    error('truncated', `The image says it is ${header.totalSize} bytes but only ${bytes.length} are present (${header.totalSize - bytes.length} missing).`)
+    error('truncated', `The image says it is ${n(header.totalSize)} bytes but only ${n(bytes.length)} are present (${n(header.totalSize - bytes.length)} missing).`)
   } else if (bytes.length > header.totalSize) {
     // Only totalSize bytes reach the sector. 0xFF is what erased flash reads, so padding loses nothing; anything else would be silently dropped.
     const extra = bytes.length - header.totalSize
     if (bytes.subarray(header.totalSize).every((b) => b === 0xff)) {
-      problems.push({ code: 'padding', severity: 'warning', message: `${extra} bytes of 0xFF padding follow the image's end (${header.totalSize}); only the image's ${header.totalSize} bytes are written.` })
+      problems.push({ code: 'padding', severity: 'warning', message: `${n(extra)} bytes of 0xFF padding follow the image's end (${n(header.totalSize)}); only the image's ${n(header.totalSize)} bytes are written.` })
     } else {
-      error('trailing-bytes', `${extra} bytes follow the image's end (totalSize ${header.totalSize}) and are not 0xFF padding: they would not be written.`)
+      error('trailing-bytes', `${n(extra)} bytes follow the image's end (totalSize ${n(header.totalSize)}) and are not 0xFF padding: they would not be written.`)
     }
   }
   let computedCrc: number | undefined

@@ -266,8 +266,8 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     if (!active.has(serial)) handled.delete(serial)
   }
   options.bus.addEventListener('disconnect', onDisconnect)
-  if (station && station.padding > 0) emit({ type: 'message', level: 'info', message: `The image is followed by ${station.padding} bytes of 0xFF padding; only its ${station.image.length} bytes are written.` })
-  emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (${listing ? `image ${station!.image.length} bytes, ${listing.files.length} files` : 'an image per board'}).` })
+  if (station && station.padding > 0) emit({ type: 'message', level: 'info', message: `The image is followed by ${station.padding.toLocaleString('en-US')} bytes of 0xFF padding; only its ${station.image.length.toLocaleString('en-US')} bytes are written.` })
+  emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (${listing ? `image ${station!.image.length.toLocaleString('en-US')} bytes, ${listing.files.length} file${listing.files.length === 1 ? '' : 's'}` : 'an image per board'}).` })
   let stoppedBy: JigSummary['stoppedBy'] | undefined
   try {
     while (!(stoppedBy = stopReason()) && !options.abort?.aborted) {

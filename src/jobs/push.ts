@@ -61,6 +61,7 @@ export interface PushResult {
 }
 
 const WAIT_APP_DEFAULT_MS = 30_000
+const n = (count: number) => count.toLocaleString('en-US')
 
 const COMPARED: Record<ImageMatch, string> = {
   identical: 'the board already holds this image',
@@ -140,7 +141,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
   const plan = planPush(image.length, options.address)
   const address = plan.target.start
   const tracker = new PhaseTracker(options.onEvent)
-  if (padding > 0) tracker.message(`The image is followed by ${padding} bytes of 0xFF padding; only its ${image.length} bytes are written.`)
+  if (padding > 0) tracker.message(`The image is followed by ${n(padding)} bytes of 0xFF padding; only its ${n(image.length)} bytes are written.`)
   const session = await openDfuSession(options, tracker, plan)
   const { dfu, board } = session
   let status: PushResult['status'] = 'flashed'

@@ -19,5 +19,5 @@ export async function readSectorImage(dfu: DfuseDevice, address: number, tracker
     out.set(header)
     if (length > HEADER_SIZE) out.set(await dfu.read(address + HEADER_SIZE, length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done)), HEADER_SIZE)
     return out
-  }, (bytes) => ({ detail: `${bytes.length} bytes` }))
+  }, () => ({}))
 }

@@ -48,7 +48,7 @@ describe('every erase and write is planned and checked before the first USB requ
     const pushed = await runCli(['push', image, '--force', '--json'], { env })
     expect(pushed.code).toBe(0)
     const events = ndjson(pushed.text)
-    expect(events.find((e) => e.type === 'message')?.message).toContain('1000 bytes of 0xFF padding')
+    expect(events.find((e) => e.type === 'message')?.message).toContain('1,000 bytes of 0xFF padding')
     expect(events.at(-1)).toMatchObject({ type: 'result', status: 'flashed', imageSize: bytes.length })
     expect(events.find((e) => e.type === 'phase-end' && e.phase === 'write')).toMatchObject({ bytes: bytes.length })
     const sector = (await readFile(flash)).subarray(0xa0000, 0xa0000 + padded.length)

@@ -101,7 +101,7 @@ describe('provisioning station (library)', () => {
     const summary = await runJig({ bus, prepare: provisioner.prepare, count: 3, reappearTimeoutMs: 1000 })
     const code = (board: EmulatedElectron) => summary.records.find((r) => r.serial === board.serialNumber)!
     expect(code(missing).error).toMatchObject({ code: 'PER_BOARD_MISSING', message: expect.stringContaining(missing.serialNumber) })
-    expect(code(huge).error).toMatchObject({ code: 'IMAGE_TOO_LARGE', message: expect.stringMatching(/\d+ bytes over the 131072-byte sector/) })
+    expect(code(huge).error).toMatchObject({ code: 'IMAGE_TOO_LARGE', message: expect.stringMatching(/[\d,]+ bytes over the 131,072-byte sector/) })
     expect(code(fine).outcome).toBe('flashed')
     expect(flashOps(missing)).toEqual([])
     expect(flashOps(huge)).toEqual([])

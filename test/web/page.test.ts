@@ -138,7 +138,7 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
   it('refuses a folder over 128 KiB with the numbers', async () => {
     const dir = folder('big', { 'a.bin': Buffer.alloc(100_000, 1), 'b.bin': Buffer.alloc(40_000, 2) })
     const status = await upload('Folder', dir)
-    expect(status).toMatch(/would be 140,?\d+ bytes, \d+ bytes over the 131072-byte sector/)
+    expect(status).toMatch(/would be 140,\d+ bytes, [\d,]+ bytes over the 131,072-byte sector/)
     expect(status).toContain('Remove or shrink files')
     expect(await page.$eval('#write', (b) => (b as HTMLButtonElement).disabled)).toBe(true)
   })

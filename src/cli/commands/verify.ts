@@ -34,7 +34,7 @@ function summary(result: VerifyResult): string {
       ? `Match: ${result.serial} holds these files; only their time stamps differ (--exact compares those too).`
       : `Match: ${result.serial} holds exactly this image.`
     case 'valid': return `Valid: ${result.serial} holds a consistent image.`
-    case 'no-image': return `No valid image on ${result.serial}.`
+    case 'no-image': return `No valid image on ${result.serial}${result.listing.blank ? ' (the sector is blank)' : ''}: write one with flashdata push <folder>.`
     case 'differs': return `Differs: ${result.serial} holds another image${where(result.firstDifference)}.${result.differences.map((d) => `\n  ${difference(d)}`).join('')}`
   }
 }
