@@ -27,7 +27,7 @@ describe('flashdata build / inspect / extract (CLI)', () => {
     const result = await runCli(['build', 'examples/data', '-o', '-', '--epoch', '5'])
     expect(result.code).toBe(0)
     expect(parseImage(new Uint8Array(result.stdout)).valid).toBe(true)
-    expect(result.stderr).toContain('Wrote -')
+    expect(result.stderr).toContain('Wrote the image to standard output: 4 files')
   })
 
   it('gives the same listing as one JSON object with --json, also for a folder', async () => {
@@ -48,7 +48,7 @@ describe('flashdata build / inspect / extract (CLI)', () => {
       'truncated.bin': bytes.subarray(0, 1000),
       'corrupt.bin': (() => { const b = Uint8Array.from(bytes); b[500] ^= 0xff; return b })(),
     }
-    const expected: Record<string, string> = { 'blank.bin': 'blank', 'truncated.bin': '1000 are present', 'corrupt.bin': 'CRC is' }
+    const expected: Record<string, string> = { 'blank.bin': 'blank', 'truncated.bin': '1,000 are present', 'corrupt.bin': 'CRC is' }
     for (const [name, content] of Object.entries(cases)) {
       await writeFile(join(dir, name), content)
       const result = await runCli(['inspect', join(dir, name)])
@@ -63,7 +63,7 @@ describe('flashdata build / inspect / extract (CLI)', () => {
     await writeTree(dir, { 'src/big.bin': pseudoRandomBytes(100_000), 'src/medium.bin': pseudoRandomBytes(40_000), 'src/small.txt': 'x' })
     const result = await runCli(['build', join(dir, 'src'), '-o', join(dir, 'out.bin')])
     expect(result.code).toBe(ExitCode.INPUT)
-    expect(result.stderr).toContain('9217 bytes over')
+    expect(result.stderr).toContain('9,217 bytes over')
     expect(result.stderr).toContain('big.bin (100000)')
     expect(await readdir(dir)).toEqual(['src'])
   })
