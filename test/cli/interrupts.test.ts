@@ -52,9 +52,10 @@ describe('interruptions', () => {
     for (const serial of serials) await writeFile(join(station, `${serial}.bin`), '') // empty: a factory-fresh board
     const log = join(dir, 'log.ndjson')
     // Both boards mid-erase (a datasheet erase takes a second).
-    let erasing = 0
+    // A set of lines: the predicate sees every line again on each new chunk of output.
+    const erasing = new Set<string>()
     const run = startUntil(['jig', 'examples/data', '--json', '--log', log, '--emulator', station], env,
-      (line) => line.includes('"phase-start"') && line.includes('"phase":"erase"') && ++erasing >= 2)
+      (line) => line.includes('"phase-start"') && line.includes('"phase":"erase"') && erasing.add(line).size >= 2)
     await run.reached
     for (const signal of signals) {
       run.child.kill(signal)
