@@ -100,9 +100,13 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
  * dist/index.js, WebUSB.addEventListener). When a string read in it fails (a
  * board leaving the bus, or answering late on a loaded machine) the process
  * ended with an unhandled rejection ('getString error: transfer was
- * cancelled', exit 1). The bus therefore subscribes once, when it is opened,
- * fans the events out itself until it is closed, and meanwhile ignores that
- * stray rejection (see ignoreStrayEnumerationFailures).
+ * cancelled', exit 1). The bus therefore subscribes once, when its first
+ * listener is added (a push to a board already in DFU mode never waits for
+ * one, and starting and stopping the package's hot-plug watch is a visible
+ * part of such a command's time), fans the events out itself until it is
+ * closed, and from its opening ignores that stray rejection (see
+ * ignoreStrayEnumerationFailures). Every wait on the bus also enumerates
+ * after subscribing, so an event just before the subscription is not missed.
  */
 class SystemUsb implements UsbBusLike {
   private readonly listeners = { connect: new Set<UsbConnectionListener>(), disconnect: new Set<UsbConnectionListener>() }
@@ -111,12 +115,10 @@ class SystemUsb implements UsbBusLike {
     disconnect: (event: { device: UsbDeviceLike }) => this.dispatch('disconnect', event.device),
   }
 
+  private subscribed = false
+
   /** `hotplug` false: no USB on this machine; the `usb` package would throw from a timer if asked for events. */
-  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean, private readonly onClose = () => {}) {
-    if (!hotplug) return
-    webusb.addEventListener('connect', this.forward.connect)
-    webusb.addEventListener('disconnect', this.forward.disconnect)
-  }
+  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean, private readonly onClose = () => {}) {}
 
   async getDevices(): Promise<UsbDeviceLike[]> {
     try {
@@ -132,7 +134,12 @@ class SystemUsb implements UsbBusLike {
   }
 
   addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void {
-    if (this.hotplug) this.listeners[type].add(listener)
+    if (!this.hotplug) return
+    this.listeners[type].add(listener)
+    if (this.subscribed) return
+    this.subscribed = true
+    this.webusb.addEventListener('connect', this.forward.connect)
+    this.webusb.addEventListener('disconnect', this.forward.disconnect)
   }
 
   removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void {
@@ -142,7 +149,8 @@ class SystemUsb implements UsbBusLike {
   /** Ends the subscription, so the process can exit. */
   close(): void {
     this.onClose()
-    if (!this.hotplug) return
+    if (!this.subscribed) return
+    this.subscribed = false
     this.webusb.removeEventListener('connect', this.forward.connect)
     this.webusb.removeEventListener('disconnect', this.forward.disconnect)
   }

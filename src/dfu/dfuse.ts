@@ -52,6 +52,15 @@ const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeou
 
 export class DfuseDevice {
   private known: number | null = null
+  /**
+   * The device's address pointer, when this driver knows it: set by
+   * SET_ADDRESS; ABORT, UPLOAD and data blocks leave it (blocks are counted
+   * from it), so a read or write at the same address needs no new
+   * SET_ADDRESS. An erase keeps it only at the same address (ST's DfuSe
+   * loads the pointer with the erase address too; not every device may),
+   * any failure forgets it.
+   */
+  private pointer: number | null = null
 
   private constructor(
     private readonly usb: DfuTransport,
@@ -193,6 +202,7 @@ export class DfuseDevice {
   }
 
   private async manifest(): Promise<LeaveResult> {
+    this.pointer = null
     if (this.state === DfuState.dfuDNLOAD_IDLE || this.state === DfuState.dfuUPLOAD_IDLE) await this.abort(this.state)
     if (this.state !== DfuState.dfuIDLE) await this.normaliseState()
     await this.dnload(2, new Uint8Array(0), 'Leave request', undefined)
@@ -221,6 +231,7 @@ export class DfuseDevice {
       return await run()
     } catch (error) {
       this.known = null
+      this.pointer = null
       throw error
     }
   }
@@ -241,11 +252,16 @@ export class DfuseDevice {
     if (this.state !== DfuState.dfuIDLE && this.state !== DfuState.dfuDNLOAD_IDLE) await this.normaliseState()
   }
 
-  /** Splits [address, address+length) into runs of at most MAX_BLOCKS_PER_RUN blocks, each after one SET_ADDRESS. */
+  /**
+   * Splits [address, address+length) into runs of at most MAX_BLOCKS_PER_RUN
+   * blocks, each after one SET_ADDRESS, unless the pointer is already there
+   * (a read-back after a write, a write after reading and erasing there).
+   */
   private async runs(address: number, length: number, perBlock: (blockAddress: number, block: number, offset: number, size: number) => Promise<void>): Promise<void> {
     const runBytes = MAX_BLOCKS_PER_RUN * this.transferSize
     for (let runOffset = 0; runOffset < length; runOffset += runBytes) {
-      await this.command(DfuseCommand.SET_ADDRESS, address + runOffset, 'ADDRESS_REFUSED', 'Setting the address')
+      if (this.pointer !== address + runOffset || this.state === null) await this.command(DfuseCommand.SET_ADDRESS, address + runOffset, 'ADDRESS_REFUSED', 'Setting the address')
+      else await this.readyToDownload()
       const runEnd = Math.min(length, runOffset + runBytes)
       for (let offset = runOffset, block = 2; offset < runEnd; offset += this.transferSize, block++) {
         await perBlock(address + offset, block, offset, Math.min(this.transferSize, runEnd - offset))
@@ -262,6 +278,8 @@ export class DfuseDevice {
     else this.usb.stats.setAddress++
     await this.dnload(0, payload, what, address)
     await this.waitAfterDnload(failure, what, address)
+    if (command === DfuseCommand.SET_ADDRESS) this.pointer = address
+    else if (this.pointer !== address) this.pointer = null
   }
 
   private async dnload(block: number, data: Uint8Array, what: string, address: number | undefined): Promise<void> {

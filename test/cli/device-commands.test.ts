@@ -188,7 +188,7 @@ describe('the usb package adapter', () => {
     expect(await run('something else')).toMatchObject({ code: 1, out: '' })
   })
 
-  it('subscribes to the package\'s hot-plug events once, when opened (its first subscription enumerates without catching), and until closed', async () => {
+  it('subscribes to the package\'s hot-plug events once, when the first listener is added (not for a job that never waits), and until closed', async () => {
     const subscribed = new Map<string, (event: { device: unknown }) => void>()
     const calls: string[] = []
     const bus = wrapSystemUsb({
@@ -196,7 +196,8 @@ describe('the usb package adapter', () => {
       addEventListener: (type, listener) => { calls.push(`add ${type}`); subscribed.set(type, listener as never) },
       removeEventListener: (type) => { calls.push(`remove ${type}`); subscribed.delete(type) },
     })
-    expect(calls).toEqual(['add connect', 'add disconnect'])
+    await bus.getDevices()
+    expect(calls).toEqual([])
     const seen: unknown[] = []
     const listener = (event: { device: unknown }) => seen.push(event.device)
     for (let i = 0; i < 3; i++) {
@@ -206,9 +207,12 @@ describe('the usb package adapter', () => {
     }
     subscribed.get('connect')!({ device: { serialNumber: 'unheard' } })
     expect(seen).toMatchObject([{ serialNumber: 'd0' }, { serialNumber: 'd1' }, { serialNumber: 'd2' }])
-    expect(calls).toHaveLength(2)
+    expect(calls).toEqual(['add connect', 'add disconnect'])
     bus.close()
     expect(calls).toEqual(['add connect', 'add disconnect', 'remove connect', 'remove disconnect'])
+    const unused: string[] = []
+    wrapSystemUsb({ getDevices: async () => [], addEventListener: () => unused.push('add'), removeEventListener: () => unused.push('remove') }).close()
+    expect(unused).toEqual([])
   })
 
   it('turns a STALL reported as a rejection into status "stall", keeps other errors, and keeps device identity', async () => {

@@ -177,7 +177,7 @@ describe('start-state normalisation', () => {
 })
 
 describe('erase, write and read', () => {
-  it('round-trips 128 KiB at 0x080A0000 with SET_ADDRESS once and blocks of 4096', async () => {
+  it('round-trips 128 KiB at 0x080A0000 with SET_ADDRESS once (the read-back reuses the pointer) and blocks of 4096', async () => {
     const { emu, dfu } = await openBoard({ allowedRange: SECTOR_9_RANGE })
     const image = pattern(SECTOR_SIZE)
     const outside = [emu.readFlash(0x08080000, SECTOR_SIZE), emu.readFlash(0x080c0000, SECTOR_SIZE)]
@@ -200,10 +200,43 @@ describe('erase, write and read', () => {
 
     before = snapshot(dfu.stats)
     const back = await dfu.read(SECTOR_9, SECTOR_SIZE)
-    expect(delta(before, dfu.stats)).toEqual({ dnload: 1, getstatus: 2, abort: 2, upload: 32 })
+    expect(delta(before, dfu.stats)).toEqual({ abort: 2, upload: 32 }) // the pointer is still at the sector: no SET_ADDRESS
     expect(back).toEqual(image)
     expect([emu.readFlash(0x08080000, SECTOR_SIZE), emu.readFlash(0x080c0000, SECTOR_SIZE)]).toEqual(outside)
     expect(emu.flashLog.filter((e) => e.op === 'erase')).toEqual([{ op: 'erase', address: SECTOR_9, length: SECTOR_SIZE }])
+  })
+
+  it('a push\'s sequence (read the header, erase, write, read back) sends SET_ADDRESS once: the pointer stays at the sector', async () => {
+    const { emu, dfu } = await openBoard({ allowedRange: SECTOR_9_RANGE })
+    const image = pattern(SECTOR_SIZE, 3)
+    await dfu.read(SECTOR_9, 48)
+    await dfu.erase(SECTOR_9)
+    let before = snapshot(dfu.stats)
+    await dfu.write(SECTOR_9, image)
+    expect(delta(before, dfu.stats)).toEqual({ dnload: 32, getstatus: 64 })
+    before = snapshot(dfu.stats)
+    expect(await dfu.read(SECTOR_9, SECTOR_SIZE)).toEqual(image)
+    expect(delta(before, dfu.stats)).toEqual({ abort: 2, upload: 32 })
+    expect(dfu.stats.setAddress).toBe(1)
+    expect(emu.flashLog.filter((e) => e.op === 'program').map((e) => e.address)).toEqual(Array.from({ length: 32 }, (_, i) => SECTOR_9 + i * 4096))
+    expect(emu.readFlash(SECTOR_9, SECTOR_SIZE)).toEqual(image)
+  })
+
+  it('an erase at another address, or any failure, forgets the pointer: the next run sends SET_ADDRESS again', async () => {
+    const { emu, dfu } = await openBoard()
+    await dfu.read(SECTOR_9 + 0x1000, 16)
+    await dfu.erase(SECTOR_9)
+    let before = dfu.stats.setAddress
+    await dfu.write(SECTOR_9 + 0x1000, pattern(64, 4))
+    expect(dfu.stats.setAddress - before).toBe(1)
+    expect(emu.readFlash(SECTOR_9 + 0x1000, 64)).toEqual(pattern(64, 4))
+    emu.faults.failNextWrite()
+    expect((await errorOf(dfu.write(SECTOR_9 + 0x1000, pattern(64, 5)))).code).toBe('DFU_WRITE_FAILED')
+    await dfu.erase(SECTOR_9)
+    before = dfu.stats.setAddress
+    await dfu.write(SECTOR_9 + 0x1000, pattern(64, 5))
+    expect(dfu.stats.setAddress - before).toBe(1)
+    expect(emu.readFlash(SECTOR_9 + 0x1000, 64)).toEqual(pattern(64, 5))
   })
 
   it('writes and reads an unaligned tail: the last block and upload are only what is left', async () => {
@@ -217,7 +250,7 @@ describe('erase, write and read', () => {
     expect(emu.readFlash(SECTOR_9 + 8, data.length + 8)).toEqual(Uint8Array.of(...data, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
     const before = snapshot(dfu.stats)
     expect(await dfu.read(SECTOR_9 + 8, data.length)).toEqual(data)
-    expect(dfu.stats.bytesIn - before.bytesIn).toBe(data.length + 2 * 6)
+    expect(dfu.stats.bytesIn - before.bytesIn).toBe(data.length) // no SET_ADDRESS (and its status requests): the write left the pointer there
     expect(dfu.stats.transfers.upload - before.transfers.upload).toBe(3)
   })
 
