@@ -27,6 +27,8 @@ const work = mkdtempSync('/tmp/usb-bench-')
 const timings = []
 /** Whole-process ratios printed after the run: speed is reported, never asserted. */
 const ratios = []
+/** Lines printed with them: what the figures are made of. */
+const notes = []
 let board
 
 /** A flashdata image of random files of these sizes, built by the CLI (at EPOCH); `exactBytes` pads the last file to reach that image size. */
@@ -83,6 +85,7 @@ after(async () => {
     console.log('\nWhole-process ratios in this boot (best of 3 each; TCG magnifies start-up, so only ratios compare):')
     for (const r of ratios) console.log(`  ${r.label.padEnd(62)} ${r.ratio.toFixed(2)}x (target <= ${r.target.toFixed(1)}x: ${r.ratio <= r.target ? 'met' : 'not met'})`)
   }
+  for (const note of notes) console.log(`  ${note}`)
 })
 
 test('dfu-util -l lists both alternate settings with their names and the serial', async () => {
@@ -416,6 +419,9 @@ test('timing: whole commands against dfu-util -D and bare node, as ratios in thi
   timings.push({ label: 'flashdata push --force --no-leave (same image: erase + write + verify)', ms: forced.ms })
   timings.push(...Object.entries(forced.result.phases ?? {}).map(([phase, ms]) => ({ label: `  flashdata phase ${phase}`, ms })))
   timings.push({ label: '  outside the job (wall time - totalMs)', ms: forced.ms - forced.result.totalMs })
+  const transfers = Object.entries(forced.result.transfers).filter(([, n]) => n > 0)
+  notes.push(`flashdata push --force: ${transfers.reduce((sum, [, n]) => sum + n, 0)} control transfers in the job (${transfers.map(([kind, n]) => `${kind} ${n}`).join(', ')});`
+    + ' dfu-util -D sends a SET_ADDRESS and a DNLOAD per 4 KiB block, each followed by two GETSTATUS (about 200 for 128 KiB)')
   const unchanged = await fastest(3, async () => {
     const out = await flashdata(['push', big.file, '--serial', SERIAL, '--no-leave', '--json'])
     cliOk(out)
