@@ -32,7 +32,7 @@ export function table(cells: string[][], rightAligned: number[] = []): string {
 
 export function formatSpeed(bytes: number, ms: number): string {
   if (ms <= 0) return ''
-  return `${((bytes / 1024) / (ms / 1000)).toFixed(1)} KiB/s`
+  return `${((bytes / 1024) / (ms / 1000)).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} KiB/s`
 }
 
 export function plural(count: number, noun: string): string {

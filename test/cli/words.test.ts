@@ -49,5 +49,7 @@ describe('words: every error says what to do next (CLI)', () => {
     expect(blank.text).toContain('(the sector is blank): write one with flashdata push <folder>.')
     expect(blank.stderr).toMatch(/Read \(131,072 bytes, /)
     expect(blank.stderr).not.toMatch(/\d{4} bytes/)
+    const listed = await runCli(['inspect', 'examples/data'])
+    expect(listed.text).toMatch(/logo\.png +463 +1,059 +image\/png/) // offsets too
   })
 })

@@ -32,7 +32,7 @@ export function renderListing(listing: ImageListing, source: string): string {
   }
   if (listing.files.length > 0) {
     const rows = [['NAME', 'SIZE', 'OFFSET', 'TYPE', 'DATE']]
-    for (const f of listing.files) rows.push([f.name, formatBytes(f.length), String(f.addr), f.contentType, formatDate(f.modDate)])
+    for (const f of listing.files) rows.push([f.name, formatBytes(f.length), formatBytes(f.addr), f.contentType, formatDate(f.modDate)])
     lines.push('', table(rows, [1, 2]).replace(/^/gm, '  '))
   }
   if (listing.problems.length > 0) {
