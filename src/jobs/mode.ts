@@ -4,7 +4,7 @@ import { enterDfuMode } from '../device/mode.js'
 import type { Board } from '../device/board.js'
 import { selectBoard } from '../device/select.js'
 import { PhaseTracker, type EventSink } from './events.js'
-import { leaveDfuMode, type BoardOptions } from './session.js'
+import { describeFound, leaveDfuMode, type BoardOptions } from './session.js'
 
 export interface ModeJobOptions extends BoardOptions {
   onEvent?: EventSink
@@ -20,7 +20,7 @@ export interface ModeJobResult {
 /** Puts a board into DFU mode and waits for it there. */
 export async function switchToDfu(options: ModeJobOptions): Promise<ModeJobResult> {
   const tracker = new PhaseTracker(options.onEvent)
-  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options))
+  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options), describeFound)
   tracker.serial = board.info.serial
   if (board.info.mode === 'dfu') return { serial: board.info.serial, changed: false }
   const { method } = await tracker.run('mode-switch', undefined, () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }))
@@ -30,7 +30,7 @@ export async function switchToDfu(options: ModeJobOptions): Promise<ModeJobResul
 /** Leaves DFU mode (the board resets into its firmware). */
 export async function leaveDfu(options: ModeJobOptions): Promise<ModeJobResult> {
   const tracker = new PhaseTracker(options.onEvent)
-  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options))
+  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options), describeFound)
   tracker.serial = board.info.serial
   if (board.info.mode !== 'dfu') return { serial: board.info.serial, changed: false }
   return leave(options, board, tracker)
@@ -43,7 +43,7 @@ export async function leaveDfu(options: ModeJobOptions): Promise<ModeJobResult> 
  */
 export async function resetBoard(options: ModeJobOptions): Promise<ModeJobResult> {
   const tracker = new PhaseTracker(options.onEvent)
-  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options))
+  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options), describeFound)
   tracker.serial = board.info.serial
   if (board.info.mode === 'dfu') return leave(options, board, tracker)
   await tracker.run('reset', undefined, () => resetFirmware(board))

@@ -14,6 +14,11 @@ import { DATA_SECTOR } from './target.js'
 import type { JobPlan } from './plan.js'
 
 /** Options of every job that talks to one board. */
+/** The connect phase's line: which board, and the mode it was found in. */
+export function describeFound(board: Board): { detail: string } {
+  return { detail: `${board.info.label} ${board.info.serial} (${board.info.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})` }
+}
+
 /** How a board was switched to DFU mode, in words (the result keeps the method's code). */
 const SWITCHED_WITH: Record<ModeSwitchMethod, string> = {
   'control-request': 'switched with Device OS\'s DFU request (50)',
@@ -76,7 +81,7 @@ async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobP
     const found = await selectBoard(options.bus, options)
     tracker.serial = found.info.serial
     return found
-  }, (b) => ({ detail: `${b.info.label} ${b.info.serial} (${b.info.mode === 'dfu' ? 'DFU mode' : 'running firmware'})` }))
+  }, describeFound)
   checkPlatform(board, options)
   const foundIn = board.info.mode
   let modeSwitch: ModeSwitchMethod | undefined
