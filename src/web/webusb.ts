@@ -59,6 +59,9 @@ async function chooseBoard(usb: WebUsb, why: string, others: Board[]): Promise<B
 /** The next step in the page's words, for failures whose CLI hint speaks of commands and files on disk. */
 const PAGE_HINTS: Partial<Record<string, string>> = {
   DISCONNECTED: 'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.',
+  // WebUSB reports a transfer cut by a pulled cable this way too, when the browser has not yet seen the board go.
+  USB_TRANSFER: 'Check the cable (a short one, no unpowered hub), press Connect and try again; an interrupted write is found and fixed by the next Write.',
+  TIMEOUT: 'The board stopped answering: unplug it and plug it in again, press Connect and try again.',
   USB_ACCESS: DRIVER_HINT,
   BUSY: 'Another program has the board open (the Particle CLI, dfu-util, this page in another tab): close it, then try again. On Windows, the board\'s DFU interface also needs the WinUSB driver (install it with Zadig).',
 }

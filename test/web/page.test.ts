@@ -197,6 +197,7 @@ async function pageWithUsb(devices: FakeDevice[]): Promise<Page> {
       devices: specs.map((spec) => ({
         vendorId: 0x2b04, productId: spec.productId, serialNumber: spec.serial, opened: false,
         configuration: { configurationValue: 1, interfaces: [] },
+        configurations: [{ configurationValue: 1, interfaces: [] }],
         async open() { if (spec.openError) return fail(spec.openError); this.opened = true },
         async close() { this.opened = false },
         async selectConfiguration() {},
@@ -247,7 +248,8 @@ describe('the page\'s errors, each with the next step', { timeout: 240_000 }, ()
 
   it('tells Linux users without the udev rule how to allow access', async () => {
     const other = await pageWithUsb([{ productId: ELECTRON_DFU, serial: SERIAL, openError: ['SecurityError', "Failed to execute 'open' on 'USBDevice': Access denied."] }])
-    writeFileSync(join(tmp, 'small.bin'), readFileSync(join(tmp, 'other.bin')))
+    const built = await runCli(['build', folder('small', { 'a.txt': 'a\n' }), '-o', join(tmp, 'small.bin')])
+    expect(built.code, built.stderr).toBe(0)
     await upload('Image file', join(tmp, 'small.bin'), other)
     expect(await click('Connect', other)).toMatch(/^Ready to write small\.bin\./)
     const status = await click('Write', other)
@@ -266,6 +268,14 @@ describe('the page\'s errors, each with the next step', { timeout: 240_000 }, ()
     expect(status).toMatch(/^Verify failed: .*Unable to claim interface\./)
     expect(status).toContain('Another program has the board open')
     expect(status).toContain('WinUSB driver (install it with Zadig)')
+    await other.close()
+  })
+
+  it('says to check the cable and press Connect after a transfer error (WebUSB words a pulled cable so too)', async () => {
+    const other = await pageWithUsb([{ productId: ELECTRON_DFU, serial: SERIAL }])
+    await click('Connect', other)
+    const status = await click('Read', other)
+    expect(status).toMatch(/^Read failed: .*A transfer error has occurred\. Check the cable \(a short one, no unpowered hub\), press Connect and try again/)
     await other.close()
   })
 
