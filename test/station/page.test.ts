@@ -128,7 +128,7 @@ describe('the station page', { timeout: 300_000 }, () => {
 
     await bench1.plug(c)
     expect(await jig.exited).toBe(14) // two boards failed
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped (count)', { timeout: WAIT_MS })
+    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped: the count of boards is done', { timeout: WAIT_MS })
     const final = await listed(page)
     expect(final.map((t) => t.slice(0, 24))).toEqual([a, serial(5), b, u, c])
     expect(final.map((t) => /flashed|unchanged|failed/.exec(t)?.[0])).toEqual(['flashed', 'failed', 'flashed', 'failed', 'flashed'])
@@ -164,7 +164,7 @@ describe('the station page', { timeout: 300_000 }, () => {
     expect(await jig.exited).toBe(0)
     expect(ndjson(jig.output()).at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 2, flashed: 2, stoppedBy: 'signal' })
     expect(ndjson(await readFile(log, 'utf8')).map((r) => [r.serial, r.outcome])).toEqual([[d, 'flashed'], [e, 'flashed']])
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped (signal)', { timeout: WAIT_MS })
+    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped: by the operator (Stop or Ctrl-C)', { timeout: WAIT_MS })
     expect(await boardItem(page, e, /flashed/)).toContain('flashed')
     await page.close()
   })
@@ -181,7 +181,7 @@ describe('the station page', { timeout: 300_000 }, () => {
     for (const board of boards) await bench3.plug(board)
     expect(await jig.exited).toBe(0)
     expect(ndjson(jig.output()).at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 8, flashed: 8, failed: 0, stoppedBy: 'count' })
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped (count)', { timeout: WAIT_MS })
+    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped: the count of boards is done', { timeout: WAIT_MS })
     expect(await totalOf(page, 'Flashed')).toBe('8')
     expect((await listed(page)).map((t) => t.slice(0, 24))).toEqual(boards)
     stalled.destroy()

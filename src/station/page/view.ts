@@ -13,6 +13,12 @@ const CONTROL_WORDS: Record<StationState['control'], string> = {
   stopped: 'Stopped',
 }
 
+/** Why the station stopped, in words. */
+const STOPPED_WORDS: Record<NonNullable<StationState['stoppedBy']>, string> = {
+  count: 'the count of boards is done', timeout: 'no board arrived within the timeout', signal: 'by the operator (Stop or Ctrl-C)',
+  'pool-exhausted': 'the pool is exhausted', abort: 'aborted, the boards in progress left incomplete',
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /** What a board is doing or how it ended, in words. */
@@ -106,7 +112,7 @@ export function render(state: StationState, now: number): void {
   byId('title').textContent = `flashdata station ${state.job.station}`
   document.title = `${state.job.station}: flashdata station`
   const stopped = state.control === 'stopped'
-  byId('control-state').textContent = stopped && state.stoppedBy ? `Stopped (${state.stoppedBy === 'pool-exhausted' ? 'the pool is exhausted' : state.stoppedBy})` : CONTROL_WORDS[state.control]
+  byId('control-state').textContent = stopped && state.stoppedBy ? `Stopped: ${STOPPED_WORDS[state.stoppedBy]}` : CONTROL_WORDS[state.control]
   byId('control-state').className = `status ${stopped ? 'done' : state.control === 'running' ? 'info' : 'error'}`
   const t = totals(state)
   const p = pace(state, now)
