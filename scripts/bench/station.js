@@ -42,7 +42,7 @@ async function once(image, count, station) {
     const summary = await runJig({ bus, image, count, paused: station?.paused, onEvent: station ? (event) => station.publish(event) : undefined })
     const ms = performance.now() - start
     const used = process.cpuUsage(cpu)
-    if (summary.passed !== count) throw new Error(`jig: ${summary.passed} of ${count} boards passed`)
+    if (summary.flashed !== count) throw new Error(`jig: ${summary.flashed} of ${count} boards flashed`)
     return { ms, cpuMs: (used.user + used.system) / 1000 }
   } finally {
     close()
