@@ -39,6 +39,6 @@ if (Module.enableCompileCache) {
   Module.enableCompileCache()
   cli = require(bundle)
 } else {
-  ({ cli, saveCache } = loadWithCodeCache())
+  ;({ cli, saveCache } = loadWithCodeCache())
 }
 cli.main().then(saveCache).then(cli.exit)

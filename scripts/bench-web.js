@@ -30,15 +30,25 @@ const log = (message) => process.stderr.write(`${message}\n`)
 
 function cli(args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let out = ''
-    child.stdout.on('data', (chunk) => { out += chunk })
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+    })
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`flashdata ${args.join(' ')}: exit ${code}\n${out}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`flashdata ${args.join(' ')}: exit ${code}\n${out}`)),
+    )
   })
 }
 
-const phasesText = (phases) => Object.entries(phases).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`).join(', ')
+const phasesText = (phases) =>
+  Object.entries(phases)
+    .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`)
+    .join(', ')
 
 /** The CLI's board, holding the other image; returns one timed push of image i % 2. */
 async function cliBoard() {
@@ -56,10 +66,17 @@ async function cliBoard() {
 
 /** The page's board, holding the other image; returns one timed Write of image i % 2, and close. */
 async function pageBoard() {
-  const server = spawn(process.execPath, [CLI, 'web', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const url = await new Promise((resolve) => server.stdout.once('data', (line) => resolve(JSON.parse(line.toString()).url)))
+  const server = spawn(process.execPath, [CLI, 'web', '--port', '0', '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise((resolve) =>
+    server.stdout.once('data', (line) => resolve(JSON.parse(line.toString()).url)),
+  )
   const browser = await puppeteer.launch({
-    executablePath: CHROMIUM, headless: true, timeout: WAIT_MS, protocolTimeout: WAIT_MS,
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: WAIT_MS,
+    protocolTimeout: WAIT_MS,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${join(dir, 'profile')}`],
   })
   const close = async () => {
@@ -71,11 +88,17 @@ async function pageBoard() {
     page.setDefaultTimeout(WAIT_MS)
     await page.goto(url)
     await page.click('#try')
-    const idle = () => page.waitForFunction(() => document.getElementById('status').textContent !== '' && !document.getElementById('connect').disabled, { polling: 50 })
+    const idle = () =>
+      page.waitForFunction(
+        () => document.getElementById('status').textContent !== '' && !document.getElementById('connect').disabled,
+        { polling: 50 },
+      )
     const write = async (path) => {
       await (await page.$('#image')).uploadFile(path)
       await page.waitForFunction(() => !document.getElementById('write').disabled)
-      await page.$eval('#status', (el) => { el.textContent = '' })
+      await page.$eval('#status', (el) => {
+        el.textContent = ''
+      })
       await page.click('#write')
       await idle()
       return page.$eval('#status', (el) => el.textContent)
@@ -83,7 +106,10 @@ async function pageBoard() {
     // The emulated board starts running firmware: power it up in DFU mode, as the CLI's board is.
     // Waits until it is on the bus again, as the CLI's board is when the push starts.
     const intoDfu = async () => {
-      await page.evaluate(() => { globalThis.flashdataEmulator.unplug(); globalThis.flashdataEmulator.plugIn({ mode: 'dfu' }) })
+      await page.evaluate(() => {
+        globalThis.flashdataEmulator.unplug()
+        globalThis.flashdataEmulator.plugIn({ mode: 'dfu' })
+      })
       await page.waitForFunction(() => globalThis.flashdataEmulator.device !== null, { polling: 20 })
     }
     await write(images[1])
@@ -114,10 +140,17 @@ try {
   }
   const cs = summarize(c.map((r) => r.ms))
   const ps = summarize(p.map((r) => r.ms))
-  const typical = (list, median) => list.reduce((best, r) => (Math.abs(r.ms - median) < Math.abs(best.ms - median) ? r : best)).phases
-  console.log(`CLI  (flashdata push --emulator, job time):   median ${(cs.median / 1000).toFixed(2)} s  (min ${(cs.min / 1000).toFixed(2)}, max ${(cs.max / 1000).toFixed(2)}, n ${cs.n})  ${typical(c, cs.median)}`)
-  console.log(`page (Write, "Try without a board", job time): median ${(ps.median / 1000).toFixed(2)} s  (min ${(ps.min / 1000).toFixed(2)}, max ${(ps.max / 1000).toFixed(2)}, n ${ps.n})  ${typical(p, ps.median)}`)
-  console.log(`page / CLI: ${(ps.median / cs.median).toFixed(3)}x of the medians, ${(ps.min / cs.min).toFixed(3)}x of the best runs (the page's figures are rounded to 0.1 s by its status line)`)
+  const typical = (list, median) =>
+    list.reduce((best, r) => (Math.abs(r.ms - median) < Math.abs(best.ms - median) ? r : best)).phases
+  console.log(
+    `CLI  (flashdata push --emulator, job time):   median ${(cs.median / 1000).toFixed(2)} s  (min ${(cs.min / 1000).toFixed(2)}, max ${(cs.max / 1000).toFixed(2)}, n ${cs.n})  ${typical(c, cs.median)}`,
+  )
+  console.log(
+    `page (Write, "Try without a board", job time): median ${(ps.median / 1000).toFixed(2)} s  (min ${(ps.min / 1000).toFixed(2)}, max ${(ps.max / 1000).toFixed(2)}, n ${ps.n})  ${typical(p, ps.median)}`,
+  )
+  console.log(
+    `page / CLI: ${(ps.median / cs.median).toFixed(3)}x of the medians, ${(ps.min / cs.min).toFixed(3)}x of the best runs (the page's figures are rounded to 0.1 s by its status line)`,
+  )
 } finally {
   await page.close()
   rmSync(dir, { recursive: true, force: true })

@@ -29,7 +29,9 @@ const FULL = 131072
 const KiB = FULL / 1024
 const images = Object.fromEntries(SIZES.map((size) => [size, makeImage(size)]))
 
-log(`flashdata bench: ${runs} runs per figure, ${jigRuns} per jig figure (Node ${process.versions.node}, ${availableParallelism()} CPUs)`)
+log(
+  `flashdata bench: ${runs} runs per figure, ${jigRuns} per jig figure (Node ${process.versions.node}, ${availableParallelism()} CPUs)`,
+)
 await warmUp(images[FULL])
 const floor = floorFor(FULL)
 log('fresh pushes…')
@@ -81,17 +83,44 @@ const result = {
   provisioning: {
     commonOnlyMs: provisioning.commonOnly.median,
     perBoardMs: provisioning.perBoard.median,
-    boardsPerMinute: { commonOnly: round((8 * 60_000) / provisioning.commonOnly.median, 1), perBoard: round((8 * 60_000) / provisioning.perBoard.median, 1) },
+    boardsPerMinute: {
+      commonOnly: round((8 * 60_000) / provisioning.commonOnly.median, 1),
+      perBoard: round((8 * 60_000) / provisioning.perBoard.median, 1),
+    },
     perBoardToCommon: round(provisioning.perBoard.median / provisioning.commonOnly.median),
   },
-  stationPage: { withoutMs: page.without.median, withPageMs: page.withPage.median, withToWithout: page.ratio, cpuMs: page.cpuMs, reader: page.reader, droppedPages: page.droppedPages },
-  floor: { eraseMs: floor.eraseMs, programMs: floor.programMs, writeBusMs: floor.writeBusMs, readBusMs: floor.readBusMs },
+  stationPage: {
+    withoutMs: page.without.median,
+    withPageMs: page.withPage.median,
+    withToWithout: page.ratio,
+    cpuMs: page.cpuMs,
+    reader: page.reader,
+    droppedPages: page.droppedPages,
+  },
+  floor: {
+    eraseMs: floor.eraseMs,
+    programMs: floor.programMs,
+    writeBusMs: floor.writeBusMs,
+    readBusMs: floor.readBusMs,
+  },
   transfers: { flashdata: fresh.typical.counts.byKind, dfuUtilStyle: peer.typical.counts.byKind },
   breakdown: {
-    fresh: { phases: fresh.typical.phases, phaseTransfers: fresh.typical.phaseTransfers, modelMs: round(fresh.typical.modelMs, 1), wallMs: round(fresh.typical.ms, 1) },
-    unchanged: { phases: unchanged.typical.phases, phaseTransfers: unchanged.typical.phaseTransfers, modelMs: round(unchanged.typical.modelMs, 1), wallMs: round(unchanged.typical.ms, 1) },
+    fresh: {
+      phases: fresh.typical.phases,
+      phaseTransfers: fresh.typical.phaseTransfers,
+      modelMs: round(fresh.typical.modelMs, 1),
+      wallMs: round(fresh.typical.ms, 1),
+    },
+    unchanged: {
+      phases: unchanged.typical.phases,
+      phaseTransfers: unchanged.typical.phaseTransfers,
+      modelMs: round(unchanged.typical.modelMs, 1),
+      wallMs: round(unchanged.typical.ms, 1),
+    },
     dfuUtilStyle: { modelMs: round(peer.typical.modelMs, 1), wallMs: round(peer.typical.ms, 1) },
-    sizes: Object.fromEntries(SIZES.map((size) => [size, { floorMs: round(floorFor(size).ms, 1), phases: sizes[size].typical.phases }])),
+    sizes: Object.fromEntries(
+      SIZES.map((size) => [size, { floorMs: round(floorFor(size).ms, 1), phases: sizes[size].typical.phases }]),
+    ),
   },
   stats: {
     freshMs: range(fresh),

@@ -24,9 +24,10 @@ const exe = process.platform === 'win32' ? '.exe' : ''
 const output = join(root, 'dist', `flashdata-${process.platform}-${process.arch}${exe}`)
 
 /** Every file below `dir`, as paths relative to the package root. */
-const filesUnder = (dir) => readdirSync(join(root, dir), { recursive: true })
-  .map((name) => join(dir, name))
-  .filter((path) => statSync(join(root, path)).isFile())
+const filesUnder = (dir) =>
+  readdirSync(join(root, dir), { recursive: true })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(join(root, path)).isFile())
 
 // The run-time tree: what the CLI opens by path from its own place (see
 // src/cli/version.ts, udev-rule.ts, serve-web.ts, station/server.ts and
@@ -66,7 +67,9 @@ await build({
   minify: true,
   keepNames: true,
   define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: `const __bundleUrl = (() => { const module = { exports: {} }; ${runtime}; return module.exports.unpack() })();` },
+  banner: {
+    js: `const __bundleUrl = (() => { const module = { exports: {} }; ${runtime}; return module.exports.unpack() })();`,
+  },
   footer: { js: 'module.exports.main();' },
   legalComments: 'none',
   logLevel: 'warning',
@@ -77,7 +80,10 @@ const config = {
   output: join(work, 'sea.blob'),
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
-  assets: Object.fromEntries([['manifest.json', join(work, 'manifest.json')], ...tree.map((path) => [path.split('\\').join('/'), join(root, path)])]),
+  assets: Object.fromEntries([
+    ['manifest.json', join(work, 'manifest.json')],
+    ...tree.map((path) => [path.split('\\').join('/'), join(root, path)]),
+  ]),
 }
 writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config, null, 2))
 execFileSync(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], { stdio: 'inherit' })
@@ -92,4 +98,6 @@ await inject(output, 'NODE_SEA_BLOB', readFileSync(config.output), {
   ...(process.platform === 'darwin' ? { machoSegmentName: 'NODE_SEA' } : {}),
 })
 if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', output])
-console.log(`${relative(root, output)}: ${(statSync(output).size / 1048576).toFixed(1)} MiB, Node ${process.versions.node}, runtime files ${manifest.hash}`)
+console.log(
+  `${relative(root, output)}: ${(statSync(output).size / 1048576).toFixed(1)} MiB, Node ${process.versions.node}, runtime files ${manifest.hash}`,
+)

@@ -30,15 +30,28 @@ export async function bundleForBrowser(entry, { outfile, minify = true } = {}) {
     },
   }
   const result = await build({
-    entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', target: 'es2022', minify, write: outfile !== undefined,
-    outfile, absWorkingDir: root, plugins: [refuseNode], logLevel: 'silent', legalComments: 'none',
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify,
+    write: outfile !== undefined,
+    outfile,
+    absWorkingDir: root,
+    plugins: [refuseNode],
+    logLevel: 'silent',
+    legalComments: 'none',
   })
   if (found.length) throw new Error(`Node built-ins in the browser bundle of ${entry}: ${found.join(', ')}`)
   return outfile ? undefined : result.outputFiles[0].text
 }
 
 /** The two pages: the web flasher (static, served anywhere) and the station page (served by flashdata jig --ui). */
-const PAGES = [{ source: 'src/web', out: 'dist/web' }, { source: 'src/station/page', out: 'dist/station-page' }]
+const PAGES = [
+  { source: 'src/web', out: 'dist/web' },
+  { source: 'src/station/page', out: 'dist/station-page' },
+]
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const { source, out } of PAGES) {

@@ -11,7 +11,10 @@ const cli = fileURLToPath(new URL('../bin/flashdata.js', import.meta.url))
 mkdirSync(new URL('../.cache/demo', import.meta.url), { recursive: true })
 const board = '.cache/demo/electron.bin'
 
-for (const args of [['push', 'examples/data', '--emulator', board], ['verify', 'examples/data', '--emulator', board]]) {
+for (const args of [
+  ['push', 'examples/data', '--emulator', board],
+  ['verify', 'examples/data', '--emulator', board],
+]) {
   console.log(`\n$ flashdata ${args.join(' ')}`)
   const { status } = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root })
   if (status !== 0) process.exit(status ?? 1)

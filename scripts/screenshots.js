@@ -28,9 +28,14 @@ writeFileSync(join(folder, 'sounds/alarm.wav'), randomBytes(17_500))
 writeFileSync(join(folder, 'config.json'), '{ "interval": 600, "apn": "spark.telefonica.com" }\n')
 
 const server = spawn(process.execPath, [CLI, 'web', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
-const url = await new Promise((resolve) => server.stdout.once('data', (line) => resolve(JSON.parse(line.toString()).url)))
+const url = await new Promise((resolve) =>
+  server.stdout.once('data', (line) => resolve(JSON.parse(line.toString()).url)),
+)
 const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, timeout: WAIT_MS, protocolTimeout: WAIT_MS,
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  timeout: WAIT_MS,
+  protocolTimeout: WAIT_MS,
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--hide-scrollbars'],
   defaultViewport: { width: 900, height: 1000, deviceScaleFactor: 1 },
 })
@@ -43,7 +48,11 @@ try {
     await page.screenshot({ path, fullPage: true })
     console.log(path)
   }
-  const idle = () => page.waitForFunction(() => !document.getElementById('connect').disabled && document.getElementById('status').textContent !== '', { polling: 50 })
+  const idle = () =>
+    page.waitForFunction(
+      () => !document.getElementById('connect').disabled && document.getElementById('status').textContent !== '',
+      { polling: 50 },
+    )
 
   await page.click('#try')
   await (await page.$('#folder')).uploadFile(folder)
@@ -51,7 +60,12 @@ try {
   await shot('1-chosen')
 
   await page.click('#write')
-  await page.waitForFunction(() => /^Writing: /.test(document.getElementById('phase').textContent) && document.getElementById('progress').value >= 0.4, { polling: 20 })
+  await page.waitForFunction(
+    () =>
+      /^Writing: /.test(document.getElementById('phase').textContent) &&
+      document.getElementById('progress').value >= 0.4,
+    { polling: 20 },
+  )
   await shot('2-writing')
   await idle()
   await shot('3-verified')
@@ -61,7 +75,9 @@ try {
   await (await page.$('#folder')).uploadFile(folder)
   await page.waitForFunction(() => !document.getElementById('write').disabled)
   await page.evaluate(() => globalThis.flashdataEmulator.faults.disconnectDuring('write', { after: 3 }))
-  await page.$eval('#status', (el) => { el.textContent = '' })
+  await page.$eval('#status', (el) => {
+    el.textContent = ''
+  })
   await page.click('#write')
   await idle()
   await shot('4-error')

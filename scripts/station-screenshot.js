@@ -29,10 +29,29 @@ const data = join(dir, 'data')
 await mkdir(join(data, 'certs'), { recursive: true })
 await writeFile(join(data, 'ui-assets.bin'), Buffer.alloc(96_000, 0x5a))
 await writeFile(join(data, 'config.json'), '{"apn":"iot.example","interval":300}\n')
-await writeFile(join(data, 'certs/ca.pem'), `-----BEGIN CERTIFICATE-----\n${'A'.repeat(1200)}\n-----END CERTIFICATE-----\n`)
+await writeFile(
+  join(data, 'certs/ca.pem'),
+  `-----BEGIN CERTIFICATE-----\n${'A'.repeat(1200)}\n-----END CERTIFICATE-----\n`,
+)
 
-const jig = spawn(process.execPath, [join(root, 'bin/flashdata.js'), 'jig', data, '--emulator', station, '--slots', join(dir, 'slots.json'),
-  '--station', 'bench-2', '--ui', '0', '--quiet'], { env: { ...process.env, FLASHDATA_EMULATOR_TIMING: 'datasheet' }, stdio: ['ignore', 'ignore', 'pipe'] })
+const jig = spawn(
+  process.execPath,
+  [
+    join(root, 'bin/flashdata.js'),
+    'jig',
+    data,
+    '--emulator',
+    station,
+    '--slots',
+    join(dir, 'slots.json'),
+    '--station',
+    'bench-2',
+    '--ui',
+    '0',
+    '--quiet',
+  ],
+  { env: { ...process.env, FLASHDATA_EMULATOR_TIMING: 'datasheet' }, stdio: ['ignore', 'ignore', 'pipe'] },
+)
 const url = await new Promise((resolve, reject) => {
   let err = ''
   jig.stderr.on('data', (chunk) => {
@@ -42,12 +61,25 @@ const url = await new Promise((resolve, reject) => {
   })
   jig.once('close', () => reject(new Error(`the jig ended early:\n${err}`)))
 })
-const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', `--user-data-dir=${join(dir, 'profile')}`] })
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', `--user-data-dir=${join(dir, 'profile')}`],
+})
 try {
   const page = await browser.newPage()
   await page.setViewport({ width: 1280, height: 960, deviceScaleFactor: 1 })
   await page.goto(url)
-  const tile = (slot, pattern) => page.waitForFunction((s, p) => [...document.querySelectorAll('#tiles article')].some((t) => new RegExp(`^Slot ${s}: ${p}`).test(t.getAttribute('aria-label'))), { timeout: 120_000 }, slot, pattern)
+  const tile = (slot, pattern) =>
+    page.waitForFunction(
+      (s, p) =>
+        [...document.querySelectorAll('#tiles article')].some((t) =>
+          new RegExp(`^Slot ${s}: ${p}`).test(t.getAttribute('aria-label')),
+        ),
+      { timeout: 120_000 },
+      slot,
+      pattern,
+    )
   await tile('D', 'flashed')
   await plug(names[4])
   await tile('E', 'Writing')

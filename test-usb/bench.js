@@ -65,11 +65,20 @@ export function run(command, args, { timeoutMs = 120_000, onLine } = {}) {
     child.stdout.on('data', (chunk) => {
       const complete = stdout.lastIndexOf('\n') + 1
       stdout += chunk
-      if (onLine) stdout.slice(complete, stdout.lastIndexOf('\n') + 1).split('\n').filter(Boolean).forEach(onLine)
+      if (onLine)
+        stdout
+          .slice(complete, stdout.lastIndexOf('\n') + 1)
+          .split('\n')
+          .filter(Boolean)
+          .forEach(onLine)
     })
-    child.stderr.on('data', (chunk) => { stderr += chunk })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr, ms: performance.now() - started }))
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? signal, stdout, stderr, ms: performance.now() - started }),
+    )
   })
 }
 
@@ -80,7 +89,10 @@ export function run(command, args, { timeoutMs = 120_000, onLine } = {}) {
 export async function flashdata(args, { onEvent, ...options } = {}) {
   const onLine = onEvent && ((line) => line.startsWith('{') && onEvent(JSON.parse(line)))
   const out = await run('node', [CLI, ...args], { ...options, onLine })
-  const events = out.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
+  const events = out.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
   const result = events.findLast((event) => event.type === 'result' || event.type === 'error') ?? events.at(-1)
   return { ...out, events, result }
 }
@@ -89,7 +101,13 @@ export async function flashdata(args, { onEvent, ...options } = {}) {
 export function usbDevices() {
   const root = '/sys/bus/usb/devices'
   // A device that is going away fails reads of its attributes (ENODEV): it counts as absent.
-  const read = (dir, name) => { try { return readFileSync(`${root}/${dir}/${name}`, 'utf8').trim() } catch { return undefined } }
+  const read = (dir, name) => {
+    try {
+      return readFileSync(`${root}/${dir}/${name}`, 'utf8').trim()
+    } catch {
+      return undefined
+    }
+  }
   return readdirSync(root)
     .filter((dir) => /^\d+-[\d.]+$/.test(dir))
     .map((dir) => ({
@@ -113,9 +131,14 @@ const WAIT_CAP_MS = 120_000
 export async function waitForDevice(serial, productId, timeoutMs = WAIT_CAP_MS) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const device = usbDevices().find((d) => d.serial === serial && d.configured && (!productId || d.productId === productId))
+    const device = usbDevices().find(
+      (d) => d.serial === serial && d.configured && (!productId || d.productId === productId),
+    )
     if (device) return device
-    if (Date.now() > deadline) throw new Error(`no device ${serial}${productId ? ` (${productId})` : ''} on the bus: ${JSON.stringify(usbDevices())}`)
+    if (Date.now() > deadline)
+      throw new Error(
+        `no device ${serial}${productId ? ` (${productId})` : ''} on the bus: ${JSON.stringify(usbDevices())}`,
+      )
     await sleep(50)
   }
 }
@@ -132,9 +155,20 @@ export class BridgedBoard {
 
   constructor(serial, { mode = 'dfu', timing = 'datasheet', deviceOs, log } = {}) {
     this.serial = serial
-    const args = ['--serial', serial, '--mode', mode, '--timing', timing, ...(deviceOs ? ['--device-os', deviceOs] : []), ...(log ? ['--log', log] : [])]
+    const args = [
+      '--serial',
+      serial,
+      '--mode',
+      mode,
+      '--timing',
+      timing,
+      ...(deviceOs ? ['--device-os', deviceOs] : []),
+      ...(log ? ['--log', log] : []),
+    ]
     this.#child = fork(BRIDGE, args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    const wake = () => { for (const waiter of this.#waiters.splice(0)) waiter() }
+    const wake = () => {
+      for (const waiter of this.#waiters.splice(0)) waiter()
+    }
     this.#child.on('message', (message) => {
       this.events.push(message)
       wake()
@@ -152,7 +186,8 @@ export class BridgedBoard {
     for (;;) {
       const found = this.events.slice(from).find((e) => e.event === event)
       if (found) return found
-      if (this.#exit !== null) throw new Error(`bridge ${this.serial}: exited (${this.#exit}) before a '${event}' event`)
+      if (this.#exit !== null)
+        throw new Error(`bridge ${this.serial}: exited (${this.#exit}) before a '${event}' event`)
       if (Date.now() > deadline) throw new Error(`bridge ${this.serial}: no '${event}' event in ${timeoutMs / 1000} s`)
       await Promise.race([new Promise((resolve) => this.#waiters.push(resolve)), sleep(200)])
     }
@@ -178,7 +213,12 @@ export class BridgedBoard {
     const exited = new Promise((resolve) => this.#child.once('exit', resolve))
     this.#child.send({ cmd: 'quit' })
     let timer
-    await Promise.race([exited, new Promise((resolve) => { timer = setTimeout(resolve, WAIT_CAP_MS) })])
+    await Promise.race([
+      exited,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, WAIT_CAP_MS)
+      }),
+    ])
     clearTimeout(timer)
     this.#child.kill()
   }

@@ -10,7 +10,16 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import particleUsb from 'particle-usb'
-import { BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, FIRMWARE_PRODUCT, sleep, usbDevices, waitForDevice } from './bench.js'
+import {
+  BridgedBoard,
+  DFU_PRODUCT,
+  flashdata,
+  loadUsbStack,
+  FIRMWARE_PRODUCT,
+  sleep,
+  usbDevices,
+  waitForDevice,
+} from './bench.js'
 
 const SERIAL = 'e00fce68d4e5f6071829304a'
 /** The emulator's made-up OTP serial for this device id ("EMU" and its last 12 hex digits). */
@@ -28,7 +37,7 @@ const devnum = () => usbDevices().find((d) => d.serial === SERIAL)?.devnum
 async function image(name, sizes) {
   const folder = `${work}/${name}`
   mkdirSync(folder)
-  sizes.forEach((size, i) => writeFileSync(`${folder}/file${i}.bin`, randomBytes(size)))
+  for (const [i, size] of sizes.entries()) writeFileSync(`${folder}/file${i}.bin`, randomBytes(size))
   cliOk(await flashdata(['build', folder, '-o', `${folder}.bin`, '--epoch', EPOCH, '--json']))
   return { file: `${folder}.bin`, bytes: readFileSync(`${folder}.bin`) }
 }
@@ -93,7 +102,10 @@ after(async () => {
 })
 
 test('particle-usb lists and opens the board running firmware, and reads its device id, serial number and mode', async () => {
-  assert.deepEqual((await listed()).map((d) => [d.type, d.isInDfuMode]), [['electron', false]])
+  assert.deepEqual(
+    (await listed()).map((d) => [d.type, d.isInDfuMode]),
+    [['electron', false]],
+  )
   await withDevice(async (device) => {
     assert.equal(device.id, SERIAL)
     assert.equal(await device.getDeviceId(), SERIAL)
@@ -105,13 +117,19 @@ test('particle-usb lists and opens the board running firmware, and reads its dev
 test('flashdata devices reads the Device OS version and mode the running board reports', async () => {
   const out = await flashdata(['devices', '--json'])
   cliOk(out)
-  assert.deepEqual(out.result.boards.map((b) => [b.serial, b.mode, b.deviceOs, b.deviceOsMode, b.deviceId]), [[SERIAL, 'firmware', '2.3.1', 'normal', SERIAL]])
+  assert.deepEqual(
+    out.result.boards.map((b) => [b.serial, b.mode, b.deviceOs, b.deviceOsMode, b.deviceId]),
+    [[SERIAL, 'firmware', '2.3.1', 'normal', SERIAL]],
+  )
 })
 
 test('particle-usb enterDfuMode switches the board and finds it again in DFU mode (udevd reports the re-enumeration)', async () => {
   await withDevice((device) => device.enterDfuMode())
   await waitForDevice(SERIAL, DFU_PRODUCT)
-  assert.deepEqual((await listed()).map((d) => [d.type, d.isInDfuMode]), [['electron', true]])
+  assert.deepEqual(
+    (await listed()).map((d) => [d.type, d.isInDfuMode]),
+    [['electron', true]],
+  )
   await withDevice(async (device) => assert.equal(device.isInDfuMode, true))
 })
 

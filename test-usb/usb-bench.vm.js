@@ -11,7 +11,16 @@ import { randomBytes } from 'node:crypto'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import {
-  BridgedBoard, DFU_PRODUCT, flashdata, loadUsbStack, FIRMWARE_PRODUCT, REPO, run, sleep, usbDevices, waitForDevice,
+  BridgedBoard,
+  DFU_PRODUCT,
+  flashdata,
+  loadUsbStack,
+  FIRMWARE_PRODUCT,
+  REPO,
+  run,
+  sleep,
+  usbDevices,
+  waitForDevice,
 } from './bench.js'
 
 const SERIAL = 'e00fce68a1b2c3d4e5f60718'
@@ -36,7 +45,7 @@ async function image(name, sizes, exactBytes) {
   const folder = `${work}/${name}`
   mkdirSync(folder)
   const build = async () => {
-    sizes.forEach((size, i) => writeFileSync(`${folder}/file${i}.bin`, randomBytes(size)))
+    for (const [i, size] of sizes.entries()) writeFileSync(`${folder}/file${i}.bin`, randomBytes(size))
     const built = await flashdata(['build', folder, '-o', `${folder}.bin`, '--epoch', EPOCH, '--json', '--force'])
     assert.equal(built.code, 0, built.stderr)
     return readFileSync(`${folder}.bin`)
@@ -53,7 +62,8 @@ async function image(name, sizes, exactBytes) {
 const dfuUtil = (...args) => run('dfu-util', ['-d', '2b04:d00a', '-S', SERIAL, ...args])
 const ok = (out) => assert.equal(out.code, 0, `exit ${out.code}\n${out.stdout}\n${out.stderr}`)
 const cliOk = (out) => assert.equal(out.code, 0, `exit ${out.code}\n${out.stdout}\n${out.stderr}`)
-const onBus = (serial, productId) => usbDevices().some((d) => d.serial === serial && d.productId === productId && d.configured)
+const onBus = (serial, productId) =>
+  usbDevices().some((d) => d.serial === serial && d.productId === productId && d.configured)
 
 /** Brings the main board into `mode` with flashdata's own commands, whatever the test before left. */
 async function ensureMode(mode) {
@@ -78,12 +88,17 @@ before(async () => {
 after(async () => {
   await board?.quit()
   if (timings.length) {
-    console.log('\nThe same 128 KiB image over real USB (dummy_hcd, full speed, TCG VM; emulator in datasheet flash timing):')
+    console.log(
+      '\nThe same 128 KiB image over real USB (dummy_hcd, full speed, TCG VM; emulator in datasheet flash timing):',
+    )
     for (const t of timings) console.log(`  ${t.label.padEnd(62)} ${(t.ms / 1000).toFixed(2)} s`)
   }
   if (ratios.length) {
     console.log('\nWhole-process ratios in this boot (best of 3 each; TCG magnifies start-up, so only ratios compare):')
-    for (const r of ratios) console.log(`  ${r.label.padEnd(62)} ${r.ratio.toFixed(2)}x (target <= ${r.target.toFixed(1)}x: ${r.ratio <= r.target ? 'met' : 'not met'})`)
+    for (const r of ratios)
+      console.log(
+        `  ${r.label.padEnd(62)} ${r.ratio.toFixed(2)}x (target <= ${r.target.toFixed(1)}x: ${r.ratio <= r.target ? 'met' : 'not met'})`,
+      )
   }
   for (const note of notes) console.log(`  ${note}`)
 })
@@ -93,15 +108,31 @@ test('dfu-util -l lists both alternate settings with their names and the serial'
   ok(out)
   const found = out.stdout.split('\n').filter((line) => line.startsWith('Found DFU: [2b04:d00a]'))
   assert.equal(found.length, 2, out.stdout)
-  assert.ok(found.some((l) => l.includes('alt=0, name="@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg"')), out.stdout)
-  assert.ok(found.some((l) => l.includes('alt=1, name="@DCT Flash   /0x00000000/01*016Kg"')), out.stdout)
-  assert.ok(found.every((l) => l.includes(`serial="${SERIAL}"`) && l.includes('ver=0250')), out.stdout)
+  assert.ok(
+    found.some((l) => l.includes('alt=0, name="@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg"')),
+    out.stdout,
+  )
+  assert.ok(
+    found.some((l) => l.includes('alt=1, name="@DCT Flash   /0x00000000/01*016Kg"')),
+    out.stdout,
+  )
+  assert.ok(
+    found.every((l) => l.includes(`serial="${SERIAL}"`) && l.includes('ver=0250')),
+    out.stdout,
+  )
 })
 
 test('lsusb decodes the DFU functional descriptor as the real board presents it', async () => {
   const out = await run('lsusb', ['-v', '-d', '2b04:d00a'])
-  for (const field of [/bcdDevice\s+2\.50/, /bMaxPacketSize0\s+64/, /iProduct\s+2 Electron DFU Mode/, /bmAttributes\s+11/,
-    /wDetachTimeout\s+255/, /wTransferSize\s+4096/, /bcdDFUVersion\s+1\.1a/]) {
+  for (const field of [
+    /bcdDevice\s+2\.50/,
+    /bMaxPacketSize0\s+64/,
+    /iProduct\s+2 Electron DFU Mode/,
+    /bmAttributes\s+11/,
+    /wDetachTimeout\s+255/,
+    /wTransferSize\s+4096/,
+    /bcdDFUVersion\s+1\.1a/,
+  ]) {
     assert.match(out.stdout, field)
   }
 })
@@ -129,7 +160,10 @@ test('dfu-util writes a flashdata image to 0x080A0000 with :leave, and flashdata
 
 /** Everything in alt 0's internal flash but sector 9, read with dfu-util: [below, above]. */
 async function outsideSector9(name) {
-  const parts = [['0x08000000', DATA_SECTOR - 0x08000000], [`0x${(DATA_SECTOR + SECTOR_BYTES).toString(16)}`, 0x08100000 - DATA_SECTOR - SECTOR_BYTES]]
+  const parts = [
+    ['0x08000000', DATA_SECTOR - 0x08000000],
+    [`0x${(DATA_SECTOR + SECTOR_BYTES).toString(16)}`, 0x08100000 - DATA_SECTOR - SECTOR_BYTES],
+  ]
   const out = []
   for (const [i, [address, length]] of parts.entries()) {
     const file = `${work}/${name}.${i}.bin`
@@ -257,7 +291,9 @@ time.sleep(1)
 `
 const hasPython = spawnSync('python3', ['-c', '']).status === 0
 
-test('14400 baud set on the CDC port through cdc_acm switches the board into DFU mode', { skip: !hasPython && 'python3 is not installed (needed to set a non-POSIX baud rate on the tty)' }, async () => {
+test('14400 baud set on the CDC port through cdc_acm switches the board into DFU mode', {
+  skip: !hasPython && 'python3 is not installed (needed to set a non-POSIX baud rate on the tty)',
+}, async () => {
   await ensureMode('firmware')
   const tty = await waitForTty()
   // The board resets from inside the request: the port may vanish under the program.
@@ -281,7 +317,10 @@ test('a bridge quits while its board runs firmware, cdc_acm bound and its tty op
     holder.kill()
   }
   assert.equal(first.exitCode, 0)
-  assert.equal(usbDevices().some((d) => d.serial === QUIT_SERIAL), false)
+  assert.equal(
+    usbDevices().some((d) => d.serial === QUIT_SERIAL),
+    false,
+  )
   // The kernel is still sound: a new GadgetFS board enumerates and answers its control requests.
   const next = new BridgedBoard(QUIT_SERIAL, { mode: 'firmware', log: `${LOGS}/bridge-quit-next.log` })
   try {
@@ -289,7 +328,10 @@ test('a bridge quits while its board runs firmware, cdc_acm bound and its tty op
     await waitForDevice(QUIT_SERIAL, FIRMWARE_PRODUCT)
     const listed = await flashdata(['devices', '--serial', QUIT_SERIAL, '--json'])
     cliOk(listed)
-    assert.deepEqual(listed.result.boards.map((b) => [b.mode, b.deviceOs]), [['firmware', '2.3.1']])
+    assert.deepEqual(
+      listed.result.boards.map((b) => [b.mode, b.deviceOs]),
+      [['firmware', '2.3.1']],
+    )
   } finally {
     await next.quit()
   }
@@ -378,7 +420,20 @@ test('two boards on two dummy UDCs: devices lists both, --serial picks one, an u
     const e = await image('e', [10_000])
     cliOk(await flashdata(['push', e.file, '--serial', SECOND_SERIAL, '--no-leave', '--json']))
     const back = `${work}/second.read.bin`
-    ok(await run('dfu-util', ['-d', '2b04:d00a', '-S', SECOND_SERIAL, '-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:${e.bytes.length}`, '-U', back]))
+    ok(
+      await run('dfu-util', [
+        '-d',
+        '2b04:d00a',
+        '-S',
+        SECOND_SERIAL,
+        '-a',
+        '0',
+        '-s',
+        `0x${DATA_SECTOR.toString(16)}:${e.bytes.length}`,
+        '-U',
+        back,
+      ]),
+    )
     assert.deepEqual(readFileSync(back), e.bytes)
     const after = `${work}/first.after.bin`
     ok(await dfuUtil('-a', '0', '-s', `0x${DATA_SECTOR.toString(16)}:4096`, '-U', after))
@@ -417,11 +472,15 @@ test('timing: whole commands against dfu-util -D and bare node, as ratios in thi
     return out
   })
   timings.push({ label: 'flashdata push --force --no-leave (same image: erase + write + verify)', ms: forced.ms })
-  timings.push(...Object.entries(forced.result.phases ?? {}).map(([phase, ms]) => ({ label: `  flashdata phase ${phase}`, ms })))
+  timings.push(
+    ...Object.entries(forced.result.phases ?? {}).map(([phase, ms]) => ({ label: `  flashdata phase ${phase}`, ms })),
+  )
   timings.push({ label: '  outside the job (wall time - totalMs)', ms: forced.ms - forced.result.totalMs })
   const transfers = Object.entries(forced.result.transfers).filter(([, n]) => n > 0)
-  notes.push(`flashdata push --force: ${transfers.reduce((sum, [, n]) => sum + n, 0)} control transfers in the job (${transfers.map(([kind, n]) => `${kind} ${n}`).join(', ')});`
-    + ' dfu-util -D sends a SET_ADDRESS and a DNLOAD per 4 KiB block, each followed by two GETSTATUS (about 200 for 128 KiB)')
+  notes.push(
+    `flashdata push --force: ${transfers.reduce((sum, [, n]) => sum + n, 0)} control transfers in the job (${transfers.map(([kind, n]) => `${kind} ${n}`).join(', ')});` +
+      ' dfu-util -D sends a SET_ADDRESS and a DNLOAD per 4 KiB block, each followed by two GETSTATUS (about 200 for 128 KiB)',
+  )
   const unchanged = await fastest(3, async () => {
     const out = await flashdata(['push', big.file, '--serial', SERIAL, '--no-leave', '--json'])
     cliOk(out)

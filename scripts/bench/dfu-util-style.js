@@ -43,7 +43,11 @@ class DfuUtilStyleHost {
     const result = await this.device.controlTransferIn(this.setup(GETSTATUS, 0), 6, TIMEOUT_MS)
     if (result.status !== 'ok') throw new Error(`GETSTATUS: ${result.status}`)
     const d = result.data
-    return { status: d.getUint8(0), pollTimeout: d.getUint8(1) | (d.getUint8(2) << 8) | (d.getUint8(3) << 16), state: d.getUint8(4) }
+    return {
+      status: d.getUint8(0),
+      pollTimeout: d.getUint8(1) | (d.getUint8(2) << 8) | (d.getUint8(3) << 16),
+      state: d.getUint8(4),
+    }
   }
 
   async download(block, data) {
@@ -68,7 +72,8 @@ class DfuUtilStyleHost {
     let first = true
     do {
       status = await this.getStatus()
-      if (first && status.state !== STATE.dfuDNBUSY) throw new Error(`Wrong state after command 0x${command.toString(16)}`)
+      if (first && status.state !== STATE.dfuDNBUSY)
+        throw new Error(`Wrong state after command 0x${command.toString(16)}`)
       first = false
       await milliSleep(status.pollTimeout)
     } while (status.state === STATE.dfuDNBUSY)
@@ -82,7 +87,11 @@ class DfuUtilStyleHost {
     do {
       status = await this.getStatus()
       await milliSleep(status.pollTimeout)
-    } while (status.state !== STATE.dfuDNLOAD_IDLE && status.state !== STATE.dfuERROR && status.state !== STATE.dfuMANIFEST)
+    } while (
+      status.state !== STATE.dfuDNLOAD_IDLE &&
+      status.state !== STATE.dfuERROR &&
+      status.state !== STATE.dfuMANIFEST
+    )
     if (status.status !== 0) throw new Error('Failed to write whole chunk')
   }
 
@@ -121,7 +130,13 @@ class DfuUtilStyleHost {
 
 /** libusb_get_string_descriptor_ascii: the language table, then the string in the first language. */
 async function readString(device, index) {
-  const standard = (value, langId) => ({ requestType: 'standard', recipient: 'device', request: 6, value, index: langId })
+  const standard = (value, langId) => ({
+    requestType: 'standard',
+    recipient: 'device',
+    request: 6,
+    value,
+    index: langId,
+  })
   const languages = await device.controlTransferIn(standard(STRING << 8, 0), 255, TIMEOUT_MS)
   const langId = languages.data.getUint16(2, true)
   const result = await device.controlTransferIn(standard((STRING << 8) | index, langId), 255, TIMEOUT_MS)
@@ -136,7 +151,13 @@ async function readString(device, index) {
 export async function cachedDescriptors(device, iface = 0) {
   await device.open()
   await device.claimInterface(iface)
-  const standard = (type, index, recipient = 'device') => ({ requestType: 'standard', recipient, request: 6, value: (type << 8) | index, index: 0 })
+  const standard = (type, index, recipient = 'device') => ({
+    requestType: 'standard',
+    recipient,
+    request: 6,
+    value: (type << 8) | index,
+    index: 0,
+  })
   const dev = await device.controlTransferIn(standard(1, 0), 18)
   const head = await device.controlTransferIn(standard(2, 0), 9)
   const config = await device.controlTransferIn(standard(2, 0), head.data.getUint16(2, true))

@@ -2,12 +2,20 @@
 // images, fresh emulated boards, a control-transfer counter on a device, and
 // the model's cost of what was actually sent (from the emulator's own timing
 // functions, so no constant is typed twice).
-import { buildImage, DATA_SECTOR, DATA_SECTOR_SIZE, DATASHEET_TIMING, EmulatedElectron, EmulatedUsb } from '../../dist/index.js'
+import {
+  buildImage,
+  DATA_SECTOR,
+  DATA_SECTOR_SIZE,
+  DATASHEET_TIMING,
+  EmulatedElectron,
+  EmulatedUsb,
+} from '../../dist/index.js'
 import { programMs, sectorEraseMs, usbTransferMs } from '../../dist/emulator/timing.js'
 
 export const TIMING = DATASHEET_TIMING
 export const ADDRESS = DATA_SECTOR.start
 const KIND_NAMES = { 0: 'detach', 1: 'dnload', 2: 'upload', 3: 'getstatus', 4: 'clrstatus', 5: 'getstate', 6: 'abort' }
+// biome-ignore lint/complexity/useSimpleNumberKeys: the DfuSe command bytes as the specification writes them
 const DFUSE_COMMANDS = { 0x21: 'setAddress', 0x41: 'erase' }
 const GET_DESCRIPTOR = 6
 
@@ -25,13 +33,17 @@ export async function repeat(runs, once) {
   const results = []
   for (let i = 0; i < runs; i++) results.push(await once(i))
   const stats = summarize(results.map((r) => r.ms))
-  const typical = results.reduce((best, r) => (Math.abs(r.ms - stats.median) < Math.abs(best.ms - stats.median) ? r : best))
+  const typical = results.reduce((best, r) =>
+    Math.abs(r.ms - stats.median) < Math.abs(best.ms - stats.median) ? r : best,
+  )
   return { ...stats, typical }
 }
 
 /** A valid image of exactly `size` bytes: one file of pseudo-random (incompressible, never all-0xFF) bytes. */
 export function makeImage(size, seed = 1) {
-  const overhead = buildImage([{ name: 'blob.bin', data: new Uint8Array(0), mtime: 1_700_000_000 }], { epoch: 1_700_000_000 }).length
+  const overhead = buildImage([{ name: 'blob.bin', data: new Uint8Array(0), mtime: 1_700_000_000 }], {
+    epoch: 1_700_000_000,
+  }).length
   const data = new Uint8Array(size - overhead)
   let x = seed
   for (let i = 0; i < data.length; i++) {
@@ -46,9 +58,18 @@ export function makeImage(size, seed = 1) {
 /** `count` factory-fresh boards in DFU mode with datasheet timing, attached to one new bus. */
 export function freshBoards(count, options = {}) {
   const bus = new EmulatedUsb()
-  const boards = Array.from({ length: count }, () => new EmulatedElectron({ timing: 'datasheet', mode: 'dfu', ...options }))
+  const boards = Array.from(
+    { length: count },
+    () => new EmulatedElectron({ timing: 'datasheet', mode: 'dfu', ...options }),
+  )
   for (const board of boards) bus.attach(board)
-  return { bus, boards, close: () => boards.forEach((b) => b.close()) }
+  return {
+    bus,
+    boards,
+    close: () => {
+      for (const b of boards) b.close()
+    },
+  }
 }
 
 /**
@@ -61,7 +82,7 @@ export function freshBoards(count, options = {}) {
 export function countTransfers(device) {
   const counts = { total: 0, busMs: 0, bytesOut: 0, bytesIn: 0, byKind: {} }
   const note = (setup, dataBytes, out, data) => {
-    let kind = setup.requestType === 'class' ? KIND_NAMES[setup.request] ?? 'class-other' : 'other'
+    let kind = setup.requestType === 'class' ? (KIND_NAMES[setup.request] ?? 'class-other') : 'other'
     if (setup.requestType === 'standard' && setup.request === GET_DESCRIPTOR) kind = 'descriptor'
     if (kind === 'dnload' && setup.value === 0 && dataBytes > 0) kind = DFUSE_COMMANDS[data[0]] ?? 'dfuseCommand'
     counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1
@@ -76,7 +97,10 @@ export function countTransfers(device) {
     return transferIn(setup, length, timeout)
   }
   device.controlTransferOut = (setup, data, timeout) => {
-    const bytes = data === undefined ? new Uint8Array(0) : new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength)
+    const bytes =
+      data === undefined
+        ? new Uint8Array(0)
+        : new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength)
     note(setup, bytes.length, true, bytes)
     return transferOut(setup, data, timeout)
   }
@@ -85,7 +109,9 @@ export function countTransfers(device) {
 
 /** Modelled flash time of what a board's flash log shows (erases and programs since `from`). */
 export function flashMs(board, from = 0) {
-  return board.flashLog.slice(from).reduce((ms, e) => ms + (e.op === 'erase' ? sectorEraseMs(TIMING, e.length) : programMs(TIMING, e.length)), 0)
+  return board.flashLog
+    .slice(from)
+    .reduce((ms, e) => ms + (e.op === 'erase' ? sectorEraseMs(TIMING, e.length) : programMs(TIMING, e.length)), 0)
 }
 
 /**

@@ -57,11 +57,15 @@ export async function unchangedPush(image, runs) {
   const dir = mkdtempSync(join(tmpdir(), 'flashdata-bench-'))
   const flashFile = join(dir, 'electron.bin')
   try {
-    const { bus, boards, close } = freshBoards(1, { timing: 'instant', flash: openFlashFile(flashFile) })
+    const { bus, close } = freshBoards(1, { timing: 'instant', flash: openFlashFile(flashFile) })
     await push({ bus, image, leave: false })
     close()
     return await repeat(runs, async () => {
-      const { bus: runBus, boards: [board], close: closeRun } = freshBoards(1, { flash: openFlashFile(flashFile) })
+      const {
+        bus: runBus,
+        boards: [board],
+        close: closeRun,
+      } = freshBoards(1, { flash: openFlashFile(flashFile) })
       try {
         const run = await timedPush(runBus, board, image)
         if (run.status !== 'unchanged') throw new Error(`unchanged push: ${run.status}`)
@@ -78,7 +82,10 @@ export async function unchangedPush(image, runs) {
 /** The dfu-util-style host writing `image` onto a factory-fresh board in DFU mode. */
 export function dfuUtilStyle(image, runs) {
   return repeat(runs, async () => {
-    const { boards: [board], close } = freshBoards(1)
+    const {
+      boards: [board],
+      close,
+    } = freshBoards(1)
     try {
       const cached = await cachedDescriptors(board.device)
       const counts = countTransfers(board.device)
@@ -139,18 +146,19 @@ export async function provisioningJig(image, count, runs) {
       const provisioner = await openProvisioner({ folder: common, perBoard: join(run, 'boards'), ledger })
       return { bus, close, prepare: provisioner.prepare }
     }
-    const station = (setup) => repeat(runs, async () => {
-      const { bus, close, prepare } = await setup()
-      try {
-        const start = performance.now()
-        const summary = await runJig({ bus, image: prepare ? undefined : commonImage, prepare, count })
-        const ms = performance.now() - start
-        if (summary.flashed !== count) throw new Error(`jig: ${summary.flashed} of ${count} boards flashed`)
-        return { ms }
-      } finally {
-        close()
-      }
-    })
+    const station = (setup) =>
+      repeat(runs, async () => {
+        const { bus, close, prepare } = await setup()
+        try {
+          const start = performance.now()
+          const summary = await runJig({ bus, image: prepare ? undefined : commonImage, prepare, count })
+          const ms = performance.now() - start
+          if (summary.flashed !== count) throw new Error(`jig: ${summary.flashed} of ${count} boards flashed`)
+          return { ms }
+        } finally {
+          close()
+        }
+      })
     const commonOnly = await station(async () => freshBoards(count))
     const provisioned = await station(perBoard)
     return { commonOnly, perBoard: provisioned }
@@ -161,7 +169,11 @@ export async function provisioningJig(image, count, runs) {
 
 /** Untimed runs of both hosts with instant timing, so the first timed run does not pay for JIT warm-up. */
 export async function warmUp(image) {
-  const { bus, boards: [board], close } = freshBoards(1, { timing: 'instant' })
+  const {
+    bus,
+    boards: [board],
+    close,
+  } = freshBoards(1, { timing: 'instant' })
   try {
     await push({ bus, image, leave: false })
     await dfuUtilStyleDownload(board.device, ADDRESS, image, await cachedDescriptors(board.device))

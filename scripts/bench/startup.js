@@ -21,7 +21,8 @@ function timeProcess(args) {
 function timeInTurns(runs, commands) {
   for (const args of Object.values(commands)) timeProcess(args) // warms the file-system cache; not counted
   const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
-  for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(commands)) times[name].push(timeProcess(args))
+  for (let i = 0; i < runs; i++)
+    for (const [name, args] of Object.entries(commands)) times[name].push(timeProcess(args))
   return Object.fromEntries(Object.entries(times).map(([name, ms]) => [name, summarize(ms)]))
 }
 

@@ -20,6 +20,13 @@ export interface ObjectSize {
   data: number
   bss: number
 }
-export function armSizes(objects: string[]): Promise<{ files: ObjectSize[]; text: number; data: number; bss: number; flash: number }>
+export function armSizes(
+  objects: string[],
+): Promise<{ files: ObjectSize[]; text: number; data: number; bss: number; flash: number }>
 export function crcInnerLoop(object: string): Promise<string[]>
-export function crcCost(loop: string[]): { instructions: number; coreCycles: number; cyclesPerByte: number; usPerKiB: number }
+export function crcCost(loop: string[]): {
+  instructions: number
+  coreCycles: number
+  cyclesPerByte: number
+  usPerKiB: number
+}

@@ -38,9 +38,17 @@ const EL2HLT = 51
 
 const KINDS = {
   // struct usb_gadgetfs_event: 8-byte union, u32 type.
-  gadgetfs: { types: ['nop', 'connect', 'disconnect', 'setup', 'suspend'], type: (b, off) => b.readUInt32LE(off + 8), flags: constants.O_NONBLOCK },
+  gadgetfs: {
+    types: ['nop', 'connect', 'disconnect', 'setup', 'suspend'],
+    type: (b, off) => b.readUInt32LE(off + 8),
+    flags: constants.O_NONBLOCK,
+  },
   // struct usb_functionfs_event: 8-byte union, u8 type, 3 pad bytes.
-  functionfs: { types: ['bind', 'unbind', 'enable', 'disable', 'setup', 'suspend', 'resume'], type: (b, off) => b[off + 8], flags: 0 },
+  functionfs: {
+    types: ['bind', 'unbind', 'enable', 'disable', 'setup', 'suspend', 'resume'],
+    type: (b, off) => b[off + 8],
+    flags: 0,
+  },
 }
 const backend = KINDS[kind]
 
@@ -116,7 +124,8 @@ function answerSetup(setup, answer, length) {
   } catch (error) {
     // EL2HLT (errno 51) is GadgetFS and FunctionFS saying "stalled", the expected outcome of a stall.
     // Node has no name for it: the error comes as errno -51, "Unknown system error -51".
-    if (Math.abs(error.errno) !== EL2HLT) return error.code === 'UNKNOWN' ? `errno ${error.errno}` : error.code ?? error.message
+    if (Math.abs(error.errno) !== EL2HLT)
+      return error.code === 'UNKNOWN' ? `errno ${error.errno}` : (error.code ?? error.message)
   }
   return undefined
 }

@@ -41,14 +41,20 @@ export class Ep0 {
       workerData: { ...workerData, control: this.#control, data: this.#data },
     })
     let opened
-    const ready = new Promise((resolve, reject) => { opened = { resolve, reject } })
+    const ready = new Promise((resolve, reject) => {
+      opened = { resolve, reject }
+    })
     this.#closed = new Promise((resolve, reject) => {
-      this.#worker.on('error', (error) => { opened.reject(error); reject(error) })
+      this.#worker.on('error', (error) => {
+        opened.reject(error)
+        reject(error)
+      })
       this.#worker.on('exit', resolve)
     })
     this.#worker.on('message', async (message) => {
       if (message.type === 'open') {
-        if (message.error) opened.reject(Object.assign(new Error(`${workerData.path}: ${message.error}`), { code: message.code }))
+        if (message.error)
+          opened.reject(Object.assign(new Error(`${workerData.path}: ${message.error}`), { code: message.code }))
         else opened.resolve()
         return
       }
@@ -58,7 +64,9 @@ export class Ep0 {
         answer = await handler(message)
       } catch (error) {
         answer = null
-        queueMicrotask(() => { throw error })
+        queueMicrotask(() => {
+          throw error
+        })
       }
       this.#answer(message, answer)
     })

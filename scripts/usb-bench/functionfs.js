@@ -62,7 +62,10 @@ export function functionBlocks(configuration, strings) {
   header.writeUInt32LE(descriptors.length, 12)
   const texts = []
   for (let index = FIRST_FUNCTION_STRING; index <= last; index++) texts.push(`${strings.get(index) ?? ''}\0`)
-  const table = Buffer.concat([Buffer.from([...le32(texts.length), ...le32(1), ...le16(0x0409)]), Buffer.from(texts.join(''), 'latin1')])
+  const table = Buffer.concat([
+    Buffer.from([...le32(texts.length), ...le32(1), ...le16(0x0409)]),
+    Buffer.from(texts.join(''), 'latin1'),
+  ])
   const stringsBlock = Buffer.concat([Buffer.from([...le32(STRINGS_MAGIC), ...le32(8 + table.length)]), table])
   return [Buffer.concat([header, body]), stringsBlock]
 }
@@ -87,22 +90,29 @@ function setUpGadget(name, device, configuration, strings) {
   write(`${g}/idProduct`, hex4(d.readUInt16LE(10)))
   write(`${g}/bcdDevice`, hex4(d.readUInt16LE(12)))
   write(`${g}/max_speed`, 'full-speed')
-  for (const [field, index] of [['manufacturer', d[14]], ['product', d[15]], ['serialnumber', d[16]]]) {
+  for (const [field, index] of [
+    ['manufacturer', d[14]],
+    ['product', d[15]],
+    ['serialnumber', d[16]],
+  ]) {
     write(`${g}/strings/0x409/${field}`, strings.get(index) ?? '')
   }
   mkdirSync(`${g}/configs/c.1`, { recursive: true })
   write(`${g}/configs/c.1/bmAttributes`, configuration[7])
   write(`${g}/configs/c.1/MaxPower`, configuration[8] * 2)
   mkdirSync(`${g}/functions/ffs.${name}`, { recursive: true })
-  if (!existsSync(`${g}/configs/c.1/ffs.${name}`)) symlinkSync(`${g}/functions/ffs.${name}`, `${g}/configs/c.1/ffs.${name}`)
+  if (!existsSync(`${g}/configs/c.1/ffs.${name}`))
+    symlinkSync(`${g}/functions/ffs.${name}`, `${g}/configs/c.1/ffs.${name}`)
   mkdirSync(mount, { recursive: true })
-  if (!readFileSync('/proc/mounts', 'utf8').includes(` ${mount} `)) execFileSync('mount', ['-t', 'functionfs', name, mount])
+  if (!readFileSync('/proc/mounts', 'utf8').includes(` ${mount} `))
+    execFileSync('mount', ['-t', 'functionfs', name, mount])
   return { gadget: g, ep0: `${mount}/ep0` }
 }
 
 /** Binds the gadget to the first UDC no gadget is bound to; returns its name. */
 function bind(gadget) {
-  const free = readdirSync('/sys/class/udc').sort()
+  const free = readdirSync('/sys/class/udc')
+    .sort()
     .filter((udc) => readFileSync(`/sys/class/udc/${udc}/function`, 'utf8').trim() === '')
   for (const udc of free) {
     try {
@@ -129,7 +139,10 @@ export class FunctionFs {
     const fs = new FunctionFs()
     const { gadget, ep0 } = setUpGadget(name, device, configuration, strings)
     fs.#gadget = gadget
-    fs.#ep0 = await Ep0.open({ kind: 'functionfs', path: ep0, descriptors: functionBlocks(configuration, strings) }, handler)
+    fs.#ep0 = await Ep0.open(
+      { kind: 'functionfs', path: ep0, descriptors: functionBlocks(configuration, strings) },
+      handler,
+    )
     fs.udc = bind(gadget)
     return fs
   }

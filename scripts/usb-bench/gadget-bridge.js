@@ -51,13 +51,22 @@ const board = new EmulatedElectron({
 })
 
 const hex = (n, w = 2) => n.toString(16).padStart(w, '0')
-const describe = (s) => `${hex(s.bmRequestType)} ${hex(s.bRequest)} wValue=${hex(s.wValue, 4)} wIndex=${hex(s.wIndex, 4)} wLength=${s.wLength}`
+const describe = (s) =>
+  `${hex(s.bmRequestType)} ${hex(s.bRequest)} wValue=${hex(s.wValue, 4)} wIndex=${hex(s.wIndex, 4)} wLength=${s.wLength}`
 
 /** The host side's view of this board (same VM): its sysfs directory, or undefined before enumeration. */
 function hostDevice(serial, productId) {
   const root = '/sys/bus/usb/devices'
-  const read = (dir, name) => { try { return readFileSync(`${root}/${dir}/${name}`, 'utf8').trim() } catch { return undefined } }
-  const dir = readdirSync(root).find((d) => /^\d+-[\d.]+$/.test(d) && read(d, 'serial') === serial && read(d, 'idProduct') === hex(productId, 4))
+  const read = (dir, name) => {
+    try {
+      return readFileSync(`${root}/${dir}/${name}`, 'utf8').trim()
+    } catch {
+      return undefined
+    }
+  }
+  const dir = readdirSync(root).find(
+    (d) => /^\d+-[\d.]+$/.test(d) && read(d, 'serial') === serial && read(d, 'idProduct') === hex(productId, 4),
+  )
   return dir && { read: (name) => read(dir, name), readInterface: (i, name) => read(`${dir}:1.${i}`, name) }
 }
 
@@ -78,9 +87,13 @@ class Session {
     session.#function = usbFunction
     const handler = (event) => session.#handle(event)
     const descriptors = { device: usbFunction.deviceDescriptor, configuration: usbFunction.configurationDescriptor }
-    session.#gadget = usbFunction.mode === 'dfu'
-      ? await FunctionFs.open({ name: `b${board.serialNumber}`.slice(0, 32), ...descriptors, strings: usbFunction.descriptors.strings }, handler)
-      : await GadgetFs.open(descriptors, handler)
+    session.#gadget =
+      usbFunction.mode === 'dfu'
+        ? await FunctionFs.open(
+            { name: `b${board.serialNumber}`.slice(0, 32), ...descriptors, strings: usbFunction.descriptors.strings },
+            handler,
+          )
+        : await GadgetFs.open(descriptors, handler)
     return session
   }
 
@@ -96,7 +109,8 @@ class Session {
     log(`${event.type}${event.speed ? ` (${event.speed} speed)` : ''}${event.code ? ` ${event.code}` : ''}`)
     // FunctionFS: 'enable' follows SET_CONFIGURATION or SET_INTERFACE, 'disable' a reset or unconfiguration.
     if (event.type === 'enable') {
-      if (this.#function.configurationValue === 0) await this.#synthetic({ bmRequestType: 0x00, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 })
+      if (this.#function.configurationValue === 0)
+        await this.#synthetic({ bmRequestType: 0x00, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 })
       this.#altUnknown = true
     } else if (event.type === 'disable') {
       await this.#synthetic({ bmRequestType: 0x00, bRequest: 9, wValue: 0, wIndex: 0, wLength: 0 })
@@ -107,11 +121,15 @@ class Session {
   /** Tells the board the alternate settings the host selected, read from the host's sysfs (the host waits meanwhile). */
   async #syncAlternates() {
     this.#altUnknown = false
-    const host = hostDevice(board.serialNumber, this.#function.deviceDescriptor[10] | (this.#function.deviceDescriptor[11] << 8))
+    const host = hostDevice(
+      board.serialNumber,
+      this.#function.deviceDescriptor[10] | (this.#function.deviceDescriptor[11] << 8),
+    )
     if (!host) return log('alternate setting unknown: the host has no such device in sysfs')
     for (const [iface, count] of this.#function.descriptors.alternates.entries()) {
       const alt = Number(host.readInterface(iface, 'bAlternateSetting'))
-      if (count > 1 && Number.isInteger(alt)) await this.#synthetic({ bmRequestType: 0x01, bRequest: 11, wValue: alt, wIndex: iface, wLength: 0 })
+      if (count > 1 && Number.isInteger(alt))
+        await this.#synthetic({ bmRequestType: 0x01, bRequest: 11, wValue: alt, wIndex: iface, wLength: 0 })
     }
   }
 
@@ -139,7 +157,8 @@ class Session {
     } catch (failure) {
       // The board reset or lost power before answering: nothing goes on the wire.
       reply = null
-      outcome = failure.name === 'UsbFunctionGoneError' ? 'no answer (board gone)' : `error ${failure.code ?? failure.message}`
+      outcome =
+        failure.name === 'UsbFunctionGoneError' ? 'no answer (board gone)' : `error ${failure.code ?? failure.message}`
     }
     log(`SETUP ${describe(setup)} -> ${outcome}`)
     return reply

@@ -70,7 +70,9 @@ export class GadgetFs {
    */
   async close(hostGone = () => true) {
     let seen = false
-    this.#disconnected = () => { seen = true }
+    this.#disconnected = () => {
+      seen = true
+    }
     try {
       writeFileSync(`/sys/class/udc/${this.udc}/soft_connect`, 'disconnect\n')
       const deadline = Date.now() + DISCONNECT_WAIT_MS

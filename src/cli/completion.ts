@@ -25,8 +25,11 @@ export const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish']
 const HELP: OptionSpec = { short: '-h', long: '--help', description: 'display help for command', takesValue: false }
 
 const optionSpec = (option: Option): OptionSpec => ({
-  short: option.short, long: option.long, description: option.description,
-  takesValue: option.required || option.optional, choices: option.argChoices,
+  short: option.short,
+  long: option.long,
+  description: option.description,
+  takesValue: option.required || option.optional,
+  choices: option.argChoices,
 })
 
 /** What the shells complete, read from commander's own tree, so the scripts cannot drift from the commands. */
@@ -46,15 +49,25 @@ function specOf(program: Command): { globals: OptionSpec[]; commands: CommandSpe
   }
 }
 
-const flags = (options: OptionSpec[]) => options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f)))
+const flags = (options: OptionSpec[]) =>
+  options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f)))
 const single = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`
 
 function bash(program: Command): string {
   const { globals, commands } = specOf(program)
   const names = commands.flatMap((c) => c.names)
   const cases = commands.map((c) => {
-    const valueCases = c.options.filter((o) => o.takesValue).map((o) => `        ${flags([o]).join('|')}) ${o.choices ? `COMPREPLY=($(compgen -W ${single(o.choices.join(' '))} -- "$cur"))` : 'COMPREPLY=($(compgen -f -- "$cur"))'}; return ;;`)
-    const words = c.argChoices ? `compgen -W ${single(c.argChoices.join(' '))} -- "$cur"` : c.takesPaths ? 'compgen -f -- "$cur"' : ''
+    const valueCases = c.options
+      .filter((o) => o.takesValue)
+      .map(
+        (o) =>
+          `        ${flags([o]).join('|')}) ${o.choices ? `COMPREPLY=($(compgen -W ${single(o.choices.join(' '))} -- "$cur"))` : 'COMPREPLY=($(compgen -f -- "$cur"))'}; return ;;`,
+      )
+    const words = c.argChoices
+      ? `compgen -W ${single(c.argChoices.join(' '))} -- "$cur"`
+      : c.takesPaths
+        ? 'compgen -f -- "$cur"'
+        : ''
     const values = valueCases.length ? `      case "$prev" in\n${valueCases.join('\n')}\n      esac\n` : ''
     return `    ${c.names.join('|')})
 ${values}      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W ${single(flags(c.options).join(' '))} -- "$cur"))
@@ -123,10 +136,13 @@ function fish(program: Command): string {
   const { commands } = specOf(program)
   const lines = ['complete -c flashdata -f']
   for (const c of commands) {
-    for (const name of c.names) lines.push(`complete -c flashdata -n __fish_use_subcommand -a ${name} -d ${fishQuote(c.description)}`)
+    for (const name of c.names)
+      lines.push(`complete -c flashdata -n __fish_use_subcommand -a ${name} -d ${fishQuote(c.description)}`)
     const when = `-n '__fish_seen_subcommand_from ${c.names.join(' ')}'`
     for (const o of c.options) {
-      const spell = [o.short ? `-s ${o.short.slice(1)}` : '', o.long ? `-l ${o.long.slice(2)}` : ''].filter(Boolean).join(' ')
+      const spell = [o.short ? `-s ${o.short.slice(1)}` : '', o.long ? `-l ${o.long.slice(2)}` : '']
+        .filter(Boolean)
+        .join(' ')
       const value = o.takesValue ? (o.choices ? ` -x -a ${single(o.choices.join(' '))}` : ' -r -F') : ''
       lines.push(`complete -c flashdata ${when} ${spell}${value} -d ${fishQuote(o.description)}`)
     }

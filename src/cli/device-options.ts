@@ -20,7 +20,8 @@ const DEFAULT_WAIT_S = 30
 
 function parseAddress(value: string): number {
   const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : NaN
-  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError('expected an address such as 0x080A0000.')
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff)
+    throw new InvalidArgumentError('expected an address such as 0x080A0000.')
   return n
 }
 
@@ -32,17 +33,39 @@ function parseAddress(value: string): number {
 export function addDeviceOptions(command: Command, { address = false, select = true, listing = false } = {}): Command {
   if (select) {
     command
-      .option('-s, --serial <serial>', listing ? 'list only this board (case-insensitive)' : 'the board to use, by serial number (case-insensitive); needed when several are connected', nonEmpty)
-      .option('-w, --wait [seconds]', listing
-        ? `wait for a (matching) board to appear (default ${DEFAULT_WAIT_S} s with the flag; without it, look once)`
-        : `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`, parseInteger(0, 86400))
+      .option(
+        '-s, --serial <serial>',
+        listing
+          ? 'list only this board (case-insensitive)'
+          : 'the board to use, by serial number (case-insensitive); needed when several are connected',
+        nonEmpty,
+      )
+      .option(
+        '-w, --wait [seconds]',
+        listing
+          ? `wait for a (matching) board to appear (default ${DEFAULT_WAIT_S} s with the flag; without it, look once)`
+          : `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`,
+        parseInteger(0, 86400),
+      )
   }
   command
-    .addOption(new Option('--emulator <flash-file|dir>', 'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)').env('FLASHDATA_EMULATOR').argParser(nonEmpty))
+    .addOption(
+      new Option(
+        '--emulator <flash-file|dir>',
+        'use an emulated Electron whose flash persists in this file (an empty file is a blank board; a folder: one board per *.bin file)',
+      )
+        .env('FLASHDATA_EMULATOR')
+        .argParser(nonEmpty),
+    )
     .option('--json', 'print NDJSON: one event per line, then the result')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--plain', 'plain progress lines even on a terminal (no spinner, nothing redrawn)')
-  if (address) command.option('--address <addr>', 'only for a DfuSe board other than the Electron: write its 128 KiB at this address (an Electron accepts only 0x080A0000, sector 9)', parseAddress)
+  if (address)
+    command.option(
+      '--address <addr>',
+      'only for a DfuSe board other than the Electron: write its 128 KiB at this address (an Electron accepts only 0x080A0000, sector 9)',
+      parseAddress,
+    )
   return command
 }
 
@@ -50,7 +73,6 @@ function waitMs(options: DeviceCliOptions): number | undefined {
   if (options.wait === undefined) return undefined
   return (options.wait === true ? DEFAULT_WAIT_S : options.wait) * 1000
 }
-
 
 export interface BoardCommandContext {
   bus: UsbBusLike
@@ -79,7 +101,8 @@ export async function runBoardCommand(
   const renderer = await makeRenderer(mode)
   try {
     await work({
-      bus: opened.bus, mode,
+      bus: opened.bus,
+      mode,
       board: { serial: options.serial, waitMs: waitMs(options), address: options.address },
       onEvent: (event) => renderer.event(event),
       endProgress: () => renderer.close(),

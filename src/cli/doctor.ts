@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { access, readdir, readFile } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
-import { FlashdataError } from '../errors.js'
+import type { FlashdataError } from '../errors.js'
 import { identify, UDEV_INSTALL_COMMAND } from '../device/platforms.js'
 import { listParticleSysfs, type SysfsUsbDevice } from '../device/sysfs.js'
 import { versions } from './versions.js'
@@ -33,7 +33,12 @@ const TESTED_NODE = /^(20|22|24)\./
 function nodeCheck(): Check {
   const node = process.versions.node
   if (TESTED_NODE.test(node)) return { name: 'node', status: 'pass', summary: `Node.js ${node}` }
-  return { name: 'node', status: 'warn', summary: `Node.js ${node} is not a line flashdata is tested on (20, 22, 24)`, fix: 'Install Node.js 22 or 24 (LTS), or use the standalone executable.' }
+  return {
+    name: 'node',
+    status: 'warn',
+    summary: `Node.js ${node} is not a line flashdata is tested on (20, 22, 24)`,
+    fix: 'Install Node.js 22 or 24 (LTS), or use the standalone executable.',
+  }
 }
 
 async function usbLibraryCheck(): Promise<Check> {
@@ -45,14 +50,21 @@ async function usbLibraryCheck(): Promise<Check> {
     return { name: 'usb-library', status: 'pass', summary: `usb ${usb} loads (nusb backend: no libusb needed)` }
   } catch (error) {
     const failure = error as FlashdataError
-    return { name: 'usb-library', status: 'fail', summary: failure.message, fix: failure.hint ?? 'Reinstall flashdata on this machine.' }
+    return {
+      name: 'usb-library',
+      status: 'fail',
+      summary: failure.message,
+      fix: failure.hint ?? 'Reinstall flashdata on this machine.',
+    }
   }
 }
 
 const describeDevice = (device: SysfsUsbDevice) => {
   const known = identify(device.vendorId, device.productId)
   const id = `${device.vendorId.toString(16).padStart(4, '0')}:${device.productId.toString(16).padStart(4, '0')}`
-  const what = known ? `${known.platform.label} in ${known.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}` : 'Particle device'
+  const what = known
+    ? `${known.platform.label} in ${known.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}`
+    : 'Particle device'
   const drivers = device.interfaces.map((i) => `interface ${i.number}: ${i.driver ?? 'no driver'}`).join(', ')
   return `${what} (${id}) serial ${device.serial ?? '(none)'} at port ${device.port}, ${device.devnode}${drivers ? `; ${drivers}` : ''}`
 }
@@ -60,16 +72,47 @@ const describeDevice = (device: SysfsUsbDevice) => {
 /** Linux: every board's device node must be readable and writable by this user. */
 async function usbAccessCheck(host: DoctorHost, devices: SysfsUsbDevice[]): Promise<Check> {
   const bus = join(host.root, 'dev/bus/usb')
-  if (!(await access(bus).then(() => true, () => false))) {
-    return { name: 'usb-access', status: 'warn', summary: `${bus} does not exist: no USB devices are visible here`, fix: 'In a container or VM, pass the host\'s USB through (docker: --device /dev/bus/usb).' }
+  if (
+    !(await access(bus).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    return {
+      name: 'usb-access',
+      status: 'warn',
+      summary: `${bus} does not exist: no USB devices are visible here`,
+      fix: "In a container or VM, pass the host's USB through (docker: --device /dev/bus/usb).",
+    }
   }
-  if (devices.length === 0) return { name: 'usb-access', status: 'pass', summary: `${bus} is present; no Particle board is connected to check its permissions` }
+  if (devices.length === 0)
+    return {
+      name: 'usb-access',
+      status: 'pass',
+      summary: `${bus} is present; no Particle board is connected to check its permissions`,
+    }
   const denied = []
   for (const device of devices) {
-    if (!(await access(device.devnode, constants.R_OK | constants.W_OK).then(() => true, () => false))) denied.push(device.devnode)
+    if (
+      !(await access(device.devnode, constants.R_OK | constants.W_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      denied.push(device.devnode)
   }
-  if (denied.length === 0) return { name: 'usb-access', status: 'pass', summary: `this user may open ${devices.length === 1 ? 'the board' : `all ${devices.length} boards`} (${devices.map((d) => d.devnode).join(', ')})` }
-  return { name: 'usb-access', status: 'fail', summary: `this user may not open ${denied.join(', ')}`, fix: `Install the udev rule, then replug the board: ${UDEV_INSTALL_COMMAND}` }
+  if (denied.length === 0)
+    return {
+      name: 'usb-access',
+      status: 'pass',
+      summary: `this user may open ${devices.length === 1 ? 'the board' : `all ${devices.length} boards`} (${devices.map((d) => d.devnode).join(', ')})`,
+    }
+  return {
+    name: 'usb-access',
+    status: 'fail',
+    summary: `this user may not open ${denied.join(', ')}`,
+    fix: `Install the udev rule, then replug the board: ${UDEV_INSTALL_COMMAND}`,
+  }
 }
 
 const RULES_DIRS = ['etc/udev/rules.d', 'run/udev/rules.d', 'usr/lib/udev/rules.d', 'lib/udev/rules.d']
@@ -84,18 +127,40 @@ async function udevRuleCheck(host: DoctorHost): Promise<Check> {
       }
     }
   }
-  if (host.isRoot) return { name: 'udev-rule', status: 'warn', summary: 'no udev rule for Particle boards (2b04); root needs none, other users do', fix: UDEV_INSTALL_COMMAND }
-  return { name: 'udev-rule', status: 'warn', summary: 'no udev rule for Particle boards (2b04): only root may open them', fix: UDEV_INSTALL_COMMAND }
+  if (host.isRoot)
+    return {
+      name: 'udev-rule',
+      status: 'warn',
+      summary: 'no udev rule for Particle boards (2b04); root needs none, other users do',
+      fix: UDEV_INSTALL_COMMAND,
+    }
+  return {
+    name: 'udev-rule',
+    status: 'warn',
+    summary: 'no udev rule for Particle boards (2b04): only root may open them',
+    fix: UDEV_INSTALL_COMMAND,
+  }
 }
 
 function boardsCheck(devices: SysfsUsbDevice[]): Check {
   if (devices.length === 0) {
-    return { name: 'boards', status: 'warn', summary: 'no Particle board on USB', fix: 'Connect the board with a data USB cable (a charge-only cable shows nothing), then run flashdata doctor again.' }
+    return {
+      name: 'boards',
+      status: 'warn',
+      summary: 'no Particle board on USB',
+      fix: 'Connect the board with a data USB cable (a charge-only cable shows nothing), then run flashdata doctor again.',
+    }
   }
   const details = devices.map(describeDevice)
   const claimed = devices.filter((d) => d.interfaces.some((i) => i.driver === 'usbfs'))
   if (claimed.length > 0) {
-    return { name: 'boards', status: 'warn', summary: `${devices.length} seen; ${claimed.map((d) => d.port).join(', ')} held open by a program (usbfs)`, details, fix: 'Close the other program using the board (another flashdata, dfu-util, the Particle CLI), then run the command again.' }
+    return {
+      name: 'boards',
+      status: 'warn',
+      summary: `${devices.length} seen; ${claimed.map((d) => d.port).join(', ')} held open by a program (usbfs)`,
+      details,
+      fix: 'Close the other program using the board (another flashdata, dfu-util, the Particle CLI), then run the command again.',
+    }
   }
   return { name: 'boards', status: 'pass', summary: `${devices.length} seen`, details }
 }
@@ -109,21 +174,57 @@ async function boardsFromUsbCheck(): Promise<Check> {
     try {
       const boards = await listBoards(bus)
       if (boards.length === 0) return boardsCheck([])
-      return { name: 'boards', status: 'pass', summary: `${boards.length} seen`, details: boards.map((b) => `${b.info.label} in ${b.info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'} serial ${b.info.serial}${b.info.path ? ` at ${b.info.path}` : ''}`) }
+      return {
+        name: 'boards',
+        status: 'pass',
+        summary: `${boards.length} seen`,
+        details: boards.map(
+          (b) =>
+            `${b.info.label} in ${b.info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'} serial ${b.info.serial}${b.info.path ? ` at ${b.info.path}` : ''}`,
+        ),
+      }
     } finally {
       await close()
     }
   } catch (error) {
-    return { name: 'boards', status: 'fail', summary: (error as Error).message, fix: (error as FlashdataError).hint ?? 'Run the command again.' }
+    return {
+      name: 'boards',
+      status: 'fail',
+      summary: (error as Error).message,
+      fix: (error as FlashdataError).hint ?? 'Run the command again.',
+    }
   }
 }
 
-const LINUX_BROWSERS = ['google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'microsoft-edge', 'microsoft-edge-stable', 'brave-browser', 'opera', 'vivaldi']
-const MAC_BROWSERS = ['Google Chrome', 'Microsoft Edge', 'Chromium', 'Brave Browser', 'Opera', 'Vivaldi'].map((name) => `/Applications/${name}.app`)
-const WINDOWS_BROWSERS = ['Google\\Chrome\\Application\\chrome.exe', 'Microsoft\\Edge\\Application\\msedge.exe', 'BraveSoftware\\Brave-Browser\\Application\\brave.exe']
+const LINUX_BROWSERS = [
+  'google-chrome',
+  'google-chrome-stable',
+  'chromium',
+  'chromium-browser',
+  'microsoft-edge',
+  'microsoft-edge-stable',
+  'brave-browser',
+  'opera',
+  'vivaldi',
+]
+const MAC_BROWSERS = ['Google Chrome', 'Microsoft Edge', 'Chromium', 'Brave Browser', 'Opera', 'Vivaldi'].map(
+  (name) => `/Applications/${name}.app`,
+)
+const WINDOWS_BROWSERS = [
+  'Google\\Chrome\\Application\\chrome.exe',
+  'Microsoft\\Edge\\Application\\msedge.exe',
+  'BraveSoftware\\Brave-Browser\\Application\\brave.exe',
+]
 
 async function firstExisting(paths: string[], mode = constants.F_OK): Promise<string | undefined> {
-  for (const path of paths) if (await access(path, mode).then(() => true, () => false)) return path
+  for (const path of paths)
+    if (
+      await access(path, mode).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path
   return undefined
 }
 
@@ -132,14 +233,24 @@ async function browserCheck(host: DoctorHost): Promise<Check> {
   let found: string | undefined
   if (host.platform === 'darwin') found = await firstExisting(MAC_BROWSERS)
   else if (host.platform === 'win32') {
-    const bases = [host.env.PROGRAMFILES, host.env['PROGRAMFILES(X86)'], host.env.LOCALAPPDATA].filter((b): b is string => Boolean(b))
+    const bases = [host.env.PROGRAMFILES, host.env['PROGRAMFILES(X86)'], host.env.LOCALAPPDATA].filter(
+      (b): b is string => Boolean(b),
+    )
     found = await firstExisting(bases.flatMap((base) => WINDOWS_BROWSERS.map((exe) => `${base}\\${exe}`)))
   } else {
     const dirs = (host.env.PATH ?? '').split(delimiter).filter(Boolean)
-    found = await firstExisting(LINUX_BROWSERS.flatMap((name) => dirs.map((dir) => join(dir, name))), constants.X_OK)
+    found = await firstExisting(
+      LINUX_BROWSERS.flatMap((name) => dirs.map((dir) => join(dir, name))),
+      constants.X_OK,
+    )
   }
   if (found) return { name: 'browser', status: 'pass', summary: `${found} has WebUSB for flashdata web` }
-  return { name: 'browser', status: 'warn', summary: 'no Chrome, Edge or Chromium found: the page (flashdata web) needs WebUSB', fix: 'Install Chrome, Edge or Chromium for flashdata web (Firefox and Safari have no WebUSB); the commands here need no browser.' }
+  return {
+    name: 'browser',
+    status: 'warn',
+    summary: 'no Chrome, Edge or Chromium found: the page (flashdata web) needs WebUSB',
+    fix: 'Install Chrome, Edge or Chromium for flashdata web (Firefox and Safari have no WebUSB); the commands here need no browser.',
+  }
 }
 
 /** Every check, in the order a user fixes things: the runtime, USB access, the boards, the page. */

@@ -10,7 +10,10 @@ export function hex32(n: number): string {
 }
 
 export function formatDate(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+  return new Date(seconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
 }
 
 export function percent(part: number, whole: number): string {
@@ -26,13 +29,18 @@ export function table(cells: string[][], rightAligned: number[] = []): string {
   const rows = cells.map((r) => r.map(printable))
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
   return rows
-    .map((r) => r.map((cell, c) => (rightAligned.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, c) => (rightAligned.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n')
 }
 
 export function formatSpeed(bytes: number, ms: number): string {
   if (ms <= 0) return ''
-  return `${((bytes / 1024) / (ms / 1000)).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} KiB/s`
+  return `${(bytes / 1024 / (ms / 1000)).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} KiB/s`
 }
 
 export function plural(count: number, noun: string): string {

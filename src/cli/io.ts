@@ -16,11 +16,20 @@ export interface CliIo {
 /** Text for a terminal, wrapped at spaces to its width; a pipe or file gets it as written (and data, bytes, always). */
 function wrapped(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   if (!stream.isTTY) return stream
-  const write = (chunk: unknown, ...rest: unknown[]) => (stream.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? wrap(chunk, stream.columns) : chunk, ...rest)
+  const write = (chunk: unknown, ...rest: unknown[]) =>
+    (stream.write as (...args: unknown[]) => boolean)(
+      typeof chunk === 'string' ? wrap(chunk, stream.columns) : chunk,
+      ...rest,
+    )
   return new Proxy(stream, { get: (target, key) => (key === 'write' ? write : Reflect.get(target, key)) })
 }
 
-export const processIo = (): CliIo => ({ stdout: wrapped(process.stdout), stderr: process.stderr, env: process.env, exitCode: 0 })
+export const processIo = (): CliIo => ({
+  stdout: wrapped(process.stdout),
+  stderr: process.stderr,
+  env: process.env,
+  exitCode: 0,
+})
 
 /** One NDJSON line: on standard output, or standard error when standard output carries data. */
 export function printJson(io: CliIo, value: { type: string; [key: string]: unknown }): void {
@@ -39,7 +48,8 @@ export function errorJson(error: FlashdataError): { type: 'error'; [key: string]
 /** Prints an error for people: the message, then what to do next. */
 export function printError(io: CliIo, error: FlashdataError): void {
   // Messages quote paths and names, which may hold control characters.
-  const safe = (text: string) => wrap(text.split('\n').map(printable).join('\n'), io.stderr.isTTY ? io.stderr.columns : undefined)
+  const safe = (text: string) =>
+    wrap(text.split('\n').map(printable).join('\n'), io.stderr.isTTY ? io.stderr.columns : undefined)
   io.stderr.write(`${safe(`flashdata: ${error.message}`)}\n`)
   if (error.hint) io.stderr.write(`${safe(`  ${error.hint}`)}\n`)
 }
@@ -48,6 +58,7 @@ export function printError(io: CliIo, error: FlashdataError): void {
 export function asFlashdataError(error: unknown): FlashdataError {
   if (error instanceof FlashdataError) return error
   return new FlashdataError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, {
-    hint: 'This is a bug in flashdata; please report it with the command you ran.', cause: error,
+    hint: 'This is a bug in flashdata; please report it with the command you ran.',
+    cause: error,
   })
 }

@@ -17,7 +17,6 @@ import { asFlashdataError, errorJson, printError, printJson, printResult, proces
 import { wrap } from './render/style.js'
 import { versions, versionsText } from './versions.js'
 
-
 type Register = (program: Command, io: CliIo) => void
 
 /**
@@ -27,16 +26,31 @@ type Register = (program: Command, io: CliIo) => void
  * all are, so commander can list them and suggest the right one.
  */
 export const COMMANDS: Record<string, Register> = {
-  push: registerPush, verify: registerVerify, pull: registerPull, devices: registerDevices, list: registerDevices,
-  dfu: registerModeCommands, reset: registerModeCommands, jig: registerJig, build: registerBuild, inspect: registerInspect, extract: registerExtract,
-  web: registerWeb, doctor: registerDoctor, udev: registerUdev, completion: registerCompletion,
+  push: registerPush,
+  verify: registerVerify,
+  pull: registerPull,
+  devices: registerDevices,
+  list: registerDevices,
+  dfu: registerModeCommands,
+  reset: registerModeCommands,
+  jig: registerJig,
+  build: registerBuild,
+  inspect: registerInspect,
+  extract: registerExtract,
+  web: registerWeb,
+  doctor: registerDoctor,
+  udev: registerUdev,
+  completion: registerCompletion,
 }
 
 const VERSION_FLAGS = ['-V', '--version']
 
 /** `flashdata --version [--json]`: answered before commander is set up at all (start-up time). */
 function isVersionRequest(args: string[]): boolean {
-  return args.some((arg) => VERSION_FLAGS.includes(arg)) && args.every((arg) => VERSION_FLAGS.includes(arg) || arg === '--json')
+  return (
+    args.some((arg) => VERSION_FLAGS.includes(arg)) &&
+    args.every((arg) => VERSION_FLAGS.includes(arg) || arg === '--json')
+  )
 }
 
 function commandsFor(argv: string[]): Register[] {
@@ -51,31 +65,50 @@ function commandsFor(argv: string[]): Register[] {
  * usage error, found before the options are parsed.
  */
 function outputIsStdout(args: string[]): boolean {
-  return args.some((arg, i) => arg === '--output=-' || arg === '-o-' || ((arg === '-o' || arg === '--output') && args[i + 1] === '-'))
+  return args.some(
+    (arg, i) => arg === '--output=-' || arg === '-o-' || ((arg === '-o' || arg === '--output') && args[i + 1] === '-'),
+  )
 }
 
 /** Commander's words ("error: unknown option '--bogus'") as an error of ours, for --json. */
 function usageError(error: CommanderError, args: string[]): FlashdataError {
   const [first, ...rest] = error.message.replace(/^error: /, '').split('\n')
-  const message = error.code === 'commander.help' ? 'No command given.' : `${first.charAt(0).toUpperCase()}${first.slice(1)}${/[.?!]$/.test(first) ? '' : '.'}`
+  const message =
+    error.code === 'commander.help'
+      ? 'No command given.'
+      : `${first.charAt(0).toUpperCase()}${first.slice(1)}${/[.?!]$/.test(first) ? '' : '.'}`
   const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1')
   const word = args.find((arg) => Object.hasOwn(COMMANDS, arg))
-  return new FlashdataError('BAD_OPTION', message, { hint: suggestion || `Run flashdata ${word ? `${word} ` : ''}--help for usage.`, details: { commander: error.code } })
+  return new FlashdataError('BAD_OPTION', message, {
+    hint: suggestion || `Run flashdata ${word ? `${word} ` : ''}--help for usage.`,
+    details: { commander: error.code },
+  })
 }
 
 export function createProgram(argv: string[], io: CliIo, json: boolean): Command {
   const program = new Command('flashdata')
-    .description('Put data files into the Particle Electron\'s spare 128 KiB flash sector over USB: pack, write, verify.')
+    .description(
+      "Put data files into the Particle Electron's spare 128 KiB flash sector over USB: pack, write, verify.",
+    )
     // Listed for --help; isVersionRequest answers it.
     .option('-V, --version', 'print the flashdata, Node.js and usb versions (--json: one object)')
     .showHelpAfterError('(run with --help for usage)')
     // With --json a usage error is one error line (printed by run), not commander's text.
     // Help on a terminal is wrapped at spaces to its width, never mid-word (processIo's stdout wraps too).
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => { if (!json) io.stderr.write(wrap(s, io.stderr.isTTY ? io.stderr.columns : undefined)) } })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => {
+        if (!json) io.stderr.write(wrap(s, io.stderr.isTTY ? io.stderr.columns : undefined))
+      },
+    })
     .exitOverride()
-    .hook('preAction', (_program, command) => { io.dataOnStdout = command.opts().output === '-' })
+    .hook('preAction', (_program, command) => {
+      io.dataOnStdout = command.opts().output === '-'
+    })
   for (const register of commandsFor(argv)) register(program, io)
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Examples:
   $ flashdata push data                     pack data/ and write it to the connected Electron
   $ flashdata verify data                   does the board hold exactly data/?
@@ -85,7 +118,8 @@ Examples:
   $ flashdata web                           the same in a browser page, over WebUSB
   $ flashdata doctor                        why a board cannot be used here, and the fix
 
-Exit codes are listed in the README; 0 means success.`)
+Exit codes are listed in the README; 0 means success.`,
+  )
   return program
 }
 
@@ -135,6 +169,8 @@ export async function main(): Promise<void> {
  * nothing).
  */
 export async function exit(): Promise<void> {
-  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))))
+  await Promise.all(
+    [process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))),
+  )
   process.exit()
 }

@@ -26,13 +26,28 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 /** The options shared by every command that packs a folder. */
 export function addBuildOptions(command: Command): Command {
-  return command
-    .option('--epoch <seconds>', "build time for the header (default: SOURCE_DATE_EPOCH, else the newest file's time); also clamps newer file times", parseInteger(0, 0xffffffff))
-    .option('--align <bytes>', "align each file's data offset (1 = the original packed layout)", parseInteger(1, 4096), 1)
-    // No default value for the repeatable ones: help would show "(default: [])".
-    .option('--exclude <glob>', 'leave out matching files (repeatable)', collect)
-    .option('--nul-terminate <glob>', 'store matching files with a NUL byte after their data, not counted in their length, so mbedTLS parses PEM in place (repeatable)', collect)
-    .option('--no-ignore-vcs', 'also pack version-control folders (.git, .svn, .hg, CVS, ...), skipped by default')
+  return (
+    command
+      .option(
+        '--epoch <seconds>',
+        "build time for the header (default: SOURCE_DATE_EPOCH, else the newest file's time); also clamps newer file times",
+        parseInteger(0, 0xffffffff),
+      )
+      .option(
+        '--align <bytes>',
+        "align each file's data offset (1 = the original packed layout)",
+        parseInteger(1, 4096),
+        1,
+      )
+      // No default value for the repeatable ones: help would show "(default: [])".
+      .option('--exclude <glob>', 'leave out matching files (repeatable)', collect)
+      .option(
+        '--nul-terminate <glob>',
+        'store matching files with a NUL byte after their data, not counted in their length, so mbedTLS parses PEM in place (repeatable)',
+        collect,
+      )
+      .option('--no-ignore-vcs', 'also pack version-control folders (.git, .svn, .hg, CVS, ...), skipped by default')
+  )
 }
 
 export interface BuildCliOptions {
@@ -45,14 +60,26 @@ export interface BuildCliOptions {
 
 /** What the build options mean to the packer. */
 export function packOptions(options: BuildCliOptions, env: NodeJS.ProcessEnv): BuildFromPathsOptions {
-  return { exclude: options.exclude ?? [], nulTerminate: options.nulTerminate ?? [], epoch: options.epoch, align: options.align, includeVcs: !options.ignoreVcs, env }
+  return {
+    exclude: options.exclude ?? [],
+    nulTerminate: options.nulTerminate ?? [],
+    epoch: options.epoch,
+    align: options.align,
+    includeVcs: !options.ignoreVcs,
+    env,
+  }
 }
 
 /**
  * Tells people what a folder's packing left out, and the image's warnings
  * (Unicode twins) when given (standard error; never with --json or -q).
  */
-export function noticeSkipped(io: CliIo, skipped: SkippedFile[], options: { json?: boolean; quiet?: boolean }, problems: readonly ImageProblem[] = []): void {
+export function noticeSkipped(
+  io: CliIo,
+  skipped: SkippedFile[],
+  options: { json?: boolean; quiet?: boolean },
+  problems: readonly ImageProblem[] = [],
+): void {
   if (options.json || options.quiet) return
   for (const s of skipped) io.stderr.write(`skipped ${printable(s.path)} (${s.reason})\n`)
   for (const p of problems) if (p.severity === 'warning') io.stderr.write(`warning: ${p.message}\n`)

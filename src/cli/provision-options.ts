@@ -5,25 +5,56 @@ import { isPostgresUrl } from '../provision/ledger-url.js'
 import { nonEmpty, parseInteger } from './options.js'
 
 /** Per-board data options, shared by push (one board at a desk) and jig: the same names as in a job file. */
-export type ProvisionCliOptions = Pick<StationSettings, 'perBoard' | 'perBoardOptional' | 'pool' | 'ledger' | 'generate' | 'generateTimeout' | 'backupDir'>
+export type ProvisionCliOptions = Pick<
+  StationSettings,
+  'perBoard' | 'perBoardOptional' | 'pool' | 'ledger' | 'generate' | 'generateTimeout' | 'backupDir'
+>
 
 export function addProvisionOptions(command: Command): Command {
   return command
-    .option('--per-board <dir>', 'add the files in <dir>/<serial>/ to the board\'s image (same names replace common files)', nonEmpty)
+    .option(
+      '--per-board <dir>',
+      "add the files in <dir>/<serial>/ to the board's image (same names replace common files)",
+      nonEmpty,
+    )
     .option('--per-board-optional', 'a board without a per-board folder gets the common files instead of failing')
-    .option('--pool <table.csv>', 'hand each board one row of files from this table (header: stored names, optional "serial" column)', nonEmpty)
-    .option('--ledger <file|postgres://...>', 'where the pool\'s rows are recorded (default: <pool>.ledger.ndjson beside the pool)', nonEmpty)
-    .option('--generate <command>', 'run this shell command per board (FLASHDATA_SERIAL, FLASHDATA_OUT) and add the files it writes', nonEmpty)
-    .option('--generate-timeout <seconds>', 'how long the generator may run per board (default 60)', parseInteger(1, 3600))
-    .option('--backup-dir <dir>', 'where foreign sector contents are saved before they are overwritten (default: the current folder)', nonEmpty)
+    .option(
+      '--pool <table.csv>',
+      'hand each board one row of files from this table (header: stored names, optional "serial" column)',
+      nonEmpty,
+    )
+    .option(
+      '--ledger <file|postgres://...>',
+      "where the pool's rows are recorded (default: <pool>.ledger.ndjson beside the pool)",
+      nonEmpty,
+    )
+    .option(
+      '--generate <command>',
+      'run this shell command per board (FLASHDATA_SERIAL, FLASHDATA_OUT) and add the files it writes',
+      nonEmpty,
+    )
+    .option(
+      '--generate-timeout <seconds>',
+      'how long the generator may run per board (default 60)',
+      parseInteger(1, 3600),
+    )
+    .option(
+      '--backup-dir <dir>',
+      'where foreign sector contents are saved before they are overwritten (default: the current folder)',
+      nonEmpty,
+    )
 }
 
 /** The command line's per-board settings, paths made absolute (so a job file's own paths are not mixed up with them). */
 export function provisionSettings(options: ProvisionCliOptions): StationSettings {
   const abs = (path: string | undefined) => (path === undefined ? undefined : resolve(path))
   return {
-    perBoard: abs(options.perBoard), perBoardOptional: options.perBoardOptional, pool: abs(options.pool),
+    perBoard: abs(options.perBoard),
+    perBoardOptional: options.perBoardOptional,
+    pool: abs(options.pool),
     ledger: options.ledger === undefined || isPostgresUrl(options.ledger) ? options.ledger : resolve(options.ledger),
-    generate: options.generate, generateTimeout: options.generateTimeout, backupDir: abs(options.backupDir),
+    generate: options.generate,
+    generateTimeout: options.generateTimeout,
+    backupDir: abs(options.backupDir),
   }
 }

@@ -22,7 +22,12 @@ const SERVICE_WLENGTH = 64
 const CHECK_BACKOFF = [50, 50, 100, 100, 250, 250, 500, 500, 1000]
 const REQUEST_TIMEOUT_MS = 2000
 
-interface ServiceReply { status: number; id?: number; size?: number; result?: number }
+interface ServiceReply {
+  status: number
+  id?: number
+  size?: number
+  result?: number
+}
 
 function parseReply(data: DataView | undefined): ServiceReply | undefined {
   if (!data || data.byteLength < 6) return undefined
@@ -41,8 +46,17 @@ function parseReply(data: DataView | undefined): ServiceReply | undefined {
   return reply
 }
 
-async function vendorIn(device: UsbDeviceLike, request: number, index: number, length: number): Promise<DataView | undefined> {
-  const result = await device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request, value: 0, index }, length, REQUEST_TIMEOUT_MS)
+async function vendorIn(
+  device: UsbDeviceLike,
+  request: number,
+  index: number,
+  length: number,
+): Promise<DataView | undefined> {
+  const result = await device.controlTransferIn(
+    { requestType: 'vendor', recipient: 'device', request, value: 0, index },
+    length,
+    REQUEST_TIMEOUT_MS,
+  )
   return result.status === 'ok' ? result.data : undefined
 }
 
@@ -76,7 +90,10 @@ export async function sendControlRequest(device: UsbDeviceLike, type: number): P
 }
 
 /** A raw 0x50 IN request: Device OS's version (30) or device id (20) as text, NULs dropped (older versions add them). */
-export async function rawRequestText(device: UsbDeviceLike, type: typeof CTRL_REQUEST.DEVICE_ID | typeof CTRL_REQUEST.SYSTEM_VERSION): Promise<string | undefined> {
+export async function rawRequestText(
+  device: UsbDeviceLike,
+  type: typeof CTRL_REQUEST.DEVICE_ID | typeof CTRL_REQUEST.SYSTEM_VERSION,
+): Promise<string | undefined> {
   const data = await vendorIn(device, RAW_REQUEST, type, 64).catch(() => undefined)
   if (!data) return undefined
   const text = String.fromCharCode(...new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).replace(/\0+$/, '')
@@ -124,7 +141,10 @@ export async function claim(device: UsbDeviceLike, interfaceNumber: number): Pro
 
 /** Opens a board running Device OS for control requests: its vendor-specific interface claimed. */
 export async function openForControl(device: UsbDeviceLike): Promise<void> {
-  if (!device.opened) await device.open().catch((error: unknown) => { throw usbError(error, 'open') })
+  if (!device.opened)
+    await device.open().catch((error: unknown) => {
+      throw usbError(error, 'open')
+    })
   const vendor = device.configuration?.interfaces.find((i) => i.alternate.interfaceClass === 0xff)
   await claim(device, vendor?.interfaceNumber ?? 2)
 }

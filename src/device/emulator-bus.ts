@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { EmulatedElectron, EmulatedUsb, openFlashFile, type BoardMode, type EmulatorTimingName } from '../emulator/index.js'
+import {
+  EmulatedElectron,
+  EmulatedUsb,
+  openFlashFile,
+  type BoardMode,
+  type EmulatorTimingName,
+} from '../emulator/index.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
 import type { OpenedBus } from './open-bus.js'
@@ -13,14 +19,18 @@ import type { OpenedBus } from './open-bus.js'
 function boardFor(file: string): { serialNumber: string; platform: 'electron' | 'photon' | 'p1' } {
   const match = /^(?:(photon|p1)-)?(.*)$/.exec(basename(file, '.bin').toLowerCase())!
   const platform = (match[1] as 'photon' | 'p1' | undefined) ?? 'electron'
-  const serialNumber = /^[0-9a-f]{24}$/.test(match[2]) ? match[2] : createHash('sha256').update(resolve(file)).digest('hex').slice(0, 24)
+  const serialNumber = /^[0-9a-f]{24}$/.test(match[2])
+    ? match[2]
+    : createHash('sha256').update(resolve(file)).digest('hex').slice(0, 24)
   return { serialNumber, platform }
 }
 
 function timingFrom(env: Record<string, string | undefined>): EmulatorTimingName {
   const timing = env.FLASHDATA_EMULATOR_TIMING ?? 'datasheet'
   if (timing !== 'datasheet' && timing !== 'instant') {
-    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_TIMING="${timing}" is not "datasheet" or "instant".`, { hint: 'Set it to datasheet (real flash timing) or instant, or unset it.' })
+    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_TIMING="${timing}" is not "datasheet" or "instant".`, {
+      hint: 'Set it to datasheet (real flash timing) or instant, or unset it.',
+    })
   }
   return timing
 }
@@ -29,7 +39,9 @@ function modeFrom(env: Record<string, string | undefined>): BoardMode | undefine
   const mode = env.FLASHDATA_EMULATOR_MODE
   if (mode === undefined || mode === '') return undefined
   if (mode !== 'dfu' && mode !== 'firmware') {
-    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_MODE="${mode}" is not "dfu" or "firmware".`, { hint: 'Set it to dfu (in DFU mode) or firmware (running its firmware), or unset it to keep the mode the last command left.' })
+    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_MODE="${mode}" is not "dfu" or "firmware".`, {
+      hint: 'Set it to dfu (in DFU mode) or firmware (running its firmware), or unset it to keep the mode the last command left.',
+    })
   }
   return mode
 }
@@ -55,9 +67,15 @@ function saveMode(flashFile: string, mode: BoardMode): void {
     if (mode === 'dfu') writeFileSync(modeFile(flashFile), 'dfu\n')
     else rmSync(modeFile(flashFile), { force: true })
   } catch (error) {
-    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot keep the emulated board's mode in ${modeFile(flashFile)}: ${(error as Error).message}`, {
-      hint: 'Keep emulator flash files in a folder you can write to.', details: { path: modeFile(flashFile) }, cause: error,
-    })
+    throw new FlashdataError(
+      'OUTPUT_UNWRITABLE',
+      `Cannot keep the emulated board's mode in ${modeFile(flashFile)}: ${(error as Error).message}`,
+      {
+        hint: 'Keep emulator flash files in a folder you can write to.',
+        details: { path: modeFile(flashFile) },
+        cause: error,
+      },
+    )
   }
 }
 
@@ -75,7 +93,11 @@ class EmulatorBus implements UsbBusLike {
   private readonly usb = new EmulatedUsb()
   private readonly boards = new Map<string, EmulatedElectron>()
 
-  constructor(private readonly path: string, private readonly folder: boolean, private readonly settings: EmulatorSettings) {
+  constructor(
+    private readonly path: string,
+    private readonly folder: boolean,
+    private readonly settings: EmulatorSettings,
+  ) {
     this.sync()
   }
 
@@ -87,9 +109,16 @@ class EmulatorBus implements UsbBusLike {
     } catch (error) {
       // The station's folder removed: every board is unplugged.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw new FlashdataError('INPUT_UNREADABLE', `Cannot list the emulated boards in ${this.path}: ${(error as Error).message}`, { details: { path: this.path }, cause: error })
+      throw new FlashdataError(
+        'INPUT_UNREADABLE',
+        `Cannot list the emulated boards in ${this.path}: ${(error as Error).message}`,
+        { details: { path: this.path }, cause: error },
+      )
     }
-    return names.filter((f) => f.endsWith('.bin')).sort().map((f) => join(this.path, f))
+    return names
+      .filter((f) => f.endsWith('.bin'))
+      .sort()
+      .map((f) => join(this.path, f))
   }
 
   private sync(): void {
@@ -103,8 +132,16 @@ class EmulatorBus implements UsbBusLike {
     for (const file of files) {
       if (this.boards.has(file)) continue
       const mode = this.settings.mode ?? savedMode(file)
-      const board = new EmulatedElectron({ ...boardFor(file), flash: openFlashFile(file), timing: this.settings.timing, mode, busPath: file })
-      board.onDeviceChange((device) => { if (device) saveMode(file, board.mode) })
+      const board = new EmulatedElectron({
+        ...boardFor(file),
+        flash: openFlashFile(file),
+        timing: this.settings.timing,
+        mode,
+        busPath: file,
+      })
+      board.onDeviceChange((device) => {
+        if (device) saveMode(file, board.mode)
+      })
       saveMode(file, mode)
       this.boards.set(file, board)
       this.usb.attach(board)
@@ -138,7 +175,11 @@ class EmulatorBus implements UsbBusLike {
  * `create: false` for commands that only look (devices, verify, pull): a
  * missing flash file is no board, not a new one.
  */
-export function openEmulatorBus(path: string, env: Record<string, string | undefined>, { create = true } = {}): OpenedBus {
+export function openEmulatorBus(
+  path: string,
+  env: Record<string, string | undefined>,
+  { create = true } = {},
+): OpenedBus {
   const settings = { timing: timingFrom(env), mode: modeFrom(env) }
   const info = (() => {
     try {

@@ -5,7 +5,15 @@
 import { FlashdataError } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import { DEVICE_ID, type Board } from './board.js'
-import { CTRL_REQUEST, openForControl, protoField1String, protoField1Varint, rawRequestText, RESULT_NOT_SUPPORTED, sendControlRequest } from './control.js'
+import {
+  CTRL_REQUEST,
+  openForControl,
+  protoField1String,
+  protoField1Varint,
+  rawRequestText,
+  RESULT_NOT_SUPPORTED,
+  sendControlRequest,
+} from './control.js'
 
 /** DeviceMode in Device OS's control/config.proto. */
 const DEVICE_MODES = ['normal', 'listening'] as const
@@ -46,7 +54,8 @@ export async function readFirmwareInfo(board: Board): Promise<FirmwareInfo> {
  */
 export async function requestDeviceId(device: UsbDeviceLike): Promise<string | undefined> {
   const reply = await sendControlRequest(device, CTRL_REQUEST.DEVICE_ID).catch(() => undefined)
-  const text = reply?.result === 0 ? protoField1String(reply.data) : await rawRequestText(device, CTRL_REQUEST.DEVICE_ID)
+  const text =
+    reply?.result === 0 ? protoField1String(reply.data) : await rawRequestText(device, CTRL_REQUEST.DEVICE_ID)
   const id = text?.slice(0, 24).toLowerCase()
   return id && DEVICE_ID.test(id) ? id : undefined
 }
@@ -61,7 +70,12 @@ export async function resetFirmware(board: Board): Promise<void> {
     await openForControl(device)
     const reply = await sendControlRequest(device, CTRL_REQUEST.RESET)
     if (reply?.result === 0) return
-    const why = reply === undefined ? 'it has no control request channel (Device OS before 0.8.0)' : reply.result === RESULT_NOT_SUPPORTED ? 'it does not support the reset request' : `it answered error ${reply.result}`
+    const why =
+      reply === undefined
+        ? 'it has no control request channel (Device OS before 0.8.0)'
+        : reply.result === RESULT_NOT_SUPPORTED
+          ? 'it does not support the reset request'
+          : `it answered error ${reply.result}`
     throw new FlashdataError('RESET_REFUSED', `The board ${board.info.serial} refused the reset request: ${why}.`, {
       hint: 'Press the RESET button on the board, or unplug it and plug it back in.',
       details: { serial: board.info.serial, result: reply?.result },

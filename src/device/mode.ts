@@ -37,7 +37,13 @@ function lineCoding(baud: number): Uint8Array<ArrayBuffer> {
 /** CDC SET_LINE_CODING on the Serial interface (0). The board may reset before the status stage. */
 async function setLineCoding(device: UsbDeviceLike, baud: number): Promise<void> {
   await claim(device, 0)
-  await device.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: 0 }, lineCoding(baud), REQUEST_TIMEOUT_MS).catch(() => {})
+  await device
+    .controlTransferOut(
+      { requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: 0 },
+      lineCoding(baud),
+      REQUEST_TIMEOUT_MS,
+    )
+    .catch(() => {})
 }
 
 /**
@@ -47,7 +53,11 @@ async function setLineCoding(device: UsbDeviceLike, baud: number): Promise<void>
  * answer must come back with the serial it has now). Tries control request
  * 50 first, then the 14400-baud trick for older Device OS.
  */
-export async function enterDfuMode(bus: UsbBusLike, board: Board, options: ModeSwitchOptions = {}): Promise<{ board: Board; method: ModeSwitchMethod }> {
+export async function enterDfuMode(
+  bus: UsbBusLike,
+  board: Board,
+  options: ModeSwitchOptions = {},
+): Promise<{ board: Board; method: ModeSwitchMethod }> {
   if (board.info.mode === 'dfu') return { board, method: 'control-request' }
   const serial = board.info.serial
   const timeoutMs = options.timeoutMs ?? 60_000
@@ -73,8 +83,12 @@ export async function enterDfuMode(bus: UsbBusLike, board: Board, options: ModeS
   }
   const found = await waitForBoard(bus, isDfu, timeoutMs, options.signal)
   if (found) return { board: found, method }
-  throw new FlashdataError('DFU_MODE_TIMEOUT', `The board ${serial} did not come back in DFU mode within ${Math.round(timeoutMs / 1000)} s after the switch (${method}).`, {
-    hint: `${DFU_MODE_HOWTO} Then run the command again.`,
-    details: { serial, deviceId, method, timeoutMs },
-  })
+  throw new FlashdataError(
+    'DFU_MODE_TIMEOUT',
+    `The board ${serial} did not come back in DFU mode within ${Math.round(timeoutMs / 1000)} s after the switch (${method}).`,
+    {
+      hint: `${DFU_MODE_HOWTO} Then run the command again.`,
+      details: { serial, deviceId, method, timeoutMs },
+    },
+  )
 }

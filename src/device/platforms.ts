@@ -12,7 +12,8 @@ export interface ParticlePlatform {
   refusal?: string
 }
 
-const OTA_REFUSAL = 'its factory backup sector is overwritten by over-the-air system firmware updates, so data stored there would be lost. Only the Electron and E-Series keep it.'
+const OTA_REFUSAL =
+  'its factory backup sector is overwritten by over-the-air system firmware updates, so data stored there would be lost. Only the Electron and E-Series keep it.'
 const GEN3_REFUSAL = 'it is a Gen 3 (nRF52) board without the STM32F205 factory backup sector that flashdata writes.'
 
 export const PLATFORMS: readonly ParticlePlatform[] = [
@@ -27,7 +28,10 @@ export const PLATFORMS: readonly ParticlePlatform[] = [
 
 export type BoardMode = 'dfu' | 'firmware'
 
-export function identify(vendorId: number, productId: number): { platform: ParticlePlatform; mode: BoardMode } | undefined {
+export function identify(
+  vendorId: number,
+  productId: number,
+): { platform: ParticlePlatform; mode: BoardMode } | undefined {
   if (vendorId !== PARTICLE_VENDOR_ID) return undefined
   for (const platform of PLATFORMS) {
     if (platform.dfuProductId === productId) return { platform, mode: 'dfu' }
@@ -37,7 +41,8 @@ export function identify(vendorId: number, productId: number): { platform: Parti
 }
 
 /** Installs flashdata's udev rule however flashdata was installed (npm -g, npx, a clone, the executable). */
-export const UDEV_INSTALL_COMMAND = 'flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger'
+export const UDEV_INSTALL_COMMAND =
+  'flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger'
 
 /** What to do when the operating system refuses access to a board. */
 export const UDEV_HINT = `On Linux, allow your user to access Particle boards: ${UDEV_INSTALL_COMMAND}, then replug the board. flashdata doctor checks USB access.`

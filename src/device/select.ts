@@ -18,7 +18,8 @@ export interface SelectOptions {
 
 export const SETTLE_MS = 3000
 
-export const DFU_MODE_HOWTO = 'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'
+export const DFU_MODE_HOWTO =
+  'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'
 
 export function describeBoard(info: BoardInfo): string {
   return `${info.label} ${info.serial || '(no serial)'} in ${info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}${info.path ? ` at ${info.path}` : ''}`
@@ -28,12 +29,17 @@ export function describeBoard(info: BoardInfo): string {
 export function noBoard(options: SelectOptions, present: Board[]): FlashdataError {
   const what = options.serial ? `No Particle board with serial ${normalizeSerial(options.serial)}` : 'No Particle board'
   const others = present.length ? ` (on USB: ${present.map((b) => describeBoard(b.info)).join('; ')})` : ''
-  return new FlashdataError('NO_DEVICE', `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? SETTLE_MS) / 1000)} s` : ''}${others}.`, {
-    hint: options.serial && present.length
-      ? `Check the serial (flashdata devices lists the boards above), or connect the board ${normalizeSerial(options.serial)}.`
-      : `Connect the board with a data USB cable, or ${options.waitMs === undefined ? 'use --wait to wait for it' : 'wait longer with --wait <seconds>'}. ${DFU_MODE_HOWTO} flashdata doctor shows which boards the system sees, and why one cannot be used.`,
-    details: { serial: options.serial, present: present.map((b) => b.info) },
-  })
+  return new FlashdataError(
+    'NO_DEVICE',
+    `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? SETTLE_MS) / 1000)} s` : ''}${others}.`,
+    {
+      hint:
+        options.serial && present.length
+          ? `Check the serial (flashdata devices lists the boards above), or connect the board ${normalizeSerial(options.serial)}.`
+          : `Connect the board with a data USB cable, or ${options.waitMs === undefined ? 'use --wait to wait for it' : 'wait longer with --wait <seconds>'}. ${DFU_MODE_HOWTO} flashdata doctor shows which boards the system sees, and why one cannot be used.`,
+      details: { serial: options.serial, present: present.map((b) => b.info) },
+    },
+  )
 }
 
 /**
@@ -53,8 +59,12 @@ export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}):
   }
   if (found.length === 1) return found[0]
   if (found.length === 0) throw noBoard(options, boards)
-  throw new FlashdataError('AMBIGUOUS_DEVICE', `${found.length} Particle boards are connected; choose one with --serial:\n${found.map((b) => `    ${describeBoard(b.info)}`).join('\n')}`, {
-    hint: 'Run flashdata devices to list them, then pass --serial <serial>.',
-    details: { boards: found.map((b) => b.info) },
-  })
+  throw new FlashdataError(
+    'AMBIGUOUS_DEVICE',
+    `${found.length} Particle boards are connected; choose one with --serial:\n${found.map((b) => `    ${describeBoard(b.info)}`).join('\n')}`,
+    {
+      hint: 'Run flashdata devices to list them, then pass --serial <serial>.',
+      details: { boards: found.map((b) => b.info) },
+    },
+  )
 }

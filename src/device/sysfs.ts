@@ -15,7 +15,11 @@ export interface SysfsUsbDevice {
   interfaces: Array<{ number: number; driver?: string }>
 }
 
-const readText = (path: string) => readFile(path, 'utf8').then((text) => text.trim(), () => undefined)
+const readText = (path: string) =>
+  readFile(path, 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  )
 
 /**
  * The Particle devices (vendor 2b04) under `<root>/sys/bus/usb/devices`, and
@@ -36,11 +40,17 @@ export async function listParticleSysfs(root = '/'): Promise<SysfsUsbDevice[]> {
     const interfaces = []
     for (const entry of names.filter((n) => n.startsWith(`${name}:`)).sort()) {
       const number = Number.parseInt((await readText(join(dir, entry, 'bInterfaceNumber'))) ?? '', 16)
-      const driver = await readlink(join(dir, entry, 'driver')).then((target) => basename(target), () => undefined)
+      const driver = await readlink(join(dir, entry, 'driver')).then(
+        (target) => basename(target),
+        () => undefined,
+      )
       interfaces.push({ number, driver })
     }
     found.push({
-      port: name, vendorId, productId, serial: await readText(join(path, 'serial')),
+      port: name,
+      vendorId,
+      productId,
+      serial: await readText(join(path, 'serial')),
       devnode: join(root, 'dev/bus/usb', String(busnum).padStart(3, '0'), String(devnum).padStart(3, '0')),
       interfaces,
     })

@@ -67,7 +67,10 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
       }
       if (property === 'controlTransferOut') {
         return (setup: UsbControlSetup, data?: BufferSource, timeoutMs?: number) =>
-          stallAsStatus(target.controlTransferOut(setup, data ?? new Uint8Array(0), timeoutMs), { status: 'stall' as const, bytesWritten: 0 })
+          stallAsStatus(target.controlTransferOut(setup, data ?? new Uint8Array(0), timeoutMs), {
+            status: 'stall' as const,
+            bytesWritten: 0,
+          })
       }
       if (property === 'open') {
         return async () => {
@@ -90,7 +93,6 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
   return wrapped
 }
 
-
 /**
  * The real USB bus through the `usb` package's WebUSB API, loaded only when
  * a command talks to hardware (it costs start-up time).
@@ -109,7 +111,10 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
  * after subscribing, so an event just before the subscription is not missed.
  */
 class SystemUsb implements UsbBusLike {
-  private readonly listeners = { connect: new Set<UsbConnectionListener>(), disconnect: new Set<UsbConnectionListener>() }
+  private readonly listeners = {
+    connect: new Set<UsbConnectionListener>(),
+    disconnect: new Set<UsbConnectionListener>(),
+  }
   private readonly forward = {
     connect: (event: { device: UsbDeviceLike }) => this.dispatch('connect', event.device),
     disconnect: (event: { device: UsbDeviceLike }) => this.dispatch('disconnect', event.device),
@@ -118,7 +123,11 @@ class SystemUsb implements UsbBusLike {
   private subscribed = false
 
   /** `hotplug` false: no USB on this machine; the `usb` package would throw from a timer if asked for events. */
-  constructor(private readonly webusb: UsbBusLike, private readonly hotplug: boolean, private readonly onClose = () => {}) {}
+  constructor(
+    private readonly webusb: UsbBusLike,
+    private readonly hotplug: boolean,
+    private readonly onClose = () => {},
+  ) {}
 
   async getDevices(): Promise<UsbDeviceLike[]> {
     try {
@@ -127,9 +136,15 @@ class SystemUsb implements UsbBusLike {
       const message = (error as Error).message ?? ''
       if (noUsbHere(error)) return []
       if (/permission|access|EACCES/i.test(message)) {
-        throw new FlashdataError('USB_ACCESS', `No permission to list USB devices: ${message}`, { hint: UDEV_HINT, cause: error })
+        throw new FlashdataError('USB_ACCESS', `No permission to list USB devices: ${message}`, {
+          hint: UDEV_HINT,
+          cause: error,
+        })
       }
-      throw new FlashdataError('USB_UNAVAILABLE', `Cannot list USB devices: ${message}`, { hint: 'flashdata doctor checks the USB library and USB access on this machine.', cause: error })
+      throw new FlashdataError('USB_UNAVAILABLE', `Cannot list USB devices: ${message}`, {
+        hint: 'flashdata doctor checks the USB library and USB access on this machine.',
+        cause: error,
+      })
     }
   }
 
@@ -166,12 +181,20 @@ export async function openSystemUsb(): Promise<UsbBusLike & { close(): void }> {
     // require, not import(): the package is CommonJS, and import() would first scan its source for exports.
     usb = createRequire(import.meta.url)('usb') as typeof import('usb')
   } catch (error) {
-    throw new FlashdataError('USB_UNAVAILABLE', `The USB library could not be loaded on this machine: ${(error as Error).message}`, {
-      hint: 'Reinstall flashdata (npm install) on this machine; the usb package ships prebuilt binaries for Linux, macOS and Windows.', cause: error,
-    })
+    throw new FlashdataError(
+      'USB_UNAVAILABLE',
+      `The USB library could not be loaded on this machine: ${(error as Error).message}`,
+      {
+        hint: 'Reinstall flashdata (npm install) on this machine; the usb package ships prebuilt binaries for Linux, macOS and Windows.',
+        cause: error,
+      },
+    )
   }
   const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: USB_TIMEOUT_MS }) as unknown as UsbBusLike
-  const hotplug = await enumerate(webusb).then(() => true, (error: unknown) => !noUsbHere(error))
+  const hotplug = await enumerate(webusb).then(
+    () => true,
+    (error: unknown) => !noUsbHere(error),
+  )
   return new SystemUsb(webusb, hotplug, hotplug ? ignoreStrayEnumerationFailures() : undefined)
 }
 

@@ -20,7 +20,10 @@ export async function listBoards(bus: UsbBusLike): Promise<Board[]> {
 }
 
 /** The boards that `match`, asked one at a time (a match may talk to the board). */
-export async function filterBoards(boards: Board[], match: (board: Board) => boolean | Promise<boolean>): Promise<Board[]> {
+export async function filterBoards(
+  boards: Board[],
+  match: (board: Board) => boolean | Promise<boolean>,
+): Promise<Board[]> {
   const found: Board[] = []
   for (const board of boards) if (await match(board)) found.push(board)
   return found
@@ -46,7 +49,7 @@ export async function waitForBoard(
   try {
     for (;;) {
       let found: Board | undefined
-      for (const board of await listBoards(bus)) if (!found && await match(board)) found = board
+      for (const board of await listBoards(bus)) if (!found && (await match(board))) found = board
       if (found || signal?.aborted) return found
       const left = deadline - Date.now()
       if (left <= 0) return undefined

@@ -13,7 +13,12 @@ export interface DfuConnection extends DfuTarget {
   openedHere: boolean
 }
 
-export async function connectDfu(device: UsbDeviceLike, interfaceNumber: number, alt: number, timeoutMs: number): Promise<DfuConnection> {
+export async function connectDfu(
+  device: UsbDeviceLike,
+  interfaceNumber: number,
+  alt: number,
+  timeoutMs: number,
+): Promise<DfuConnection> {
   const usb = new DfuTransport(device, interfaceNumber, timeoutMs)
   const openedHere = !device.opened
   if (openedHere) await usb.call('open', () => device.open())
@@ -22,7 +27,7 @@ export async function connectDfu(device: UsbDeviceLike, interfaceNumber: number,
     checkAlternate(device, interfaceNumber, alt)
     await usb.call('claim interface', () => device.claimInterface(interfaceNumber))
     await usb.call('select alternate setting', () => device.selectAlternateInterface(interfaceNumber, alt))
-    return { usb, openedHere, ...await readDfuTarget(usb, alt) }
+    return { usb, openedHere, ...(await readDfuTarget(usb, alt)) }
   } catch (error) {
     await disconnectDfu(device, interfaceNumber, openedHere)
     throw error

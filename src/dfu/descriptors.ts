@@ -30,7 +30,10 @@ function bytesOf(result: UsbInTransferResult, what: string, minimum: number): Ui
 }
 
 /** The configuration descriptor: 9 bytes for wTotalLength, then all of it. */
-export async function readDfuInterfaceDescriptors(usb: DfuTransport, configurationIndex: number): Promise<DfuInterfaceDescriptors> {
+export async function readDfuInterfaceDescriptors(
+  usb: DfuTransport,
+  configurationIndex: number,
+): Promise<DfuInterfaceDescriptors> {
   const head = bytesOf(await usb.getDescriptor(CONFIGURATION, configurationIndex, 9), 'configuration', 4)
   const total = head[2] | (head[3] << 8)
   const full = bytesOf(await usb.getDescriptor(CONFIGURATION, configurationIndex, total), 'configuration', total)
@@ -46,9 +49,10 @@ export async function readFunctionalDescriptor(usb: DfuTransport): Promise<DfuFu
 /** A string descriptor in the device's first language, decoded from UTF-16LE. */
 export async function readStringDescriptor(usb: DfuTransport, index: number): Promise<string> {
   const languages = await usb.getDescriptor(STRING, 0, 255)
-  const langId = languages.status === 'ok' && languages.data !== undefined && languages.data.byteLength >= 4
-    ? languages.data.getUint16(2, true)
-    : DEFAULT_LANGID
+  const langId =
+    languages.status === 'ok' && languages.data !== undefined && languages.data.byteLength >= 4
+      ? languages.data.getUint16(2, true)
+      : DEFAULT_LANGID
   const bytes = bytesOf(await usb.getDescriptor(STRING, index, 255, { langId }), `string ${index}`, 2)
   const end = Math.min(bytes[0], bytes.length)
   let text = ''
@@ -66,15 +70,23 @@ export interface DfuTarget {
 export async function readDfuTarget(usb: DfuTransport, alt: number): Promise<DfuTarget> {
   const { device, interfaceNumber } = usb
   const active = device.configuration?.configurationValue ?? 1
-  const descriptors = await readDfuInterfaceDescriptors(usb, Math.max(0, device.configurations.findIndex((c) => c.configurationValue === active)))
-  const functional = descriptors.functional ?? await readFunctionalDescriptor(usb)
+  const descriptors = await readDfuInterfaceDescriptors(
+    usb,
+    Math.max(
+      0,
+      device.configurations.findIndex((c) => c.configurationValue === active),
+    ),
+  )
+  const functional = descriptors.functional ?? (await readFunctionalDescriptor(usb))
   checkFunctional(device, functional)
   // Some stacks give no interface names; the string index is in the configuration descriptor.
-  let name = device.configuration?.interfaces.find((i) => i.interfaceNumber === interfaceNumber)
+  let name = device.configuration?.interfaces
+    .find((i) => i.interfaceNumber === interfaceNumber)
     ?.alternates.find((a) => a.alternateSetting === alt)?.interfaceName
   if (!name) {
     const index = descriptors.altNames.get(alt)
-    if (!index) throw new FlashdataError('DFU_PROTOCOL', `DFU interface ${interfaceNumber} has no named alternate setting ${alt}`)
+    if (!index)
+      throw new FlashdataError('DFU_PROTOCOL', `DFU interface ${interfaceNumber} has no named alternate setting ${alt}`)
     name = await readStringDescriptor(usb, index)
   }
   const layout = parseMemoryLayout(name)
@@ -88,21 +100,33 @@ export function checkAlternate(device: UsbDeviceLike, interfaceNumber: number, a
   const chosen = alternates.find((a) => a.alternateSetting === alt)
   if (chosen === undefined) {
     const known = alternates.map((a) => a.alternateSetting).join(', ')
-    throw new FlashdataError('DFU_PROTOCOL', `USB interface ${interfaceNumber} has no alternate setting ${alt} (it has ${known})`)
+    throw new FlashdataError(
+      'DFU_PROTOCOL',
+      `USB interface ${interfaceNumber} has no alternate setting ${alt} (it has ${known})`,
+    )
   }
   if (chosen.interfaceClass !== 0xfe || chosen.interfaceSubclass !== 0x01) {
-    throw new FlashdataError('DFU_PROTOCOL', `USB interface ${interfaceNumber} is not a DFU interface: is the board in DFU mode?`)
+    throw new FlashdataError(
+      'DFU_PROTOCOL',
+      `USB interface ${interfaceNumber} is not a DFU interface: is the board in DFU mode?`,
+    )
   }
 }
 
 function checkFunctional(device: UsbDeviceLike, functional: DfuFunctionalDescriptor): void {
   const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
   if (functional.dfuVersion !== DFUSE_VERSION) {
-    throw new FlashdataError('DFU_PROTOCOL', `Not a DfuSe device: bcdDFU is ${hex(functional.dfuVersion)}, expected ${hex(DFUSE_VERSION)}`)
+    throw new FlashdataError(
+      'DFU_PROTOCOL',
+      `Not a DfuSe device: bcdDFU is ${hex(functional.dfuVersion)}, expected ${hex(DFUSE_VERSION)}`,
+    )
   }
   // The Gen 2 bootloader strides blocks by its fixed 4096-byte buffer, whatever the descriptor says.
   const required = isParticleGen2Dfu(device) ? 4096 : undefined
   if (functional.transferSize === 0 || (required !== undefined && functional.transferSize !== required)) {
-    throw new FlashdataError('DFU_PROTOCOL', `Unsupported DFU transfer size ${functional.transferSize}${required ? ` (this bootloader needs ${required})` : ''}`)
+    throw new FlashdataError(
+      'DFU_PROTOCOL',
+      `Unsupported DFU transfer size ${functional.transferSize}${required ? ` (this bootloader needs ${required})` : ''}`,
+    )
   }
 }

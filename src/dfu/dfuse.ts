@@ -45,7 +45,13 @@ const MAX_BUSY_POLLS = 256
 const MAX_NORMALISE_ROUNDS = 6
 /** Block numbers are 16-bit and data blocks start at 2. */
 const MAX_BLOCKS_PER_RUN = 0xffff - 1
-const ABORTABLE: number[] = [DfuState.dfuIDLE, DfuState.dfuDNLOAD_SYNC, DfuState.dfuDNLOAD_IDLE, DfuState.dfuMANIFEST_SYNC, DfuState.dfuUPLOAD_IDLE]
+const ABORTABLE: number[] = [
+  DfuState.dfuIDLE,
+  DfuState.dfuDNLOAD_SYNC,
+  DfuState.dfuDNLOAD_IDLE,
+  DfuState.dfuMANIFEST_SYNC,
+  DfuState.dfuUPLOAD_IDLE,
+]
 const LEFT: number[] = [DfuState.dfuDNLOAD_IDLE, DfuState.dfuMANIFEST, DfuState.dfuMANIFEST_WAIT_RESET]
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
@@ -73,7 +79,12 @@ export class DfuseDevice {
   static async open(device: UsbDeviceLike, options: DfuseOpenOptions = {}): Promise<DfuseDevice> {
     const interfaceNumber = options.interface ?? 0
     const alt = options.alt ?? 0
-    const { usb, functional, layout, openedHere } = await connectDfu(device, interfaceNumber, alt, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+    const { usb, functional, layout, openedHere } = await connectDfu(
+      device,
+      interfaceNumber,
+      alt,
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    )
     const dfu = new DfuseDevice(usb, alt, functional, layout, options.allowedRange)
     try {
       await dfu.normaliseState()
@@ -131,7 +142,10 @@ export class DfuseDevice {
       cleared = false
       if (ABORTABLE.includes(state)) await this.abort(state)
       else if (state === DfuState.dfuDNBUSY) await sleep(pollTimeoutMs)
-      else throw this.stateError(`The device is in ${stateName(state)} (${statusName(status)}) and cannot be brought to dfuIDLE`)
+      else
+        throw this.stateError(
+          `The device is in ${stateName(state)} (${statusName(status)}) and cannot be brought to dfuIDLE`,
+        )
     }
     throw this.stateError(`The device did not reach dfuIDLE (last state ${describeState(this.state)})`)
   }
@@ -183,7 +197,10 @@ export class DfuseDevice {
       this.known = DfuState.dfuUPLOAD_IDLE
       const got = result.data?.byteLength ?? 0
       if (result.data === undefined || got !== size) {
-        throw new FlashdataError('DFU_PROTOCOL', `Read at ${formatAddress(blockAddress)} returned ${got} bytes instead of ${size}`)
+        throw new FlashdataError(
+          'DFU_PROTOCOL',
+          `Read at ${formatAddress(blockAddress)} returned ${got} bytes instead of ${size}`,
+        )
       }
       out.set(new Uint8Array(result.data.buffer, result.data.byteOffset, got), offset)
       onProgress?.(offset + size, length)
@@ -207,16 +224,18 @@ export class DfuseDevice {
     if (this.state !== DfuState.dfuIDLE) await this.normaliseState()
     await this.dnload(2, new Uint8Array(0), 'Leave request', undefined)
     this.known = null
-    let result
+    let result: Awaited<ReturnType<typeof this.usb.classIn>>
     try {
       result = await this.usb.classIn(DfuRequest.GETSTATUS, 0, 6)
     } catch (error) {
-      if (error instanceof FlashdataError && ['DISCONNECTED', 'TIMEOUT', 'USB_TRANSFER'].includes(error.code)) return { state: null }
+      if (error instanceof FlashdataError && ['DISCONNECTED', 'TIMEOUT', 'USB_TRANSFER'].includes(error.code))
+        return { state: null }
       throw error
     }
     if (result.status === 'stall') return { state: null }
     const { state, status } = parseStatus(result.data)
-    if (!LEFT.includes(state)) throw this.stateError(`The device did not leave DFU mode: it reports ${stateName(state)} (${statusName(status)})`)
+    if (!LEFT.includes(state))
+      throw this.stateError(`The device did not leave DFU mode: it reports ${stateName(state)} (${statusName(status)})`)
     return { state }
   }
 
@@ -257,10 +276,15 @@ export class DfuseDevice {
    * blocks, each after one SET_ADDRESS, unless the pointer is already there
    * (a read-back after a write, a write after reading and erasing there).
    */
-  private async runs(address: number, length: number, perBlock: (blockAddress: number, block: number, offset: number, size: number) => Promise<void>): Promise<void> {
+  private async runs(
+    address: number,
+    length: number,
+    perBlock: (blockAddress: number, block: number, offset: number, size: number) => Promise<void>,
+  ): Promise<void> {
     const runBytes = MAX_BLOCKS_PER_RUN * this.transferSize
     for (let runOffset = 0; runOffset < length; runOffset += runBytes) {
-      if (this.pointer !== address + runOffset || this.state === null) await this.command(DfuseCommand.SET_ADDRESS, address + runOffset, 'ADDRESS_REFUSED', 'Setting the address')
+      if (this.pointer !== address + runOffset || this.state === null)
+        await this.command(DfuseCommand.SET_ADDRESS, address + runOffset, 'ADDRESS_REFUSED', 'Setting the address')
       else await this.readyToDownload()
       const runEnd = Math.min(length, runOffset + runBytes)
       for (let offset = runOffset, block = 2; offset < runEnd; offset += this.transferSize, block++) {
@@ -287,7 +311,10 @@ export class DfuseDevice {
     if (result.status === 'stall') throw await this.recoverFrom(this.stall(what, address))
     if (result.bytesWritten !== data.length) {
       this.known = null
-      throw new FlashdataError('DFU_PROTOCOL', `${what}: the device took ${result.bytesWritten} of ${data.length} bytes`)
+      throw new FlashdataError(
+        'DFU_PROTOCOL',
+        `${what}: the device took ${result.bytesWritten} of ${data.length} bytes`,
+      )
     }
     this.known = data.length === 0 ? DfuState.dfuMANIFEST_SYNC : DfuState.dfuDNLOAD_SYNC
   }
@@ -301,34 +328,52 @@ export class DfuseDevice {
     for (let poll = 0; poll < MAX_BUSY_POLLS; poll++) {
       const result = await this.usb.classIn(DfuRequest.GETSTATUS, 0, 6)
       if (result.status === 'stall') {
-        throw await this.recoverFrom(new FlashdataError(failure, `${what} at ${at} failed: the device stalled the status request`, { details: { address } }))
+        throw await this.recoverFrom(
+          new FlashdataError(failure, `${what} at ${at} failed: the device stalled the status request`, {
+            details: { address },
+          }),
+        )
       }
       const { state, status, pollTimeoutMs } = parseStatus(result.data)
       this.known = state
       if (status !== DfuStatus.OK || state === DfuState.dfuERROR) {
-        throw await this.recoverFrom(new FlashdataError(failure, `${what} at ${at} failed: ${statusName(status)} in ${stateName(state)}`, { details: { address, state, status } }))
+        throw await this.recoverFrom(
+          new FlashdataError(failure, `${what} at ${at} failed: ${statusName(status)} in ${stateName(state)}`, {
+            details: { address, state, status },
+          }),
+        )
       }
       if (state === DfuState.dfuDNLOAD_IDLE) return
       if (state === DfuState.dfuDNBUSY) await sleep(pollTimeoutMs)
       else if (state !== DfuState.dfuDNLOAD_SYNC) {
-        throw await this.recoverFrom(this.stateError(`${what} at ${at}: unexpected ${stateName(state)} while waiting for dfuDNLOAD-IDLE`))
+        throw await this.recoverFrom(
+          this.stateError(`${what} at ${at}: unexpected ${stateName(state)} while waiting for dfuDNLOAD-IDLE`),
+        )
       }
     }
-    throw await this.recoverFrom(this.stateError(`${what} at ${at}: still busy after ${MAX_BUSY_POLLS} status requests`))
+    throw await this.recoverFrom(
+      this.stateError(`${what} at ${at}: still busy after ${MAX_BUSY_POLLS} status requests`),
+    )
   }
 
   /** Brings the device back to idle after a failure so a retry can run; the failure is what counts. */
   private async recoverFrom(error: FlashdataError): Promise<FlashdataError> {
     this.known = null
-    await this.normaliseState().catch(() => { this.known = null })
+    await this.normaliseState().catch(() => {
+      this.known = null
+    })
     return error
   }
 
   private stall(what: string, address: number | undefined): FlashdataError {
     const where = address === undefined ? '' : ` at ${formatAddress(address)}`
-    return new FlashdataError('DFU_STALL', `${what}${where}: the device stalled the request (state ${describeState(this.state)})`, {
-      details: { address, state: this.state },
-    })
+    return new FlashdataError(
+      'DFU_STALL',
+      `${what}${where}: the device stalled the request (state ${describeState(this.state)})`,
+      {
+        details: { address, state: this.state },
+      },
+    )
   }
 
   private stateError(message: string): FlashdataError {

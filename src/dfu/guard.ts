@@ -5,7 +5,15 @@
  */
 import { FlashdataError } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
-import { describeRange, ELECTRON_PROTECTED_END, findPage, formatAddress, pagesInRange, type MemoryLayout, type MemoryPage } from './layout.js'
+import {
+  describeRange,
+  ELECTRON_PROTECTED_END,
+  findPage,
+  formatAddress,
+  pagesInRange,
+  type MemoryLayout,
+  type MemoryPage,
+} from './layout.js'
 
 export interface AddressRange {
   start: number
@@ -42,7 +50,13 @@ function refuse(operation: string, start: number, end: number, reason: string): 
 }
 
 function checkBounds(operation: string, start: number, length: number): void {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > 2 ** 32) {
+  if (
+    !Number.isSafeInteger(start) ||
+    !Number.isSafeInteger(length) ||
+    start < 0 ||
+    length < 0 ||
+    start + length > 2 ** 32
+  ) {
     refuse(operation, start, start + length, 'not a valid 32-bit address range')
   }
 }
@@ -57,11 +71,17 @@ export function checkModifiable(target: GuardedTarget, operation: 'erase' | 'wri
   }
   const lowAllowed = allowedRange !== undefined && allowedRange.start < ELECTRON_PROTECTED_END
   if (target.alt === 0 && start < ELECTRON_PROTECTED_END && !lowAllowed) {
-    refuse(operation, start, end, `below ${formatAddress(ELECTRON_PROTECTED_END)} (bootloader, configuration and EEPROM sectors)`)
+    refuse(
+      operation,
+      start,
+      end,
+      `below ${formatAddress(ELECTRON_PROTECTED_END)} (bootloader, configuration and EEPROM sectors)`,
+    )
   }
   const flag = operation === 'erase' ? 'erasable' : 'writable'
   for (const page of pagesInRange(target.layout, start, end)) {
-    if (!page.segment[flag]) refuse(operation, start, end, `the page at ${formatAddress(page.start)} is not ${flag} on this device`)
+    if (!page.segment[flag])
+      refuse(operation, start, end, `the page at ${formatAddress(page.start)} is not ${flag} on this device`)
   }
 }
 
@@ -78,7 +98,8 @@ export function pageToErase(target: GuardedTarget, address: number): MemoryPage 
 export function checkReadable(target: GuardedTarget, start: number, length: number): void {
   checkBounds('read', start, length)
   for (const page of pagesInRange(target.layout, start, start + length)) {
-    if (!page.segment.readable) refuse('read', start, start + length, `the page at ${formatAddress(page.start)} is not readable`)
+    if (!page.segment.readable)
+      refuse('read', start, start + length, `the page at ${formatAddress(page.start)} is not readable`)
   }
 }
 

@@ -38,7 +38,7 @@ export interface MemoryPage {
 /** Writes and erases below this address are refused by the Particle Gen 2 bootloader. */
 export const ELECTRON_PROTECTED_END = 0x08020000
 
-const MULTIPLIERS: Record<string, number> = { 'B': 1, 'K': 1024, 'M': 1024 * 1024, ' ': 1 }
+const MULTIPLIERS: Record<string, number> = { B: 1, K: 1024, M: 1024 * 1024, ' ': 1 }
 const TYPES = 'abcdefg'
 const LIMIT = 2 ** 32
 
@@ -49,14 +49,20 @@ export function formatAddress(address: number): string {
 /** [start, end) for people: first and last byte and the length, so an exclusive end is never read as inclusive. */
 export function describeRange(start: number, end: number): string {
   const length = end - start
-  return length <= 1 ? formatAddress(start) : `${formatAddress(start)}-${formatAddress(end - 1)} (${length.toLocaleString('en-US')} bytes)`
+  return length <= 1
+    ? formatAddress(start)
+    : `${formatAddress(start)}-${formatAddress(end - 1)} (${length.toLocaleString('en-US')} bytes)`
 }
 
 export function parseMemoryLayout(text: string): MemoryLayout {
   function fail(pos: number, message: string): never {
-    throw new FlashdataError('DFU_LAYOUT', `Invalid DfuSe memory layout ${JSON.stringify(text)}: ${message} (at character ${pos + 1})`, {
-      details: { layout: text, position: pos },
-    })
+    throw new FlashdataError(
+      'DFU_LAYOUT',
+      `Invalid DfuSe memory layout ${JSON.stringify(text)}: ${message} (at character ${pos + 1})`,
+      {
+        details: { layout: text, position: pos },
+      },
+    )
   }
   function found(pos: number): string {
     return pos < text.length ? `found ${JSON.stringify(text.slice(pos, pos + 8))}` : 'found the end'
@@ -110,7 +116,12 @@ export function parseMemoryLayout(text: string): MemoryLayout {
       pos++
       if (pos < text.length && text[pos] !== ',' && text[pos] !== '/') {
         const letters = /[a-zA-Z]/.test(text[pos])
-        fail(pos, letters ? `the type must be a single letter a-g, found ${JSON.stringify(text.slice(pos - 1, pos + 7))}` : `unexpected ${found(pos)} after a segment`)
+        fail(
+          pos,
+          letters
+            ? `the type must be a single letter a-g, found ${JSON.stringify(text.slice(pos - 1, pos + 7))}`
+            : `unexpected ${found(pos)} after a segment`,
+        )
       }
       const pages = Number(count)
       const pageSize = Number(size) * MULTIPLIERS[mult]
@@ -118,7 +129,14 @@ export function parseMemoryLayout(text: string): MemoryLayout {
       const end = start + pages * pageSize
       if (end > LIMIT) fail(segmentStart, `the segment ends at ${end.toString(16)}, beyond the 32-bit address space`)
       const bits = type.charCodeAt(0) - 0x60
-      segments.push({ start, end, pageSize, readable: (bits & 1) !== 0, erasable: (bits & 2) !== 0, writable: (bits & 4) !== 0 })
+      segments.push({
+        start,
+        end,
+        pageSize,
+        readable: (bits & 1) !== 0,
+        erasable: (bits & 2) !== 0,
+        writable: (bits & 4) !== 0,
+      })
       start = end
     } while (text[pos] === ',')
   }
@@ -126,7 +144,10 @@ export function parseMemoryLayout(text: string): MemoryLayout {
   const sorted = [...segments].sort((a, b) => a.start - b.start)
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].start < sorted[i - 1].end) {
-      fail(text.length, `segments at ${formatAddress(sorted[i - 1].start)} and ${formatAddress(sorted[i].start)} overlap`)
+      fail(
+        text.length,
+        `segments at ${formatAddress(sorted[i - 1].start)} and ${formatAddress(sorted[i].start)} overlap`,
+      )
     }
   }
   return { name, segments }
@@ -153,12 +174,16 @@ export function pageNumber(layout: MemoryLayout, page: MemoryPage): number {
 /** The pages covering [start, end); ADDRESS_REFUSED if a byte of it is not in the layout. */
 export function pagesInRange(layout: MemoryLayout, start: number, end: number): MemoryPage[] {
   const pages: MemoryPage[] = []
-  for (let address = start; address < end;) {
+  for (let address = start; address < end; ) {
     const page = findPage(layout, address)
     if (page === undefined) {
-      throw new FlashdataError('ADDRESS_REFUSED', `Address ${formatAddress(address)} is not in the memory layout "${layout.name}"`, {
-        details: { address, layout: layout.name },
-      })
+      throw new FlashdataError(
+        'ADDRESS_REFUSED',
+        `Address ${formatAddress(address)} is not in the memory layout "${layout.name}"`,
+        {
+          details: { address, layout: layout.name },
+        },
+      )
     }
     pages.push(page)
     address = page.end
@@ -177,7 +202,10 @@ export function protectBelow(layout: MemoryLayout, limit: number): MemoryLayout 
     if (segment.start >= limit) return [segment]
     const split = segment.start + Math.ceil((limit - segment.start) / segment.pageSize) * segment.pageSize
     if (split >= segment.end) return [locked]
-    return [{ ...locked, end: split }, { ...segment, start: split }]
+    return [
+      { ...locked, end: split },
+      { ...segment, start: split },
+    ]
   })
   return { name: layout.name, segments }
 }

@@ -104,7 +104,10 @@ export interface DfuFunctionalDescriptor {
 
 export function parseFunctionalDescriptor(bytes: Uint8Array): DfuFunctionalDescriptor {
   if (bytes.length < 9 || bytes[1] !== DFU_FUNCTIONAL_DESCRIPTOR_TYPE) {
-    throw new FlashdataError('DFU_PROTOCOL', `The DFU functional descriptor is malformed (${bytes.length} bytes, expected 9 of type 0x21)`)
+    throw new FlashdataError(
+      'DFU_PROTOCOL',
+      `The DFU functional descriptor is malformed (${bytes.length} bytes, expected 9 of type 0x21)`,
+    )
   }
   const attributes = bytes[2]
   return {
@@ -134,7 +137,7 @@ export function parseConfigurationDescriptor(bytes: Uint8Array, interfaceNumber:
   const altNames = new Map<number, number>()
   let functional: DfuFunctionalDescriptor | undefined
   let inOurs = false
-  for (let pos = 0; pos < bytes.length;) {
+  for (let pos = 0; pos < bytes.length; ) {
     const length = bytes[pos]
     if (length < 2 || pos + length > bytes.length) {
       throw new FlashdataError('DFU_PROTOCOL', `The configuration descriptor is malformed at byte ${pos}`)

@@ -8,7 +8,15 @@ import { FlashdataError, type ErrorCode } from '../errors.js'
 import type { UsbControlSetup, UsbDeviceLike, UsbInTransferResult, UsbOutTransferResult } from '../usb/types.js'
 import { DfuRequest } from './protocol.js'
 
-export type TransferKind = 'dnload' | 'upload' | 'getstatus' | 'clrstatus' | 'abort' | 'getstate' | 'descriptor' | 'other'
+export type TransferKind =
+  | 'dnload'
+  | 'upload'
+  | 'getstatus'
+  | 'clrstatus'
+  | 'abort'
+  | 'getstate'
+  | 'descriptor'
+  | 'other'
 
 export interface DfuseStats {
   /** Control transfers issued, by kind (a DfuSe command counts as a dnload). */
@@ -49,7 +57,8 @@ function kindOf(setup: UsbControlSetup): TransferKind {
 const HINTS: Partial<Record<ErrorCode, string>> = {
   DISCONNECTED: 'The board disconnected. Check the cable, then run the command again.',
   TIMEOUT: 'The board stopped answering. Reset it into DFU mode and run the command again.',
-  USB_ACCESS: 'This user may not open the USB device (on Linux, install the udev rule: flashdata udev). flashdata doctor checks USB access.',
+  USB_ACCESS:
+    'This user may not open the USB device (on Linux, install the udev rule: flashdata udev). flashdata doctor checks USB access.',
   BUSY: 'Another program has the board open (another flashdata, dfu-util, the Particle CLI): let it finish or close it, then run the command again.',
   USB_TRANSFER: 'Check the cable (a short one, no unpowered hub) and run the command again.',
 }
@@ -61,7 +70,11 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
  * The first rule that matches wins; anything else is a transfer error.
  */
 const RULES: Array<[ErrorCode, string[], RegExp]> = [
-  ['DISCONNECTED', ['NotFoundError'], /NO_DEVICE|disconnect|gone|no device|no such device|device not found|not connected|unavailable/i],
+  [
+    'DISCONNECTED',
+    ['NotFoundError'],
+    /NO_DEVICE|disconnect|gone|no device|no such device|device not found|not connected|unavailable/i,
+  ],
   ['BUSY', [], /BUSY|is busy|resource busy|already claimed|unable to claim/i],
   // The `usb` package cancels a transfer whose timeout expires; we never cancel one ourselves.
   ['TIMEOUT', ['TimeoutError'], /TIMEOUT|timed? ?out|cancell?ed/i],
@@ -116,28 +129,46 @@ export class DfuTransport {
   }
 
   classIn(request: number, value: number, length: number): Promise<UsbInTransferResult> {
-    return this.transferIn({ requestType: 'class', recipient: 'interface', request, value, index: this.interfaceNumber }, length)
+    return this.transferIn(
+      { requestType: 'class', recipient: 'interface', request, value, index: this.interfaceNumber },
+      length,
+    )
   }
 
   classOut(request: number, value: number, data: Uint8Array): Promise<UsbOutTransferResult> {
-    return this.transferOut({ requestType: 'class', recipient: 'interface', request, value, index: this.interfaceNumber }, data)
+    return this.transferOut(
+      { requestType: 'class', recipient: 'interface', request, value, index: this.interfaceNumber },
+      data,
+    )
   }
 
   /** GET_DESCRIPTOR to the device, or to our interface (the DFU functional descriptor). */
-  getDescriptor(type: number, index: number, length: number, options: { langId?: number; toInterface?: boolean } = {}): Promise<UsbInTransferResult> {
-    return retryRead(() => this.transferIn({
-      requestType: 'standard',
-      recipient: options.toInterface ? 'interface' : 'device',
-      request: GET_DESCRIPTOR,
-      value: (type << 8) | index,
-      index: options.toInterface ? this.interfaceNumber : options.langId ?? 0,
-    }, length))
+  getDescriptor(
+    type: number,
+    index: number,
+    length: number,
+    options: { langId?: number; toInterface?: boolean } = {},
+  ): Promise<UsbInTransferResult> {
+    return retryRead(() =>
+      this.transferIn(
+        {
+          requestType: 'standard',
+          recipient: options.toInterface ? 'interface' : 'device',
+          request: GET_DESCRIPTOR,
+          value: (type << 8) | index,
+          index: options.toInterface ? this.interfaceNumber : (options.langId ?? 0),
+        },
+        length,
+      ),
+    )
   }
 
   private async transferIn(setup: UsbControlSetup, length: number): Promise<UsbInTransferResult> {
     const kind = kindOf(setup)
     this.stats.transfers[kind]++
-    const result = await this.call(`${kind} request`, () => this.device.controlTransferIn(setup, length, this.timeoutMs))
+    const result = await this.call(`${kind} request`, () =>
+      this.device.controlTransferIn(setup, length, this.timeoutMs),
+    )
     this.checkBabble(result.status, kind)
     this.stats.bytesIn += result.data?.byteLength ?? 0
     return result
@@ -146,13 +177,16 @@ export class DfuTransport {
   private async transferOut(setup: UsbControlSetup, data: Uint8Array): Promise<UsbOutTransferResult> {
     const kind = kindOf(setup)
     this.stats.transfers[kind]++
-    const result = await this.call(`${kind} request`, () => this.device.controlTransferOut(setup, data as BufferSource, this.timeoutMs))
+    const result = await this.call(`${kind} request`, () =>
+      this.device.controlTransferOut(setup, data as BufferSource, this.timeoutMs),
+    )
     this.checkBabble(result.status, kind)
     this.stats.bytesOut += result.bytesWritten
     return result
   }
 
   private checkBabble(status: string, kind: TransferKind): void {
-    if (status === 'babble') throw new FlashdataError('USB_TRANSFER', `USB ${kind} request failed: the device sent more data than asked for`)
+    if (status === 'babble')
+      throw new FlashdataError('USB_TRANSFER', `USB ${kind} request failed: the device sent more data than asked for`)
   }
 }

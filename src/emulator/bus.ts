@@ -30,7 +30,10 @@ const busOf = new WeakMap<EmulatedElectron, EmulatedUsb>()
 
 export class EmulatedUsb implements UsbBusLike {
   readonly #boards = new Map<EmulatedElectron, () => void>()
-  readonly #listeners: Record<ConnectionType, Set<UsbConnectionListener>> = { connect: new Set(), disconnect: new Set() }
+  readonly #listeners: Record<ConnectionType, Set<UsbConnectionListener>> = {
+    connect: new Set(),
+    disconnect: new Set(),
+  }
 
   /** The boards on this bus, in the order they were attached. */
   get boards(): EmulatedElectron[] {

@@ -76,12 +76,18 @@ export class ControlChannel {
 
   #service(setup: SetupPacket, data: Uint8Array): HandlerResult {
     switch (setup.bRequest) {
-      case SERVICE.INIT: return this.#init(setup)
-      case SERVICE.CHECK: return this.#check(setup)
-      case SERVICE.SEND: return this.#send(setup, data)
-      case SERVICE.RECV: return this.#recv(setup)
-      case SERVICE.RESET: return this.#cancel(setup)
-      default: return STALL // lines 288-289
+      case SERVICE.INIT:
+        return this.#init(setup)
+      case SERVICE.CHECK:
+        return this.#check(setup)
+      case SERVICE.SEND:
+        return this.#send(setup, data)
+      case SERVICE.RECV:
+        return this.#recv(setup)
+      case SERVICE.RESET:
+        return this.#cancel(setup)
+      default:
+        return STALL // lines 288-289
     }
   }
 
@@ -90,7 +96,15 @@ export class ControlChannel {
     if (!isIn(setup) || setup.wLength < MIN_WLENGTH) return STALL
     if (this.#active.length >= MAX_ACTIVE) return serviceReply(setup, { status: STATUS.BUSY })
     this.#lastId = (this.#lastId + 1) & 0xffff
-    const request: Request = { id: this.#lastId, type: setup.wIndex, state: 'recv-payload', payload: new Uint8Array(setup.wValue), offset: 0, result: SYSTEM_ERROR.UNKNOWN, reply: new Uint8Array(0) }
+    const request: Request = {
+      id: this.#lastId,
+      type: setup.wIndex,
+      state: 'recv-payload',
+      payload: new Uint8Array(setup.wValue),
+      offset: 0,
+      result: SYSTEM_ERROR.UNKNOWN,
+      reply: new Uint8Array(0),
+    }
     this.#active.push(request)
     if (setup.wValue === 0) this.#process(request)
     // A payload over 64 bytes is allocated by the system thread: PENDING until a later CHECK.
@@ -104,7 +118,8 @@ export class ControlChannel {
     const request = this.#find(setup.wIndex)
     if (!request) return serviceReply(setup, { status: STATUS.NOT_FOUND })
     if (request.state === 'recv-payload') return serviceReply(setup, { status: STATUS.OK })
-    if (request.reply.length > 0) return serviceReply(setup, { status: STATUS.OK, size: request.reply.length, result: request.result })
+    if (request.reply.length > 0)
+      return serviceReply(setup, { status: STATUS.OK, size: request.reply.length, result: request.result })
     // No reply data: the request completes once this reply has gone out (lines 686-694).
     this.#finish(request)
     return serviceReply(setup, { status: STATUS.OK, result: request.result })
@@ -113,7 +128,13 @@ export class ControlChannel {
   /** Lines 402-436. */
   #send(setup: SetupPacket, data: Uint8Array): HandlerResult {
     const request = this.#find(setup.wIndex)
-    if (isIn(setup) || !request || request.state !== 'recv-payload' || request.offset + setup.wLength > request.payload.length) return STALL
+    if (
+      isIn(setup) ||
+      !request ||
+      request.state !== 'recv-payload' ||
+      request.offset + setup.wLength > request.payload.length
+    )
+      return STALL
     request.payload.set(data.subarray(0, setup.wLength), request.offset)
     request.offset += setup.wLength
     if (request.offset === request.payload.length) this.#process(request)
@@ -123,7 +144,14 @@ export class ControlChannel {
   /** Lines 439-466; the request completes when its last byte has gone out. */
   #recv(setup: SetupPacket): HandlerResult {
     const request = this.#find(setup.wIndex)
-    if (!isIn(setup) || !request || request.state !== 'done' || setup.wLength === 0 || request.offset + setup.wLength > request.reply.length) return STALL
+    if (
+      !isIn(setup) ||
+      !request ||
+      request.state !== 'done' ||
+      setup.wLength === 0 ||
+      request.offset + setup.wLength > request.reply.length
+    )
+      return STALL
     const chunk = request.reply.slice(request.offset, request.offset + setup.wLength)
     request.offset += setup.wLength
     if (request.offset === request.reply.length) this.#finish(request)
@@ -218,7 +246,10 @@ function ascii(text: string): Uint8Array {
 }
 
 /** ServiceReply::encode; a reply that does not fit in wLength stalls (line 107-125 return false). */
-function serviceReply(setup: SetupPacket, fields: { status: number; id?: number; size?: number; result?: number }): HandlerResult {
+function serviceReply(
+  setup: SetupPacket,
+  fields: { status: number; id?: number; size?: number; result?: number },
+): HandlerResult {
   const out = new DataView(new ArrayBuffer(18))
   let flags = 0x01
   let offset = 6

@@ -69,7 +69,9 @@ export function processControlRequest(type: number, payload: Uint8Array, state: 
       return { result: SYSTEM_ERROR.NONE, reply: protoString(state.deviceId.toLowerCase()) }
     case CTRL_REQUEST.SERIAL_NUMBER:
       // config.cpp getSerialNumber returns hal_get_device_serial_number's -1 when the OTP serial is not printable.
-      return state.otpSerial === null ? { result: -1 } : { result: SYSTEM_ERROR.NONE, reply: protoString(state.otpSerial) }
+      return state.otpSerial === null
+        ? { result: -1 }
+        : { result: SYSTEM_ERROR.NONE, reply: protoString(state.otpSerial) }
     case CTRL_REQUEST.SYSTEM_VERSION:
       return { result: SYSTEM_ERROR.NONE, reply: protoString(state.version) }
     case CTRL_REQUEST.GET_SYSTEM_CAPABILITIES:
@@ -86,7 +88,10 @@ export function processControlRequest(type: number, payload: Uint8Array, state: 
       state.listening = type === CTRL_REQUEST.START_LISTENING
       return { result: SYSTEM_ERROR.NONE }
     case CTRL_REQUEST.GET_DEVICE_MODE:
-      return { result: SYSTEM_ERROR.NONE, reply: protoVarint(state.listening ? DEVICE_MODE.LISTENING_MODE : DEVICE_MODE.NORMAL_MODE) }
+      return {
+        result: SYSTEM_ERROR.NONE,
+        reply: protoVarint(state.listening ? DEVICE_MODE.LISTENING_MODE : DEVICE_MODE.NORMAL_MODE),
+      }
     case CTRL_REQUEST.IS_CLAIMED:
     case CTRL_REQUEST.CLOUD_GET_CONNECTION_STATUS:
       // IsClaimedReply.claimed = false, GetConnectionStatusReply.status = DISCONNECTED: defaults, so empty messages.

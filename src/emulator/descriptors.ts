@@ -40,7 +40,14 @@ export const DFU_TRANSFER_SIZE = 4096
 /** bmAttributes 0x0B (download, upload, will-detach), detach 255 ms, 4096-byte transfers, DfuSe 1.1a. */
 export const DFU_FUNCTIONAL_DESCRIPTOR = Uint8Array.of(0x09, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10, 0x1a, 0x01)
 
-export const DESCRIPTOR_TYPE = { device: 1, configuration: 2, string: 3, interface: 4, endpoint: 5, dfuFunctional: 0x21 } as const
+export const DESCRIPTOR_TYPE = {
+  device: 1,
+  configuration: 2,
+  string: 3,
+  interface: 4,
+  endpoint: 5,
+  dfuFunctional: 0x21,
+} as const
 
 export interface DescriptorSet {
   device: Uint8Array
@@ -59,15 +66,39 @@ const hi = (n: number) => (n >> 8) & 0xff
 
 function deviceDescriptor(productId: number, deviceClass: readonly number[]): Uint8Array {
   return Uint8Array.of(
-    18, DESCRIPTOR_TYPE.device, 0x00, 0x02, ...deviceClass, 64,
-    lo(PARTICLE_VENDOR_ID), hi(PARTICLE_VENDOR_ID), lo(productId), hi(productId),
-    0x50, 0x02, 1, 2, 3, 1,
+    18,
+    DESCRIPTOR_TYPE.device,
+    0x00,
+    0x02,
+    ...deviceClass,
+    64,
+    lo(PARTICLE_VENDOR_ID),
+    hi(PARTICLE_VENDOR_ID),
+    lo(productId),
+    hi(productId),
+    0x50,
+    0x02,
+    1,
+    2,
+    3,
+    1,
   )
 }
 
 function configuration(interfaces: number, iConfiguration: number, body: number[]): Uint8Array {
   const total = 9 + body.length
-  return Uint8Array.of(9, DESCRIPTOR_TYPE.configuration, lo(total), hi(total), interfaces, 1, iConfiguration, 0xc0, 0x32, ...body)
+  return Uint8Array.of(
+    9,
+    DESCRIPTOR_TYPE.configuration,
+    lo(total),
+    hi(total),
+    interfaces,
+    1,
+    iConfiguration,
+    0xc0,
+    0x32,
+    ...body,
+  )
 }
 
 function iface(number: number, alt: number, endpoints: number, cls: readonly number[], iInterface: number): number[] {
@@ -83,9 +114,13 @@ export function dfuDescriptors(platform: Platform, serialNumber: string): Descri
   const altCount = info.serialFlash ? 3 : 2
   const alts = Array.from({ length: altCount }, (_, alt) => iface(0, alt, 0, [0xfe, 0x01, 0x02], 5 + alt + 1))
   const strings = new Map<number, string>([
-    [1, 'Particle'], [2, `${info.name} DFU Mode`], [3, serialNumber], [4, 'DFU'], [5, 'DFU'],
+    [1, 'Particle'],
+    [2, `${info.name} DFU Mode`],
+    [3, serialNumber],
+    [4, 'DFU'],
+    [5, 'DFU'],
   ])
-  ALT_NAMES.slice(0, altCount).forEach((name, alt) => strings.set(6 + alt, name))
+  for (const [alt, name] of ALT_NAMES.slice(0, altCount).entries()) strings.set(6 + alt, name)
   return {
     device: deviceDescriptor(info.dfuProductId, [0, 0, 0]),
     configuration: configuration(1, 2, [...alts.flat(), ...DFU_FUNCTIONAL_DESCRIPTOR]),
@@ -98,12 +133,34 @@ export function dfuDescriptors(platform: Platform, serialNumber: string): Descri
 /** A CDC ACM function: interface association, communication interface with its functional descriptors, data interface. */
 function cdcFunction(control: number, notifyEp: number, dataEp: number, iFunction: number): number[] {
   return [
-    8, 0x0b, control, 2, 0x02, 0x02, 0x01, iFunction,
+    8,
+    0x0b,
+    control,
+    2,
+    0x02,
+    0x02,
+    0x01,
+    iFunction,
     ...iface(control, 0, 1, [0x02, 0x02, 0x01], iFunction),
-    5, 0x24, 0x00, 0x10, 0x01,
-    5, 0x24, 0x01, 0x00, control + 1,
-    4, 0x24, 0x02, 0x02,
-    5, 0x24, 0x06, control, control + 1,
+    5,
+    0x24,
+    0x00,
+    0x10,
+    0x01,
+    5,
+    0x24,
+    0x01,
+    0x00,
+    control + 1,
+    4,
+    0x24,
+    0x02,
+    0x02,
+    5,
+    0x24,
+    0x06,
+    control,
+    control + 1,
     ...endpoint(0x80 | notifyEp, 0x03, 8, 0xff),
     ...iface(control + 1, 0, 2, [0x0a, 0x00, 0x00], 0),
     ...endpoint(dataEp, 0x02, 64, 0),
@@ -113,17 +170,17 @@ function cdcFunction(control: number, notifyEp: number, dataEp: number, iFunctio
 
 export function firmwareDescriptors(platform: Platform, serialNumber: string): DescriptorSet {
   const info = PLATFORMS[platform]
-  const body = [
-    ...cdcFunction(0, 2, 1, 4),
-    ...iface(2, 0, 0, [0xff, 0xff, 0xff], 5),
-    ...cdcFunction(3, 4, 3, 6),
-  ]
+  const body = [...cdcFunction(0, 2, 1, 4), ...iface(2, 0, 0, [0xff, 0xff, 0xff], 5), ...cdcFunction(3, 4, 3, 6)]
   return {
     device: deviceDescriptor(info.firmwareProductId, [0xef, 0x02, 0x01]),
     configuration: configuration(5, 0, body),
     strings: new Map([
-      [1, 'Particle'], [2, info.name], [3, serialNumber],
-      [4, `${info.name} Serial`], [5, `${info.name} Control Interface`], [6, `${info.name} USBSerial1`],
+      [1, 'Particle'],
+      [2, info.name],
+      [3, serialNumber],
+      [4, `${info.name} Serial`],
+      [5, `${info.name} Control Interface`],
+      [6, `${info.name} USBSerial1`],
     ]),
     alternates: [1, 1, 1, 1, 1],
     msOsString: false,
@@ -147,12 +204,49 @@ export const LANGID_DESCRIPTOR = Uint8Array.of(4, DESCRIPTOR_TYPE.string, 0x09, 
 /** Windows (WCID) support: string 0xEE "MSFT100" announces vendor code 0xEE. */
 export const MS_OS_STRING_INDEX = 0xee
 export const MS_VENDOR_CODE = 0xee
-export const MS_OS_STRING_DESCRIPTOR = Uint8Array.of(0x12, DESCRIPTOR_TYPE.string, ...utf16('MSFT100'), MS_VENDOR_CODE, 0x00)
+export const MS_OS_STRING_DESCRIPTOR = Uint8Array.of(
+  0x12,
+  DESCRIPTOR_TYPE.string,
+  ...utf16('MSFT100'),
+  MS_VENDOR_CODE,
+  0x00,
+)
 
 /** Extended Compat ID descriptor (vendor request 0xC0/0xEE, wIndex 4): interface 0 is "WINUSB". */
 export const WCID_COMPAT_ID_DESCRIPTOR = Uint8Array.of(
-  0x28, 0, 0, 0, 0x00, 0x01, 0x04, 0x00, 1, 0, 0, 0, 0, 0, 0, 0,
-  0x00, 0x01, ...ascii('WINUSB\0\0'), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0x28,
+  0,
+  0,
+  0,
+  0x00,
+  0x01,
+  0x04,
+  0x00,
+  1,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0x00,
+  0x01,
+  ...ascii('WINUSB\0\0'),
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
 )
 
 /** Extended Properties descriptor (0xC1/0xEE, wIndex 5): DeviceInterfaceGUIDs, REG_MULTI_SZ. */
@@ -160,7 +254,15 @@ export const WCID_EXTENDED_PROPERTIES_DESCRIPTOR = (() => {
   const name = utf16('DeviceInterfaceGUIDs\0')
   const data = new Uint8Array(0x50)
   data.set(utf16('{37fb5f90-1a34-4929-933b-8a27e1850033}'))
-  const section = [...le32(8 + 2 + name.length + 4 + data.length), ...le32(7), lo(name.length), hi(name.length), ...name, ...le32(data.length), ...data]
+  const section = [
+    ...le32(8 + 2 + name.length + 4 + data.length),
+    ...le32(7),
+    lo(name.length),
+    hi(name.length),
+    ...name,
+    ...le32(data.length),
+    ...data,
+  ]
   return Uint8Array.of(...le32(10 + section.length), 0x00, 0x01, 0x05, 0x00, 0x01, 0x00, ...section)
 })()
 

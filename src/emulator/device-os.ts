@@ -13,7 +13,19 @@
  */
 import { ControlChannel } from './control-channel.js'
 import type { DeviceOsState } from './control-requests.js'
-import { ACK, isIn, NO_REPLY, recipientOf, reply, requestKind, STALL, type BoardServices, type Firmware, type HandlerResult, type SetupPacket } from './setup.js'
+import {
+  ACK,
+  isIn,
+  NO_REPLY,
+  recipientOf,
+  reply,
+  requestKind,
+  STALL,
+  type BoardServices,
+  type Firmware,
+  type HandlerResult,
+  type SetupPacket,
+} from './setup.js'
 
 export const DEVICE_OS_VERSION = '2.3.1'
 export const DFU_SWITCH_BAUD = 14400
@@ -30,11 +42,15 @@ export class DeviceOsFirmware implements Firmware {
   constructor(board: BoardServices, version = DEVICE_OS_VERSION) {
     this.#board = board
     const state: DeviceOsState = { deviceId: board.deviceId, otpSerial: board.otpSerial, version, listening: false }
-    this.#control = new ControlChannel(state, (what, afterMs) => {
-      // Safe mode is Device OS without the application: the same device on USB.
-      if (what === 'dfu') this.#switchToDfu(afterMs)
-      else board.reset(afterMs, 'firmware')
-    }, board.timing.controlResetMs)
+    this.#control = new ControlChannel(
+      state,
+      (what, afterMs) => {
+        // Safe mode is Device OS without the application: the same device on USB.
+        if (what === 'dfu') this.#switchToDfu(afterMs)
+        else board.reset(afterMs, 'firmware')
+      },
+      board.timing.controlResetMs,
+    )
   }
 
   configured(): void {}

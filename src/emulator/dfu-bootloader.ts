@@ -10,19 +10,52 @@
  * - Leave: the GETSTATUS after a zero-length DNLOAD reports bState 5, then
  *   the board resets 500 ms later.
  */
-import { DFU_TRANSFER_SIZE, MS_VENDOR_CODE, WCID_COMPAT_ID_DESCRIPTOR, WCID_EXTENDED_PROPERTIES_DESCRIPTOR } from './descriptors.js'
+import {
+  DFU_TRANSFER_SIZE,
+  MS_VENDOR_CODE,
+  WCID_COMPAT_ID_DESCRIPTOR,
+  WCID_EXTENDED_PROPERTIES_DESCRIPTOR,
+} from './descriptors.js'
 import { dct, internalFlash, serialFlash, type DfuMedium } from './dfu-media.js'
 import type { LeftoverDfuState } from './faults.js'
 import {
-  ACK, isIn, NO_REPLY, recipientOf, reply, requestKind, STALL,
-  type BoardServices, type Firmware, type FunctionContext, type HandlerResult, type SetupPacket, type SetupReply,
+  ACK,
+  isIn,
+  NO_REPLY,
+  recipientOf,
+  reply,
+  requestKind,
+  STALL,
+  type BoardServices,
+  type Firmware,
+  type FunctionContext,
+  type HandlerResult,
+  type SetupPacket,
+  type SetupReply,
 } from './setup.js'
 
-export const DFU_REQUEST = { DETACH: 0, DNLOAD: 1, UPLOAD: 2, GETSTATUS: 3, CLRSTATUS: 4, GETSTATE: 5, ABORT: 6 } as const
+export const DFU_REQUEST = {
+  DETACH: 0,
+  DNLOAD: 1,
+  UPLOAD: 2,
+  GETSTATUS: 3,
+  CLRSTATUS: 4,
+  GETSTATE: 5,
+  ABORT: 6,
+} as const
 
 export const DFU_STATE = {
-  appIDLE: 0, appDETACH: 1, dfuIDLE: 2, dfuDNLOAD_SYNC: 3, dfuDNBUSY: 4, dfuDNLOAD_IDLE: 5,
-  dfuMANIFEST_SYNC: 6, dfuMANIFEST: 7, dfuMANIFEST_WAIT_RESET: 8, dfuUPLOAD_IDLE: 9, dfuERROR: 10,
+  appIDLE: 0,
+  appDETACH: 1,
+  dfuIDLE: 2,
+  dfuDNLOAD_SYNC: 3,
+  dfuDNBUSY: 4,
+  dfuDNLOAD_IDLE: 5,
+  dfuMANIFEST_SYNC: 6,
+  dfuMANIFEST: 7,
+  dfuMANIFEST_WAIT_RESET: 8,
+  dfuUPLOAD_IDLE: 9,
+  dfuERROR: 10,
   /** Left behind by an UPLOAD of block 1 (a bootloader bug). */
   uploadBlock1Bug: 0x0f,
 } as const
@@ -34,7 +67,13 @@ export const DEFAULT_POINTER = 0x08020000
 
 const S = DFU_STATE
 const DIRECTION_IN: Record<number, boolean> = { 0: false, 1: false, 2: true, 3: true, 4: false, 5: true, 6: false }
-const ABORTABLE: readonly number[] = [S.dfuIDLE, S.dfuDNLOAD_SYNC, S.dfuDNLOAD_IDLE, S.dfuMANIFEST_SYNC, S.dfuUPLOAD_IDLE]
+const ABORTABLE: readonly number[] = [
+  S.dfuIDLE,
+  S.dfuDNLOAD_SYNC,
+  S.dfuDNLOAD_IDLE,
+  S.dfuMANIFEST_SYNC,
+  S.dfuUPLOAD_IDLE,
+]
 const LEFTOVER: Record<LeftoverDfuState, [state: number, status: number]> = {
   dfuERROR: [S.dfuERROR, DFU_STATUS_ERR_UNKNOWN],
   'dfuDNLOAD-IDLE': [S.dfuDNLOAD_IDLE, DFU_STATUS_OK],
@@ -88,7 +127,8 @@ export class DfuBootloader implements Firmware {
         return this.#getStatus(medium, context)
       case DFU_REQUEST.CLRSTATUS:
         // Non-standard: outside dfuERROR, CLRSTATUS *enters* dfuERROR.
-        ;[this.state, this.status] = this.state === S.dfuERROR ? [S.dfuIDLE, DFU_STATUS_OK] : [S.dfuERROR, DFU_STATUS_ERR_UNKNOWN]
+        ;[this.state, this.status] =
+          this.state === S.dfuERROR ? [S.dfuIDLE, DFU_STATUS_OK] : [S.dfuERROR, DFU_STATUS_ERR_UNKNOWN]
         this.#pending = null
         return ACK
       case DFU_REQUEST.GETSTATE:
@@ -171,7 +211,11 @@ export class DfuBootloader implements Firmware {
     return this.#statusBytes()
   }
 
-  async #execute(pending: { block: number; data: Uint8Array }, medium: DfuMedium, context: FunctionContext): Promise<boolean> {
+  async #execute(
+    pending: { block: number; data: Uint8Array },
+    medium: DfuMedium,
+    context: FunctionContext,
+  ): Promise<boolean> {
     const { block, data } = pending
     if (block === 1) return true
     if (block >= 2) return medium.write(this.pointer + (block - 2) * DFU_TRANSFER_SIZE, data, context)

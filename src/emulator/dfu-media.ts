@@ -25,7 +25,13 @@ export const FIRST_WRITABLE_ADDRESS = 0x08020000
  * Runs a flash operation of `ms` modelled time. If the cable is pulled
  * during it (fault or bus.detach), the operation is torn: half done.
  */
-async function timed(board: BoardServices, op: FlashOperation, context: FunctionContext, ms: number, run: (fraction: number) => void): Promise<void> {
+async function timed(
+  board: BoardServices,
+  op: FlashOperation,
+  context: FunctionContext,
+  ms: number,
+  run: (fraction: number) => void,
+): Promise<void> {
   if (board.faults.takeDisconnect(op)) {
     await context.wait(ms / 2)
     run(0.5)
@@ -48,7 +54,9 @@ export function internalFlash(board: BoardServices): DfuMedium {
     async erase(address, context) {
       const sector = sectorContaining(address)
       if (!sector || !writable(address) || faults.takeFailErase()) return false
-      await timed(board, 'erase', context, sectorEraseMs(timing, sector.size), (fraction) => flash.erase(sector, fraction))
+      await timed(board, 'erase', context, sectorEraseMs(timing, sector.size), (fraction) =>
+        flash.erase(sector, fraction),
+      )
       return true
     },
     async write(address, data, context) {
@@ -123,7 +131,9 @@ export function serialFlash(): DfuMedium {
     },
     async write(address, data) {
       if (address + data.length > SERIAL_FLASH_SIZE) return false
-      data.forEach((b, i) => (bytes[address + i] &= b))
+      data.forEach((b, i) => {
+        bytes[address + i] &= b
+      })
       return data.every((b, i) => bytes[address + i] === b)
     },
     read: (address, length) => {

@@ -93,18 +93,24 @@ export class EmulatedElectron {
     this.#port = ++boardCount
     this.#busPath = options.busPath
     this.deviceOsVersion = options.deviceOsVersion ?? DEVICE_OS_VERSION
-    if (!/^\d+\.\d+\.\d+/.test(this.deviceOsVersion)) throw new FlashdataError('BAD_OPTION', `Device OS version "${this.deviceOsVersion}" is not like 2.3.1`)
+    if (!/^\d+\.\d+\.\d+/.test(this.deviceOsVersion))
+      throw new FlashdataError('BAD_OPTION', `Device OS version "${this.deviceOsVersion}" is not like 2.3.1`)
     this.platform = options.platform ?? 'electron'
     if (!(this.platform in PLATFORMS)) throw new FlashdataError('BAD_OPTION', `Unknown platform "${this.platform}"`)
     this.serialNumber = options.serialNumber ?? defaultSerial(this.#port)
     this.firmwareSerial = options.firmwareSerial ?? this.serialNumber
     for (const serial of [this.serialNumber, this.firmwareSerial]) {
-      if (!/^[\x20-\x7e]{1,126}$/.test(serial)) throw new FlashdataError('BAD_OPTION', 'The serial number must be 1-126 printable ASCII characters')
+      if (!/^[\x20-\x7e]{1,126}$/.test(serial))
+        throw new FlashdataError('BAD_OPTION', 'The serial number must be 1-126 printable ASCII characters')
     }
-    this.deviceId = (options.deviceId ?? (/^[0-9a-f]{24}$/i.test(this.serialNumber) ? this.serialNumber : defaultSerial(this.#port))).toLowerCase()
-    if (!/^[0-9a-f]{24}$/.test(this.deviceId)) throw new FlashdataError('BAD_OPTION', 'The device id must be 24 hex digits')
+    this.deviceId = (
+      options.deviceId ?? (/^[0-9a-f]{24}$/i.test(this.serialNumber) ? this.serialNumber : defaultSerial(this.#port))
+    ).toLowerCase()
+    if (!/^[0-9a-f]{24}$/.test(this.deviceId))
+      throw new FlashdataError('BAD_OPTION', 'The device id must be 24 hex digits')
     this.otpSerial = options.otpSerial === undefined ? defaultOtpSerial(this.deviceId) : options.otpSerial
-    if (this.otpSerial !== null && !/^[\x21-\x7e]{15}$/.test(this.otpSerial)) throw new FlashdataError('BAD_OPTION', 'The OTP serial number must be 15 printable characters')
+    if (this.otpSerial !== null && !/^[\x21-\x7e]{15}$/.test(this.otpSerial))
+      throw new FlashdataError('BAD_OPTION', 'The OTP serial number must be 15 printable characters')
     this.timing = resolveTiming(options.timing)
     const file = options.flash
     this.#flash = new FlashMemory(file?.contents, file?.persist)
@@ -138,9 +144,11 @@ export class EmulatedElectron {
       unplug: () => this.unplug(),
     }
     this.#mode = options.mode ?? 'dfu'
-    if (this.#mode !== 'dfu' && this.#mode !== 'firmware') throw new FlashdataError('BAD_OPTION', `Unknown board mode "${this.#mode}"`)
+    if (this.#mode !== 'dfu' && this.#mode !== 'firmware')
+      throw new FlashdataError('BAD_OPTION', `Unknown board mode "${this.#mode}"`)
     if (options.dfuState) {
-      if (!LEFTOVER_STATES.includes(options.dfuState)) throw new FlashdataError('BAD_OPTION', `Unknown DFU state "${options.dfuState}"`)
+      if (!LEFTOVER_STATES.includes(options.dfuState))
+        throw new FlashdataError('BAD_OPTION', `Unknown DFU state "${options.dfuState}"`)
       this.faults.setDfuState(options.dfuState)
     }
     this.#boot(this.#mode)
@@ -179,7 +187,13 @@ export class EmulatedElectron {
 
   /** Flash contents at absolute addresses 0x08000000-0x080FFFFF. */
   readFlash(address: number, length: number): Uint8Array {
-    if (!Number.isInteger(address) || !Number.isInteger(length) || length < 0 || address < FLASH_BASE || address + length > FLASH_END) {
+    if (
+      !Number.isInteger(address) ||
+      !Number.isInteger(length) ||
+      length < 0 ||
+      address < FLASH_BASE ||
+      address + length > FLASH_END
+    ) {
       throw new RangeError(`readFlash(0x${address.toString(16)}, ${length}) is outside 0x08000000-0x080FFFFF`)
     }
     return this.#flash.read(address, length)
@@ -250,10 +264,22 @@ export class EmulatedElectron {
     const platform = PLATFORMS[this.platform]
     if (mode === 'dfu') {
       this.#bootloader = new DfuBootloader(this.#services, platform.serialFlash)
-      this.#function = new ElectronUsbFunction(mode, dfuDescriptors(this.platform, this.serialNumber), this.#bootloader, this.timing, this.#clock)
+      this.#function = new ElectronUsbFunction(
+        mode,
+        dfuDescriptors(this.platform, this.serialNumber),
+        this.#bootloader,
+        this.timing,
+        this.#clock,
+      )
     } else {
       this.#bootloader = null
-      this.#function = new ElectronUsbFunction(mode, firmwareDescriptors(this.platform, this.firmwareSerial), new DeviceOsFirmware(this.#services, this.deviceOsVersion), this.timing, this.#clock)
+      this.#function = new ElectronUsbFunction(
+        mode,
+        firmwareDescriptors(this.platform, this.firmwareSerial),
+        new DeviceOsFirmware(this.#services, this.deviceOsVersion),
+        this.timing,
+        this.#clock,
+      )
     }
     this.#function.enumerate()
     const leftover = this.#bootloader && this.faults.takeDfuState()

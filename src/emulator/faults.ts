@@ -138,7 +138,9 @@ export class FaultInjector {
 
   /** The word address to corrupt in a write of [address, address+length), and how. */
   takeCorruption(address: number, length: number): { address: number; xor: number } | undefined {
-    const index = this.#corruptions.findIndex((c) => c.address === undefined || (c.address >= address && c.address < address + length))
+    const index = this.#corruptions.findIndex(
+      (c) => c.address === undefined || (c.address >= address && c.address < address + length),
+    )
     if (index < 0) return undefined
     const [corruption] = this.#corruptions.splice(index, 1)
     return { address: (corruption.address ?? address) & ~3, xor: corruption.xor }

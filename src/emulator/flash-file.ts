@@ -13,7 +13,18 @@
  * file-lock.ts) while a host has one of its interfaces claimed, and re-reads
  * it then, so what another process wrote before is what it sees.
  */
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import { dirname } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { FLASH_SIZE, factoryFlashContents, type FlashFile, type PersistHook } from './flash.js'
@@ -32,14 +43,26 @@ export function openFlashFile(path: string): FlashFile {
       holder = lockFile(path)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? ''
-      if (!READ_ONLY_CODES.includes(code)) throw new FlashdataError('INPUT_UNREADABLE', `Cannot lock the emulator flash file ${path}: ${(error as Error).message}`, { cause: error })
-      throw new FlashdataError('EMULATOR_READ_ONLY', `Cannot lock the emulator flash file ${path}: its folder is read-only (${code}).`, {
-        hint: 'The emulated board keeps a lock file beside its flash file: point --emulator at a file in a writable folder.', details: { path }, cause: error,
-      })
+      if (!READ_ONLY_CODES.includes(code))
+        throw new FlashdataError(
+          'INPUT_UNREADABLE',
+          `Cannot lock the emulator flash file ${path}: ${(error as Error).message}`,
+          { cause: error },
+        )
+      throw new FlashdataError(
+        'EMULATOR_READ_ONLY',
+        `Cannot lock the emulator flash file ${path}: its folder is read-only (${code}).`,
+        {
+          hint: 'The emulated board keeps a lock file beside its flash file: point --emulator at a file in a writable folder.',
+          details: { path },
+          cause: error,
+        },
+      )
     }
     if (holder !== undefined) {
       throw new FlashdataError('BUSY', `The emulated board ${path} is in use by another process (pid ${holder}).`, {
-        hint: 'Wait for the other flashdata command (a push, or a jig on this folder) to finish, or stop it, then run this one again.', details: { path, pid: holder },
+        hint: 'Wait for the other flashdata command (a push, or a jig on this folder) to finish, or stop it, then run this one again.',
+        details: { path, pid: holder },
       })
     }
     try {
@@ -73,18 +96,39 @@ function reload(path: string, contents: Uint8Array): 'read' | 'empty' {
     fd = openSync(path, 'r+')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? ''
-    if (!READ_ONLY_CODES.includes(code)) throw new FlashdataError('INPUT_UNREADABLE', `Cannot open the emulator flash file ${path}: ${(error as Error).message}`, { cause: error })
-    throw new FlashdataError('EMULATOR_READ_ONLY', `The emulator flash file ${path} is read-only (${code}): the emulated board cannot be written or used.`, {
-      hint: `Make it writable (chmod u+w ${path}), or point --emulator at another file.`, details: { path }, cause: error,
-    })
+    if (!READ_ONLY_CODES.includes(code))
+      throw new FlashdataError(
+        'INPUT_UNREADABLE',
+        `Cannot open the emulator flash file ${path}: ${(error as Error).message}`,
+        { cause: error },
+      )
+    throw new FlashdataError(
+      'EMULATOR_READ_ONLY',
+      `The emulator flash file ${path} is read-only (${code}): the emulated board cannot be written or used.`,
+      {
+        hint: `Make it writable (chmod u+w ${path}), or point --emulator at another file.`,
+        details: { path },
+        cause: error,
+      },
+    )
   }
   try {
     const size = fstatSync(fd).size
     if (size === 0) return 'empty'
-    if (size !== FLASH_SIZE) throw new FlashdataError('INPUT_UNREADABLE', `The emulator flash file ${path} was changed by another program (${size} bytes).`, { details: { path, size } })
-    for (let done = 0; done < contents.length;) {
+    if (size !== FLASH_SIZE)
+      throw new FlashdataError(
+        'INPUT_UNREADABLE',
+        `The emulator flash file ${path} was changed by another program (${size} bytes).`,
+        { details: { path, size } },
+      )
+    for (let done = 0; done < contents.length; ) {
       const n = readSync(fd, contents, done, contents.length - done, done)
-      if (n === 0) throw new FlashdataError('INPUT_UNREADABLE', `The emulator flash file ${path} was truncated by another program.`, { details: { path } })
+      if (n === 0)
+        throw new FlashdataError(
+          'INPUT_UNREADABLE',
+          `The emulator flash file ${path} was truncated by another program.`,
+          { details: { path } },
+        )
       done += n
     }
     return 'read'
@@ -99,9 +143,14 @@ function readOrCreate(path: string): Uint8Array | 'empty' {
   try {
     const info = statSync(path)
     if (!info.isFile()) {
-      throw new FlashdataError('INPUT_SPECIAL_FILE', `${path} is not a regular file, so it cannot be an emulator flash file.`, {
-        hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.', details: { path },
-      })
+      throw new FlashdataError(
+        'INPUT_SPECIAL_FILE',
+        `${path} is not a regular file, so it cannot be an emulator flash file.`,
+        {
+          hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
+          details: { path },
+        },
+      )
     }
     size = info.size
   } catch (error) {
@@ -111,10 +160,14 @@ function readOrCreate(path: string): Uint8Array | 'empty' {
   }
   if (size === 0) return 'empty'
   if (size !== FLASH_SIZE) {
-    throw new FlashdataError('INPUT_UNREADABLE', `${path} is not an emulator flash file (${size.toLocaleString('en-US')} bytes, expected ${FLASH_SIZE.toLocaleString('en-US')} or an empty file)`, {
-      hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
-      details: { path, size },
-    })
+    throw new FlashdataError(
+      'INPUT_UNREADABLE',
+      `${path} is not an emulator flash file (${size.toLocaleString('en-US')} bytes, expected ${FLASH_SIZE.toLocaleString('en-US')} or an empty file)`,
+      {
+        hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
+        details: { path, size },
+      },
+    )
   }
   let existing: Buffer
   try {
@@ -139,7 +192,15 @@ function create(path: string): Uint8Array {
     renameSync(temporary, path)
     syncDirectory(dirname(path))
   } catch (error) {
-    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot create the emulator flash file ${path}: ${(error as Error).message}`, { hint: 'Give --emulator a path in a folder that exists and that you can write to.', details: { path }, cause: error })
+    throw new FlashdataError(
+      'OUTPUT_UNWRITABLE',
+      `Cannot create the emulator flash file ${path}: ${(error as Error).message}`,
+      {
+        hint: 'Give --emulator a path in a folder that exists and that you can write to.',
+        details: { path },
+        cause: error,
+      },
+    )
   }
   return contents
 }

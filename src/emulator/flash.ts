@@ -95,7 +95,12 @@ export class FlashMemory {
   erase(sector: FlashSector, fraction = 1): void {
     const length = fraction >= 1 ? sector.size : Math.floor((sector.size * fraction) / 4) * 4
     this.#bytes.fill(0xff, sector.address - FLASH_BASE, sector.address - FLASH_BASE + length)
-    this.log.push({ op: 'erase', address: sector.address, length: sector.size, ...(fraction < 1 && { interrupted: true }) })
+    this.log.push({
+      op: 'erase',
+      address: sector.address,
+      length: sector.size,
+      ...(fraction < 1 && { interrupted: true }),
+    })
     this.#write(sector.address, length)
   }
 

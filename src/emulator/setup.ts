@@ -32,7 +32,8 @@ export const NO_REPLY = Symbol('no reply')
 export type HandlerResult = SetupReply | typeof NO_REPLY
 
 export const isIn = (setup: SetupPacket) => (setup.bmRequestType & 0x80) !== 0
-export const requestKind = (setup: SetupPacket) => (['standard', 'class', 'vendor', 'reserved'] as const)[(setup.bmRequestType >> 5) & 3]
+export const requestKind = (setup: SetupPacket) =>
+  (['standard', 'class', 'vendor', 'reserved'] as const)[(setup.bmRequestType >> 5) & 3]
 export const recipientOf = (setup: SetupPacket) => setup.bmRequestType & 0x1f
 
 /** What the board lends to the firmware it runs. */

@@ -19,7 +19,13 @@
  * Errors are plain Errors, worded like the package's ('<method> error: ...').
  */
 import type {
-  UsbAlternateInfo, UsbConfigurationInfo, UsbControlSetup, UsbDeviceLike, UsbEndpointInfo, UsbInTransferResult, UsbOutTransferResult,
+  UsbAlternateInfo,
+  UsbConfigurationInfo,
+  UsbControlSetup,
+  UsbDeviceLike,
+  UsbEndpointInfo,
+  UsbInTransferResult,
+  UsbOutTransferResult,
 } from '../usb/types.js'
 import { DESCRIPTOR_TYPE } from './descriptors.js'
 import type { SetupPacket, SetupReply } from './setup.js'
@@ -113,9 +119,16 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
 
   async selectConfiguration(configurationValue: number): Promise<void> {
     this.#checkOpened('selectConfiguration')
-    if (configurationValue !== this.#configuration.configurationValue) throw usbError('selectConfiguration', 'invalid configuration')
+    if (configurationValue !== this.#configuration.configurationValue)
+      throw usbError('selectConfiguration', 'invalid configuration')
     if (this.#claimed.size > 0) throw usbError('selectConfiguration', 'device or resource busy')
-    await this.#standardOut('selectConfiguration', { bmRequestType: 0x00, bRequest: 9, wValue: configurationValue, wIndex: 0, wLength: 0 })
+    await this.#standardOut('selectConfiguration', {
+      bmRequestType: 0x00,
+      bRequest: 9,
+      wValue: configurationValue,
+      wIndex: 0,
+      wLength: 0,
+    })
   }
 
   async claimInterface(interfaceNumber: number): Promise<void> {
@@ -135,13 +148,25 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
 
   async selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void> {
     this.#checkConnected('selectAlternateInterface')
-    if (!this.#opened || !this.#claimed.has(interfaceNumber)) throw usbError('selectAlternateInterface', 'invalid state')
+    if (!this.#opened || !this.#claimed.has(interfaceNumber))
+      throw usbError('selectAlternateInterface', 'invalid state')
     const iface = this.#configuration.interfaces.find((i) => i.interfaceNumber === interfaceNumber)
-    if (!iface?.alternates.some((a) => a.alternateSetting === alternateSetting)) throw usbError('selectAlternateInterface', 'invalid argument')
-    await this.#standardOut('selectAlternateInterface', { bmRequestType: 0x01, bRequest: 11, wValue: alternateSetting, wIndex: interfaceNumber, wLength: 0 })
+    if (!iface?.alternates.some((a) => a.alternateSetting === alternateSetting))
+      throw usbError('selectAlternateInterface', 'invalid argument')
+    await this.#standardOut('selectAlternateInterface', {
+      bmRequestType: 0x01,
+      bRequest: 11,
+      wValue: alternateSetting,
+      wIndex: interfaceNumber,
+      wLength: 0,
+    })
   }
 
-  async controlTransferIn(setup: UsbControlSetup, length: number, timeoutMs = DEFAULT_TRANSFER_TIMEOUT_MS): Promise<UsbInTransferResult> {
+  async controlTransferIn(
+    setup: UsbControlSetup,
+    length: number,
+    timeoutMs = DEFAULT_TRANSFER_TIMEOUT_MS,
+  ): Promise<UsbInTransferResult> {
     const packet = this.#packet('controlTransferIn', setup, 0x80, length)
     const answer = await this.#transfer('controlTransferIn', packet, undefined, timeoutMs)
     if (answer.status === 'stall') return { status: 'stall' }
@@ -149,11 +174,17 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
     return { status: 'ok', data: new DataView(data.buffer) }
   }
 
-  async controlTransferOut(setup: UsbControlSetup, data?: BufferSource, timeoutMs = DEFAULT_TRANSFER_TIMEOUT_MS): Promise<UsbOutTransferResult> {
+  async controlTransferOut(
+    setup: UsbControlSetup,
+    data?: BufferSource,
+    timeoutMs = DEFAULT_TRANSFER_TIMEOUT_MS,
+  ): Promise<UsbOutTransferResult> {
     const bytes = data === undefined ? new Uint8Array(0) : toBytes(data)
     const packet = this.#packet('controlTransferOut', setup, 0x00, bytes.length)
     const answer = await this.#transfer('controlTransferOut', packet, bytes, timeoutMs)
-    return answer.status === 'stall' ? { status: 'stall', bytesWritten: 0 } : { status: 'ok', bytesWritten: bytes.length }
+    return answer.status === 'stall'
+      ? { status: 'stall', bytesWritten: 0 }
+      : { status: 'ok', bytesWritten: bytes.length }
   }
 
   #packet(method: string, setup: UsbControlSetup, direction: number, length: number): SetupPacket {
@@ -161,11 +192,24 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
     if (this.#claimed.size === 0) throw usbError(method, 'invalid state')
     const type = REQUEST_TYPES[setup.requestType]
     const recipient = RECIPIENTS[setup.recipient]
-    if (type === undefined || recipient === undefined) throw new TypeError(`${method}: invalid requestType or recipient`)
-    for (const [name, value, max] of [['request', setup.request, 0xff], ['value', setup.value, 0xffff], ['index', setup.index, 0xffff], ['length', length, 0xffff]] as const) {
-      if (!Number.isInteger(value) || value < 0 || value > max) throw new TypeError(`${method}: ${name} ${value} out of range`)
+    if (type === undefined || recipient === undefined)
+      throw new TypeError(`${method}: invalid requestType or recipient`)
+    for (const [name, value, max] of [
+      ['request', setup.request, 0xff],
+      ['value', setup.value, 0xffff],
+      ['index', setup.index, 0xffff],
+      ['length', length, 0xffff],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > max)
+        throw new TypeError(`${method}: ${name} ${value} out of range`)
     }
-    return { bmRequestType: direction | (type << 5) | recipient, bRequest: setup.request, wValue: setup.value, wIndex: setup.index, wLength: length }
+    return {
+      bmRequestType: direction | (type << 5) | recipient,
+      bRequest: setup.request,
+      wValue: setup.value,
+      wIndex: setup.index,
+      wLength: length,
+    }
   }
 
   /** Queued like the host controller's EP0 queue: one control transfer at a time, in order. */
@@ -175,13 +219,19 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
     return run
   }
 
-  async #submit(method: string, packet: SetupPacket, data: Uint8Array | undefined, timeoutMs: number): Promise<SetupReply> {
+  async #submit(
+    method: string,
+    packet: SetupPacket,
+    data: Uint8Array | undefined,
+    timeoutMs: number,
+  ): Promise<SetupReply> {
     this.#checkConnected(method)
     const answer = this.#function.handleSetup(packet, data)
     answer.catch(() => undefined) // still observed below; this only silences it after a timeout
     let timer: ReturnType<typeof setTimeout> | undefined
     const expiry = new Promise<never>((_, reject) => {
-      if (timeoutMs > 0) timer = setTimeout(() => reject(usbError(method, `transfer timed out after ${timeoutMs} ms`)), timeoutMs)
+      if (timeoutMs > 0)
+        timer = setTimeout(() => reject(usbError(method, `transfer timed out after ${timeoutMs} ms`)), timeoutMs)
     })
     try {
       return await Promise.race([answer, expiry])
@@ -220,18 +270,37 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
   }
 
   #parseConfiguration(bytes: Uint8Array): UsbConfigurationInfo {
-    const config: UsbConfigurationInfo = { configurationValue: bytes[5], configurationName: this.#string(bytes[6]), interfaces: [] }
+    const config: UsbConfigurationInfo = {
+      configurationValue: bytes[5],
+      configurationName: this.#string(bytes[6]),
+      interfaces: [],
+    }
     let alternate: UsbAlternateInfo | undefined
     for (let offset = 0; offset + 1 < bytes.length && bytes[offset] > 0; offset += bytes[offset]) {
       const d = bytes.subarray(offset, offset + bytes[offset])
       if (d[1] === DESCRIPTOR_TYPE.interface) {
-        alternate = { alternateSetting: d[3], interfaceClass: d[5], interfaceSubclass: d[6], interfaceProtocol: d[7], interfaceName: this.#string(d[8]), endpoints: [] }
+        alternate = {
+          alternateSetting: d[3],
+          interfaceClass: d[5],
+          interfaceSubclass: d[6],
+          interfaceProtocol: d[7],
+          interfaceName: this.#string(d[8]),
+          endpoints: [],
+        }
         let iface = config.interfaces.find((i) => i.interfaceNumber === d[2])
-        if (!iface) config.interfaces.push((iface = { interfaceNumber: d[2], claimed: false, alternate, alternates: [] }))
+        if (!iface) {
+          iface = { interfaceNumber: d[2], claimed: false, alternate, alternates: [] }
+          config.interfaces.push(iface)
+        }
         iface.alternates.push(alternate)
       } else if (d[1] === DESCRIPTOR_TYPE.endpoint && alternate) {
         const type = ENDPOINT_TYPES[d[3] & 3] as UsbEndpointInfo['type']
-        alternate.endpoints.push({ endpointNumber: d[2] & 0x7f, direction: d[2] & 0x80 ? 'in' : 'out', type, packetSize: d[4] | (d[5] << 8) })
+        alternate.endpoints.push({
+          endpointNumber: d[2] & 0x7f,
+          direction: d[2] & 0x80 ? 'in' : 'out',
+          type,
+          packetSize: d[4] | (d[5] << 8),
+        })
       }
     }
     return config
@@ -239,5 +308,7 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
 }
 
 function toBytes(data: BufferSource): Uint8Array {
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  return data instanceof ArrayBuffer
+    ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 }

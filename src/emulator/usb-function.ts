@@ -18,8 +18,29 @@
  * bus) needs. A board creates a new function each time it boots; a bridge
  * should set the timing's USB costs to 0 because the real bus takes the time.
  */
-import { DFU_FUNCTIONAL_DESCRIPTOR, DESCRIPTOR_TYPE, LANGID_DESCRIPTOR, MS_OS_STRING_DESCRIPTOR, MS_OS_STRING_INDEX, stringDescriptor, type BoardMode, type DescriptorSet } from './descriptors.js'
-import { ACK, isIn, NO_REPLY, recipientOf, reply, requestKind, STALL, type Firmware, type FunctionContext, type SetupPacket, type SetupReply } from './setup.js'
+import {
+  DFU_FUNCTIONAL_DESCRIPTOR,
+  DESCRIPTOR_TYPE,
+  LANGID_DESCRIPTOR,
+  MS_OS_STRING_DESCRIPTOR,
+  MS_OS_STRING_INDEX,
+  stringDescriptor,
+  type BoardMode,
+  type DescriptorSet,
+} from './descriptors.js'
+import {
+  ACK,
+  isIn,
+  NO_REPLY,
+  recipientOf,
+  reply,
+  requestKind,
+  STALL,
+  type Firmware,
+  type FunctionContext,
+  type SetupPacket,
+  type SetupReply,
+} from './setup.js'
 import { usbTransferMs, type EmulatorTiming, type ModelClock } from './timing.js'
 
 export class UsbFunctionGoneError extends Error {
@@ -50,7 +71,13 @@ export class ElectronUsbFunction {
     wait: (ms) => this.#wait(ms),
   }
 
-  constructor(mode: BoardMode, descriptors: DescriptorSet, firmware: Firmware, timing: EmulatorTiming, clock: ModelClock) {
+  constructor(
+    mode: BoardMode,
+    descriptors: DescriptorSet,
+    firmware: Firmware,
+    timing: EmulatorTiming,
+    clock: ModelClock,
+  ) {
     this.mode = mode
     this.descriptors = descriptors
     this.#firmware = firmware
@@ -156,7 +183,8 @@ export class ElectronUsbFunction {
         return recipient === RECIPIENT_ENDPOINT && s.wValue === 0 && this.#hasEndpoint(s.wIndex) ? ACK : STALL
       case 5: // SET_ADDRESS (sent by the host controller during enumeration)
         return !dirIn && recipient === RECIPIENT_DEVICE ? ACK : STALL
-      case 6: { // GET_DESCRIPTOR
+      case 6: {
+        // GET_DESCRIPTOR
         const bytes = dirIn ? this.descriptor(s.wValue >> 8, s.wValue & 0xff, recipient) : undefined
         return bytes ? reply(bytes) : STALL
       }
@@ -169,7 +197,9 @@ export class ElectronUsbFunction {
         if (s.wValue) this.#firmware.configured()
         return ACK
       case 10: // GET_INTERFACE
-        return dirIn && recipient === RECIPIENT_INTERFACE && this.#hasInterface(s.wIndex) ? reply([this.#alternates[s.wIndex]]) : STALL
+        return dirIn && recipient === RECIPIENT_INTERFACE && this.#hasInterface(s.wIndex)
+          ? reply([this.#alternates[s.wIndex]])
+          : STALL
       case 11: // SET_INTERFACE: the DFU state and address pointer are kept across alt changes
         if (dirIn || recipient !== RECIPIENT_INTERFACE || !this.#hasInterface(s.wIndex)) return STALL
         if (s.wValue >= this.descriptors.alternates[s.wIndex]) return STALL
@@ -191,7 +221,11 @@ export class ElectronUsbFunction {
 
 function endpointAddresses(configuration: Uint8Array): number[] {
   const addresses: number[] = []
-  for (let offset = 0; offset + 2 < configuration.length && configuration[offset] > 0; offset += configuration[offset]) {
+  for (
+    let offset = 0;
+    offset + 2 < configuration.length && configuration[offset] > 0;
+    offset += configuration[offset]
+  ) {
     if (configuration[offset + 1] === DESCRIPTOR_TYPE.endpoint) addresses.push(configuration[offset + 2])
   }
   return addresses

@@ -29,7 +29,9 @@ export function explicitEpoch(options: BuildFromPathsOptions): number | undefine
   const fromEnv = (options.env ?? process.env).SOURCE_DATE_EPOCH
   if (fromEnv === undefined || fromEnv === '') return undefined
   if (!/^\d+$/.test(fromEnv) || Number(fromEnv) > 0xffffffff) {
-    throw new FlashdataError('BAD_OPTION', `SOURCE_DATE_EPOCH="${fromEnv}" is not whole seconds since 1970.`, { hint: 'Set it to a number such as 1700000000, or unset it.' })
+    throw new FlashdataError('BAD_OPTION', `SOURCE_DATE_EPOCH="${fromEnv}" is not whole seconds since 1970.`, {
+      hint: 'Set it to a number such as 1700000000, or unset it.',
+    })
   }
   return Number(fromEnv)
 }
@@ -72,9 +74,15 @@ export async function buildImageFromPaths(inputs: string[], options: BuildFromPa
  * rules: --nul-terminate marks, the explicit build time clamping newer files,
  * else the newest file's time.
  */
-export function packFiles(collected: ImageFileInput[], options: BuildFromPathsOptions = {}): Omit<BuiltImage, 'skipped'> {
+export function packFiles(
+  collected: ImageFileInput[],
+  options: BuildFromPathsOptions = {},
+): Omit<BuiltImage, 'skipped'> {
   const explicit = explicitEpoch(options)
-  const files = markNulTerminated(explicit === undefined ? collected : collected.map((f) => ({ ...f, mtime: Math.min(f.mtime, explicit) })), options.nulTerminate ?? [])
+  const files = markNulTerminated(
+    explicit === undefined ? collected : collected.map((f) => ({ ...f, mtime: Math.min(f.mtime, explicit) })),
+    options.nulTerminate ?? [],
+  )
   const epoch = explicit ?? Math.max(...files.map((f) => f.mtime))
   return { image: buildImage(files, { epoch, align: options.align }), files, epoch }
 }

@@ -18,9 +18,17 @@ export interface ExtractedFile {
  * the folder), and every conflict on disk is checked before the first file
  * is written (the output rule in output.ts).
  */
-export async function extractImage(image: Uint8Array, dir: string, options: ExtractOptions = {}): Promise<ExtractedFile[]> {
+export async function extractImage(
+  image: Uint8Array,
+  dir: string,
+  options: ExtractOptions = {},
+): Promise<ExtractedFile[]> {
   const listing = readImage(image)
-  const targets = await planExtractTargets(resolve(dir), listing.files.map((f) => f.name), options)
+  const targets = await planExtractTargets(
+    resolve(dir),
+    listing.files.map((f) => f.name),
+    options,
+  )
   const written: ExtractedFile[] = []
   for (const [i, entry] of listing.files.entries()) {
     await mkdir(dirname(targets[i]), { recursive: true })

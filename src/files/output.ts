@@ -28,16 +28,27 @@ function kindOf(info: Stats): string {
   return 'a file'
 }
 
-const lstatOrUndefined = (path: string) => lstat(path).catch((error: NodeJS.ErrnoException) => {
-  if (error.code === 'ENOENT') return undefined
-  throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(path)}": ${error.message}`, { details: { path }, cause: error })
-})
+const lstatOrUndefined = (path: string) =>
+  lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(path)}": ${error.message}`, {
+      details: { path },
+      cause: error,
+    })
+  })
 
 function wrongType(path: string, kind: string, wanted: 'file' | 'folder'): FlashdataError {
-  return new FlashdataError('OUTPUT_WRONG_TYPE', `"${printable(path)}" is ${kind}, not a ${wanted === 'file' ? 'regular file' : 'folder'}; flashdata does not replace it.`, {
-    hint: wanted === 'file' ? 'Give the path of a new or existing regular file, or "-" for standard output.' : 'Give a folder (created if missing) for the extracted files.',
-    details: { path, kind },
-  })
+  return new FlashdataError(
+    'OUTPUT_WRONG_TYPE',
+    `"${printable(path)}" is ${kind}, not a ${wanted === 'file' ? 'regular file' : 'folder'}; flashdata does not replace it.`,
+    {
+      hint:
+        wanted === 'file'
+          ? 'Give the path of a new or existing regular file, or "-" for standard output.'
+          : 'Give a folder (created if missing) for the extracted files.',
+      details: { path, kind },
+    },
+  )
 }
 
 function exists(path: string, hint = 'Pass --force to replace it, or choose another path.'): FlashdataError {
@@ -68,7 +79,10 @@ export async function checkOutputFile(path: string, options: OutputOptions = {})
 export async function checkAppendFile(path: string): Promise<void> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined
-    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(path)}": ${error.message}`, { details: { path }, cause: error })
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(path)}": ${error.message}`, {
+      details: { path },
+      cause: error,
+    })
   })
   if (info && !info.isFile()) throw wrongType(path, kindOf(info), 'file')
 }
@@ -77,7 +91,10 @@ export async function checkAppendFile(path: string): Promise<void> {
 export async function checkOutputFolder(dir: string): Promise<void> {
   const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined
-    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(dir)}": ${error.message}`, { details: { path: dir }, cause: error })
+    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(dir)}": ${error.message}`, {
+      details: { path: dir },
+      cause: error,
+    })
   })
   if (info && !info.isDirectory()) throw wrongType(dir, kindOf(info), 'folder')
 }
@@ -88,7 +105,11 @@ export async function checkOutputFolder(dir: string): Promise<void> {
  * --force), something that is not a regular file, a link, or a file where a
  * folder is needed. Returns the absolute target of each name.
  */
-export async function planExtractTargets(root: string, names: readonly string[], options: OutputOptions = {}): Promise<string[]> {
+export async function planExtractTargets(
+  root: string,
+  names: readonly string[],
+  options: OutputOptions = {},
+): Promise<string[]> {
   await checkOutputFolder(root)
   const seen = new Map<string, Promise<Stats | undefined>>()
   const look = (path: string) => {
@@ -108,22 +129,38 @@ export async function planExtractTargets(root: string, names: readonly string[],
       const last = i === parts.length - 1
       if (!info) missing = true
       else if (info.isSymbolicLink()) {
-        conflicts.push(new FlashdataError('UNSAFE_PATH', `"${printable(path)}" is a symbolic link; extract does not write through links.`, {
-          hint: 'Remove the link, or extract into another folder.', details: { path },
-        }))
+        conflicts.push(
+          new FlashdataError(
+            'UNSAFE_PATH',
+            `"${printable(path)}" is a symbolic link; extract does not write through links.`,
+            {
+              hint: 'Remove the link, or extract into another folder.',
+              details: { path },
+            },
+          ),
+        )
         break
       } else if (!last && !info.isDirectory()) {
         conflicts.push(wrongType(path, kindOf(info), 'folder'))
         break
       } else if (last && !info.isFile()) conflicts.push(wrongType(path, kindOf(info), 'file'))
-      else if (last && !options.force) conflicts.push(exists(path, 'Extract into an empty folder, or pass --force to overwrite.'))
+      else if (last && !options.force)
+        conflicts.push(exists(path, 'Extract into an empty folder, or pass --force to overwrite.'))
     }
     targets.push(path)
   }
   if (conflicts.length === 0) return targets
   if (conflicts.length === 1) throw conflicts[0]
-  const shown = conflicts.slice(0, 5).map((c) => c.message).join(' ')
-  throw new FlashdataError(conflicts[0].code, `${conflicts.length} files cannot be extracted; nothing was written. ${shown}${conflicts.length > 5 ? ` And ${conflicts.length - 5} more.` : ''}`, {
-    hint: conflicts[0].hint, details: { conflicts: conflicts.map((c) => ({ code: c.code, ...c.details })) },
-  })
+  const shown = conflicts
+    .slice(0, 5)
+    .map((c) => c.message)
+    .join(' ')
+  throw new FlashdataError(
+    conflicts[0].code,
+    `${conflicts.length} files cannot be extracted; nothing was written. ${shown}${conflicts.length > 5 ? ` And ${conflicts.length - 5} more.` : ''}`,
+    {
+      hint: conflicts[0].hint,
+      details: { conflicts: conflicts.map((c) => ({ code: c.code, ...c.details })) },
+    },
+  )
 }

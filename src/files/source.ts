@@ -24,18 +24,35 @@ export interface ImageSource {
 export async function readImageFile(path: string): Promise<Uint8Array> {
   const shown = printable(path)
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new FlashdataError('INPUT_NOT_FOUND', `"${shown}" does not exist.`, { hint: 'Check the path.', details: { path } })
-    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, { hint: 'Check the file permissions.', details: { path }, cause: error })
+    if (error.code === 'ENOENT')
+      throw new FlashdataError('INPUT_NOT_FOUND', `"${shown}" does not exist.`, {
+        hint: 'Check the path.',
+        details: { path },
+      })
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, {
+      hint: 'Check the file permissions.',
+      details: { path },
+      cause: error,
+    })
   })
   if (!info.isFile()) {
-    throw new FlashdataError('INPUT_SPECIAL_FILE', `"${shown}" is ${info.isDirectory() ? 'a folder' : 'a special file (device, socket or pipe)'}, not an image file.`, {
-      hint: 'Give an image file made by flashdata build or pull.', details: { path },
-    })
+    throw new FlashdataError(
+      'INPUT_SPECIAL_FILE',
+      `"${shown}" is ${info.isDirectory() ? 'a folder' : 'a special file (device, socket or pipe)'}, not an image file.`,
+      {
+        hint: 'Give an image file made by flashdata build or pull.',
+        details: { path },
+      },
+    )
   }
   const tooBig = imageFileTooLarge(path, info.size, 'Check the path')
   if (tooBig) throw tooBig
   const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, { hint: 'Check the file permissions.', details: { path }, cause: error })
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, {
+      hint: 'Check the file permissions.',
+      details: { path },
+      cause: error,
+    })
   })
   return imageOfFile(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
 }
@@ -49,9 +66,14 @@ export async function loadImageSource(inputs: string[], options: BuildFromPathsO
   const single = inputs.length === 1 ? await stat(inputs[0]).catch(() => undefined) : undefined
   if (single?.isFile()) {
     if (options.nulTerminate?.length) {
-      throw new FlashdataError('BAD_OPTION', `--nul-terminate applies when packing a folder; "${inputs[0]}" is an image that is already built.`, {
-        hint: 'Build the image with flashdata build --nul-terminate, or push the folder with the option.', details: { path: inputs[0] },
-      })
+      throw new FlashdataError(
+        'BAD_OPTION',
+        `--nul-terminate applies when packing a folder; "${inputs[0]}" is an image that is already built.`,
+        {
+          hint: 'Build the image with flashdata build --nul-terminate, or push the folder with the option.',
+          details: { path: inputs[0] },
+        },
+      )
     }
     const image = await readImageFile(inputs[0])
     try {
@@ -59,7 +81,8 @@ export async function loadImageSource(inputs: string[], options: BuildFromPathsO
     } catch (error) {
       if (!(error instanceof FlashdataError)) throw error
       throw new FlashdataError(error.code, error.message, {
-        hint: 'To pack a single file rather than write an image, put it in a folder and give the folder.', details: error.details,
+        hint: 'To pack a single file rather than write an image, put it in a folder and give the folder.',
+        details: error.details,
       })
     }
   }

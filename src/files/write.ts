@@ -25,7 +25,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, mtime?: n
   } catch (error) {
     await unlink(temp).catch(() => {})
     throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot write "${printable(path)}": ${(error as Error).message}`, {
-      hint: 'Check that the folder exists and is writable.', details: { path }, cause: error,
+      hint: 'Check that the folder exists and is writable.',
+      details: { path },
+      cause: error,
     })
   }
 }
@@ -35,7 +37,11 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, mtime?: n
  * to standard output for "-". A reader of standard output that stops early
  * (`| head -c 100`) is its own choice, not a failure.
  */
-export async function writeOutput(path: string, bytes: Uint8Array, options: OutputOptions & { mtime?: number } = {}): Promise<void> {
+export async function writeOutput(
+  path: string,
+  bytes: Uint8Array,
+  options: OutputOptions & { mtime?: number } = {},
+): Promise<void> {
   if (path !== '-') return writeFileAtomic(await checkOutputFile(path, options), bytes, options.mtime)
   await new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve()))
 }

@@ -3,8 +3,15 @@ import { contentTypeFor } from './content-type.js'
 import { imageCrc } from './crc.js'
 import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
 import {
-  FORMAT_VERSION, HeaderOffset, MAGIC, MAX_CONTENT_TYPE_BYTES, MAX_NAME_BYTES, SECTOR_SIZE,
-  tableEnd, writeEntry, writeHeader,
+  FORMAT_VERSION,
+  HeaderOffset,
+  MAGIC,
+  MAX_CONTENT_TYPE_BYTES,
+  MAX_NAME_BYTES,
+  SECTOR_SIZE,
+  tableEnd,
+  writeEntry,
+  writeHeader,
 } from './format.js'
 
 export interface ImageFileInput {
@@ -53,23 +60,41 @@ function prepare(file: ImageFileInput): PreparedFile {
     })
   }
   if (nameBytes.length > MAX_NAME_BYTES) {
-    throw new FlashdataError('NAME_TOO_LONG', `File name "${file.name}" is ${nameBytes.length} bytes in UTF-8; the format allows at most ${MAX_NAME_BYTES}.`, {
-      hint: 'Rename the file or move it to a shorter folder path (the whole path counts).',
-      details: { name: file.name, bytes: nameBytes.length, max: MAX_NAME_BYTES },
-    })
+    throw new FlashdataError(
+      'NAME_TOO_LONG',
+      `File name "${file.name}" is ${nameBytes.length} bytes in UTF-8; the format allows at most ${MAX_NAME_BYTES}.`,
+      {
+        hint: 'Rename the file or move it to a shorter folder path (the whole path counts).',
+        details: { name: file.name, bytes: nameBytes.length, max: MAX_NAME_BYTES },
+      },
+    )
   }
   const contentType = file.contentType ?? contentTypeFor(file.name)
   const contentTypeBytes = utf8.encode(contentType)
   if (contentTypeBytes.length > MAX_CONTENT_TYPE_BYTES || contentType.includes('\0')) {
-    throw new FlashdataError('CONTENT_TYPE_TOO_LONG', `Content type "${contentType}" of "${file.name}" is ${contentTypeBytes.length} bytes; the format allows at most ${MAX_CONTENT_TYPE_BYTES}.`, {
-      hint: 'Give the file an extension with a shorter content type, or none (application/octet-stream).',
-      details: { name: file.name, contentType, bytes: contentTypeBytes.length, max: MAX_CONTENT_TYPE_BYTES },
-    })
+    throw new FlashdataError(
+      'CONTENT_TYPE_TOO_LONG',
+      `Content type "${contentType}" of "${file.name}" is ${contentTypeBytes.length} bytes; the format allows at most ${MAX_CONTENT_TYPE_BYTES}.`,
+      {
+        hint: 'Give the file an extension with a shorter content type, or none (application/octet-stream).',
+        details: { name: file.name, contentType, bytes: contentTypeBytes.length, max: MAX_CONTENT_TYPE_BYTES },
+      },
+    )
   }
   if (!Number.isInteger(file.mtime) || file.mtime < 0 || file.mtime > 0xffffffff) {
-    throw new FlashdataError('BAD_OPTION', `Modification time of "${file.name}" (${file.mtime}) does not fit the format's 32-bit seconds.`)
+    throw new FlashdataError(
+      'BAD_OPTION',
+      `Modification time of "${file.name}" (${file.mtime}) does not fit the format's 32-bit seconds.`,
+    )
   }
-  return { name: file.name, nameBytes, contentTypeBytes, data: file.data, mtime: file.mtime, nulTerminate: file.nulTerminate === true }
+  return {
+    name: file.name,
+    nameBytes,
+    contentTypeBytes,
+    data: file.data,
+    mtime: file.mtime,
+    nulTerminate: file.nulTerminate === true,
+  }
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -95,19 +120,28 @@ export function layoutImage(sizes: number[], align = 1): { addrs: number[]; tota
 
 /** A file that cannot fit in the sector, refused from its size alone, before it is read (the CLI and the page). */
 export function tooLarge(path: string, size: number, what: string, hint: string): FlashdataError {
-  return new FlashdataError('IMAGE_TOO_LARGE', `"${printable(path)}" is ${size.toLocaleString('en-US')} bytes, larger than the ${SECTOR_SIZE.toLocaleString('en-US')}-byte sector: it cannot be ${what}.`, {
-    hint, details: { path, size, maxSize: SECTOR_SIZE },
-  })
+  return new FlashdataError(
+    'IMAGE_TOO_LARGE',
+    `"${printable(path)}" is ${size.toLocaleString('en-US')} bytes, larger than the ${SECTOR_SIZE.toLocaleString('en-US')}-byte sector: it cannot be ${what}.`,
+    {
+      hint,
+      details: { path, size, maxSize: SECTOR_SIZE },
+    },
+  )
 }
 
 function checkFits(files: PreparedFile[], totalSize: number, maxSize: number): void {
   if (totalSize <= maxSize) return
   const largest = [...files].sort((a, b) => b.data.length - a.data.length).slice(0, 5)
   const over = totalSize - maxSize
-  throw new FlashdataError('IMAGE_TOO_LARGE', `The image would be ${totalSize.toLocaleString('en-US')} bytes, ${over.toLocaleString('en-US')} bytes over the ${maxSize.toLocaleString('en-US')}-byte sector.`, {
-    hint: `Remove or shrink files to free at least ${over} bytes. Largest: ${largest.map((f) => `${f.name} (${f.data.length})`).join(', ')}.`,
-    details: { totalSize, maxSize, over, largest: largest.map((f) => ({ name: f.name, size: f.data.length })) },
-  })
+  throw new FlashdataError(
+    'IMAGE_TOO_LARGE',
+    `The image would be ${totalSize.toLocaleString('en-US')} bytes, ${over.toLocaleString('en-US')} bytes over the ${maxSize.toLocaleString('en-US')}-byte sector.`,
+    {
+      hint: `Remove or shrink files to free at least ${over} bytes. Largest: ${largest.map((f) => `${f.name} (${f.data.length})`).join(', ')}.`,
+      details: { totalSize, maxSize, over, largest: largest.map((f) => ({ name: f.name, size: f.data.length })) },
+    },
+  )
 }
 
 /**
@@ -121,10 +155,15 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
     throw new FlashdataError('BAD_OPTION', `Alignment ${align} is not a whole number from 1 to 4096.`)
   }
   if (!Number.isInteger(options.epoch) || options.epoch < 0 || options.epoch > 0xffffffff) {
-    throw new FlashdataError('BAD_OPTION', `Build time ${options.epoch} is not whole seconds since 1970 that fit in 32 bits.`)
+    throw new FlashdataError(
+      'BAD_OPTION',
+      `Build time ${options.epoch} is not whole seconds since 1970 that fit in 32 bits.`,
+    )
   }
   if (files.length === 0) {
-    throw new FlashdataError('INPUT_EMPTY', 'There are no files to put in the image.', { hint: 'Give a folder or files that contain at least one file.' })
+    throw new FlashdataError('INPUT_EMPTY', 'There are no files to put in the image.', {
+      hint: 'Give a folder or files that contain at least one file.',
+    })
   }
   const prepared = files.map(prepare).sort((a, b) => compareBytes(a.nameBytes, b.nameBytes))
   for (let i = 1; i < prepared.length; i++) {
@@ -138,17 +177,34 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
   const folderClash = nameClashes(prepared.map((f) => f.name)).find((c) => c.kind === 'file-and-folder')
   if (folderClash) {
     throw new FlashdataError('NAME_INVALID', clashMessage(folderClash), {
-      hint: 'Rename the file or the folder so that no stored name is also a folder.', details: { names: folderClash.names },
+      hint: 'Rename the file or the folder so that no stored name is also a folder.',
+      details: { names: folderClash.names },
     })
   }
   // A terminator occupies the byte after the data; the zero-filled image already holds it.
-  const { addrs, totalSize } = layoutImage(prepared.map((f) => f.data.length + (f.nulTerminate ? 1 : 0)), align)
+  const { addrs, totalSize } = layoutImage(
+    prepared.map((f) => f.data.length + (f.nulTerminate ? 1 : 0)),
+    align,
+  )
   checkFits(prepared, totalSize, options.maxSize ?? SECTOR_SIZE)
 
   const image = new Uint8Array(totalSize)
-  writeHeader(image, { magic: MAGIC, version: FORMAT_VERSION, numFiles: prepared.length, totalSize, crc: 0, modDate: options.epoch })
+  writeHeader(image, {
+    magic: MAGIC,
+    version: FORMAT_VERSION,
+    numFiles: prepared.length,
+    totalSize,
+    crc: 0,
+    modDate: options.epoch,
+  })
   prepared.forEach((file, i) => {
-    writeEntry(image, i, { name: file.nameBytes, contentType: file.contentTypeBytes, modDate: file.mtime, length: file.data.length, addr: addrs[i] })
+    writeEntry(image, i, {
+      name: file.nameBytes,
+      contentType: file.contentTypeBytes,
+      modDate: file.mtime,
+      length: file.data.length,
+      addr: addrs[i],
+    })
     image.set(file.data, addrs[i])
   })
   new DataView(image.buffer).setUint32(HeaderOffset.crc, imageCrc(image, totalSize), true)

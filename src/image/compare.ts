@@ -20,7 +20,8 @@ export function withoutTimeStamps(bytes: Uint8Array): Uint8Array {
   view.setUint32(HeaderOffset.crc, 0, true)
   view.setUint32(HeaderOffset.modDate, 0, true)
   const { numFiles } = readHeader(copy)
-  for (let i = 0; i < numFiles && tableEnd(i) + ENTRY_SIZE <= copy.length; i++) view.setUint32(tableEnd(i) + EntryOffset.modDate, 0, true)
+  for (let i = 0; i < numFiles && tableEnd(i) + ENTRY_SIZE <= copy.length; i++)
+    view.setUint32(tableEnd(i) + EntryOffset.modDate, 0, true)
   return copy
 }
 
@@ -36,6 +37,7 @@ export function matchImage(held: Uint8Array, expected: Uint8Array): ImageMatch {
   const have = held.subarray(0, expected.length)
   if (have.length !== expected.length) return 'different'
   if (firstDifference(have, expected) === -1) return 'identical'
-  if (firstDifference(withoutTimeStamps(have), withoutTimeStamps(expected)) !== -1 || !parseImage(have).valid) return 'different'
+  if (firstDifference(withoutTimeStamps(have), withoutTimeStamps(expected)) !== -1 || !parseImage(have).valid)
+    return 'different'
   return 'time-stamps'
 }

@@ -6,8 +6,12 @@ type Crc32 = (bytes: Uint8Array, previous?: number) => number
 
 const portable: Crc32 = (bytes, previous) => CRC32.buf(bytes, previous) >>> 0
 
-interface Zlib { crc32?: (bytes: Uint8Array, value?: number) => number }
-interface NodeProcess { getBuiltinModule?: (id: string) => unknown }
+interface Zlib {
+  crc32?: (bytes: Uint8Array, value?: number) => number
+}
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown
+}
 
 let engine: Crc32 | undefined
 

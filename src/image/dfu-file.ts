@@ -78,8 +78,21 @@ export function toDfuFile(image: Uint8Array, address = SECTOR_ADDRESS): Uint8Arr
 }
 
 export type DfuFileProblem =
-  | 'too-short' | 'no-suffix' | 'suffix-length' | 'suffix-crc' | 'not-dfuse' | 'other-device' | 'no-prefix'
-  | 'prefix-size' | 'target-count' | 'no-target' | 'target-alt' | 'element-count' | 'target-size' | 'element-address' | 'element-size'
+  | 'too-short'
+  | 'no-suffix'
+  | 'suffix-length'
+  | 'suffix-crc'
+  | 'not-dfuse'
+  | 'other-device'
+  | 'no-prefix'
+  | 'prefix-size'
+  | 'target-count'
+  | 'no-target'
+  | 'target-alt'
+  | 'element-count'
+  | 'target-size'
+  | 'element-address'
+  | 'element-size'
 
 const hex = (n: number, digits: number) => `0x${n.toString(16).toUpperCase().padStart(digits, '0')}`
 
@@ -96,36 +109,75 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
       details: { problem },
     })
   }
-  if (bytes.length < DFU_FILE_OVERHEAD) refuse('too-short', `it is ${bytes.length} bytes, shorter than the ${DFU_FILE_OVERHEAD} bytes of a DfuSe prefix, target, element and suffix.`)
+  if (bytes.length < DFU_FILE_OVERHEAD)
+    refuse(
+      'too-short',
+      `it is ${bytes.length} bytes, shorter than the ${DFU_FILE_OVERHEAD} bytes of a DfuSe prefix, target, element and suffix.`,
+    )
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const u16 = (at: number) => v.getUint16(at, true)
   const u32 = (at: number) => v.getUint32(at, true)
 
   const suffix = bytes.length - SUFFIX_SIZE
-  if (!matches(bytes, suffix + 8, 'UFD')) refuse('no-suffix', 'its last 16 bytes are not a DFU suffix (no "UFD" signature); a plain image is given as image.bin.')
-  if (bytes[suffix + 11] !== SUFFIX_SIZE) refuse('suffix-length', `its DFU suffix says it is ${bytes[suffix + 11]} bytes long, not ${SUFFIX_SIZE}.`)
+  if (!matches(bytes, suffix + 8, 'UFD'))
+    refuse(
+      'no-suffix',
+      'its last 16 bytes are not a DFU suffix (no "UFD" signature); a plain image is given as image.bin.',
+    )
+  if (bytes[suffix + 11] !== SUFFIX_SIZE)
+    refuse('suffix-length', `its DFU suffix says it is ${bytes[suffix + 11]} bytes long, not ${SUFFIX_SIZE}.`)
   const crc = suffixCrc(bytes.subarray(0, bytes.length - 4))
-  if (u32(suffix + 12) !== crc) refuse('suffix-crc', `the suffix CRC is ${hex(u32(suffix + 12), 8)} but the bytes give ${hex(crc, 8)}: the file is corrupt or was changed after the suffix was added.`)
-  if (u16(suffix + 6) !== DFU_FILE_DEVICE.bcdDFU) refuse('not-dfuse', `its suffix says bcdDFU ${hex(u16(suffix + 6), 4)}, not DfuSe's ${hex(DFU_FILE_DEVICE.bcdDFU, 4)}.`)
+  if (u32(suffix + 12) !== crc)
+    refuse(
+      'suffix-crc',
+      `the suffix CRC is ${hex(u32(suffix + 12), 8)} but the bytes give ${hex(crc, 8)}: the file is corrupt or was changed after the suffix was added.`,
+    )
+  if (u16(suffix + 6) !== DFU_FILE_DEVICE.bcdDFU)
+    refuse(
+      'not-dfuse',
+      `its suffix says bcdDFU ${hex(u16(suffix + 6), 4)}, not DfuSe's ${hex(DFU_FILE_DEVICE.bcdDFU, 4)}.`,
+    )
   const [vendorId, productId] = [u16(suffix + 4), u16(suffix + 2)]
-  if ((vendorId !== DFU_FILE_DEVICE.vendorId && vendorId !== ANY_ID) || (productId !== DFU_FILE_DEVICE.productId && productId !== ANY_ID)) {
-    refuse('other-device', `its suffix is for USB device ${vendorId.toString(16).padStart(4, '0')}:${productId.toString(16).padStart(4, '0')}, not the Electron in DFU mode (2b04:d00a).`)
+  if (
+    (vendorId !== DFU_FILE_DEVICE.vendorId && vendorId !== ANY_ID) ||
+    (productId !== DFU_FILE_DEVICE.productId && productId !== ANY_ID)
+  ) {
+    refuse(
+      'other-device',
+      `its suffix is for USB device ${vendorId.toString(16).padStart(4, '0')}:${productId.toString(16).padStart(4, '0')}, not the Electron in DFU mode (2b04:d00a).`,
+    )
   }
 
-  if (!matches(bytes, 0, 'DfuSe') || bytes[5] !== 1) refuse('no-prefix', 'it does not start with a version-1 DfuSe prefix ("DfuSe", 1).')
-  if (u32(6) !== suffix) refuse('prefix-size', `its prefix says ${u32(6)} bytes before the suffix, but there are ${suffix}.`)
+  if (!matches(bytes, 0, 'DfuSe') || bytes[5] !== 1)
+    refuse('no-prefix', 'it does not start with a version-1 DfuSe prefix ("DfuSe", 1).')
+  if (u32(6) !== suffix)
+    refuse('prefix-size', `its prefix says ${u32(6)} bytes before the suffix, but there are ${suffix}.`)
   if (bytes[10] !== 1) refuse('target-count', `it holds ${bytes[10]} targets; flashdata writes files with exactly one.`)
   const target = PREFIX_SIZE
   if (!matches(bytes, target, 'Target')) refuse('no-target', 'its first target does not start with "Target".')
-  if (bytes[target + 6] !== 0) refuse('target-alt', `its target is for alternate setting ${bytes[target + 6]}; sector 9 is in alt 0 (internal flash).`)
+  if (bytes[target + 6] !== 0)
+    refuse(
+      'target-alt',
+      `its target is for alternate setting ${bytes[target + 6]}; sector 9 is in alt 0 (internal flash).`,
+    )
   const elements = u32(target + 15 + TARGET_NAME_BYTES)
-  if (elements !== 1) refuse('element-count', `its target holds ${elements} elements; flashdata writes files with exactly one.`)
+  if (elements !== 1)
+    refuse('element-count', `its target holds ${elements} elements; flashdata writes files with exactly one.`)
   const element = target + TARGET_SIZE
   const room = suffix - element - ELEMENT_SIZE
-  if (u32(target + 11 + TARGET_NAME_BYTES) !== ELEMENT_SIZE + room) refuse('target-size', `its target says ${u32(target + 11 + TARGET_NAME_BYTES)} bytes of elements, but ${ELEMENT_SIZE + room} follow it.`)
+  if (u32(target + 11 + TARGET_NAME_BYTES) !== ELEMENT_SIZE + room)
+    refuse(
+      'target-size',
+      `its target says ${u32(target + 11 + TARGET_NAME_BYTES)} bytes of elements, but ${ELEMENT_SIZE + room} follow it.`,
+    )
   const [address, size] = [u32(element), u32(element + 4)]
-  if (address !== SECTOR_ADDRESS) refuse('element-address', `its element is at ${hex(address, 8)}; flashdata writes only sector 9 at ${hex(SECTOR_ADDRESS, 8)}.`)
-  if (size > SECTOR_SIZE) refuse('element-size', `its element is ${size} bytes, more than the ${SECTOR_SIZE}-byte sector.`)
+  if (address !== SECTOR_ADDRESS)
+    refuse(
+      'element-address',
+      `its element is at ${hex(address, 8)}; flashdata writes only sector 9 at ${hex(SECTOR_ADDRESS, 8)}.`,
+    )
+  if (size > SECTOR_SIZE)
+    refuse('element-size', `its element is ${size} bytes, more than the ${SECTOR_SIZE}-byte sector.`)
   if (size !== room) refuse('element-size', `its element says ${size} bytes, but ${room} are there.`)
   return bytes.subarray(element + ELEMENT_SIZE, suffix)
 }
@@ -153,6 +205,11 @@ export function imageFileTooLarge(name: string, size: number, nextStep: string):
   const format = formatOfName(name)
   if (size <= maxFileSize(format)) return undefined
   return format === 'dfu'
-    ? tooLarge(name, size, `a .dfu file of it (at most ${DFU_FILE_OVERHEAD} bytes more)`, `${nextStep}: a .dfu file holds at most one sector.`)
+    ? tooLarge(
+        name,
+        size,
+        `a .dfu file of it (at most ${DFU_FILE_OVERHEAD} bytes more)`,
+        `${nextStep}: a .dfu file holds at most one sector.`,
+      )
     : tooLarge(name, size, 'an image', `${nextStep}: images are at most one sector.`)
 }

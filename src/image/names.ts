@@ -12,7 +12,8 @@ export function nameProblem(name: string): string | undefined {
   if (new RegExp(UNPRINTABLE.source, 'u').test(name)) return 'holds a control character'
   if (name.includes('\\')) return 'holds a backslash, which extract cannot write portably'
   if (name.startsWith('/')) return 'is an absolute path'
-  if (name.split('/').some((part) => part === '' || part === '.' || part === '..')) return 'has an empty, "." or ".." part'
+  if (name.split('/').some((part) => part === '' || part === '.' || part === '..'))
+    return 'has an empty, "." or ".." part'
   return undefined
 }
 

@@ -2,7 +2,14 @@ import { FlashdataError } from '../errors.js'
 import { imageCrc } from './crc.js'
 import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
 import {
-  ENTRY_SIZE, FORMAT_VERSION, HEADER_SIZE, MAGIC, SECTOR_SIZE, readEntry, readHeader, tableEnd,
+  ENTRY_SIZE,
+  FORMAT_VERSION,
+  HEADER_SIZE,
+  MAGIC,
+  SECTOR_SIZE,
+  readEntry,
+  readHeader,
+  tableEnd,
   type ImageHeader,
 } from './format.js'
 
@@ -10,9 +17,28 @@ import {
 const n = (count: number) => count.toLocaleString('en-US')
 
 export type ProblemCode =
-  | 'blank' | 'truncated-header' | 'bad-magic' | 'bad-version' | 'size-too-small' | 'size-over-sector'
-  | 'file-over-sector' | 'truncated' | 'trailing-bytes' | 'padding' | 'table-overflow' | 'bad-crc' | 'name-unterminated' | 'name-empty'
-  | 'name-not-utf8' | 'name-unsafe' | 'name-clash' | 'name-twins' | 'content-type-unterminated' | 'data-out-of-range' | 'overlap' | 'duplicate-name'
+  | 'blank'
+  | 'truncated-header'
+  | 'bad-magic'
+  | 'bad-version'
+  | 'size-too-small'
+  | 'size-over-sector'
+  | 'file-over-sector'
+  | 'truncated'
+  | 'trailing-bytes'
+  | 'padding'
+  | 'table-overflow'
+  | 'bad-crc'
+  | 'name-unterminated'
+  | 'name-empty'
+  | 'name-not-utf8'
+  | 'name-unsafe'
+  | 'name-clash'
+  | 'name-twins'
+  | 'content-type-unterminated'
+  | 'data-out-of-range'
+  | 'overlap'
+  | 'duplicate-name'
 
 export interface ImageProblem {
   code: ProblemCode
@@ -56,15 +82,26 @@ function cString(field: Uint8Array): { text: string; terminated: boolean; utf8: 
   try {
     return { text: utf8.decode(bytes), terminated: end >= 0, utf8: true }
   } catch {
-    return { text: Array.from(bytes, (b) => (b < 0x80 ? String.fromCharCode(b) : '?')).join(''), terminated: end >= 0, utf8: false }
+    return {
+      text: Array.from(bytes, (b) => (b < 0x80 ? String.fromCharCode(b) : '?')).join(''),
+      terminated: end >= 0,
+      utf8: false,
+    }
   }
 }
 
-function checkEntry(bytes: Uint8Array, index: number, dataStart: number, totalSize: number, problems: ImageProblem[]): ImageEntry {
+function checkEntry(
+  bytes: Uint8Array,
+  index: number,
+  dataStart: number,
+  totalSize: number,
+  problems: ImageProblem[],
+): ImageEntry {
   const raw = readEntry(bytes, index)
   const name = cString(raw.nameBytes)
   const contentType = cString(raw.contentTypeBytes)
-  const add = (code: ProblemCode, message: string) => problems.push({ code, severity: 'error', message: `Entry ${index}: ${message}`, entry: index })
+  const add = (code: ProblemCode, message: string) =>
+    problems.push({ code, severity: 'error', message: `Entry ${index}: ${message}`, entry: index })
   if (!name.terminated) add('name-unterminated', 'name has no NUL terminator within its 32 bytes.')
   else if (name.text === '') add('name-empty', 'name is empty.')
   if (!name.utf8) add('name-not-utf8', `name "${printable(name.text)}" is not valid UTF-8.`)
@@ -72,12 +109,23 @@ function checkEntry(bytes: Uint8Array, index: number, dataStart: number, totalSi
     const problem = nameProblem(name.text)
     if (problem) add('name-unsafe', `name "${printable(name.text)}" ${problem}; extract could not write it safely.`)
   }
-  if (!contentType.terminated) add('content-type-unterminated', 'content type has no NUL terminator within its 32 bytes.')
+  if (!contentType.terminated)
+    add('content-type-unterminated', 'content type has no NUL terminator within its 32 bytes.')
   // u32 + u32 cannot overflow a JS number, so the sum is exact.
   if (raw.addr < dataStart || raw.addr + raw.length > totalSize) {
-    add('data-out-of-range', `data [${raw.addr}, ${raw.addr + raw.length}) of "${printable(name.text)}" is outside the image's data area [${dataStart}, ${totalSize}).`)
+    add(
+      'data-out-of-range',
+      `data [${raw.addr}, ${raw.addr + raw.length}) of "${printable(name.text)}" is outside the image's data area [${dataStart}, ${totalSize}).`,
+    )
   }
-  return { index, name: name.text, contentType: contentType.text, modDate: raw.modDate, length: raw.length, addr: raw.addr }
+  return {
+    index,
+    name: name.text,
+    contentType: contentType.text,
+    modDate: raw.modDate,
+    length: raw.length,
+    addr: raw.addr,
+  }
 }
 
 function checkOverlapsAndNames(files: ImageEntry[], problems: ImageProblem[]): void {
@@ -85,17 +133,32 @@ function checkOverlapsAndNames(files: ImageEntry[], problems: ImageProblem[]): v
   for (let i = 1; i < byAddr.length; i++) {
     const prev = byAddr[i - 1]
     if (byAddr[i].addr < prev.addr + prev.length) {
-      problems.push({ code: 'overlap', severity: 'error', entry: byAddr[i].index, message: `Entries ${prev.index} ("${printable(prev.name)}") and ${byAddr[i].index} ("${printable(byAddr[i].name)}") share data bytes.` })
+      problems.push({
+        code: 'overlap',
+        severity: 'error',
+        entry: byAddr[i].index,
+        message: `Entries ${prev.index} ("${printable(prev.name)}") and ${byAddr[i].index} ("${printable(byAddr[i].name)}") share data bytes.`,
+      })
     }
   }
   for (const clash of nameClashes(files.map((f) => f.name))) {
     const twins = clash.kind === 'unicode-twins'
-    problems.push({ code: twins ? 'name-twins' : 'name-clash', severity: twins ? 'warning' : 'error', message: clashMessage(clash) })
+    problems.push({
+      code: twins ? 'name-twins' : 'name-clash',
+      severity: twins ? 'warning' : 'error',
+      message: clashMessage(clash),
+    })
   }
   const seen = new Map<string, number>()
   for (const f of files) {
     const first = seen.get(f.name)
-    if (first !== undefined) problems.push({ code: 'duplicate-name', severity: 'error', entry: f.index, message: `Entries ${first} and ${f.index} are both named "${printable(f.name)}".` })
+    if (first !== undefined)
+      problems.push({
+        code: 'duplicate-name',
+        severity: 'error',
+        entry: f.index,
+        message: `Entries ${first} and ${f.index} are both named "${printable(f.name)}".`,
+      })
     else seen.set(f.name, f.index)
   }
 }
@@ -109,13 +172,25 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   const problems: ImageProblem[] = []
   const listing = (extra: Partial<ImageListing>): ImageListing => {
     const usedBytes = extra.header && extra.header.totalSize <= sectorBytes ? extra.header.totalSize : 0
-    return { valid: !problems.some((p) => p.severity === 'error'), blank: false, files: [], problems, usedBytes, freeBytes: sectorBytes - usedBytes, sectorBytes, ...extra }
+    return {
+      valid: !problems.some((p) => p.severity === 'error'),
+      blank: false,
+      files: [],
+      problems,
+      usedBytes,
+      freeBytes: sectorBytes - usedBytes,
+      sectorBytes,
+      ...extra,
+    }
   }
   const error = (code: ProblemCode, message: string) => problems.push({ code, severity: 'error', message })
 
   // Whatever it holds, a file longer than the sector cannot be written into it.
   if (bytes.length > sectorBytes) {
-    error('file-over-sector', `The file is ${n(bytes.length)} bytes, ${n(bytes.length - sectorBytes)} more than the ${n(sectorBytes)}-byte sector holds.`)
+    error(
+      'file-over-sector',
+      `The file is ${n(bytes.length)} bytes, ${n(bytes.length - sectorBytes)} more than the ${n(sectorBytes)}-byte sector holds.`,
+    )
   }
   if (bytes.length > 0 && bytes.every((b) => b === 0xff)) {
     error('blank', `All ${n(bytes.length)} bytes are 0xFF: an erased sector with no image.`)
@@ -127,35 +202,59 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   }
   const header = readHeader(bytes)
   if (header.magic !== MAGIC) {
-    error('bad-magic', `Magic is 0x${header.magic.toString(16).padStart(8, '0')}, expected 0x${MAGIC.toString(16)}: not a flash-file image.`)
+    error(
+      'bad-magic',
+      `Magic is 0x${header.magic.toString(16).padStart(8, '0')}, expected 0x${MAGIC.toString(16)}: not a flash-file image.`,
+    )
     return listing({ header })
   }
-  if (header.version > FORMAT_VERSION) error('bad-version', `Version ${header.version} is newer than the supported version ${FORMAT_VERSION}.`)
-  if (header.totalSize > sectorBytes) error('size-over-sector', `totalSize ${header.totalSize} is larger than the ${sectorBytes}-byte sector.`)
+  if (header.version > FORMAT_VERSION)
+    error('bad-version', `Version ${header.version} is newer than the supported version ${FORMAT_VERSION}.`)
+  if (header.totalSize > sectorBytes)
+    error('size-over-sector', `totalSize ${header.totalSize} is larger than the ${sectorBytes}-byte sector.`)
   const dataStart = tableEnd(header.numFiles)
   if (header.totalSize < dataStart) {
-    error(header.totalSize < HEADER_SIZE ? 'size-too-small' : 'table-overflow', `totalSize ${header.totalSize} cannot hold the header and ${header.numFiles} entries (${dataStart} bytes).`)
+    error(
+      header.totalSize < HEADER_SIZE ? 'size-too-small' : 'table-overflow',
+      `totalSize ${header.totalSize} cannot hold the header and ${header.numFiles} entries (${dataStart} bytes).`,
+    )
   }
   if (bytes.length < header.totalSize) {
-    error('truncated', `The image says it is ${n(header.totalSize)} bytes but only ${n(bytes.length)} are present (${n(header.totalSize - bytes.length)} missing).`)
+    error(
+      'truncated',
+      `The image says it is ${n(header.totalSize)} bytes but only ${n(bytes.length)} are present (${n(header.totalSize - bytes.length)} missing).`,
+    )
   } else if (bytes.length > header.totalSize) {
     // Only totalSize bytes reach the sector. 0xFF is what erased flash reads, so padding loses nothing; anything else would be silently dropped.
     const extra = bytes.length - header.totalSize
     if (bytes.subarray(header.totalSize).every((b) => b === 0xff)) {
-      problems.push({ code: 'padding', severity: 'warning', message: `${n(extra)} bytes of 0xFF padding follow the image's end (${n(header.totalSize)}); only the image's ${n(header.totalSize)} bytes are written.` })
+      problems.push({
+        code: 'padding',
+        severity: 'warning',
+        message: `${n(extra)} bytes of 0xFF padding follow the image's end (${n(header.totalSize)}); only the image's ${n(header.totalSize)} bytes are written.`,
+      })
     } else {
-      error('trailing-bytes', `${n(extra)} bytes follow the image's end (totalSize ${n(header.totalSize)}) and are not 0xFF padding: they would not be written.`)
+      error(
+        'trailing-bytes',
+        `${n(extra)} bytes follow the image's end (totalSize ${n(header.totalSize)}) and are not 0xFF padding: they would not be written.`,
+      )
     }
   }
   let computedCrc: number | undefined
   if (bytes.length >= header.totalSize && header.totalSize >= HEADER_SIZE) {
     computedCrc = imageCrc(bytes, header.totalSize)
     if (computedCrc !== header.crc) {
-      error('bad-crc', `CRC is 0x${header.crc.toString(16).padStart(8, '0')} but the bytes give 0x${computedCrc.toString(16).padStart(8, '0')}: the image is corrupt or was not fully written.`)
+      error(
+        'bad-crc',
+        `CRC is 0x${header.crc.toString(16).padStart(8, '0')} but the bytes give 0x${computedCrc.toString(16).padStart(8, '0')}: the image is corrupt or was not fully written.`,
+      )
     }
   }
   // Read only the entries that are really present, whatever numFiles claims.
-  const present = Math.min(header.numFiles, Math.floor((Math.min(bytes.length, Math.max(header.totalSize, HEADER_SIZE)) - HEADER_SIZE) / ENTRY_SIZE))
+  const present = Math.min(
+    header.numFiles,
+    Math.floor((Math.min(bytes.length, Math.max(header.totalSize, HEADER_SIZE)) - HEADER_SIZE) / ENTRY_SIZE),
+  )
   const files: ImageEntry[] = []
   for (let i = 0; i < present; i++) files.push(checkEntry(bytes, i, dataStart, header.totalSize, problems))
   checkOverlapsAndNames(files, problems)
@@ -167,14 +266,23 @@ export function readImage(bytes: Uint8Array, what = 'The image'): ImageListing {
   const listing = parseImage(bytes)
   if (listing.valid) return listing
   const errors = listing.problems.filter((p) => p.severity === 'error')
-  throw new FlashdataError(listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID', `${what} is ${listing.blank ? 'blank (erased)' : 'not a valid flash-file image'}: ${errors.map((p) => p.message).join(' ')}`, {
-    hint: listing.blank ? 'Build and write an image first (flashdata push <folder>).' : 'Rebuild it with flashdata build, or run flashdata inspect for details.',
-    details: { problems: listing.problems },
-  })
+  throw new FlashdataError(
+    listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID',
+    `${what} is ${listing.blank ? 'blank (erased)' : 'not a valid flash-file image'}: ${errors.map((p) => p.message).join(' ')}`,
+    {
+      hint: listing.blank
+        ? 'Build and write an image first (flashdata push <folder>).'
+        : 'Rebuild it with flashdata build, or run flashdata inspect for details.',
+      details: { problems: listing.problems },
+    },
+  )
 }
 
 /** What goes into the sector: a valid image's own totalSize bytes, without the 0xFF padding a file may carry after them. */
-export function sectorImage(bytes: Uint8Array, what?: string): { image: Uint8Array; listing: ImageListing; padding: number } {
+export function sectorImage(
+  bytes: Uint8Array,
+  what?: string,
+): { image: Uint8Array; listing: ImageListing; padding: number } {
   const listing = readImage(bytes, what)
   const image = bytes.subarray(0, listing.header!.totalSize)
   return { image, listing, padding: bytes.length - image.length }

@@ -31,9 +31,32 @@ export const MODULE_INFO_SIZE = 24
 /** Offsets where Device OS puts module_info_t: the start, or after the STM32F2 vector table. */
 const MODULE_INFO_OFFSETS = [0, 0x184]
 
-const FUNCTIONS = ['none', 'resource', 'bootloader', 'monolithic firmware', 'system part', 'user part', 'settings', 'NCP firmware', 'radio stack', 'asset']
+const FUNCTIONS = [
+  'none',
+  'resource',
+  'bootloader',
+  'monolithic firmware',
+  'system part',
+  'user part',
+  'settings',
+  'NCP firmware',
+  'radio stack',
+  'asset',
+]
 const PLATFORMS: Record<number, string> = {
-  0: 'core', 6: 'photon', 8: 'p1', 10: 'electron', 12: 'argon', 13: 'boron', 14: 'xenon', 22: 'asom', 23: 'bsom', 25: 'b5som', 26: 'tracker', 32: 'p2', 35: 'msom',
+  0: 'core',
+  6: 'photon',
+  8: 'p1',
+  10: 'electron',
+  12: 'argon',
+  13: 'boron',
+  14: 'xenon',
+  22: 'asom',
+  23: 'bsom',
+  25: 'b5som',
+  26: 'tracker',
+  32: 'p2',
+  35: 'msom',
 }
 
 /** Reads a module_info_t at `offset`, or undefined if the bytes cannot be one. */
@@ -43,11 +66,16 @@ export function parseModuleInfo(bytes: Uint8Array, offset = 0): ParticleModule |
   const startAddress = view.getUint32(0, true)
   const endAddress = view.getUint32(4, true)
   const fn = view.getUint8(14)
-  const dependencies = [16, 20].map((at) => ({ fn: view.getUint8(at), index: view.getUint8(at + 1), version: view.getUint16(at + 2, true) }))
+  const dependencies = [16, 20].map((at) => ({
+    fn: view.getUint8(at),
+    index: view.getUint8(at + 1),
+    version: view.getUint16(at + 2, true),
+  }))
   // The checks Particle's own tools make: a real range inside the STM32's flash, a known function, empty dependencies all zero.
   if (endAddress <= startAddress || startAddress < 0x08000000 || endAddress > 0x08100000) return undefined
   if (fn === 0 || fn >= FUNCTIONS.length) return undefined
-  if (dependencies.some((d) => d.fn >= FUNCTIONS.length || (d.fn === 0 && (d.index !== 0 || d.version !== 0)))) return undefined
+  if (dependencies.some((d) => d.fn >= FUNCTIONS.length || (d.fn === 0 && (d.index !== 0 || d.version !== 0))))
+    return undefined
   const platformId = view.getUint16(12, true)
   return {
     platformId,
@@ -68,7 +96,8 @@ export function parseModuleInfo(bytes: Uint8Array, offset = 0): ParticleModule |
  * `unknown`.
  */
 export function classifySector(bytes: Uint8Array): SectorContents {
-  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC) return { kind: 'flashdata' }
+  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC)
+    return { kind: 'flashdata' }
   if (bytes.every((b) => b === 0xff)) return { kind: 'blank' }
   for (const offset of MODULE_INFO_OFFSETS) {
     const module = parseModuleInfo(bytes, offset)
@@ -80,9 +109,12 @@ export function classifySector(bytes: Uint8Array): SectorContents {
 /** "a Particle electron user part (module version 6, index 1)" */
 export function describeSector(contents: SectorContents): string {
   switch (contents.kind) {
-    case 'blank': return 'nothing (erased)'
-    case 'flashdata': return 'a flashdata image'
-    case 'unknown': return 'data that is neither a flashdata image nor a Particle firmware module'
+    case 'blank':
+      return 'nothing (erased)'
+    case 'flashdata':
+      return 'a flashdata image'
+    case 'unknown':
+      return 'data that is neither a flashdata image nor a Particle firmware module'
     case 'particle-module': {
       const m = contents.module
       return `a Particle firmware module: ${m.platform} ${m.function} (module version ${m.version}, index ${m.index}, built for 0x${m.startAddress.toString(16).padStart(8, '0')})`

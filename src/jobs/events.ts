@@ -9,13 +9,32 @@
  */
 
 /** Every phase of a job, in the order a push runs them (events.schema.json lists the same). */
-export const PHASES = ['connect', 'mode-switch', 'compare', 'erase', 'write', 'verify', 'read', 'leave', 'reset', 'wait-app'] as const
+export const PHASES = [
+  'connect',
+  'mode-switch',
+  'compare',
+  'erase',
+  'write',
+  'verify',
+  'read',
+  'leave',
+  'reset',
+  'wait-app',
+] as const
 export type Phase = (typeof PHASES)[number]
 
 export type JobEvent =
   | { type: 'phase-start'; phase: Phase; serial?: string; totalBytes?: number; expectedMs?: number }
   | { type: 'progress'; phase: Phase; serial?: string; bytes: number; totalBytes: number; elapsedMs: number }
-  | { type: 'phase-end'; phase: Phase; serial?: string; elapsedMs: number; bytes?: number; skipped?: boolean; detail?: string }
+  | {
+      type: 'phase-end'
+      phase: Phase
+      serial?: string
+      elapsedMs: number
+      bytes?: number
+      skipped?: boolean
+      detail?: string
+    }
   | { type: 'message'; level: 'info' | 'warning'; serial?: string; message: string }
   | { type: 'board-attached'; serial: string; mode: string; platform: string; port?: string; slot?: string }
   | { type: 'board-done'; serial: string; record: import('./jig.js').JigRecord }
@@ -51,7 +70,12 @@ export class PhaseTracker {
   }
 
   /** Runs one phase; the callback gets a progress reporter for byte counts. */
-  async run<T>(phase: Phase, totalBytes: number | undefined, work: (progress: (bytes: number) => void) => Promise<T>, describe?: (result: T) => { detail?: string; skipped?: boolean }): Promise<T> {
+  async run<T>(
+    phase: Phase,
+    totalBytes: number | undefined,
+    work: (progress: (bytes: number) => void) => Promise<T>,
+    describe?: (result: T) => { detail?: string; skipped?: boolean },
+  ): Promise<T> {
     const start = Date.now()
     let done: number | undefined
     this.emit({ type: 'phase-start', phase, totalBytes, expectedMs: EXPECTED_MS[phase] })

@@ -125,7 +125,8 @@ export interface JigOptions {
  */
 export async function runJig(options: JigOptions): Promise<JigSummary> {
   const common = options.image
-  if (!common && !options.prepare) throw new FlashdataError('BAD_OPTION', 'The jig needs an image or a way to prepare one per board.')
+  if (!common && !options.prepare)
+    throw new FlashdataError('BAD_OPTION', 'The jig needs an image or a way to prepare one per board.')
   // Checked once for the whole station; each board's push plans and checks its image again.
   const station = common ? sectorImage(common) : undefined
   const listing = station?.listing
@@ -157,7 +158,17 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     const port = board.info.path
     // The phases completed and the last one begun (under way, or the one whose result was refused, such as
     // a Photon found by connect), so a failed record says how far the board got.
-    let record: JigRecord = { serial, ...options.stamp, port, slot: port === undefined ? undefined : options.slots?.[port], startedAt: startedAt.toISOString(), endedAt: '', durationMs: 0, phases: {}, outcome: 'failed' }
+    let record: JigRecord = {
+      serial,
+      ...options.stamp,
+      port,
+      slot: port === undefined ? undefined : options.slots?.[port],
+      startedAt: startedAt.toISOString(),
+      endedAt: '',
+      durationMs: 0,
+      phases: {},
+      outcome: 'failed',
+    }
     const live: { record: JigRecord; phases: PhaseTimes; current?: Phase } = { record, phases: {} }
     const { phases } = live
     inProgress.set(serial, live)
@@ -170,9 +181,21 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       const prepared = await plan(board.info)
       // Checked before any traffic to the board; 0xFF padding after the image is not written.
       const { image, listing: own } = sectorImage(prepared.image)
-      record = live.record = { ...record, imageCrc: own.header!.crc, imageSize: image.length, imageSha256: await sha256Hex(image), provision: prepared.provision }
+      record = live.record = {
+        ...record,
+        imageCrc: own.header!.crc,
+        imageSize: image.length,
+        imageSha256: await sha256Hex(image),
+        provision: prepared.provision,
+      }
       const result = await push({
-        bus: options.bus, image, serial, force: options.force, dfuTimeoutMs: options.dfuTimeoutMs, untilGone: true, onForeign: options.onForeign,
+        bus: options.bus,
+        image,
+        serial,
+        force: options.force,
+        dfuTimeoutMs: options.dfuTimeoutMs,
+        untilGone: true,
+        onForeign: options.onForeign,
         onEvent: track,
       })
       await prepared.commit?.()
@@ -184,12 +207,23 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       if (e.code === 'POOL_EXHAUSTED') {
         // Not a failed board: it was never touched. The station stops taking boards.
         exhausted = true
-        emit({ type: 'message', level: 'warning', message: `${e.message} ${serial} was not touched; the station stops taking boards.` })
+        emit({
+          type: 'message',
+          level: 'warning',
+          message: `${e.message} ${serial} was not touched; the station stops taking boards.`,
+        })
         lastActivity = Date.now()
         return
       }
       const foreign = e.code === 'FOREIGN_DATA' ? { contents: e.details?.contents as SectorContents } : undefined
-      record = { ...record, phases, outcome: 'failed', failedPhase: live.current, foreign, error: { code: e.code, message: e.message, hint: e.hint } }
+      record = {
+        ...record,
+        phases,
+        outcome: 'failed',
+        failedPhase: live.current,
+        foreign,
+        error: { code: e.code, message: e.message, hint: e.hint },
+      }
     } finally {
       inProgress.delete(serial)
     }
@@ -208,8 +242,16 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     for (const { record, phases, current } of left) {
       const phase = current ?? 'connect'
       await finish({
-        ...record, endedAt: abortedAt.toISOString(), durationMs: abortedAt.getTime() - Date.parse(record.startedAt), phases, outcome: 'aborted', failedPhase: phase,
-        error: { code: 'INTERRUPTED', message: `Aborted during ${phase}: the board may hold a half-written image; flash it again.` },
+        ...record,
+        endedAt: abortedAt.toISOString(),
+        durationMs: abortedAt.getTime() - Date.parse(record.startedAt),
+        phases,
+        outcome: 'aborted',
+        failedPhase: phase,
+        error: {
+          code: 'INTERRUPTED',
+          message: `Aborted during ${phase}: the board may hold a half-written image; flash it again.`,
+        },
       })
     }
   }
@@ -225,7 +267,9 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     const paused = options.paused?.() === true
     if (paused || wasPaused) lastActivity = Date.now()
     wasPaused = paused
-    return options.idleTimeoutMs !== undefined && active.size === 0 && Date.now() - lastActivity >= options.idleTimeoutMs
+    return (
+      options.idleTimeoutMs !== undefined && active.size === 0 && Date.now() - lastActivity >= options.idleTimeoutMs
+    )
   }
   const stopReason = (): JigSummary['stoppedBy'] | undefined => {
     if (options.signal?.aborted) return 'signal'
@@ -255,8 +299,18 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       counted.add(serial)
       lastActivity = Date.now()
       const port = board.info.path
-      emit({ type: 'board-attached', serial, mode: board.info.mode, platform: board.info.platform, port, slot: port === undefined ? undefined : options.slots?.[port] })
-      active.set(serial, flashOne(board).finally(() => active.delete(serial)))
+      emit({
+        type: 'board-attached',
+        serial,
+        mode: board.info.mode,
+        platform: board.info.platform,
+        port,
+        slot: port === undefined ? undefined : options.slots?.[port],
+      })
+      active.set(
+        serial,
+        flashOne(board).finally(() => active.delete(serial)),
+      )
     }
   }
 
@@ -266,11 +320,20 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     if (!active.has(serial)) handled.delete(serial)
   }
   options.bus.addEventListener('disconnect', onDisconnect)
-  if (station && station.padding > 0) emit({ type: 'message', level: 'info', message: `The image is followed by ${station.padding.toLocaleString('en-US')} bytes of 0xFF padding; only its ${station.image.length.toLocaleString('en-US')} bytes are written.` })
-  emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (${listing ? `image ${station!.image.length.toLocaleString('en-US')} bytes, ${listing.files.length} file${listing.files.length === 1 ? '' : 's'}` : 'an image per board'}).` })
+  if (station && station.padding > 0)
+    emit({
+      type: 'message',
+      level: 'info',
+      message: `The image is followed by ${station.padding.toLocaleString('en-US')} bytes of 0xFF padding; only its ${station.image.length.toLocaleString('en-US')} bytes are written.`,
+    })
+  emit({
+    type: 'message',
+    level: 'info',
+    message: `Station ready: waiting for boards (${listing ? `image ${station!.image.length.toLocaleString('en-US')} bytes, ${listing.files.length} file${listing.files.length === 1 ? '' : 's'}` : 'an image per board'}).`,
+  })
   let stoppedBy: JigSummary['stoppedBy'] | undefined
   try {
-    while (!(stoppedBy = stopReason()) && !options.abort?.aborted) {
+    for (stoppedBy = stopReason(); !stoppedBy && !options.abort?.aborted; stoppedBy = stopReason()) {
       await scan()
       await Promise.race([sleep(options.pollMs ?? 200, options.signal), hardStop, ...active.values()])
     }

@@ -23,7 +23,9 @@ export async function switchToDfu(options: ModeJobOptions): Promise<ModeJobResul
   const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options), describeFound)
   tracker.serial = board.info.serial
   if (board.info.mode === 'dfu') return { serial: board.info.serial, changed: false }
-  const { method } = await tracker.run('mode-switch', undefined, () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }))
+  const { method } = await tracker.run('mode-switch', undefined, () =>
+    enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }),
+  )
   return { serial: board.info.serial, changed: true, method }
 }
 

@@ -17,9 +17,14 @@ export interface JobPlan {
 
 function checkTarget(target: AddressRange): void {
   if (target.end > 2 ** 32) {
-    throw new FlashdataError('BAD_OPTION', `The 128 KiB target ${describeRange(target.start, target.end)} runs past the end of the 32-bit address space.`, {
-      hint: 'Give --address the start of a 128 KiB area of the board\'s flash.', details: { target },
-    })
+    throw new FlashdataError(
+      'BAD_OPTION',
+      `The 128 KiB target ${describeRange(target.start, target.end)} runs past the end of the 32-bit address space.`,
+      {
+        hint: "Give --address the start of a 128 KiB area of the board's flash.",
+        details: { target },
+      },
+    )
   }
 }
 
@@ -28,13 +33,25 @@ export function planPush(imageLength: number, address?: number): JobPlan {
   const target = targetRange(address)
   checkTarget(target)
   if (imageLength > DATA_SECTOR_SIZE) {
-    throw new FlashdataError('IMAGE_TOO_LARGE', `The image is ${imageLength.toLocaleString('en-US')} bytes, ${(imageLength - DATA_SECTOR_SIZE).toLocaleString('en-US')} more than the ${DATA_SECTOR_SIZE.toLocaleString('en-US')}-byte sector ${describeRange(target.start, target.end)} holds; nothing was sent to the board.`, {
-      hint: 'Rebuild the image from fewer or smaller files (flashdata build shows the largest).', details: { imageLength, target },
-    })
+    throw new FlashdataError(
+      'IMAGE_TOO_LARGE',
+      `The image is ${imageLength.toLocaleString('en-US')} bytes, ${(imageLength - DATA_SECTOR_SIZE).toLocaleString('en-US')} more than the ${DATA_SECTOR_SIZE.toLocaleString('en-US')}-byte sector ${describeRange(target.start, target.end)} holds; nothing was sent to the board.`,
+      {
+        hint: 'Rebuild the image from fewer or smaller files (flashdata build shows the largest).',
+        details: { imageLength, target },
+      },
+    )
   }
   const span = { start: target.start, end: target.start + imageLength }
   // The compare reads the image's length, or probes (and may back up) the whole sector when it holds other data.
-  return { target, operations: [{ op: 'read', ...target }, { op: 'erase', ...span }, { op: 'write', ...span }] }
+  return {
+    target,
+    operations: [
+      { op: 'read', ...target },
+      { op: 'erase', ...span },
+      { op: 'write', ...span },
+    ],
+  }
 }
 
 /** verify and pull: reads inside the target sector, at most all of it. */

@@ -27,7 +27,8 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   let bytes: Uint8Array
   try {
     bytes = await readSectorImage(session.dfu, plan.target.start, tracker, { raw: options.raw })
-    if (options.leave || session.foundIn === 'firmware') await leaveDfuMode(options.bus, session.dfu, session.board, tracker)
+    if (options.leave || session.foundIn === 'firmware')
+      await leaveDfuMode(options.bus, session.dfu, session.board, tracker)
   } catch (error) {
     throw await explainFailure(error, options.bus, session.board.device)
   } finally {
@@ -36,9 +37,17 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   // Without --raw only a valid image is worth writing out: say what is wrong instead.
   const listing = parseImage(bytes)
   if (!options.raw && !listing.valid) {
-    throw new FlashdataError('NO_IMAGE_ON_DEVICE', `The data sector of ${session.board.info.serial} holds no valid image: ${listing.problems.filter((p) => p.severity === 'error').map((p) => p.message).join(' ')}`, {
-      hint: 'Write one with flashdata push <folder>, or read the raw sector with --raw.', details: { problems: listing.problems },
-    })
+    throw new FlashdataError(
+      'NO_IMAGE_ON_DEVICE',
+      `The data sector of ${session.board.info.serial} holds no valid image: ${listing.problems
+        .filter((p) => p.severity === 'error')
+        .map((p) => p.message)
+        .join(' ')}`,
+      {
+        hint: 'Write one with flashdata push <folder>, or read the raw sector with --raw.',
+        details: { problems: listing.problems },
+      },
+    )
   }
   return { serial: session.board.info.serial, bytes, phases: tracker.times, totalMs: tracker.totalMs }
 }

@@ -71,7 +71,9 @@ const COMPARED: Record<ImageMatch, string> = {
 
 /** Reads the image's length back and says where it first differs (-1: equal). */
 async function readBack(dfu: DfuseDevice, address: number, image: Uint8Array, tracker: PhaseTracker): Promise<number> {
-  const back = await tracker.run('verify', image.length, (progress) => dfu.read(address, image.length, (done) => progress(done)))
+  const back = await tracker.run('verify', image.length, (progress) =>
+    dfu.read(address, image.length, (done) => progress(done)),
+  )
   return firstDifference(back, image)
 }
 
@@ -95,14 +97,23 @@ export const PROBE_BYTES = 4096
  * bytes (and the rest only if it is this image's header); anything else is
  * probed to tell erased flash from someone else's data.
  */
-async function inspectSector(dfu: DfuseDevice, address: number, image: Uint8Array, force: boolean, progress: (bytes: number) => void): Promise<SectorState> {
+async function inspectSector(
+  dfu: DfuseDevice,
+  address: number,
+  image: Uint8Array,
+  force: boolean,
+  progress: (bytes: number) => void,
+): Promise<SectorState> {
   const header = await dfu.read(address, HEADER_SIZE)
   progress(HEADER_SIZE)
   const flashdata: SectorContents = { kind: 'flashdata' }
   if (classifySector(header).kind === 'flashdata') {
     // The header holds the size and the file count: if they differ, the rest need not be read.
-    if (force || firstDifference(withoutTimeStamps(header), withoutTimeStamps(image.subarray(0, HEADER_SIZE))) !== -1) return { match: 'different', contents: flashdata }
-    const rest = await dfu.read(address + HEADER_SIZE, image.length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
+    if (force || firstDifference(withoutTimeStamps(header), withoutTimeStamps(image.subarray(0, HEADER_SIZE))) !== -1)
+      return { match: 'different', contents: flashdata }
+    const rest = await dfu.read(address + HEADER_SIZE, image.length - HEADER_SIZE, (done) =>
+      progress(HEADER_SIZE + done),
+    )
     const held = new Uint8Array(image.length)
     held.set(header)
     held.set(rest, HEADER_SIZE)
@@ -120,11 +131,28 @@ function isForeign(contents: SectorContents): boolean {
 }
 
 /** Erases every page under the image (on the Electron: sector 9, one 128 KiB page), then writes it. */
-async function eraseAndWrite(dfu: DfuseDevice, address: number, image: Uint8Array, tracker: PhaseTracker): Promise<void> {
+async function eraseAndWrite(
+  dfu: DfuseDevice,
+  address: number,
+  image: Uint8Array,
+  tracker: PhaseTracker,
+): Promise<void> {
   const pages = pagesInRange(dfu.layout, address, address + image.length)
-  await tracker.run('erase', undefined, async () => {
-    for (const page of pages) await dfu.erase(page.start)
-  }, () => ({ detail: pages.map((page) => `sector ${pageNumber(dfu.layout, page)} at ${hex(page.start)} (${(page.end - page.start) / 1024} KiB)`).join(', ') }))
+  await tracker.run(
+    'erase',
+    undefined,
+    async () => {
+      for (const page of pages) await dfu.erase(page.start)
+    },
+    () => ({
+      detail: pages
+        .map(
+          (page) =>
+            `sector ${pageNumber(dfu.layout, page)} at ${hex(page.start)} (${(page.end - page.start) / 1024} KiB)`,
+        )
+        .join(', '),
+    }),
+  )
   await tracker.run('write', image.length, (progress) => dfu.write(address, image, (done) => progress(done)))
 }
 
@@ -141,7 +169,10 @@ export async function push(options: PushOptions): Promise<PushResult> {
   const plan = planPush(image.length, options.address)
   const address = plan.target.start
   const tracker = new PhaseTracker(options.onEvent)
-  if (padding > 0) tracker.message(`The image is followed by ${n(padding)} bytes of 0xFF padding; only its ${n(image.length)} bytes are written.`)
+  if (padding > 0)
+    tracker.message(
+      `The image is followed by ${n(padding)} bytes of 0xFF padding; only its ${n(image.length)} bytes are written.`,
+    )
   const session = await openDfuSession(options, tracker, plan)
   const { dfu, board } = session
   let status: PushResult['status'] = 'flashed'
@@ -149,10 +180,17 @@ export async function push(options: PushOptions): Promise<PushResult> {
   let retried = false
   let foreign: PushResult['foreign']
   try {
-    const state = await tracker.run('compare', image.length, (progress) => inspectSector(dfu, address, image, options.force ?? false, progress),
-      (s) => ({ detail: s.match === 'different' ? `the board holds ${describeSector(s.contents)}` : COMPARED[s.match] }))
+    const state = await tracker.run(
+      'compare',
+      image.length,
+      (progress) => inspectSector(dfu, address, image, options.force ?? false, progress),
+      (s) => ({
+        detail: s.match === 'different' ? `the board holds ${describeSector(s.contents)}` : COMPARED[s.match],
+      }),
+    )
     // An explicit --address is another board's memory, at the user's risk: only sector 9 has a meaning to check.
-    if (options.address === undefined && isForeign(state.contents)) foreign = await keepForeign(options, board.info.serial, state, tracker, dfu, address)
+    if (options.address === undefined && isForeign(state.contents))
+      foreign = await keepForeign(options, board.info.serial, state, tracker, dfu, address)
     timeStampsDiffer = state.match === 'time-stamps'
     if (state.match !== 'different') status = 'unchanged'
     else {
@@ -162,12 +200,20 @@ export async function push(options: PushOptions): Promise<PushResult> {
           await eraseAndWrite(dfu, address, image, tracker)
           const at = await readBack(dfu, address, image, tracker)
           if (at === -1) break
-          failure = new FlashdataError('VERIFY_MISMATCH', `Read-back differs from the image at offset ${at} (${hex(address + at)}).`, {
-            hint: 'The flash may be failing. Run the push again; if it fails at the same offset, the board\'s flash is damaged.',
-            details: { offset: at, address: address + at },
-          })
+          failure = new FlashdataError(
+            'VERIFY_MISMATCH',
+            `Read-back differs from the image at offset ${at} (${hex(address + at)}).`,
+            {
+              hint: "The flash may be failing. Run the push again; if it fails at the same offset, the board's flash is damaged.",
+              details: { offset: at, address: address + at },
+            },
+          )
         } catch (error) {
-          if (!(error instanceof FlashdataError) || (error.code !== 'DFU_WRITE_FAILED' && error.code !== 'DFU_ERASE_FAILED')) throw error
+          if (
+            !(error instanceof FlashdataError) ||
+            (error.code !== 'DFU_WRITE_FAILED' && error.code !== 'DFU_ERASE_FAILED')
+          )
+            throw error
           failure = error
         }
         if (attempt === 2) throw failure
@@ -184,30 +230,66 @@ export async function push(options: PushOptions): Promise<PushResult> {
   if (options.leave !== false && options.waitAppMs !== 0 && options.waitAppMs !== undefined) {
     await tracker.run('wait-app', undefined, async () => {
       const same = sameBoard(board.info.serial)
-      const back = await waitForBoard(options.bus, async (b) => b.info.mode === 'firmware' && await same(b), options.waitAppMs ?? WAIT_APP_DEFAULT_MS, options.signal)
+      const back = await waitForBoard(
+        options.bus,
+        async (b) => b.info.mode === 'firmware' && (await same(b)),
+        options.waitAppMs ?? WAIT_APP_DEFAULT_MS,
+        options.signal,
+      )
       if (!back) {
-        throw new FlashdataError('TIMEOUT', `The board ${board.info.serial} was written but did not come back running firmware within ${Math.round((options.waitAppMs ?? WAIT_APP_DEFAULT_MS) / 1000)} s.`, {
-          hint: 'Check the board\'s LED: blinking yellow means it is still in DFU mode (no valid firmware at 0x08020000).',
-        })
+        throw new FlashdataError(
+          'TIMEOUT',
+          `The board ${board.info.serial} was written but did not come back running firmware within ${Math.round((options.waitAppMs ?? WAIT_APP_DEFAULT_MS) / 1000)} s.`,
+          {
+            hint: "Check the board's LED: blinking yellow means it is still in DFU mode (no valid firmware at 0x08020000).",
+          },
+        )
       }
     })
   }
   return {
-    status, timeStampsDiffer, serial: board.info.serial, platform: board.info.platform, address, imageSize: image.length, crc: listing.header!.crc,
-    phases: tracker.times, totalMs: tracker.totalMs, modeSwitch: session.modeSwitch, retried, transfers: { ...dfu.stats.transfers }, foreign,
+    status,
+    timeStampsDiffer,
+    serial: board.info.serial,
+    platform: board.info.platform,
+    address,
+    imageSize: image.length,
+    crc: listing.header!.crc,
+    phases: tracker.times,
+    totalMs: tracker.totalMs,
+    modeSwitch: session.modeSwitch,
+    retried,
+    transfers: { ...dfu.stats.transfers },
+    foreign,
   }
 }
 
 /** Foreign data is overwritten only once the caller has saved it; otherwise the push stops here, before the erase. */
-async function keepForeign(options: PushOptions, serial: string, state: SectorState, tracker: PhaseTracker, dfu: DfuseDevice, address: number): Promise<PushResult['foreign']> {
+async function keepForeign(
+  options: PushOptions,
+  serial: string,
+  state: SectorState,
+  tracker: PhaseTracker,
+  dfu: DfuseDevice,
+  address: number,
+): Promise<PushResult['foreign']> {
   const what = describeSector(state.contents)
   if (!options.onForeign) {
-    throw new FlashdataError('FOREIGN_DATA', `The board ${serial} holds ${what} in its data sector; nothing was erased.`, {
-      hint: 'If it may go, run push again with --force: the sector is first saved to a backup file. A jig overwrites it only with the foreign-data policy "backup-and-overwrite".',
-      details: { serial, contents: state.contents },
-    })
+    throw new FlashdataError(
+      'FOREIGN_DATA',
+      `The board ${serial} holds ${what} in its data sector; nothing was erased.`,
+      {
+        hint: 'If it may go, run push again with --force: the sector is first saved to a backup file. A jig overwrites it only with the foreign-data policy "backup-and-overwrite".',
+        details: { serial, contents: state.contents },
+      },
+    )
   }
-  const rest = await tracker.run('read', DATA_SECTOR_SIZE - PROBE_BYTES, (progress) => dfu.read(address + PROBE_BYTES, DATA_SECTOR_SIZE - PROBE_BYTES, progress), () => ({ detail: 'the whole sector, for its backup' }))
+  const rest = await tracker.run(
+    'read',
+    DATA_SECTOR_SIZE - PROBE_BYTES,
+    (progress) => dfu.read(address + PROBE_BYTES, DATA_SECTOR_SIZE - PROBE_BYTES, progress),
+    () => ({ detail: 'the whole sector, for its backup' }),
+  )
   const sector = new Uint8Array(DATA_SECTOR_SIZE)
   sector.set(state.probe!)
   sector.set(rest, PROBE_BYTES)

@@ -9,15 +9,32 @@ import { DATA_SECTOR_SIZE } from './target.js'
  * so a half-written or blank sector can be diagnosed). At least `atLeast`
  * bytes are read, so a caller can compare with an expected image.
  */
-export async function readSectorImage(dfu: DfuseDevice, address: number, tracker: PhaseTracker, options: { raw?: boolean; atLeast?: number } = {}): Promise<Uint8Array> {
-  return tracker.run('read', undefined, async (progress) => {
-    const header = await dfu.read(address, HEADER_SIZE)
-    const { magic, totalSize } = readHeader(header)
-    const plausible = magic === MAGIC && totalSize >= HEADER_SIZE && totalSize <= DATA_SECTOR_SIZE
-    const length = options.raw || !plausible ? DATA_SECTOR_SIZE : Math.max(totalSize, Math.min(options.atLeast ?? 0, DATA_SECTOR_SIZE))
-    const out = new Uint8Array(length)
-    out.set(header)
-    if (length > HEADER_SIZE) out.set(await dfu.read(address + HEADER_SIZE, length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done)), HEADER_SIZE)
-    return out
-  }, () => ({}))
+export async function readSectorImage(
+  dfu: DfuseDevice,
+  address: number,
+  tracker: PhaseTracker,
+  options: { raw?: boolean; atLeast?: number } = {},
+): Promise<Uint8Array> {
+  return tracker.run(
+    'read',
+    undefined,
+    async (progress) => {
+      const header = await dfu.read(address, HEADER_SIZE)
+      const { magic, totalSize } = readHeader(header)
+      const plausible = magic === MAGIC && totalSize >= HEADER_SIZE && totalSize <= DATA_SECTOR_SIZE
+      const length =
+        options.raw || !plausible
+          ? DATA_SECTOR_SIZE
+          : Math.max(totalSize, Math.min(options.atLeast ?? 0, DATA_SECTOR_SIZE))
+      const out = new Uint8Array(length)
+      out.set(header)
+      if (length > HEADER_SIZE)
+        out.set(
+          await dfu.read(address + HEADER_SIZE, length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done)),
+          HEADER_SIZE,
+        )
+      return out
+    },
+    () => ({}),
+  )
 }

@@ -16,12 +16,14 @@ import type { JobPlan } from './plan.js'
 /** Options of every job that talks to one board. */
 /** The connect phase's line: which board, and the mode it was found in. */
 export function describeFound(board: Board): { detail: string } {
-  return { detail: `${board.info.label} ${board.info.serial} (${board.info.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})` }
+  return {
+    detail: `${board.info.label} ${board.info.serial} (${board.info.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})`,
+  }
 }
 
 /** How a board was switched to DFU mode, in words (the result keeps the method's code). */
 const SWITCHED_WITH: Record<ModeSwitchMethod, string> = {
-  'control-request': 'switched with Device OS\'s DFU request (50)',
+  'control-request': "switched with Device OS's DFU request (50)",
   'line-coding': 'switched with the 14400-baud serial setting',
 }
 
@@ -52,16 +54,24 @@ function checkPlatform(board: Board, options: BoardOptions): void {
   if (!board.platform.refusal) {
     // On the Electron every other 128 KiB holds firmware: the bootloader, Device OS, the user application.
     if (options.address === undefined || options.address === DATA_SECTOR.start) return
-    throw new FlashdataError('BAD_OPTION', `--address ${formatAddress(options.address)} is refused on the ${board.platform.label} ${board.info.serial}: there flashdata writes only sector 9 (${describeRange(DATA_SECTOR.start, DATA_SECTOR.end)}); the rest of its flash holds firmware. Nothing was sent to the board.`, {
-      hint: 'Leave out --address: on an Electron or E-Series the target is always sector 9.',
-      details: { board: board.info, address: options.address },
-    })
+    throw new FlashdataError(
+      'BAD_OPTION',
+      `--address ${formatAddress(options.address)} is refused on the ${board.platform.label} ${board.info.serial}: there flashdata writes only sector 9 (${describeRange(DATA_SECTOR.start, DATA_SECTOR.end)}); the rest of its flash holds firmware. Nothing was sent to the board.`,
+      {
+        hint: 'Leave out --address: on an Electron or E-Series the target is always sector 9.',
+        details: { board: board.info, address: options.address },
+      },
+    )
   }
   if (options.address !== undefined) return
-  throw new FlashdataError('WRONG_DEVICE', `The board ${board.info.serial} is a ${board.platform.label}, not an Electron or E-Series: ${board.platform.refusal}`, {
-    hint: 'Connect an Electron or E-Series board, or choose it with --serial. To write another DfuSe board anyway, give the exact address with --address.',
-    details: { board: board.info },
-  })
+  throw new FlashdataError(
+    'WRONG_DEVICE',
+    `The board ${board.info.serial} is a ${board.platform.label}, not an Electron or E-Series: ${board.platform.refusal}`,
+    {
+      hint: 'Connect an Electron or E-Series board, or choose it with --serial. To write another DfuSe board anyway, give the exact address with --address.',
+      details: { board: board.info },
+    },
+  )
 }
 
 function withUdevHint(error: unknown): never {
@@ -76,17 +86,32 @@ function withUdevHint(error: unknown): never {
  * DFU mode if it runs firmware, and opens the DfuSe driver guarded to the
  * target sector: the driver refuses any erase or write outside it.
  */
-async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobPlan, afterReset = false): Promise<DfuSession> {
-  let board = await tracker.run('connect', undefined, async () => {
-    const found = await selectBoard(options.bus, options)
-    tracker.serial = found.info.serial
-    return found
-  }, describeFound)
+async function openOnce(
+  options: BoardOptions,
+  tracker: PhaseTracker,
+  plan: JobPlan,
+  afterReset = false,
+): Promise<DfuSession> {
+  let board = await tracker.run(
+    'connect',
+    undefined,
+    async () => {
+      const found = await selectBoard(options.bus, options)
+      tracker.serial = found.info.serial
+      return found
+    },
+    describeFound,
+  )
   checkPlatform(board, options)
   const foundIn = board.info.mode
   let modeSwitch: ModeSwitchMethod | undefined
   if (foundIn === 'firmware') {
-    const switched = await tracker.run('mode-switch', undefined, () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }), (r) => ({ detail: SWITCHED_WITH[r.method] }))
+    const switched = await tracker.run(
+      'mode-switch',
+      undefined,
+      () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }),
+      (r) => ({ detail: SWITCHED_WITH[r.method] }),
+    )
     board = switched.board
     modeSwitch = switched.method
   }
@@ -112,7 +137,12 @@ async function openOnce(options: BoardOptions, tracker: PhaseTracker, plan: JobP
 /** How long a board that has just re-enumerated may refuse access while udev applies its permissions (Linux). */
 const ACCESS_SETTLE_MS = 3000
 
-async function openDfu(board: Board, options: BoardOptions, plan: JobPlan, reenumerated: boolean): Promise<DfuseDevice> {
+async function openDfu(
+  board: Board,
+  options: BoardOptions,
+  plan: JobPlan,
+  reenumerated: boolean,
+): Promise<DfuseDevice> {
   const deadline = Date.now() + (reenumerated ? ACCESS_SETTLE_MS : 0)
   for (;;) {
     try {
@@ -145,7 +175,13 @@ const RESET_WAIT_MS = 10_000
  * With `untilGone`, also waits until the board has dropped off the bus (the
  * jig does, so that the reset is not taken for an unplug).
  */
-export async function leaveDfuMode(bus: UsbBusLike, dfu: DfuseDevice, board: Board, tracker: PhaseTracker, untilGone = false): Promise<void> {
+export async function leaveDfuMode(
+  bus: UsbBusLike,
+  dfu: DfuseDevice,
+  board: Board,
+  tracker: PhaseTracker,
+  untilGone = false,
+): Promise<void> {
   await tracker.run('leave', undefined, async () => {
     await dfu.leave()
     if (untilGone) await waitUntilGone(bus, board.device)
@@ -184,6 +220,7 @@ export async function explainFailure(error: unknown, bus: UsbBusLike, device: Us
   if (!(error instanceof FlashdataError) || error.code !== 'USB_TRANSFER') return error
   if (!(await waitUntilGone(bus, device, UNPLUG_GRACE_MS))) return error
   return new FlashdataError('DISCONNECTED', `The board was disconnected: ${error.message}`, {
-    hint: 'Check the cable and run the command again; an interrupted write is detected and fixed by the next push.', cause: error,
+    hint: 'Check the cable and run the command again; an interrupted write is detected and fixed by the next push.',
+    cause: error,
   })
 }

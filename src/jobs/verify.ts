@@ -37,15 +37,22 @@ export interface VerifyResult {
 }
 
 /** Which files differ between what the board holds and what was expected. */
-export function diffFiles(board: Uint8Array, boardListing: ImageListing, expected: Uint8Array, expectedListing: ImageListing): FileDifference[] {
+export function diffFiles(
+  board: Uint8Array,
+  boardListing: ImageListing,
+  expected: Uint8Array,
+  expectedListing: ImageListing,
+): FileDifference[] {
   const onBoard = new Map(boardListing.files.map((f) => [f.name, f]))
   const differences: FileDifference[] = []
   for (const want of expectedListing.files) {
     const have = onBoard.get(want.name)
     onBoard.delete(want.name)
     if (!have) differences.push({ name: want.name, reason: 'missing-on-board' })
-    else if (firstDifference(fileData(board, have), fileData(expected, want)) !== -1) differences.push({ name: want.name, reason: 'content' })
-    else if (have.modDate !== want.modDate || have.contentType !== want.contentType) differences.push({ name: want.name, reason: 'metadata' })
+    else if (firstDifference(fileData(board, have), fileData(expected, want)) !== -1)
+      differences.push({ name: want.name, reason: 'content' })
+    else if (have.modDate !== want.modDate || have.contentType !== want.contentType)
+      differences.push({ name: want.name, reason: 'metadata' })
   }
   for (const name of onBoard.keys()) differences.push({ name, reason: 'extra-on-board' })
   // Same files, other bytes: the header differs (build time, alignment).
@@ -77,14 +84,23 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   }
   // The board's own image: bytes read past its end (to compare with a longer expected one) are not part of it.
   const { totalSize } = readHeader(bytes)
-  const listing = parseImage(totalSize >= HEADER_SIZE && totalSize < bytes.length ? bytes.subarray(0, totalSize) : bytes)
-  const base = { serial: session.board.info.serial, listing, phases: tracker.times, totalMs: tracker.totalMs, timeStampsDiffer: false }
+  const listing = parseImage(
+    totalSize >= HEADER_SIZE && totalSize < bytes.length ? bytes.subarray(0, totalSize) : bytes,
+  )
+  const base = {
+    serial: session.board.info.serial,
+    listing,
+    phases: tracker.times,
+    totalMs: tracker.totalMs,
+    timeStampsDiffer: false,
+  }
   if (!expected || !expectedListing) {
     return { ...base, status: listing.valid ? 'valid' : 'no-image', differences: [] }
   }
   const match = matchImage(bytes, expected)
   if (match === 'identical') return { ...base, status: 'match', differences: [] }
-  if (match === 'time-stamps' && !options.exact) return { ...base, status: 'match', timeStampsDiffer: true, differences: [] }
+  if (match === 'time-stamps' && !options.exact)
+    return { ...base, status: 'match', timeStampsDiffer: true, differences: [] }
   const at = firstDifference(bytes.subarray(0, expected.length), expected)
   const differences = listing.valid ? diffFiles(bytes, listing, expected, expectedListing) : []
   return { ...base, status: listing.valid ? 'differs' : 'no-image', firstDifference: at, differences }

@@ -7,11 +7,16 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++ } else if (c === '"') quoted = false
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
       else field += c
     } else if (c === '"' && field === '') quoted = true
-    else if (c === ',') { row.push(field); field = '' }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++
       row.push(field)
       rows.push(row)
@@ -19,7 +24,10 @@ export function parseCsv(text: string): string[][] {
       field = ''
     } else field += c
   }
-  if (field !== '' || row.length) { row.push(field); rows.push(row) }
+  if (field !== '' || row.length) {
+    row.push(field)
+    rows.push(row)
+  }
   return rows.filter((r) => !(r.length === 1 && r[0] === ''))
 }
 
@@ -29,5 +37,5 @@ export function csvField(value: unknown): string {
 }
 
 export function formatCsv(rows: unknown[][]): string {
-  return rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n'
+  return `${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`
 }

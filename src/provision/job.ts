@@ -42,24 +42,45 @@ export interface Job {
 
 const PATHS = ['folder', 'perBoard', 'pool', 'log', 'junit', 'csv', 'backupDir'] as const
 const KEYS: Record<keyof StationSettings, 'string' | 'number' | 'boolean' | 'slots' | 'strings'> = {
-  station: 'string', folder: 'string', perBoard: 'string', perBoardOptional: 'boolean', pool: 'string', ledger: 'string', generate: 'string',
-  generateTimeout: 'number', log: 'string', junit: 'string', csv: 'string', count: 'number', timeout: 'number', slots: 'slots',
-  foreign: 'string', backupDir: 'string', nulTerminate: 'strings', cwd: 'string',
+  station: 'string',
+  folder: 'string',
+  perBoard: 'string',
+  perBoardOptional: 'boolean',
+  pool: 'string',
+  ledger: 'string',
+  generate: 'string',
+  generateTimeout: 'number',
+  log: 'string',
+  junit: 'string',
+  csv: 'string',
+  count: 'number',
+  timeout: 'number',
+  slots: 'slots',
+  foreign: 'string',
+  backupDir: 'string',
+  nulTerminate: 'strings',
+  cwd: 'string',
 }
 
-const KIND_TEXT = { slots: 'a file name or an object of port paths to slot names', strings: 'a list of strings' } as const
+const KIND_TEXT = {
+  slots: 'a file name or an object of port paths to slot names',
+  strings: 'a list of strings',
+} as const
 
 function invalid(path: string, message: string): FlashdataError {
   return new FlashdataError('JOB_INVALID', `The job file "${path}": ${message}`, {
-    hint: 'See "Provisioning a production run" in the README for the format.', details: { path },
+    hint: 'See "Provisioning a production run" in the README for the format.',
+    details: { path },
   })
 }
-
 
 /** Reads a job file: every path in it is relative to the file; its SHA-256 goes into every record. */
 export async function loadJob(path: string): Promise<Job> {
   const bytes = await readFile(path).catch((error: Error) => {
-    throw new FlashdataError('INPUT_NOT_FOUND', `Cannot read the job file "${path}": ${error.message}`, { hint: 'Check the path.', details: { path } })
+    throw new FlashdataError('INPUT_NOT_FOUND', `Cannot read the job file "${path}": ${error.message}`, {
+      hint: 'Check the path.',
+      details: { path },
+    })
   })
   let raw: unknown
   try {
@@ -71,17 +92,29 @@ export async function loadJob(path: string): Promise<Job> {
   const settings: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(raw)) {
     const kind = KEYS[key as keyof StationSettings]
-    if (!kind || key === 'cwd') throw invalid(path, `unknown key "${key}" (known: ${Object.keys(KEYS).filter((k) => k !== 'cwd').join(', ')}).`)
-    const ok = kind === 'slots' ? typeof value === 'string' || (typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string'))
-      : kind === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')
-        : typeof value === kind
-    if (!ok) throw invalid(path, `"${key}" must be ${kind === 'slots' || kind === 'strings' ? KIND_TEXT[kind] : `a ${kind}`}.`)
+    if (!kind || key === 'cwd')
+      throw invalid(
+        path,
+        `unknown key "${key}" (known: ${Object.keys(KEYS)
+          .filter((k) => k !== 'cwd')
+          .join(', ')}).`,
+      )
+    const ok =
+      kind === 'slots'
+        ? typeof value === 'string' ||
+          (typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string'))
+        : kind === 'strings'
+          ? Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')
+          : typeof value === kind
+    if (!ok)
+      throw invalid(path, `"${key}" must be ${kind === 'slots' || kind === 'strings' ? KIND_TEXT[kind] : `a ${kind}`}.`)
     settings[key] = value
   }
   const base = dirname(resolve(path))
   for (const key of PATHS) if (typeof settings[key] === 'string') settings[key] = resolve(base, settings[key] as string)
   if (typeof settings.slots === 'string') settings.slots = resolve(base, settings.slots)
-  if (typeof settings.ledger === 'string' && !isPostgresUrl(settings.ledger)) settings.ledger = resolve(base, settings.ledger)
+  if (typeof settings.ledger === 'string' && !isPostgresUrl(settings.ledger))
+    settings.ledger = resolve(base, settings.ledger)
   settings.cwd = base
   return { settings: settings as StationSettings, path, sha256: createHash('sha256').update(bytes).digest('hex') }
 }
@@ -89,7 +122,8 @@ export async function loadJob(path: string): Promise<Job> {
 /** Job settings overridden by those given on the command line (undefined ones do not override). */
 export function mergeSettings(job: StationSettings | undefined, cli: StationSettings): StationSettings {
   const merged: StationSettings = { ...job }
-  for (const [key, value] of Object.entries(cli)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value
+  for (const [key, value] of Object.entries(cli))
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value
   return merged
 }
 
@@ -99,18 +133,31 @@ export async function checkSettings(s: StationSettings, source: string): Promise
     if (path === undefined) return
     const info = await stat(path).catch(() => undefined)
     if (kind === 'file' ? !info?.isFile() : !info?.isDirectory()) {
-      throw new FlashdataError('INPUT_NOT_FOUND', `${what} "${path}" (${source}) ${info ? `is not a ${kind === 'file' ? 'file' : 'folder'}` : 'does not exist'}.`, {
-        hint: 'Fix the path; the station did not start and touched no board.', details: { path },
-      })
+      throw new FlashdataError(
+        'INPUT_NOT_FOUND',
+        `${what} "${path}" (${source}) ${info ? `is not a ${kind === 'file' ? 'file' : 'folder'}` : 'does not exist'}.`,
+        {
+          hint: 'Fix the path; the station did not start and touched no board.',
+          details: { path },
+        },
+      )
     }
   }
   await need(s.perBoard, 'The per-board folder', 'dir')
   await need(s.pool, 'The pool', 'file')
   if (typeof s.slots === 'string') await need(s.slots, 'The slots file', 'file')
-  for (const [path, what] of [[s.log, 'The log'], [s.junit, 'The JUnit report'], [s.csv, 'The CSV report']] as const) if (path) await need(dirname(path), `The folder of ${what.toLowerCase()}`, 'dir')
+  for (const [path, what] of [
+    [s.log, 'The log'],
+    [s.junit, 'The JUnit report'],
+    [s.csv, 'The CSV report'],
+  ] as const)
+    if (path) await need(dirname(path), `The folder of ${what.toLowerCase()}`, 'dir')
   if (s.ledger && !isPostgresUrl(s.ledger)) await need(dirname(s.ledger), 'The folder of the ledger', 'dir')
   if (s.foreign !== undefined && s.foreign !== 'fail' && s.foreign !== 'backup-and-overwrite') {
-    throw new FlashdataError('BAD_OPTION', `The foreign-data policy "${s.foreign}" is not "fail" or "backup-and-overwrite".`)
+    throw new FlashdataError(
+      'BAD_OPTION',
+      `The foreign-data policy "${s.foreign}" is not "fail" or "backup-and-overwrite".`,
+    )
   }
   if ((s.ledger || s.pool) && !s.pool) throw new FlashdataError('BAD_OPTION', 'A ledger needs a pool (--pool).')
 }
@@ -120,9 +167,19 @@ export async function loadSlots(slots: StationSettings['slots']): Promise<Record
   const text = await readFile(slots, 'utf8')
   try {
     const map = JSON.parse(text) as unknown
-    if (typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) throw new Error('not an object of strings')
+    if (
+      typeof map !== 'object' ||
+      map === null ||
+      Array.isArray(map) ||
+      !Object.values(map).every((v) => typeof v === 'string')
+    )
+      throw new Error('not an object of strings')
     return map as Record<string, string>
   } catch (error) {
-    throw new FlashdataError('JOB_INVALID', `The slots file "${slots}" must be a JSON object of port paths to slot names, such as {"1-1.2": "A"} (${(error as Error).message}).`, { details: { path: slots } })
+    throw new FlashdataError(
+      'JOB_INVALID',
+      `The slots file "${slots}" must be a JSON object of port paths to slot names, such as {"1-1.2": "A"} (${(error as Error).message}).`,
+      { details: { path: slots } },
+    )
   }
 }

@@ -54,12 +54,18 @@ function replay(text: string): State {
  * even if the lock were ever bypassed.
  */
 export class FileLedger implements Ledger {
-  constructor(readonly location: string, private readonly pool: Pool, private readonly station?: string) {}
+  constructor(
+    readonly location: string,
+    private readonly pool: Pool,
+    private readonly station?: string,
+  ) {}
 
   private async read(): Promise<State> {
     const text = await readFile(this.location, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return ''
-      throw new FlashdataError('LEDGER_FAILED', `Cannot read the ledger "${this.location}": ${error.message}`, { details: { path: this.location } })
+      throw new FlashdataError('LEDGER_FAILED', `Cannot read the ledger "${this.location}": ${error.message}`, {
+        details: { path: this.location },
+      })
     })
     return replay(text)
   }
@@ -74,18 +80,27 @@ export class FileLedger implements Ledger {
         await handle.close()
       }
     } catch (error) {
-      throw new FlashdataError('LEDGER_FAILED', `Cannot write the ledger "${this.location}": ${(error as Error).message}`, {
-        hint: 'Check that the ledger\'s folder exists and is writable; no board was touched for this record.', details: { path: this.location },
-      })
+      throw new FlashdataError(
+        'LEDGER_FAILED',
+        `Cannot write the ledger "${this.location}": ${(error as Error).message}`,
+        {
+          hint: "Check that the ledger's folder exists and is writable; no board was touched for this record.",
+          details: { path: this.location },
+        },
+      )
     }
   }
 
   private rowOf(n: number): PoolRow {
     const row = this.pool.rows.find((r) => r.row === n)
     if (!row) {
-      throw new FlashdataError('POOL_INVALID', `The ledger "${this.location}" gives row ${n}, which the pool "${this.pool.path}" does not have.`, {
-        hint: 'Rows must never be removed from a pool in use: restore the table, or start a new ledger for a new pool.',
-      })
+      throw new FlashdataError(
+        'POOL_INVALID',
+        `The ledger "${this.location}" gives row ${n}, which the pool "${this.pool.path}" does not have.`,
+        {
+          hint: 'Rows must never be removed from a pool in use: restore the table, or start a new ledger for a new pool.',
+        },
+      )
     }
     return row
   }
@@ -100,11 +115,15 @@ export class FileLedger implements Ledger {
           return { row, reused: true, value: await accept(row, true) }
         }
         const pinned = this.pool.pinned.get(serial)
-        const row = pinned && !state.byRow.has(pinned.row) ? pinned : freeRows(this.pool, new Set(state.byRow.keys()))[0]
+        const row =
+          pinned && !state.byRow.has(pinned.row) ? pinned : freeRows(this.pool, new Set(state.byRow.keys()))[0]
         if (!row) throw exhausted(this.pool, this.location)
         const value = await accept(row, false)
         const claim = randomBytes(8).toString('hex')
-        await this.append({ op: 'reserve', row: row.row, serial, claim, station: this.station, at: new Date().toISOString() }, state.torn)
+        await this.append(
+          { op: 'reserve', row: row.row, serial, claim, station: this.station, at: new Date().toISOString() },
+          state.torn,
+        )
         if ((await this.read()).byRow.get(row.row)?.claim === claim) return { row, reused: false, value }
       }
     })
@@ -126,8 +145,12 @@ export class FileLedger implements Ledger {
 }
 
 export function exhausted(pool: Pool, location: string): FlashdataError {
-  return new FlashdataError('POOL_EXHAUSTED', `The pool "${pool.path}" has no row left for a new board (${pool.rows.length} rows, all given out in ${location}).`, {
-    hint: 'Add rows to the end of the pool table (never remove or reorder given rows) and start the station again.',
-    details: { pool: pool.path, rows: pool.rows.length },
-  })
+  return new FlashdataError(
+    'POOL_EXHAUSTED',
+    `The pool "${pool.path}" has no row left for a new board (${pool.rows.length} rows, all given out in ${location}).`,
+    {
+      hint: 'Add rows to the end of the pool table (never remove or reorder given rows) and start the station again.',
+      details: { pool: pool.path, rows: pool.rows.length },
+    },
+  )
 }

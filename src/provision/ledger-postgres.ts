@@ -28,7 +28,8 @@ function failed(location: string, error: unknown): FlashdataError {
   if (error instanceof FlashdataError) return error
   return new FlashdataError('LEDGER_FAILED', `The PostgreSQL ledger ${location} failed: ${(error as Error).message}`, {
     hint: 'Check that the server is reachable and the URL (user, password, database) is right; no board was touched for this record.',
-    details: { ledger: location }, cause: error,
+    details: { ledger: location },
+    cause: error,
   })
 }
 
@@ -45,13 +46,20 @@ class PostgresLedger implements Ledger {
   readonly location: string
   private readonly name: string
 
-  constructor(url: string, private readonly db: pg.Pool, private readonly pool: Pool, private readonly station?: string) {
+  constructor(
+    url: string,
+    private readonly db: pg.Pool,
+    private readonly pool: Pool,
+    private readonly station?: string,
+  ) {
     this.location = redact(url)
     this.name = basename(pool.path, extname(pool.path))
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.db.connect().catch((error) => { throw failed(this.location, error) })
+    const client = await this.db.connect().catch((error) => {
+      throw failed(this.location, error)
+    })
     try {
       await client.query('BEGIN')
       const result = await work(client)
@@ -81,13 +89,20 @@ class PostgresLedger implements Ledger {
 
   private rowOf(n: number): PoolRow {
     const row = this.pool.rows.find((r) => r.row === n)
-    if (!row) throw new FlashdataError('POOL_INVALID', `The ledger ${this.location} gives row ${n} of pool "${this.name}", which "${this.pool.path}" does not have.`)
+    if (!row)
+      throw new FlashdataError(
+        'POOL_INVALID',
+        `The ledger ${this.location} gives row ${n} of pool "${this.name}", which "${this.pool.path}" does not have.`,
+      )
     return row
   }
 
   reserve<T>(serial: string, accept: (row: PoolRow, reused: boolean) => Promise<T>): Promise<Reservation<T>> {
     return this.transaction(async (client) => {
-      const held = await client.query<{ row: number }>('SELECT pool_row AS row FROM flashdata_rows WHERE pool = $1 AND serial = $2', [this.name, serial])
+      const held = await client.query<{ row: number }>(
+        'SELECT pool_row AS row FROM flashdata_rows WHERE pool = $1 AND serial = $2',
+        [this.name, serial],
+      )
       if (held.rows.length) {
         const row = this.rowOf(held.rows[0].row)
         return { row, reused: true, value: await accept(row, true) }
@@ -100,20 +115,32 @@ class PostgresLedger implements Ledger {
       if (!pick.rows.length) throw exhausted(this.pool, this.location)
       const row = this.rowOf(pick.rows[0].row)
       const value = await accept(row, false)
-      await client.query("UPDATE flashdata_rows SET serial = $3, state = 'reserved', station = $4, reserved_at = now() WHERE pool = $1 AND pool_row = $2", [this.name, row.row, serial, this.station ?? null])
+      await client.query(
+        "UPDATE flashdata_rows SET serial = $3, state = 'reserved', station = $4, reserved_at = now() WHERE pool = $1 AND pool_row = $2",
+        [this.name, row.row, serial, this.station ?? null],
+      )
       return { row, reused: false, value }
     })
   }
 
   async commit(serial: string, row: number): Promise<void> {
-    await this.transaction((client) => client.query(
-      "UPDATE flashdata_rows SET state = 'committed', committed_at = now() WHERE pool = $1 AND pool_row = $2 AND serial = $3 AND state = 'reserved'",
-      [this.name, row, serial],
-    ))
+    await this.transaction((client) =>
+      client.query(
+        "UPDATE flashdata_rows SET state = 'committed', committed_at = now() WHERE pool = $1 AND pool_row = $2 AND serial = $3 AND state = 'reserved'",
+        [this.name, row, serial],
+      ),
+    )
   }
 
   async entries(): Promise<LedgerEntry[]> {
-    const result = await this.db.query<LedgerEntry>('SELECT pool_row AS row, serial, state FROM flashdata_rows WHERE pool = $1 AND serial IS NOT NULL ORDER BY pool_row', [this.name]).catch((e) => { throw failed(this.location, e) })
+    const result = await this.db
+      .query<LedgerEntry>(
+        'SELECT pool_row AS row, serial, state FROM flashdata_rows WHERE pool = $1 AND serial IS NOT NULL ORDER BY pool_row',
+        [this.name],
+      )
+      .catch((e) => {
+        throw failed(this.location, e)
+      })
     return result.rows
   }
 

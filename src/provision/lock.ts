@@ -36,19 +36,31 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, time
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new FlashdataError('LEDGER_FAILED', `Cannot lock the ledger "${file}": ${(error as Error).message}`, { hint: 'Check that its folder exists and is writable.', details: { path } })
+        throw new FlashdataError('LEDGER_FAILED', `Cannot lock the ledger "${file}": ${(error as Error).message}`, {
+          hint: 'Check that its folder exists and is writable.',
+          details: { path },
+        })
       }
     }
-    const owner = await readFile(path, 'utf8').then((t) => JSON.parse(t) as Owner).catch(() => undefined)
+    const owner = await readFile(path, 'utf8')
+      .then((t) => JSON.parse(t) as Owner)
+      .catch(() => undefined)
     if (owner && owner.host === me.host && !alive(owner.pid)) {
       // Two takers racing here could both get in; the ledger's first-claim rule still keeps every row with one board.
-      await rename(path, `${path}.stale-${process.pid}`).then(() => unlink(`${path}.stale-${process.pid}`)).catch(() => {})
+      await rename(path, `${path}.stale-${process.pid}`)
+        .then(() => unlink(`${path}.stale-${process.pid}`))
+        .catch(() => {})
       continue
     }
     if (Date.now() > deadline) {
-      throw new FlashdataError('LEDGER_FAILED', `The ledger "${file}" stayed locked for ${Math.round(timeoutMs / 1000)} s${owner ? ` by process ${owner.pid} on ${owner.host}` : ''}.`, {
-        hint: `If no station is running there, delete "${path}".`, details: { path, owner },
-      })
+      throw new FlashdataError(
+        'LEDGER_FAILED',
+        `The ledger "${file}" stayed locked for ${Math.round(timeoutMs / 1000)} s${owner ? ` by process ${owner.pid} on ${owner.host}` : ''}.`,
+        {
+          hint: `If no station is running there, delete "${path}".`,
+          details: { path, owner },
+        },
+      )
     }
     await sleep(10 + Math.random() * 20)
   }

@@ -14,7 +14,11 @@ export interface Layer {
  * A board's own folder, `<dir>/<serial>/`. Missing: undefined when per-board
  * data is optional, else PER_BOARD_MISSING (the board fails untouched).
  */
-export async function perBoardLayer(dir: string, serial: string, options: { optional?: boolean; exclude?: string[]; includeVcs?: boolean } = {}): Promise<Layer | undefined> {
+export async function perBoardLayer(
+  dir: string,
+  serial: string,
+  options: { optional?: boolean; exclude?: string[]; includeVcs?: boolean } = {},
+): Promise<Layer | undefined> {
   const folder = join(dir, serial)
   const info = await stat(folder).catch(() => undefined)
   if (!info?.isDirectory()) {

@@ -36,12 +36,22 @@ export function isPerBoard(config: Partial<ProvisionConfig>): boolean {
 }
 
 async function rowFiles(row: PoolRow): Promise<ImageFileInput[]> {
-  return Promise.all(row.files.map(async (f) => {
-    const [data, info] = await Promise.all([readFile(f.path), stat(f.path)]).catch((error: Error) => {
-      throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${f.path}" (pool row ${row.row}, ${f.name}): ${error.message}`, { details: { path: f.path, row: row.row } })
-    })
-    return { name: f.name, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), mtime: Math.floor(info.mtimeMs / 1000) }
-  }))
+  return Promise.all(
+    row.files.map(async (f) => {
+      const [data, info] = await Promise.all([readFile(f.path), stat(f.path)]).catch((error: Error) => {
+        throw new FlashdataError(
+          'INPUT_UNREADABLE',
+          `Cannot read "${f.path}" (pool row ${row.row}, ${f.name}): ${error.message}`,
+          { details: { path: f.path, row: row.row } },
+        )
+      })
+      return {
+        name: f.name,
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        mtime: Math.floor(info.mtimeMs / 1000),
+      }
+    }),
+  )
 }
 
 /**
@@ -54,9 +64,14 @@ async function rowFiles(row: PoolRow): Promise<ImageFileInput[]> {
 export async function openProvisioner(config: ProvisionConfig): Promise<Provisioner> {
   const info = await stat(config.folder).catch(() => undefined)
   if (!info?.isDirectory()) {
-    throw new FlashdataError('INPUT_NOT_DIRECTORY', `"${config.folder}" is not a folder: per-board data is added to a folder of common files, not to an image.`, {
-      hint: 'Give the folder the common image is built from.', details: { path: config.folder },
-    })
+    throw new FlashdataError(
+      'INPUT_NOT_DIRECTORY',
+      `"${config.folder}" is not a folder: per-board data is added to a folder of common files, not to an image.`,
+      {
+        hint: 'Give the folder the common image is built from.',
+        details: { path: config.folder },
+      },
+    )
   }
   const common = (await collectFiles([config.folder], { exclude: config.exclude, includeVcs: config.includeVcs })).files
   // One header-time rule with every other command, over the board's whole set of files.
@@ -68,7 +83,11 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
       const facts: ProvisionFacts = {}
       const layers: ImageFileInput[][] = [common]
       if (config.perBoard) {
-        const own = await perBoardLayer(config.perBoard, serial, { optional: config.perBoardOptional, exclude: config.exclude, includeVcs: config.includeVcs })
+        const own = await perBoardLayer(config.perBoard, serial, {
+          optional: config.perBoardOptional,
+          exclude: config.exclude,
+          includeVcs: config.includeVcs,
+        })
         if (own) {
           layers.push(own.files)
           facts.overlay = { folder: own.source, files: own.files.map((f) => f.name) }
@@ -76,13 +95,26 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
       }
       let generated: ImageFileInput[] = []
       if (config.generate) {
-        const g = await runGenerator(config.generate, serial, { timeoutMs: config.generateTimeoutMs, cwd: config.generateCwd, env: config.env })
+        const g = await runGenerator(config.generate, serial, {
+          timeoutMs: config.generateTimeoutMs,
+          cwd: config.generateCwd,
+          env: config.env,
+        })
         generated = g.files
-        facts.generated = { files: g.files.map((f) => f.name), exitCode: g.exitCode, output: g.output, durationMs: g.durationMs }
+        facts.generated = {
+          files: g.files.map((f) => f.name),
+          exitCode: g.exitCode,
+          output: g.output,
+          durationMs: g.durationMs,
+        }
       }
       if (!config.ledger) return { image: build([...layers, generated]), provision: facts }
       const ledger = config.ledger
-      const { row, reused, value: image } = await ledger.reserve(serial, async (row) => build([...layers, await rowFiles(row), generated]))
+      const {
+        row,
+        reused,
+        value: image,
+      } = await ledger.reserve(serial, async (row) => build([...layers, await rowFiles(row), generated]))
       facts.pool = { row: row.row, files: row.files.map((f) => f.name), reused }
       return { image, provision: facts, commit: () => ledger.commit(serial, row.row) }
     },

@@ -2,14 +2,26 @@ import { writeFileAtomic } from '../files/write.js'
 import { lastAttempts, type JigRecord } from '../jobs/jig.js'
 import { formatCsv } from './csv.js'
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 cannot carry
+const NOT_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g
+
 function xml(text: unknown): string {
   // Characters XML 1.0 cannot carry at all are dropped; the rest escaped.
-  // eslint-disable-next-line no-control-regex
-  return String(text ?? '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  return String(text ?? '')
+    .replace(NOT_IN_XML, '')
+    .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 function where(r: JigRecord): string {
-  return [r.slot && `slot ${r.slot}`, r.port && `port ${r.port}`, r.provision?.pool && `pool row ${r.provision.pool.row}`, r.provision?.overlay && `overlay ${r.provision.overlay.folder}`, r.foreign?.backup && `backup ${r.foreign.backup}`].filter(Boolean).join(', ')
+  return [
+    r.slot && `slot ${r.slot}`,
+    r.port && `port ${r.port}`,
+    r.provision?.pool && `pool row ${r.provision.pool.row}`,
+    r.provision?.overlay && `overlay ${r.provision.overlay.folder}`,
+    r.foreign?.backup && `backup ${r.foreign.backup}`,
+  ]
+    .filter(Boolean)
+    .join(', ')
 }
 
 /** JUnit XML: one test case per board (name = serial), a failure with the error's code, message and hint. */
@@ -20,21 +32,51 @@ export function junitXml(records: JigRecord[], station = 'flashdata jig'): strin
   const total = boards.reduce((sum, r) => sum + r.durationMs, 0)
   const cases = boards.map((r) => {
     const head = `    <testcase name="${xml(r.serial)}" classname="${xml(station)}" time="${seconds(r.durationMs)}" timestamp="${xml(r.startedAt)}">`
-    const failure = r.error ? `\n      <failure type="${xml(r.error.code)}" message="${xml(r.error.message)}">${xml(`${r.error.code}: ${r.error.message}${r.error.hint ? `\n${r.error.hint}` : ''}`)}</failure>` : ''
+    const failure = r.error
+      ? `\n      <failure type="${xml(r.error.code)}" message="${xml(r.error.message)}">${xml(`${r.error.code}: ${r.error.message}${r.error.hint ? `\n${r.error.hint}` : ''}`)}</failure>`
+      : ''
     const out = `\n      <system-out>${xml(`${r.outcome}${where(r) ? `; ${where(r)}` : ''}`)}</system-out>`
     return `${head}${failure}${out}\n    </testcase>`
   })
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${boards.length}" failures="${failures}" time="${seconds(total)}">\n  <testsuite name="${xml(station)}" tests="${boards.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(total)}">\n${cases.join('\n')}${cases.length ? '\n' : ''}  </testsuite>\n</testsuites>\n`
 }
 
-const CSV_COLUMNS = ['serial', 'outcome', 'slot', 'port', 'poolRow', 'overlay', 'imageSize', 'imageCrc', 'imageSha256', 'startedAt', 'durationMs', 'errorCode', 'errorMessage', 'backup', 'station'] as const
+const CSV_COLUMNS = [
+  'serial',
+  'outcome',
+  'slot',
+  'port',
+  'poolRow',
+  'overlay',
+  'imageSize',
+  'imageCrc',
+  'imageSha256',
+  'startedAt',
+  'durationMs',
+  'errorCode',
+  'errorMessage',
+  'backup',
+  'station',
+] as const
 
 /** The same as a CSV summary, one line per board. */
 export function summaryCsv(records: JigRecord[]): string {
   const rows = lastAttempts(records).map((r) => [
-    r.serial, r.outcome, r.slot, r.port, r.provision?.pool?.row, r.provision?.overlay?.folder, r.imageSize,
-    r.imageCrc === undefined ? undefined : `0x${r.imageCrc.toString(16).padStart(8, '0')}`, r.imageSha256, r.startedAt, r.durationMs,
-    r.error?.code, r.error?.message, r.foreign?.backup, r.station,
+    r.serial,
+    r.outcome,
+    r.slot,
+    r.port,
+    r.provision?.pool?.row,
+    r.provision?.overlay?.folder,
+    r.imageSize,
+    r.imageCrc === undefined ? undefined : `0x${r.imageCrc.toString(16).padStart(8, '0')}`,
+    r.imageSha256,
+    r.startedAt,
+    r.durationMs,
+    r.error?.code,
+    r.error?.message,
+    r.foreign?.backup,
+    r.station,
   ])
   return formatCsv([[...CSV_COLUMNS], ...rows])
 }
@@ -44,7 +86,10 @@ export class Reports {
   private readonly records: JigRecord[] = []
   private writing: Promise<void> = Promise.resolve()
 
-  constructor(private readonly paths: { junit?: string; csv?: string }, private readonly station?: string) {}
+  constructor(
+    private readonly paths: { junit?: string; csv?: string },
+    private readonly station?: string,
+  ) {}
 
   async add(record: JigRecord): Promise<void> {
     this.records.push(record)

@@ -30,17 +30,33 @@ export interface BoardData {
  * Per-board data for push and jig, from the settings: undefined when none is
  * configured (one common image then serves every board).
  */
-export async function openBoardData(settings: StationSettings, build: BuildFromPathsOptions): Promise<BoardData | undefined> {
+export async function openBoardData(
+  settings: StationSettings,
+  build: BuildFromPathsOptions,
+): Promise<BoardData | undefined> {
   const pool = settings.pool ? await loadPool(settings.pool) : undefined
   if (!isPerBoard({ perBoard: settings.perBoard, generate: settings.generate }) && !pool) return undefined
-  const ledger = pool ? await openLedger(settings.ledger ?? defaultLedgerPath(pool.path), pool, settings.station) : undefined
+  const ledger = pool
+    ? await openLedger(settings.ledger ?? defaultLedgerPath(pool.path), pool, settings.station)
+    : undefined
   try {
     const provisioner = await openProvisioner({
-      folder: settings.folder!, perBoard: settings.perBoard, perBoardOptional: settings.perBoardOptional, ledger,
-      generate: settings.generate, generateTimeoutMs: settings.generateTimeout === undefined ? undefined : settings.generateTimeout * 1000,
-      generateCwd: settings.cwd, ...build,
+      folder: settings.folder!,
+      perBoard: settings.perBoard,
+      perBoardOptional: settings.perBoardOptional,
+      ledger,
+      generate: settings.generate,
+      generateTimeoutMs: settings.generateTimeout === undefined ? undefined : settings.generateTimeout * 1000,
+      generateCwd: settings.cwd,
+      ...build,
     })
-    return { provisioner, ledger, close: async () => { await ledger?.close() } }
+    return {
+      provisioner,
+      ledger,
+      close: async () => {
+        await ledger?.close()
+      },
+    }
   } catch (error) {
     await ledger?.close()
     throw error
@@ -48,6 +64,9 @@ export async function openBoardData(settings: StationSettings, build: BuildFromP
 }
 
 /** The foreign-data handler a policy gives: a backup writer, or none (such a board fails untouched). */
-export function foreignHandler(policy: StationSettings['foreign'], dir: string): ((found: ForeignData) => Promise<string>) | undefined {
+export function foreignHandler(
+  policy: StationSettings['foreign'],
+  dir: string,
+): ((found: ForeignData) => Promise<string>) | undefined {
   return policy === 'backup-and-overwrite' ? sectorBackup(dir) : undefined
 }

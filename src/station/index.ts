@@ -12,7 +12,13 @@ export interface StationPage {
 }
 
 /** Starts the page's server; `exposed` (--ui-host) makes the controls and downloads need a token. */
-export async function openStationPage(options: { host: string; port: number; exposed: boolean; job: StationJob; onControl: (control: Control) => void }): Promise<StationPage> {
+export async function openStationPage(options: {
+  host: string
+  port: number
+  exposed: boolean
+  job: StationJob
+  onControl: (control: Control) => void
+}): Promise<StationPage> {
   const station = new Station(options.job, options.exposed, options.onControl)
   const server = await serveStation(station, { host: options.host, port: options.port, exposed: options.exposed })
   return { station, server, close: () => server.close() }

@@ -15,7 +15,11 @@ import { junitXml, summaryCsv } from '../provision/reports.js'
 import type { Station } from './station.js'
 import type { StationEvent } from './state.js'
 
-const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' }
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+}
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 /** Bytes a page may leave unread before it is dropped: hundreds of boards' worth of events. */
 const CLIENT_BUFFER_BYTES = 1 << 20
@@ -44,7 +48,10 @@ function readPage(root: URL): Map<string, Buffer> {
   try {
     return new Map(readdirSync(root).map((name) => [`/${name}`, readFileSync(new URL(name, root))]))
   } catch (error) {
-    throw new FlashdataError('INPUT_NOT_FOUND', `The station page's files are missing (${(error as Error).message}).`, { hint: 'Build them with npm run build (it writes dist/station-page/).', cause: error })
+    throw new FlashdataError('INPUT_NOT_FOUND', `The station page's files are missing (${(error as Error).message}).`, {
+      hint: 'Build them with npm run build (it writes dist/station-page/).',
+      cause: error,
+    })
   }
 }
 
@@ -102,29 +109,48 @@ export async function serveStation(station: Station, options: StationServerOptio
     const path = url.pathname
     const host = request.headers.host ?? ''
     // Bound to this machine only: refuse other names for it (DNS rebinding), and posts from other sites' pages.
-    if (!options.exposed && !LOOPBACK.has(host.replace(/:\d+$/, ''))) return plain(response, 403, 'This station page answers on 127.0.0.1 only.\n')
+    if (!options.exposed && !LOOPBACK.has(host.replace(/:\d+$/, '')))
+      return plain(response, 403, 'This station page answers on 127.0.0.1 only.\n')
     const origin = request.headers.origin
-    if (request.method === 'POST' && origin !== undefined && origin !== `http://${host}`) return plain(response, 403, 'Controls are accepted from the station page only.\n')
+    if (request.method === 'POST' && origin !== undefined && origin !== `http://${host}`)
+      return plain(response, 403, 'Controls are accepted from the station page only.\n')
     if (request.method === 'GET' && path === '/events') return openStream(response)
     if (request.method === 'GET' && path === '/state') return json(response, { ...station.state, pages: pages() })
     const control = /^\/(pause|resume|stop)$/.exec(path)?.[1] as 'pause' | 'resume' | 'stop' | undefined
     const download = DOWNLOADS[path]
     if ((control && request.method === 'POST') || (download && request.method === 'GET')) {
-      if (!allowed(request, url)) return plain(response, 403, 'The station is exposed on the network: the controls and downloads need the token printed with its address.\n')
+      if (!allowed(request, url))
+        return plain(
+          response,
+          403,
+          'The station is exposed on the network: the controls and downloads need the token printed with its address.\n',
+        )
       if (control) {
         station.control(control)
         return json(response, { control: station.state.control })
       }
       const body = download!.body(station)
-      return void response.writeHead(200, { 'content-type': download!.type, 'content-disposition': `attachment; filename="${download!.name(station.state.job.station.replace(/[^\w.-]/g, '_'))}"`, 'cache-control': 'no-store' }).end(body)
+      return void response
+        .writeHead(200, {
+          'content-type': download!.type,
+          'content-disposition': `attachment; filename="${download!.name(station.state.job.station.replace(/[^\w.-]/g, '_'))}"`,
+          'cache-control': 'no-store',
+        })
+        .end(body)
     }
     const body = files.get(path === '/' ? '/index.html' : path)
     if (!body || request.method !== 'GET') return plain(response, 404, 'Not found\n')
-    response.writeHead(200, { 'content-type': TYPES[path.split('.').pop() ?? ''] ?? TYPES.html, 'cache-control': 'no-cache' }).end(body)
+    response
+      .writeHead(200, { 'content-type': TYPES[path.split('.').pop() ?? ''] ?? TYPES.html, 'cache-control': 'no-cache' })
+      .end(body)
   }
 
   const openStream = (response: ServerResponse) => {
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    })
     clients.add(response)
     response.on('close', () => clients.delete(response))
     // The full state first, then every event after it: a page opened or reloaded mid-run misses nothing.
@@ -134,30 +160,60 @@ export async function serveStation(station: Station, options: StationServerOptio
 
   const server: Server = createServer(handle)
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new FlashdataError('BAD_OPTION', `Cannot serve the station page on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`, {
-      hint: 'Choose another port with --ui, or --ui 0 for a free one; --ui-host must be an address of this machine.', cause: error,
-    })))
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new FlashdataError(
+          'BAD_OPTION',
+          `Cannot serve the station page on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`,
+          {
+            hint: 'Choose another port with --ui, or --ui 0 for a free one; --ui-host must be an address of this machine.',
+            cause: error,
+          },
+        ),
+      ),
+    )
     server.listen(options.port, options.host, resolve)
   })
   const { port } = server.address() as { port: number }
-  const shown = options.host === '0.0.0.0' || options.host === '::' ? hostname() : options.host.includes(':') ? `[${options.host}]` : options.host
+  const shown =
+    options.host === '0.0.0.0' || options.host === '::'
+      ? hostname()
+      : options.host.includes(':')
+        ? `[${options.host}]`
+        : options.host
   return {
     url: `http://${shown}:${port}/${token ? `#token=${token}` : ''}`,
     token,
     pages,
-    close: () => new Promise((resolve) => {
-      clearTimeout(flushing)
-      for (const client of clients) client.end()
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        clearTimeout(flushing)
+        for (const client of clients) client.end()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
 }
 
-const DOWNLOADS: Record<string, { name: (station: string) => string; type: string; body: (station: Station) => string }> = {
-  '/log.ndjson': { name: (s) => `${s}-log.ndjson`, type: 'application/x-ndjson', body: (s) => s.records.map((r) => `${JSON.stringify(r)}\n`).join('') },
-  '/report.xml': { name: (s) => `${s}-junit.xml`, type: 'application/xml', body: (s) => junitXml(s.records, s.state.job.station) },
-  '/report.csv': { name: (s) => `${s}-summary.csv`, type: 'text/csv; charset=utf-8', body: (s) => summaryCsv(s.records) },
+const DOWNLOADS: Record<
+  string,
+  { name: (station: string) => string; type: string; body: (station: Station) => string }
+> = {
+  '/log.ndjson': {
+    name: (s) => `${s}-log.ndjson`,
+    type: 'application/x-ndjson',
+    body: (s) => s.records.map((r) => `${JSON.stringify(r)}\n`).join(''),
+  },
+  '/report.xml': {
+    name: (s) => `${s}-junit.xml`,
+    type: 'application/xml',
+    body: (s) => junitXml(s.records, s.state.job.station),
+  },
+  '/report.csv': {
+    name: (s) => `${s}-summary.csv`,
+    type: 'text/csv; charset=utf-8',
+    body: (s) => summaryCsv(s.records),
+  },
 }
 
 function plain(response: ServerResponse, status: number, text: string): void {
@@ -165,5 +221,7 @@ function plain(response: ServerResponse, status: number, text: string): void {
 }
 
 function json(response: ServerResponse, value: unknown): void {
-  response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(value))
+  response
+    .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    .end(JSON.stringify(value))
 }

@@ -35,7 +35,10 @@ export interface BoardView {
   waiting?: boolean
   attempts: number
   /** The last attempt's record, once it is done. */
-  record?: Pick<JigRecord, 'outcome' | 'durationMs' | 'error' | 'failedPhase' | 'imageSize' | 'imageCrc' | 'provision' | 'endedAt'>
+  record?: Pick<
+    JigRecord,
+    'outcome' | 'durationMs' | 'error' | 'failedPhase' | 'imageSize' | 'imageCrc' | 'provision' | 'endedAt'
+  >
 }
 
 export interface StationState {
@@ -59,18 +62,34 @@ export interface StationState {
 }
 
 /** The station's own events, beside the jig's: the controls' state and the end. */
-export type StationEvent = JobEvent | { type: 'control'; control: Control } | { type: 'stopped'; stoppedBy: JigSummary['stoppedBy'] }
+export type StationEvent =
+  | JobEvent
+  | { type: 'control'; control: Control }
+  | { type: 'stopped'; stoppedBy: JigSummary['stoppedBy'] }
 
 const KEEP_FAILURES = 10
 const KEEP_MESSAGES = 20
 
 export function initialState(job: StationJob, tokenRequired: boolean, startedAt = new Date()): StationState {
-  return { job, control: 'running', tokenRequired, startedAt: startedAt.toISOString(), boards: [], attempts: 0, totalMs: 0, failures: [], messages: [] }
+  return {
+    job,
+    control: 'running',
+    tokenRequired,
+    startedAt: startedAt.toISOString(),
+    boards: [],
+    attempts: 0,
+    totalMs: 0,
+    failures: [],
+    messages: [],
+  }
 }
 
 function board(state: StationState, serial: string): BoardView {
   let found = state.boards.find((b) => b.serial === serial)
-  if (!found) state.boards.push(found = { serial, attempts: 0 })
+  if (!found) {
+    found = { serial, attempts: 0 }
+    state.boards.push(found)
+  }
   return found
 }
 
@@ -96,16 +115,38 @@ export function applyEvent(state: StationState, event: StationEvent): void {
       return
     case 'board-attached': {
       const b = board(state, event.serial)
-      Object.assign(b, { slot: event.slot, port: event.port, platform: event.platform, mode: event.mode, waiting: false, phase: undefined, bytes: undefined, totalBytes: undefined, record: undefined })
+      Object.assign(b, {
+        slot: event.slot,
+        port: event.port,
+        platform: event.platform,
+        mode: event.mode,
+        waiting: false,
+        phase: undefined,
+        bytes: undefined,
+        totalBytes: undefined,
+        record: undefined,
+      })
       b.attempts++
       state.firstBoardAt ??= new Date().toISOString()
       return
     }
     case 'phase-start':
-      if (event.serial) Object.assign(board(state, event.serial), { phase: event.phase, bytes: 0, totalBytes: event.totalBytes, elapsedMs: 0 })
+      if (event.serial)
+        Object.assign(board(state, event.serial), {
+          phase: event.phase,
+          bytes: 0,
+          totalBytes: event.totalBytes,
+          elapsedMs: 0,
+        })
       return
     case 'progress':
-      if (event.serial) Object.assign(board(state, event.serial), { phase: event.phase, bytes: event.bytes, totalBytes: event.totalBytes, elapsedMs: event.elapsedMs })
+      if (event.serial)
+        Object.assign(board(state, event.serial), {
+          phase: event.phase,
+          bytes: event.bytes,
+          totalBytes: event.totalBytes,
+          elapsedMs: event.elapsedMs,
+        })
       return
     case 'phase-end':
       return
@@ -113,7 +154,16 @@ export function applyEvent(state: StationState, event: StationEvent): void {
       const r = event.record
       const b = board(state, r.serial)
       Object.assign(b, { phase: undefined, bytes: undefined, totalBytes: undefined, elapsedMs: undefined })
-      b.record = { outcome: r.outcome, durationMs: r.durationMs, error: r.error, failedPhase: r.failedPhase, imageSize: r.imageSize, imageCrc: r.imageCrc, provision: r.provision, endedAt: r.endedAt }
+      b.record = {
+        outcome: r.outcome,
+        durationMs: r.durationMs,
+        error: r.error,
+        failedPhase: r.failedPhase,
+        imageSize: r.imageSize,
+        imageCrc: r.imageCrc,
+        provision: r.provision,
+        endedAt: r.endedAt,
+      }
       state.attempts++
       state.totalMs += r.durationMs
       if (r.error && (r.outcome === 'failed' || r.outcome === 'aborted')) {
@@ -125,7 +175,13 @@ export function applyEvent(state: StationState, event: StationEvent): void {
 }
 
 /** Boards by their last attempt's outcome; in progress are those taken and not done. */
-export function totals(state: StationState): { flashed: number; unchanged: number; failed: number; inProgress: number; waiting: number } {
+export function totals(state: StationState): {
+  flashed: number
+  unchanged: number
+  failed: number
+  inProgress: number
+  waiting: number
+} {
   const count = (test: (b: BoardView) => boolean) => state.boards.filter(test).length
   return {
     flashed: count((b) => b.record?.outcome === 'flashed'),
@@ -150,7 +206,8 @@ export function pace(state: StationState, now: number): { perHour?: number; msPe
 export function sourcesText(provision: ProvisionFacts | undefined): string | undefined {
   if (!provision) return undefined
   const parts = [
-    provision.overlay && `overlay ${provision.overlay.folder} (${provision.overlay.files.length} ${provision.overlay.files.length === 1 ? 'file' : 'files'})`,
+    provision.overlay &&
+      `overlay ${provision.overlay.folder} (${provision.overlay.files.length} ${provision.overlay.files.length === 1 ? 'file' : 'files'})`,
     provision.pool && `pool row ${provision.pool.row}${provision.pool.reused ? ' (reused)' : ''}`,
     provision.generated && `generated ${provision.generated.files.join(', ')}`,
   ].filter(Boolean)

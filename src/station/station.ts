@@ -4,7 +4,14 @@
  * listener: each one gets the event synchronously and must not block.
  */
 import type { JigRecord } from '../jobs/jig.js'
-import { applyEvent, initialState, type Control, type StationEvent, type StationJob, type StationState } from './state.js'
+import {
+  applyEvent,
+  initialState,
+  type Control,
+  type StationEvent,
+  type StationJob,
+  type StationState,
+} from './state.js'
 
 export type StationListener = (event: StationEvent) => void
 
@@ -15,7 +22,11 @@ export class Station {
   private readonly listeners = new Set<StationListener>()
 
   /** `onControl` hears every change the page asks for (the host prints it; on stopping it stops the jig). */
-  constructor(job: StationJob, tokenRequired: boolean, private readonly onControl: (control: Control) => void) {
+  constructor(
+    job: StationJob,
+    tokenRequired: boolean,
+    private readonly onControl: (control: Control) => void,
+  ) {
     this.state = initialState(job, tokenRequired)
   }
 
@@ -36,9 +47,14 @@ export class Station {
   /** Pause: no new board; resume; stop: no new board, the ones in progress finish, then the jig ends (as Ctrl-C). */
   control(wanted: 'pause' | 'resume' | 'stop'): void {
     const now = this.state.control
-    const next: Control | undefined = wanted === 'pause' && now === 'running' ? 'paused'
-      : wanted === 'resume' && now === 'paused' ? 'running'
-        : wanted === 'stop' && (now === 'running' || now === 'paused') ? 'stopping' : undefined
+    const next: Control | undefined =
+      wanted === 'pause' && now === 'running'
+        ? 'paused'
+        : wanted === 'resume' && now === 'paused'
+          ? 'running'
+          : wanted === 'stop' && (now === 'running' || now === 'paused')
+            ? 'stopping'
+            : undefined
     if (!next) return
     this.publish({ type: 'control', control: next })
     this.onControl(next)

@@ -72,9 +72,19 @@ function chooseFrom(what: string, work: () => Promise<Chosen>): Promise<void> {
 }
 
 function useBoard(bus: UsbBusLike, board: Board, seenRunning: boolean, emulated?: EmulatedElectron): void {
-  target = { bus, serial: board.info.serial, label: `${emulated ? 'emulated ' : ''}${board.info.label} ${board.info.serial}`, seenRunning, emulated }
+  target = {
+    bus,
+    serial: board.info.serial,
+    label: `${emulated ? 'emulated ' : ''}${board.info.label} ${board.info.serial}`,
+    seenRunning,
+    emulated,
+  }
   byId('board').textContent = `Connected: ${target.label}.`
-  setStatus(chosen ? `Ready to write ${chosen.source}.` : 'Connected; choose a folder or an image file to write, or Verify or Read the board.')
+  setStatus(
+    chosen
+      ? `Ready to write ${chosen.source}.`
+      : 'Connected; choose a folder or an image file to write, or Verify or Read the board.',
+  )
   refresh()
 }
 
@@ -108,10 +118,16 @@ async function write(): Promise<void> {
   const result = await push({ ...jobOptions(), image: what.image })
   await settle(result.phases)
   const files = `${filesText(what.listing.files.length)} (${number(what.image.length)} bytes)`
-  const phases = Object.entries(result.phases).filter(([, ms]) => ms >= 50).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`).join(', ')
-  setStatus(result.status === 'unchanged'
-    ? `${target!.label} already holds ${files} of ${what.source}; nothing was written. Read back and verified.`
-    : `Wrote ${files} of ${what.source} to ${target!.label} in ${(result.totalMs / 1000).toFixed(1)} s (${phases})${result.retried ? ' with one retry' : ''}. Read back and verified.`, 'done')
+  const phases = Object.entries(result.phases)
+    .filter(([, ms]) => ms >= 50)
+    .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`)
+    .join(', ')
+  setStatus(
+    result.status === 'unchanged'
+      ? `${target!.label} already holds ${files} of ${what.source}; nothing was written. Read back and verified.`
+      : `Wrote ${files} of ${what.source} to ${target!.label} in ${(result.totalMs / 1000).toFixed(1)} s (${phases})${result.retried ? ' with one retry' : ''}. Read back and verified.`,
+    'done',
+  )
 }
 
 async function check(): Promise<void> {
@@ -120,9 +136,18 @@ async function check(): Promise<void> {
   showListing(byId('listing'), result.listing)
   const holds = `${target!.label} holds ${filesText(result.listing.files.length)}`
   if (result.status === 'match') setStatus(`${holds}, the same as ${chosen!.source}: verified.`, 'done')
-  else if (result.status === 'valid') setStatus(`${holds} in a consistent image (choose a folder or image file to compare): verified.`, 'done')
-  else if (result.status === 'no-image') setStatus(`${target!.label} holds no valid image: ${result.listing.problems.map((p) => p.message).join(' ')} Write one.`, 'error')
-  else setStatus(`${target!.label} holds other data than ${chosen!.source}${result.differences.length ? `: ${result.differences.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}. Write to replace it.`, 'error')
+  else if (result.status === 'valid')
+    setStatus(`${holds} in a consistent image (choose a folder or image file to compare): verified.`, 'done')
+  else if (result.status === 'no-image')
+    setStatus(
+      `${target!.label} holds no valid image: ${result.listing.problems.map((p) => p.message).join(' ')} Write one.`,
+      'error',
+    )
+  else
+    setStatus(
+      `${target!.label} holds other data than ${chosen!.source}${result.differences.length ? `: ${result.differences.map((d) => `${d.name} (${d.reason})`).join(', ')}` : ''}. Write to replace it.`,
+      'error',
+    )
 }
 
 function download(name: string, bytes: Uint8Array, label: string): HTMLElement {
@@ -135,9 +160,18 @@ async function read(): Promise<void> {
   const result = await pull({ ...jobOptions() })
   await settle(result.phases)
   const listing = parseImage(result.bytes)
-  showListing(byId('listing'), listing, (index) => download(listing.files[index].name, fileData(result.bytes, listing.files[index]), `Download ${listing.files[index].name}`))
+  showListing(byId('listing'), listing, (index) =>
+    download(
+      listing.files[index].name,
+      fileData(result.bytes, listing.files[index]),
+      `Download ${listing.files[index].name}`,
+    ),
+  )
   byId('chosen').replaceChildren(download(`${result.serial}.bin`, result.bytes, 'Download the image'))
-  setStatus(`Read ${filesText(listing.files.length)} (${number(result.bytes.length)} bytes) from ${target!.label}.`, 'done')
+  setStatus(
+    `Read ${filesText(listing.files.length)} (${number(result.bytes.length)} bytes) from ${target!.label}.`,
+    'done',
+  )
 }
 
 function tryWithoutBoard(): void {
@@ -148,7 +182,21 @@ function tryWithoutBoard(): void {
   bus.attach(board)
   // For tests and the curious: faults can be injected from the console (flashdataEmulator.faults).
   Object.assign(globalThis, { flashdataEmulator: board })
-  useBoard(bus, { info: { serial: board.serialNumber, label: 'Electron', platform: 'electron', mode: 'firmware', vendorId: 0x2b04, productId: 0xc00a } } as Board, true, board)
+  useBoard(
+    bus,
+    {
+      info: {
+        serial: board.serialNumber,
+        label: 'Electron',
+        platform: 'electron',
+        mode: 'firmware',
+        vendorId: 0x2b04,
+        productId: 0xc00a,
+      },
+    } as Board,
+    true,
+    board,
+  )
 }
 
 function wire(): void {
@@ -164,21 +212,31 @@ function wire(): void {
     if (file) void chooseFrom('Opening the image file', () => openImageFile(file))
   })
   const drop = byId('drop')
-  drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over') })
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault()
+    drop.classList.add('over')
+  })
   drop.addEventListener('dragleave', () => drop.classList.remove('over'))
   drop.addEventListener('drop', (event) => {
     event.preventDefault()
     drop.classList.remove('over')
     const entry = event.dataTransfer?.items[0]?.webkitGetAsEntry()
     const file = event.dataTransfer?.files[0]
-    if (entry?.isDirectory) void chooseFrom('Packing the folder', async () => packFolder(entry.name, await fromDroppedFolder(entry as FileSystemDirectoryEntry)))
+    if (entry?.isDirectory)
+      void chooseFrom('Packing the folder', async () =>
+        packFolder(entry.name, await fromDroppedFolder(entry as FileSystemDirectoryEntry)),
+      )
     else if (file) void chooseFrom('Opening the image file', () => openImageFile(file))
   })
-  byId('connect').addEventListener('click', () => void step('Connecting', async () => {
-    const { bus, board, wasRunning } = await connectBoard()
-    target?.emulated?.close()
-    useBoard(bus, board, wasRunning)
-  }))
+  byId('connect').addEventListener(
+    'click',
+    () =>
+      void step('Connecting', async () => {
+        const { bus, board, wasRunning } = await connectBoard()
+        target?.emulated?.close()
+        useBoard(bus, board, wasRunning)
+      }),
+  )
   byId('try').addEventListener('click', () => tryWithoutBoard())
   byId('write').addEventListener('click', () => void step('Write', write))
   byId('verify').addEventListener('click', () => void step('Verify', check))

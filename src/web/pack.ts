@@ -34,8 +34,13 @@ export async function packFolder(source: string, entries: FolderFile[]): Promise
       continue
     }
     // Refused from its size, before it is read, with the CLI's message for the same folder.
-    if (file.size > SECTOR_SIZE) throw tooLarge(`${source}/${path}`, file.size, 'stored in it', 'Take the file out of the folder, or shrink it.')
-    files.push({ name: path, data: new Uint8Array(await file.arrayBuffer()), mtime: Math.floor(file.lastModified / 1000) })
+    if (file.size > SECTOR_SIZE)
+      throw tooLarge(`${source}/${path}`, file.size, 'stored in it', 'Take the file out of the folder, or shrink it.')
+    files.push({
+      name: path,
+      data: new Uint8Array(await file.arrayBuffer()),
+      mtime: Math.floor(file.lastModified / 1000),
+    })
   }
   const epoch = files.length ? Math.max(...files.map((f) => f.mtime)) : 0
   const image = buildImage(files, { epoch })
@@ -43,7 +48,11 @@ export async function packFolder(source: string, entries: FolderFile[]): Promise
 }
 
 export async function openImageFile(file: File): Promise<Chosen> {
-  const tooBig = imageFileTooLarge(file.name, file.size, 'Choose an image made by flashdata build or pull, or by the page\'s Read')
+  const tooBig = imageFileTooLarge(
+    file.name,
+    file.size,
+    "Choose an image made by flashdata build or pull, or by the page's Read",
+  )
   if (tooBig) throw tooBig
   const image = imageOfFile(file.name, new Uint8Array(await file.arrayBuffer()))
   return { source: file.name, image, listing: readImage(image, `"${file.name}"`), skipped: [] }
@@ -53,7 +62,10 @@ export async function openImageFile(file: File): Promise<Chosen> {
 export function fromFolderInput(list: FileList): { source: string; entries: FolderFile[] } {
   const files = [...list]
   const source = files[0]?.webkitRelativePath.split('/')[0] ?? 'folder'
-  return { source, entries: files.map((file) => ({ file, path: file.webkitRelativePath.split('/').slice(1).join('/') || file.name })) }
+  return {
+    source,
+    entries: files.map((file) => ({ file, path: file.webkitRelativePath.split('/').slice(1).join('/') || file.name })),
+  }
 }
 
 /** Walks a dropped folder (the File and Directory Entries API). */

@@ -13,13 +13,26 @@ function block(kind: string, bytes: number, title: string): HTMLElement {
 }
 
 /** The files of an image and the sector they fill: header and table, one block per file, then free space. */
-export function showListing(container: HTMLElement, listing: ImageListing, links?: (index: number) => HTMLElement): void {
+export function showListing(
+  container: HTMLElement,
+  listing: ImageListing,
+  links?: (index: number) => HTMLElement,
+): void {
   const table = element('table')
-  table.append(element('caption', `${listing.files.length} ${listing.files.length === 1 ? 'file' : 'files'}, ${number(listing.usedBytes)} of ${number(SECTOR_SIZE)} bytes used, ${number(listing.freeBytes)} free`))
+  table.append(
+    element(
+      'caption',
+      `${listing.files.length} ${listing.files.length === 1 ? 'file' : 'files'}, ${number(listing.usedBytes)} of ${number(SECTOR_SIZE)} bytes used, ${number(listing.freeBytes)} free`,
+    ),
+  )
   const head = element('tr')
   for (const label of ['Name', 'Bytes', 'Type', ...(links ? [''] : [])]) head.append(element('th', label))
   table.append(head)
-  const sector = element('div', undefined, { class: 'sector', role: 'img', 'aria-label': `Sector 9: ${number(listing.usedBytes)} bytes used, ${number(listing.freeBytes)} free` })
+  const sector = element('div', undefined, {
+    class: 'sector',
+    role: 'img',
+    'aria-label': `Sector 9: ${number(listing.usedBytes)} bytes used, ${number(listing.freeBytes)} free`,
+  })
   sector.append(block('table', tableEnd(listing.files.length), 'header and file table'))
   for (const file of listing.files) {
     const row = element('tr')

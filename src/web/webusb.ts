@@ -16,11 +16,15 @@ interface WebUsb extends UsbBusLike {
 }
 
 const ELECTRON = PLATFORMS.find((p) => p.name === 'electron')!
-const FILTERS = [ELECTRON.firmwareProductId, ELECTRON.dfuProductId].map((productId) => ({ vendorId: PARTICLE_VENDOR_ID, productId }))
+const FILTERS = [ELECTRON.firmwareProductId, ELECTRON.dfuProductId].map((productId) => ({
+  vendorId: PARTICLE_VENDOR_ID,
+  productId,
+}))
 /** Long enough for request 50's reset and re-enumeration; short enough that a missing permission is told soon. */
 const SWITCH_WAIT_MS = 10_000
 
-export const BROWSERS = 'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
+export const BROWSERS =
+  'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
 /** udev/50-particle.rules' rule (a test keeps them equal): the page's users may have no flashdata to print it. */
 const UDEV_RULE = 'SUBSYSTEM=="usb", ATTRS{idVendor}=="2b04", MODE="0664", GROUP="plugdev", TAG+="uaccess"'
 const LINUX_HINT = `On Linux, allow your user to access Particle boards: echo '${UDEV_RULE}' | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger, then replug the board.`
@@ -46,9 +50,14 @@ async function chooseBoard(usb: WebUsb, why: string, others: Board[]): Promise<B
     if ((error as Error).name !== 'NotFoundError') throw error
     const other = others[0]
     if (other) {
-      throw new FlashdataError('WRONG_DEVICE', `The board ${other.info.serial} is a ${other.info.label}, not an Electron or E-Series: ${other.platform.refusal}`, {
-        hint: 'Connect an Electron or E-Series board with a data USB cable, press Connect and choose it in the list.', details: { board: other.info },
-      })
+      throw new FlashdataError(
+        'WRONG_DEVICE',
+        `The board ${other.info.serial} is a ${other.info.label}, not an Electron or E-Series: ${other.platform.refusal}`,
+        {
+          hint: 'Connect an Electron or E-Series board with a data USB cable, press Connect and choose it in the list.',
+          details: { board: other.info },
+        },
+      )
     }
     throw new FlashdataError('NO_DEVICE', `${why} No board was chosen.`, {
       hint: `Connect the Electron with a data USB cable and choose it in the list. If it is not listed, it may not be an Electron or E-Series, or the system hides it: ${DRIVER_HINT}`,
@@ -58,12 +67,14 @@ async function chooseBoard(usb: WebUsb, why: string, others: Board[]): Promise<B
 
 /** The next step in the page's words, for failures whose CLI hint speaks of commands and files on disk. */
 const PAGE_HINTS: Partial<Record<string, string>> = {
-  DISCONNECTED: 'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.',
+  DISCONNECTED:
+    'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.',
   // WebUSB reports a transfer cut by a pulled cable this way too, when the browser has not yet seen the board go.
-  USB_TRANSFER: 'Check the cable (a short one, no unpowered hub), press Connect and try again; an interrupted write is found and fixed by the next Write.',
+  USB_TRANSFER:
+    'Check the cable (a short one, no unpowered hub), press Connect and try again; an interrupted write is found and fixed by the next Write.',
   TIMEOUT: 'The board stopped answering: unplug it and plug it in again, press Connect and try again.',
   USB_ACCESS: DRIVER_HINT,
-  BUSY: 'Another program has the board open (the Particle CLI, dfu-util, this page in another tab): close it, then try again. On Windows, the board\'s DFU interface also needs the WinUSB driver (install it with Zadig).',
+  BUSY: "Another program has the board open (the Particle CLI, dfu-util, this page in another tab): close it, then try again. On Windows, the board's DFU interface also needs the WinUSB driver (install it with Zadig).",
 }
 
 /** Errors of WebUSB itself, and the jobs' errors, with the next step in the page. */
@@ -72,15 +83,24 @@ export function explainUsbError(error: unknown): unknown {
     const hint = PAGE_HINTS[error.code]
     if (!hint) return error
     // The USB layer words a pulled cable as the transfer that failed: say what happened first.
-    const message = error.code === 'DISCONNECTED' && !/disconnected:/.test(error.message) ? `The board was disconnected: ${error.message}` : error.message
+    const message =
+      error.code === 'DISCONNECTED' && !/disconnected:/.test(error.message)
+        ? `The board was disconnected: ${error.message}`
+        : error.message
     return new FlashdataError(error.code, message, { hint, details: error.details, cause: error })
   }
   if (!(error instanceof Error)) return error
   if (error.name === 'SecurityError' || /access denied/i.test(error.message)) {
-    return new FlashdataError('USB_ACCESS', `The browser may not open the board: ${error.message}`, { hint: DRIVER_HINT, cause: error })
+    return new FlashdataError('USB_ACCESS', `The browser may not open the board: ${error.message}`, {
+      hint: DRIVER_HINT,
+      cause: error,
+    })
   }
   if (error.name === 'NetworkError' || error.name === 'NotFoundError') {
-    return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, { hint: PAGE_HINTS.DISCONNECTED, cause: error })
+    return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, {
+      hint: PAGE_HINTS.DISCONNECTED,
+      cause: error,
+    })
   }
   return error
 }
@@ -94,17 +114,27 @@ export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board; w
   const usb = webUsb()
   const boards = describeBoards(await usb.getDevices())
   const permitted = boards.filter((b) => b.platform === ELECTRON)
-  let board = permitted.find((b) => b.info.mode === 'dfu') ?? permitted[0]
-    ?? await chooseBoard(usb, 'The browser has no permission for a board yet.', boards.filter((b) => b.platform !== ELECTRON))
+  let board =
+    permitted.find((b) => b.info.mode === 'dfu') ??
+    permitted[0] ??
+    (await chooseBoard(
+      usb,
+      'The browser has no permission for a board yet.',
+      boards.filter((b) => b.platform !== ELECTRON),
+    ))
   const wasRunning = board.info.mode === 'firmware'
   if (wasRunning) {
     try {
       board = (await enterDfuMode(usb, board, { timeoutMs: SWITCH_WAIT_MS })).board
     } catch (error) {
       if (!(error instanceof FlashdataError) || error.code !== 'DFU_MODE_TIMEOUT') throw error
-      throw new FlashdataError('DFU_MODE_TIMEOUT', `The board ${board.info.serial} was switched to DFU mode; in DFU mode it is a new USB device that the browser needs permission for.`, {
-        hint: 'Press Connect again and choose "Electron DFU Mode" (the LED blinks yellow). If it does not blink yellow: hold MODE, tap RESET, release MODE when it blinks yellow.',
-      })
+      throw new FlashdataError(
+        'DFU_MODE_TIMEOUT',
+        `The board ${board.info.serial} was switched to DFU mode; in DFU mode it is a new USB device that the browser needs permission for.`,
+        {
+          hint: 'Press Connect again and choose "Electron DFU Mode" (the LED blinks yellow). If it does not blink yellow: hold MODE, tap RESET, release MODE when it blinks yellow.',
+        },
+      )
     }
   }
   return { bus: usb, board, wasRunning }

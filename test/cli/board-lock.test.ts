@@ -32,7 +32,12 @@ describe('one process at a time on a board (CLI)', () => {
         // With -o - the image owns standard output and the error line is on standard error.
         const machine = args.includes('-') ? result.stderr : result.text
         const error = JSON.parse(machine.trim().split('\n').at(-1)!)
-        expect(error).toMatchObject({ type: 'error', code: 'BUSY', exitCode: ExitCode.BUSY, details: { pid: process.pid } })
+        expect(error).toMatchObject({
+          type: 'error',
+          code: 'BUSY',
+          exitCode: ExitCode.BUSY,
+          details: { pid: process.pid },
+        })
         expect(error.hint).toContain('Wait for the other flashdata command')
       }
       expect(Buffer.compare(await readFile(flash), before)).toBe(0)

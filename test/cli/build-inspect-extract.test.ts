@@ -35,7 +35,12 @@ describe('flashdata build / inspect / extract (CLI)', () => {
     expect(result.code).toBe(0)
     const listing = JSON.parse(result.text)
     expect(listing.valid).toBe(true)
-    expect(listing.files.map((f: { name: string }) => f.name)).toEqual(['certs/ca.pem', 'hello.txt', 'logo.png', 'sounds/chime.wav'])
+    expect(listing.files.map((f: { name: string }) => f.name)).toEqual([
+      'certs/ca.pem',
+      'hello.txt',
+      'logo.png',
+      'sounds/chime.wav',
+    ])
   })
 
   it('diagnoses corrupt, truncated and blank images with exit code 4 and no stack trace', async () => {
@@ -46,9 +51,17 @@ describe('flashdata build / inspect / extract (CLI)', () => {
     const cases: Record<string, Uint8Array> = {
       'blank.bin': new Uint8Array(4096).fill(0xff),
       'truncated.bin': bytes.subarray(0, 1000),
-      'corrupt.bin': (() => { const b = Uint8Array.from(bytes); b[500] ^= 0xff; return b })(),
+      'corrupt.bin': (() => {
+        const b = Uint8Array.from(bytes)
+        b[500] ^= 0xff
+        return b
+      })(),
     }
-    const expected: Record<string, string> = { 'blank.bin': 'blank', 'truncated.bin': '1,000 are present', 'corrupt.bin': 'CRC is' }
+    const expected: Record<string, string> = {
+      'blank.bin': 'blank',
+      'truncated.bin': '1,000 are present',
+      'corrupt.bin': 'CRC is',
+    }
     for (const [name, content] of Object.entries(cases)) {
       await writeFile(join(dir, name), content)
       const result = await runCli(['inspect', join(dir, name)])
@@ -60,7 +73,11 @@ describe('flashdata build / inspect / extract (CLI)', () => {
 
   it('reports an image over 128 KiB with the overshoot and the largest files, and writes nothing', async () => {
     const dir = await tempDir()
-    await writeTree(dir, { 'src/big.bin': pseudoRandomBytes(100_000), 'src/medium.bin': pseudoRandomBytes(40_000), 'src/small.txt': 'x' })
+    await writeTree(dir, {
+      'src/big.bin': pseudoRandomBytes(100_000),
+      'src/medium.bin': pseudoRandomBytes(40_000),
+      'src/small.txt': 'x',
+    })
     const result = await runCli(['build', join(dir, 'src'), '-o', join(dir, 'out.bin')])
     expect(result.code).toBe(ExitCode.INPUT)
     expect(result.stderr).toContain('9,217 bytes over')

@@ -22,7 +22,14 @@ function bashComplete(script: string, words: string[], cwd = process.cwd()): str
   const file = join(cwd, '.completion.bash')
   writeFileSync(file, script)
   const quoted = words.map((w) => `'${w}'`).join(' ')
-  const out = spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _flashdata; printf '%s\\n' "\${COMPREPLY[@]}"`], { cwd, encoding: 'utf8' })
+  const out = spawnSync(
+    'bash',
+    [
+      '-c',
+      `source ${file}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _flashdata; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { cwd, encoding: 'utf8' },
+  )
   expect(out.status, out.stderr).toBe(0)
   return out.stdout.split('\n').filter(Boolean)
 }
@@ -30,7 +37,9 @@ function bashComplete(script: string, words: string[], cwd = process.cwd()): str
 /** The flags a command's --help lists. */
 async function helpFlags(command: string): Promise<string[]> {
   const help = (await runCli([command, '--help'])).text.split('Options:')[1]
-  return [...help.matchAll(/^ {2}(-\w)?,? ?(--[\w-]+)?/gm)].flatMap((m) => [m[1], m[2]]).filter((f): f is string => Boolean(f))
+  return [...help.matchAll(/^ {2}(-\w)?,? ?(--[\w-]+)?/gm)]
+    .flatMap((m) => [m[1], m[2]])
+    .filter((f): f is string => Boolean(f))
 }
 
 describe('flashdata completion', () => {
@@ -40,20 +49,28 @@ describe('flashdata completion', () => {
     expect(out.stderr).toContain('Allowed choices are bash, zsh, fish')
   })
 
-  it.runIf(has('bash'))('bash: completes every command, and every option each --help lists, from the script', async () => {
-    const dir = await tempDir()
-    expect(bashComplete(scripts.bash, ['flashdata', ''], dir).sort()).toEqual([...Object.keys(COMMANDS), '-V', '--version', '-h', '--help'].sort())
-    expect(bashComplete(scripts.bash, ['flashdata', 'd'], dir).sort()).toEqual(['devices', 'dfu', 'doctor'])
-    for (const command of Object.keys(COMMANDS)) {
-      const offered = bashComplete(scripts.bash, ['flashdata', command, '-'], dir)
-      expect(offered.sort(), command).toEqual((await helpFlags(command)).sort())
-    }
-  })
+  it.runIf(has('bash'))(
+    'bash: completes every command, and every option each --help lists, from the script',
+    async () => {
+      const dir = await tempDir()
+      expect(bashComplete(scripts.bash, ['flashdata', ''], dir).sort()).toEqual(
+        [...Object.keys(COMMANDS), '-V', '--version', '-h', '--help'].sort(),
+      )
+      expect(bashComplete(scripts.bash, ['flashdata', 'd'], dir).sort()).toEqual(['devices', 'dfu', 'doctor'])
+      for (const command of Object.keys(COMMANDS)) {
+        const offered = bashComplete(scripts.bash, ['flashdata', command, '-'], dir)
+        expect(offered.sort(), command).toEqual((await helpFlags(command)).sort())
+      }
+    },
+  )
 
   it.runIf(has('bash'))('bash: option values from their choices, argument values, files for paths', async () => {
     const dir = await tempDir()
     writeFileSync(join(dir, 'board.bin'), '')
-    expect(bashComplete(scripts.bash, ['flashdata', 'jig', 'data', '--foreign', ''], dir)).toEqual(['fail', 'backup-and-overwrite'])
+    expect(bashComplete(scripts.bash, ['flashdata', 'jig', 'data', '--foreign', ''], dir)).toEqual([
+      'fail',
+      'backup-and-overwrite',
+    ])
     expect(bashComplete(scripts.bash, ['flashdata', 'completion', 'f'], dir)).toEqual(['fish'])
     expect(bashComplete(scripts.bash, ['flashdata', 'push', 'data', '--emulator', 'bo'], dir)).toEqual(['board.bin'])
     expect(bashComplete(scripts.bash, ['flashdata', 'list', '--se'], dir)).toEqual(['--serial'])
@@ -64,7 +81,15 @@ describe('flashdata completion', () => {
     const file = join(dir, '_flashdata')
     writeFileSync(file, scripts.zsh)
     expect(spawnSync('zsh', ['-n', file]).status).toBe(0)
-    const out = spawnSync('zsh', ['-f', '-c', `autoload -U compinit && compinit -u -d ${dir}/zcompdump && source ${file} && print -r -- $_comps[flashdata]`], { encoding: 'utf8' })
+    const out = spawnSync(
+      'zsh',
+      [
+        '-f',
+        '-c',
+        `autoload -U compinit && compinit -u -d ${dir}/zcompdump && source ${file} && print -r -- $_comps[flashdata]`,
+      ],
+      { encoding: 'utf8' },
+    )
     expect(out.stdout.trim(), out.stderr).toBe('_flashdata')
     expect(scripts.zsh).toContain("'(-s --serial)'{-s,--serial}'[")
     expect(scripts.zsh).toContain("'1:completion:(bash zsh fish)'")
@@ -74,9 +99,14 @@ describe('flashdata completion', () => {
     const file = join(await tempDir(), 'flashdata.fish')
     writeFileSync(file, scripts.fish)
     const script = (line: string) => {
-      const out = spawnSync('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8' })
+      const out = spawnSync('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], {
+        encoding: 'utf8',
+      })
       expect(out.status, out.stderr).toBe(0)
-      return out.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0])
+      return out.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0])
     }
     expect(script('flashdata do')).toEqual(['doctor'])
     expect(script('flashdata jig data --foreign ')).toEqual(['backup-and-overwrite', 'fail'])

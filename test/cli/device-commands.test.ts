@@ -56,7 +56,15 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
     const events = ndjson(result.text)
     const final = events.at(-1)!
     expect(final).toMatchObject({ type: 'result', status: 'flashed', platform: 'electron' })
-    expect(Object.keys(final.phases as object)).toEqual(['connect', 'mode-switch', 'compare', 'erase', 'write', 'verify', 'leave'])
+    expect(Object.keys(final.phases as object)).toEqual([
+      'connect',
+      'mode-switch',
+      'compare',
+      'erase',
+      'write',
+      'verify',
+      'leave',
+    ])
     // Every event after the board is found carries its serial.
     expect(events.slice(1, -1).every((e) => e.serial === final.serial)).toBe(true)
   })
@@ -66,7 +74,10 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
     await runCli(['push', 'examples/data', '--emulator', join(dir, '0123456789abcdef01234567.bin')], { env: instant })
     await runCli(['push', 'examples/data', '--emulator', join(dir, 'fedcba9876543210fedcba98.bin')], { env: instant })
     const listed = await runCli(['devices', '--json', '--emulator', dir], { env: instant })
-    expect((JSON.parse(listed.text) as { boards: { serial: string }[] }).boards.map((b) => b.serial)).toEqual(['0123456789abcdef01234567', 'fedcba9876543210fedcba98'])
+    expect((JSON.parse(listed.text) as { boards: { serial: string }[] }).boards.map((b) => b.serial)).toEqual([
+      '0123456789abcdef01234567',
+      'fedcba9876543210fedcba98',
+    ])
     const ambiguous = await runCli(['verify', '--emulator', dir], { env: instant })
     expect(ambiguous.code).toBe(ExitCode.AMBIGUOUS_DEVICE)
     expect(ambiguous.stderr).toContain('--serial')
@@ -92,7 +103,7 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
     expect(ndjson(reset.text).some((e) => e.phase === 'leave')).toBe(true)
   })
 
-  it('resets a board running firmware with Device OS\'s reset request (40)', async () => {
+  it("resets a board running firmware with Device OS's reset request (40)", async () => {
     const dir = await tempDir()
     const env = { ...instant, FLASHDATA_EMULATOR: join(dir, 'e.bin') }
     const reset = await runCli(['reset', '--json'], { env })
@@ -108,9 +119,19 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
     const env = { ...instant, FLASHDATA_EMULATOR: join(dir, '0123456789abcdef01234567.bin') }
     await writeFile(env.FLASHDATA_EMULATOR, '') // a blank board
     const listed = await runCli(['devices', '--json'], { env })
-    expect(JSON.parse(listed.text).boards).toMatchObject([{ serial: '0123456789abcdef01234567', mode: 'firmware', deviceOs: '2.3.1', deviceOsMode: 'normal', deviceId: '0123456789abcdef01234567' }])
+    expect(JSON.parse(listed.text).boards).toMatchObject([
+      {
+        serial: '0123456789abcdef01234567',
+        mode: 'firmware',
+        deviceOs: '2.3.1',
+        deviceOsMode: 'normal',
+        deviceId: '0123456789abcdef01234567',
+      },
+    ])
     const table = await runCli(['devices'], { env })
-    expect(table.text).toMatch(/^SERIAL +PLATFORM +MODE +DEVICE OS +USB ID +PATH\n0123456789abcdef01234567 +Electron \/ E-Series +firmware +2\.3\.1 +2b04:c00a +\S+\.bin\n$/)
+    expect(table.text).toMatch(
+      /^SERIAL +PLATFORM +MODE +DEVICE OS +USB ID +PATH\n0123456789abcdef01234567 +Electron \/ E-Series +firmware +2\.3\.1 +2b04:c00a +\S+\.bin\n$/,
+    )
     const dfu = await runCli(['devices', '--json'], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' } })
     const [board] = JSON.parse(dfu.text).boards
     expect([board.mode, board.deviceOs, board.deviceOsMode]).toEqual(['dfu', undefined, undefined]) // the bootloader is not Device OS
@@ -131,11 +152,15 @@ describe('the real USB path on a machine without boards', () => {
 
   it('explains the udev rule when the USB stack refuses access', async () => {
     const denied: UsbBusLike = {
-      getDevices: async () => { throw new Error('Permission denied (os error 13)') },
+      getDevices: async () => {
+        throw new Error('Permission denied (os error 13)')
+      },
       addEventListener: () => {},
       removeEventListener: () => {},
     }
-    const error = await wrapSystemUsb(denied).getDevices().catch((e: unknown) => e)
+    const error = await wrapSystemUsb(denied)
+      .getDevices()
+      .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'USB_ACCESS', exitCode: ExitCode.USB_ACCESS })
     expect((error as { hint: string }).hint).toContain('flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules')
   })
@@ -145,19 +170,42 @@ describe('the usb package adapter', () => {
   it('enumerates, opens and reads the configuration again when a string read fails (a device leaving the bus, a late answer), reads the configuration once per open, and gives up with USB_UNAVAILABLE', async () => {
     let failures = 2
     const flaky = wrapSystemUsb({
-      getDevices: async () => { if (failures-- > 0) throw new Error('getString error: transfer was cancelled'); return [] },
-      addEventListener: () => {}, removeEventListener: () => {},
+      getDevices: async () => {
+        if (failures-- > 0) throw new Error('getString error: transfer was cancelled')
+        return []
+      },
+      addEventListener: () => {},
+      removeEventListener: () => {},
     })
     expect(await flaky.getDevices()).toEqual([])
     let openFailures = 2
-    const device = { open: async () => { if (openFailures-- > 0) throw new Error('getString error: transfer was cancelled') } }
-    const [opened] = await wrapSystemUsb({ getDevices: async () => [device as never], addEventListener: () => {}, removeEventListener: () => {} }).getDevices()
+    const device = {
+      open: async () => {
+        if (openFailures-- > 0) throw new Error('getString error: transfer was cancelled')
+      },
+    }
+    const [opened] = await wrapSystemUsb({
+      getDevices: async () => [device as never],
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    }).getDevices()
     await opened.open()
     expect(openFailures).toBe(-1)
     // The getter reads the interface names over the wire each time: open reads it (again after a failure), the getter then answers from that.
     let reads = 0
-    const slow = { open: async () => {}, close: async () => {}, get configuration() { if (reads++ < 2) throw new Error('getString error: transfer was cancelled'); return { configurationValue: 1 } } }
-    const [wrapped] = await wrapSystemUsb({ getDevices: async () => [slow as never], addEventListener: () => {}, removeEventListener: () => {} }).getDevices()
+    const slow = {
+      open: async () => {},
+      close: async () => {},
+      get configuration() {
+        if (reads++ < 2) throw new Error('getString error: transfer was cancelled')
+        return { configurationValue: 1 }
+      },
+    }
+    const [wrapped] = await wrapSystemUsb({
+      getDevices: async () => [slow as never],
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    }).getDevices()
     await wrapped.open()
     expect(reads).toBe(3)
     expect(wrapped.configuration).toEqual({ configurationValue: 1 })
@@ -166,35 +214,50 @@ describe('the usb package adapter', () => {
     await wrapped.close()
     expect(wrapped.configuration).toEqual({ configurationValue: 1 })
     expect(reads).toBe(4)
-    const broken = wrapSystemUsb({ getDevices: async () => { throw new Error('getString error: transfer was cancelled') }, addEventListener: () => {}, removeEventListener: () => {} })
+    const broken = wrapSystemUsb({
+      getDevices: async () => {
+        throw new Error('getString error: transfer was cancelled')
+      },
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    })
     await expect(broken.getDevices()).rejects.toMatchObject({ code: 'USB_UNAVAILABLE' })
   })
 
-  it('while the bus is open, ignores the package\'s own uncaught enumeration failing on a string read or on a board that left, and no other unhandled rejection', async () => {
+  it("while the bus is open, ignores the package's own uncaught enumeration failing on a string read or on a board that left, and no other unhandled rejection", async () => {
     const script = (message: string) => `
       const { ignoreStrayEnumerationFailures } = await import('./dist/device/system-usb.js')
       ignoreStrayEnumerationFailures()
       Promise.reject(new Error(${JSON.stringify(message)}))
       setTimeout(() => console.log('still running'), 50)`
-    const run = (message: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script(message)], { cwd: REPO })
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => { out += d })
-      child.on('close', (code) => resolve({ code, out }))
-    })
+    const run = (message: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script(message)], { cwd: REPO })
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => {
+          out += d
+        })
+        child.on('close', (code) => resolve({ code, out }))
+      })
     expect(await run('getString error: transfer was cancelled')).toEqual({ code: 0, out: 'still running\n' })
     // Its open of a board that reset under it (the DFU switch).
     expect(await run('open error: device not found (errno 2)')).toEqual({ code: 0, out: 'still running\n' })
     expect(await run('something else')).toMatchObject({ code: 1, out: '' })
   })
 
-  it('subscribes to the package\'s hot-plug events once, when the first listener is added (not for a job that never waits), and until closed', async () => {
+  it("subscribes to the package's hot-plug events once, when the first listener is added (not for a job that never waits), and until closed", async () => {
     const subscribed = new Map<string, (event: { device: unknown }) => void>()
     const calls: string[] = []
     const bus = wrapSystemUsb({
       getDevices: async () => [],
-      addEventListener: (type, listener) => { calls.push(`add ${type}`); subscribed.set(type, listener as never) },
-      removeEventListener: (type) => { calls.push(`remove ${type}`); subscribed.delete(type) },
+      addEventListener: (type, listener) => {
+        calls.push(`add ${type}`)
+        subscribed.set(type, listener as never)
+      },
+      removeEventListener: (type) => {
+        calls.push(`remove ${type}`)
+        subscribed.delete(type)
+      },
     })
     await bus.getDevices()
     expect(calls).toEqual([])
@@ -211,21 +274,33 @@ describe('the usb package adapter', () => {
     bus.close()
     expect(calls).toEqual(['add connect', 'add disconnect', 'remove connect', 'remove disconnect'])
     const unused: string[] = []
-    wrapSystemUsb({ getDevices: async () => [], addEventListener: () => unused.push('add'), removeEventListener: () => unused.push('remove') }).close()
+    wrapSystemUsb({
+      getDevices: async () => [],
+      addEventListener: () => unused.push('add'),
+      removeEventListener: () => unused.push('remove'),
+    }).close()
     expect(unused).toEqual([])
   })
 
   it('turns a STALL reported as a rejection into status "stall", keeps other errors, and keeps device identity', async () => {
     const calls: unknown[] = []
     const device = {
-      vendorId: 0x2b04, productId: 0xd00a, serialNumber: 'abc',
-      controlTransferIn: async () => { throw new Error('controlTransferIn error: endpoint STALL condition') },
+      vendorId: 0x2b04,
+      productId: 0xd00a,
+      serialNumber: 'abc',
+      controlTransferIn: async () => {
+        throw new Error('controlTransferIn error: endpoint STALL condition')
+      },
       controlTransferOut: async (_setup: unknown, data: unknown) => {
         calls.push(data)
         throw new Error('controlTransferOut error: no such device')
       },
     }
-    const bus = wrapSystemUsb({ getDevices: async () => [device as never], addEventListener: () => {}, removeEventListener: () => {} })
+    const bus = wrapSystemUsb({
+      getDevices: async () => [device as never],
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    })
     const [wrapped] = await bus.getDevices()
     expect((await bus.getDevices())[0]).toBe(wrapped)
     const setup = { requestType: 'class' as const, recipient: 'interface' as const, request: 3, value: 0, index: 0 }

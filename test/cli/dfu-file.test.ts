@@ -40,13 +40,18 @@ describe('.dfu files in the CLI', () => {
     await built(dir, 'data.dfu')
     const listed = await runCli(['inspect', join(dir, 'data.dfu'), '--json'])
     expect(listed.code).toBe(0)
-    expect(JSON.parse(listed.text)).toMatchObject({ valid: true, files: expect.arrayContaining([expect.objectContaining({ name: 'hello.txt' })]) })
+    expect(JSON.parse(listed.text)).toMatchObject({
+      valid: true,
+      files: expect.arrayContaining([expect.objectContaining({ name: 'hello.txt' })]),
+    })
     const bytes = await readFile(join(dir, 'data.dfu'))
     bytes[600] ^= 0xff
     await writeFile(join(dir, 'damaged.dfu'), bytes)
     const damaged = await runCli(['inspect', join(dir, 'damaged.dfu')])
     expect(damaged.code).toBe(ExitCode.IMAGE_INVALID)
-    expect(damaged.stderr).toMatch(/damaged\.dfu" is not a \.dfu file flashdata accepts: the suffix CRC is 0x[0-9A-F]{8} but the bytes give/)
+    expect(damaged.stderr).toMatch(
+      /damaged\.dfu" is not a \.dfu file flashdata accepts: the suffix CRC is 0x[0-9A-F]{8} but the bytes give/,
+    )
     expect(damaged.stderr).toContain('flashdata build <folder> -o data.dfu')
     const json = await runCli(['inspect', join(dir, 'damaged.dfu'), '--json'])
     expect(ndjson(json.text).at(-1)).toMatchObject({ code: 'DFU_FILE_INVALID', details: { problem: 'suffix-crc' } })
@@ -66,7 +71,10 @@ describe('.dfu files in the CLI', () => {
     expect(after.subarray(SECTOR.end)).toEqual(before.subarray(SECTOR.end))
     expect(after.subarray(SECTOR.start, SECTOR.start + dfu.length - 309)).toEqual(Buffer.from(fromDfuFile(dfu)))
     for (const input of [join(dir, 'data.dfu'), 'examples/data']) {
-      const verify = await runCli(['verify', input, ...(input.endsWith('.dfu') ? [] : EPOCH), '--json', '--emulator', flash], { env })
+      const verify = await runCli(
+        ['verify', input, ...(input.endsWith('.dfu') ? [] : EPOCH), '--json', '--emulator', flash],
+        { env },
+      )
       expect(verify.code, verify.stderr).toBe(0)
       expect(ndjson(verify.text).at(-1)).toMatchObject({ status: 'match' })
     }
@@ -85,7 +93,11 @@ describe('.dfu files in the CLI', () => {
     const push = await runCli(['push', join(dir, 'user.dfu'), '--force', '--json', '--emulator', flash], { env })
     expect(push.code).toBe(ExitCode.IMAGE_INVALID)
     const events = ndjson(push.text)
-    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'DFU_FILE_INVALID', details: { problem: 'element-address' } })
+    expect(events.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'DFU_FILE_INVALID',
+      details: { problem: 'element-address' },
+    })
     expect(events.some((e) => e.type === 'phase' || e.type === 'progress')).toBe(false)
     expect(await readFile(flash)).toEqual(before)
     const verify = await runCli(['verify', join(dir, 'user.dfu'), '--emulator', flash], { env })

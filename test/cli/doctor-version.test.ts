@@ -6,10 +6,21 @@ import { ExitCode } from '../../src/errors.js'
 import { ndjson, REPO, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
-interface Check { name: string; status: string; summary: string; details?: string[]; fix?: string }
+interface Check {
+  name: string
+  status: string
+  summary: string
+  details?: string[]
+  fix?: string
+}
 
 /** A USB device in a fake sysfs: its attributes, and its interfaces with the driver bound to each. */
-async function sysfsDevice(root: string, port: string, attrs: Record<string, string>, drivers: Array<string | undefined> = []) {
+async function sysfsDevice(
+  root: string,
+  port: string,
+  attrs: Record<string, string>,
+  drivers: Array<string | undefined> = [],
+) {
   const devices = join(root, 'sys/bus/usb/devices')
   await mkdir(join(devices, port), { recursive: true })
   for (const [name, value] of Object.entries(attrs)) await writeFile(join(devices, port, name), `${value}\n`)
@@ -24,8 +35,18 @@ async function sysfsDevice(root: string, port: string, attrs: Record<string, str
 /** A host with an Electron in DFU mode (its device node present), one in firmware mode (cdc_acm) and a hub. */
 async function fakeHost({ secondNode = true } = {}): Promise<string> {
   const root = await tempDir()
-  await sysfsDevice(root, '1-1.2', { idVendor: '2b04', idProduct: 'd00a', serial: 'E00FCE68D1A3C5B7F1E2D3C4', busnum: '1', devnum: '5' }, [undefined])
-  await sysfsDevice(root, '1-1.3', { idVendor: '2b04', idProduct: 'c00a', serial: 'E00FCE68D1A3C5B7F1E2D3C5', busnum: '1', devnum: '7' }, ['cdc_acm', 'cdc_acm', undefined])
+  await sysfsDevice(
+    root,
+    '1-1.2',
+    { idVendor: '2b04', idProduct: 'd00a', serial: 'E00FCE68D1A3C5B7F1E2D3C4', busnum: '1', devnum: '5' },
+    [undefined],
+  )
+  await sysfsDevice(
+    root,
+    '1-1.3',
+    { idVendor: '2b04', idProduct: 'c00a', serial: 'E00FCE68D1A3C5B7F1E2D3C5', busnum: '1', devnum: '7' },
+    ['cdc_acm', 'cdc_acm', undefined],
+  )
   await sysfsDevice(root, 'usb1', { idVendor: '1d6b', idProduct: '0002', busnum: '1', devnum: '1' })
   await mkdir(join(root, 'dev/bus/usb/001'), { recursive: true })
   await writeFile(join(root, 'dev/bus/usb/001/005'), '')
@@ -33,7 +54,8 @@ async function fakeHost({ secondNode = true } = {}): Promise<string> {
   return root
 }
 
-const doctor = async (root: string, args: string[] = [], env: Record<string, string> = {}) => runCli(['doctor', ...args], { env: { FLASHDATA_HOST_ROOT: root, ...env } })
+const doctor = async (root: string, args: string[] = [], env: Record<string, string> = {}) =>
+  runCli(['doctor', ...args], { env: { FLASHDATA_HOST_ROOT: root, ...env } })
 const byName = (checks: Check[]) => Object.fromEntries(checks.map((c) => [c.name, c]))
 
 describe.runIf(process.platform === 'linux')('flashdata doctor', () => {
@@ -77,7 +99,10 @@ describe.runIf(process.platform === 'linux')('flashdata doctor', () => {
     const out = await doctor(root, ['--json'], { PATH: '/nonexistent' })
     expect(out.code).toBe(0)
     const checks = byName(ndjson(out.text)[0].checks as Check[])
-    expect(checks['usb-access']).toMatchObject({ status: 'warn', summary: `${root}/dev/bus/usb does not exist: no USB devices are visible here` })
+    expect(checks['usb-access']).toMatchObject({
+      status: 'warn',
+      summary: `${root}/dev/bus/usb does not exist: no USB devices are visible here`,
+    })
     expect(checks['udev-rule'].status).toBe('warn')
     expect(checks['udev-rule'].fix).toContain('flashdata udev | sudo tee')
     expect(checks.boards).toMatchObject({ status: 'warn', summary: 'no Particle board on USB' })
@@ -91,7 +116,10 @@ describe.runIf(process.platform === 'linux')('flashdata doctor', () => {
     await mkdir(bin)
     await writeFile(join(bin, 'chromium'), '#!/bin/sh\n', { mode: 0o755 })
     const out = await doctor(root, ['--json'], { PATH: bin })
-    expect(byName(ndjson(out.text)[0].checks as Check[]).browser).toMatchObject({ status: 'pass', summary: `${bin}/chromium has WebUSB for flashdata web` })
+    expect(byName(ndjson(out.text)[0].checks as Check[]).browser).toMatchObject({
+      status: 'pass',
+      summary: `${bin}/chromium has WebUSB for flashdata web`,
+    })
   })
 
   it('udev --install writes the rule, which doctor then finds; udev alone prints it', async () => {
@@ -102,10 +130,15 @@ describe.runIf(process.platform === 'linux')('flashdata doctor', () => {
     expect(printed.text).toBe(await readFile(join(REPO, 'udev/50-particle.rules'), 'utf8'))
     const installed = await runCli(['udev', '--install', '--json'], { env: { FLASHDATA_HOST_ROOT: root } })
     expect(installed.code).toBe(0)
-    expect(ndjson(installed.text)).toEqual([{ type: 'result', command: 'udev', installed: join(root, 'etc/udev/rules.d/50-particle.rules') }])
+    expect(ndjson(installed.text)).toEqual([
+      { type: 'result', command: 'udev', installed: join(root, 'etc/udev/rules.d/50-particle.rules') },
+    ])
     expect(await readFile(join(root, 'etc/udev/rules.d/50-particle.rules'), 'utf8')).toBe(printed.text)
     const checks = byName(ndjson((await doctor(root, ['--json'])).text)[0].checks as Check[])
-    expect(checks['udev-rule']).toMatchObject({ status: 'pass', summary: `installed: ${root}/etc/udev/rules.d/50-particle.rules` })
+    expect(checks['udev-rule']).toMatchObject({
+      status: 'pass',
+      summary: `installed: ${root}/etc/udev/rules.d/50-particle.rules`,
+    })
   })
 
   it('udev --install into a folder that cannot be written fails with the command that works', async () => {
@@ -123,17 +156,32 @@ describe('flashdata --version', () => {
   it('names flashdata, Node.js, the usb package and its backend; --json as one object', async () => {
     const text = await runCli(['--version'])
     expect(text.code).toBe(0)
-    expect(text.text).toBe(`flashdata ${version}\nNode.js ${process.versions.node} (${process.platform}-${process.arch})\nusb ${usb.version} (nusb backend: no libusb needed)\n`)
+    expect(text.text).toBe(
+      `flashdata ${version}\nNode.js ${process.versions.node} (${process.platform}-${process.arch})\nusb ${usb.version} (nusb backend: no libusb needed)\n`,
+    )
     expect((await runCli(['-V'])).text).toBe(text.text)
     const json = await runCli(['--version', '--json'])
-    expect(ndjson(json.text)).toEqual([{
-      type: 'result', command: 'version', flashdata: version, node: process.versions.node,
-      platform: `${process.platform}-${process.arch}`, usb: usb.version, usbBackend: 'nusb', libusb: null,
-    }])
+    expect(ndjson(json.text)).toEqual([
+      {
+        type: 'result',
+        command: 'version',
+        flashdata: version,
+        node: process.versions.node,
+        platform: `${process.platform}-${process.arch}`,
+        usb: usb.version,
+        usbBackend: 'nusb',
+        libusb: null,
+      },
+    ])
   })
 
   it('the installed usb addon is built on nusb, as the version says, and has no libusb in it', async () => {
-    const addon = await readFile(join(REPO, `node_modules/@node-usb/usb-${process.platform}-${process.arch}-gnu/usb.${process.platform}-${process.arch}-gnu.node`))
+    const addon = await readFile(
+      join(
+        REPO,
+        `node_modules/@node-usb/usb-${process.platform}-${process.arch}-gnu/usb.${process.platform}-${process.arch}-gnu.node`,
+      ),
+    )
     expect(addon.includes('nusb-')).toBe(true)
     expect(addon.includes('libusb_init')).toBe(false)
   })

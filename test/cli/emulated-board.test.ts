@@ -48,11 +48,15 @@ describe('the emulated board, as a user meets it (CLI)', () => {
 
   it('refuses a FLASHDATA_EMULATOR_MODE it does not know as a usage error', async () => {
     const file = join(await tempDir(), 'e.bin')
-    const result = await runCli(['devices', '--emulator', file], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'bootloader' } })
+    const result = await runCli(['devices', '--emulator', file], {
+      env: { ...env, FLASHDATA_EMULATOR_MODE: 'bootloader' },
+    })
     expect(result.code).toBe(ExitCode.USAGE)
     expect(result.stderr).toContain('FLASHDATA_EMULATOR_MODE="bootloader" is not "dfu" or "firmware"')
     expect(existsSync(file)).toBe(false)
-    const dfu = await runCli(['devices', '--json', '--emulator', await touched(file)], { env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' } })
+    const dfu = await runCli(['devices', '--json', '--emulator', await touched(file)], {
+      env: { ...env, FLASHDATA_EMULATOR_MODE: 'dfu' },
+    })
     expect(ndjson(dfu.text).at(-1)).toMatchObject({ boards: [{ mode: 'dfu' }] })
   })
 

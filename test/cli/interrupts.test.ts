@@ -10,11 +10,18 @@ describe('interruptions', () => {
   it('a push killed in the middle of writing leaves a flash file that the next push opens and fixes', async () => {
     const dir = await tempDir()
     const image = join(dir, 'big.bin')
-    await writeFile(image, buildImage([{ name: 'big.bin', data: pseudoRandomBytes(120_000, 8), mtime: 1 }], { epoch: 1 }))
+    await writeFile(
+      image,
+      buildImage([{ name: 'big.bin', data: pseudoRandomBytes(120_000, 8), mtime: 1 }], { epoch: 1 }),
+    )
     const board = join(dir, 'electron.bin')
     const env = { FLASHDATA_EMULATOR: board, FLASHDATA_EMULATOR_MODE: 'dfu', FLASHDATA_EMULATOR_TIMING: 'datasheet' }
     // Kill it (no clean-up at all) once the write has made progress.
-    const run = startUntil(['push', image, '--json'], env, (line) => line.includes('"phase":"write"') && line.includes('"type":"progress"'))
+    const run = startUntil(
+      ['push', image, '--json'],
+      env,
+      (line) => line.includes('"phase":"write"') && line.includes('"type":"progress"'),
+    )
     await run.reached
     run.child.kill('SIGKILL')
     await run.exited
@@ -31,7 +38,9 @@ describe('interruptions', () => {
     await mkdir(station)
     const env = { FLASHDATA_EMULATOR_TIMING: 'datasheet' }
     await writeFile(join(station, 'aaaaaaaaaaaaaaaaaaaaaaa1.bin'), '') // an empty file is a factory-fresh board
-    const run = startUntil(['jig', 'examples/data', '--json', '--emulator', station], env, (line) => line.includes('"type":"board-attached"'))
+    const run = startUntil(['jig', 'examples/data', '--json', '--emulator', station], env, (line) =>
+      line.includes('"type":"board-attached"'),
+    )
     await run.reached
     run.child.kill('SIGINT')
     expect(await run.exited).toBe(0)
@@ -43,33 +52,44 @@ describe('interruptions', () => {
   it.each([
     ['a second Ctrl-C', ['SIGINT', 'SIGINT']],
     ['SIGTERM', ['SIGTERM']],
-  ] as const)('%s records every board in progress as aborted, with its phase, names them and exits 130', async (_name, signals) => {
-    const dir = await tempDir()
-    const station = join(dir, 'station')
-    await mkdir(station)
-    const env = { FLASHDATA_EMULATOR_TIMING: 'datasheet' }
-    const serials = ['aaaaaaaaaaaaaaaaaaaaaaa1', 'aaaaaaaaaaaaaaaaaaaaaaa2']
-    for (const serial of serials) await writeFile(join(station, `${serial}.bin`), '') // empty: a factory-fresh board
-    const log = join(dir, 'log.ndjson')
-    // Both boards mid-erase (a datasheet erase takes a second).
-    // A set of lines: the predicate sees every line again on each new chunk of output.
-    const erasing = new Set<string>()
-    const run = startUntil(['jig', 'examples/data', '--json', '--log', log, '--emulator', station], env,
-      (line) => line.includes('"phase-start"') && line.includes('"phase":"erase"') && erasing.add(line).size >= 2)
-    await run.reached
-    for (const signal of signals) {
-      run.child.kill(signal)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    expect(await run.exited).toBe(ExitCode.INTERRUPTED)
-    const records = ndjson(await readFile(log, 'utf8'))
-    expect(records.map((r) => r.serial).sort()).toEqual(serials)
-    const last = ndjson(run.output()).at(-1)!
-    expect(last).toMatchObject({ type: 'error', code: 'INTERRUPTED', exitCode: 130 })
-    for (const record of records) {
-      // Erasing when the test looked; one may have gone on to write since.
-      expect(record).toMatchObject({ outcome: 'aborted', failedPhase: expect.stringMatching(/^(erase|write)$/), error: { code: 'INTERRUPTED' } })
-      expect(last.message).toContain(`${record.serial} (during ${record.failedPhase})`)
-    }
-  }, 60_000)
+  ] as const)(
+    '%s records every board in progress as aborted, with its phase, names them and exits 130',
+    async (_name, signals) => {
+      const dir = await tempDir()
+      const station = join(dir, 'station')
+      await mkdir(station)
+      const env = { FLASHDATA_EMULATOR_TIMING: 'datasheet' }
+      const serials = ['aaaaaaaaaaaaaaaaaaaaaaa1', 'aaaaaaaaaaaaaaaaaaaaaaa2']
+      for (const serial of serials) await writeFile(join(station, `${serial}.bin`), '') // empty: a factory-fresh board
+      const log = join(dir, 'log.ndjson')
+      // Both boards mid-erase (a datasheet erase takes a second).
+      // A set of lines: the predicate sees every line again on each new chunk of output.
+      const erasing = new Set<string>()
+      const run = startUntil(
+        ['jig', 'examples/data', '--json', '--log', log, '--emulator', station],
+        env,
+        (line) => line.includes('"phase-start"') && line.includes('"phase":"erase"') && erasing.add(line).size >= 2,
+      )
+      await run.reached
+      for (const signal of signals) {
+        run.child.kill(signal)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(await run.exited).toBe(ExitCode.INTERRUPTED)
+      const records = ndjson(await readFile(log, 'utf8'))
+      expect(records.map((r) => r.serial).sort()).toEqual(serials)
+      const last = ndjson(run.output()).at(-1)!
+      expect(last).toMatchObject({ type: 'error', code: 'INTERRUPTED', exitCode: 130 })
+      for (const record of records) {
+        // Erasing when the test looked; one may have gone on to write since.
+        expect(record).toMatchObject({
+          outcome: 'aborted',
+          failedPhase: expect.stringMatching(/^(erase|write)$/),
+          error: { code: 'INTERRUPTED' },
+        })
+        expect(last.message).toContain(`${record.serial} (during ${record.failedPhase})`)
+      }
+    },
+    60_000,
+  )
 })

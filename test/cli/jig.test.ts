@@ -32,17 +32,34 @@ describe('flashdata jig (CLI, --json)', () => {
     await rename(join(staging, `${SERIALS[0]}.bin`), join(station, `${SERIALS[0]}.bin`))
     await rename(join(staging, `${SERIALS[1]}.bin`), join(station, `${SERIALS[1]}.bin`))
     const log = join(dir, 'results.ndjson')
-    const running = runCli(['jig', 'examples/data', '--json', '--emulator', station, '--log', log, '--timeout', '2'], { env })
+    const running = runCli(['jig', 'examples/data', '--json', '--emulator', station, '--log', log, '--timeout', '2'], {
+      env,
+    })
     setTimeout(() => void rename(join(staging, `${SERIALS[2]}.bin`), join(station, `${SERIALS[2]}.bin`)), 700)
     const result = await running
     expect(result.code).toBe(0)
     const events = ndjson(result.text)
-    expect(events.at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 3, flashed: 3, failed: 0, stoppedBy: 'timeout' })
+    expect(events.at(-1)).toMatchObject({
+      type: 'result',
+      command: 'jig',
+      boards: 3,
+      flashed: 3,
+      failed: 0,
+      stoppedBy: 'timeout',
+    })
     const records = ndjson(await readFile(log, 'utf8'))
     expect(records.map((r) => r.serial).sort()).toEqual(SERIALS)
     expect(records.every((r) => r.outcome === 'flashed')).toBe(true)
     for (const serial of SERIALS) {
-      expect(events.filter((e) => e.serial === serial && e.type === 'phase-end').map((e) => e.phase)).toEqual(['connect', 'mode-switch', 'compare', 'erase', 'write', 'verify', 'leave'])
+      expect(events.filter((e) => e.serial === serial && e.type === 'phase-end').map((e) => e.phase)).toEqual([
+        'connect',
+        'mode-switch',
+        'compare',
+        'erase',
+        'write',
+        'verify',
+        'leave',
+      ])
     }
   })
 
@@ -56,9 +73,17 @@ describe('flashdata jig (CLI, --json)', () => {
     const result = await runCli(['jig', 'examples/data', '--emulator', station, '--log', log, '--count', '2'], { env })
     expect(result.code).toBe(ExitCode.JIG_FAILURES)
     expect(result.text).toContain('1 flashed, 0 unchanged, 1 failed')
-    expect(result.text).toMatch(new RegExp(`✖ ${SERIALS[0]} \\(port [^)]+photon-${SERIALS[0]}\\.bin\\) failed during connect: .*Photon`))
-    expect(result.text).toMatch(/^Station stopped \(the --count of boards is done\): 2 boards, 1 flashed, 0 unchanged, 1 failed;/)
-    expect(ndjson(await readFile(log, 'utf8')).map((r) => r.outcome).sort()).toEqual(['failed', 'flashed'])
+    expect(result.text).toMatch(
+      new RegExp(`✖ ${SERIALS[0]} \\(port [^)]+photon-${SERIALS[0]}\\.bin\\) failed during connect: .*Photon`),
+    )
+    expect(result.text).toMatch(
+      /^Station stopped \(the --count of boards is done\): 2 boards, 1 flashed, 0 unchanged, 1 failed;/,
+    )
+    expect(
+      ndjson(await readFile(log, 'utf8'))
+        .map((r) => r.outcome)
+        .sort(),
+    ).toEqual(['failed', 'flashed'])
   })
 
   it('counts boards, not attempts, against --count, and a failed record names the phase it failed in', async () => {
@@ -76,9 +101,21 @@ describe('flashdata jig (CLI, --json)', () => {
     await run.until(done(2))
     await rename(join(staging, `${SERIALS[1]}.bin`), join(station, `${SERIALS[1]}.bin`))
     expect(await run.exited).toBe(ExitCode.JIG_FAILURES)
-    expect(ndjson(run.output()).at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 2, attempts: 3, flashed: 1, failed: 1, stoppedBy: 'count' })
+    expect(ndjson(run.output()).at(-1)).toMatchObject({
+      type: 'result',
+      command: 'jig',
+      boards: 2,
+      attempts: 3,
+      flashed: 1,
+      failed: 1,
+      stoppedBy: 'count',
+    })
     const records = ndjson(await readFile(log, 'utf8'))
-    expect(records.map((r) => [r.serial, r.outcome])).toEqual([[SERIALS[0], 'failed'], [SERIALS[0], 'failed'], [SERIALS[1], 'flashed']])
+    expect(records.map((r) => [r.serial, r.outcome])).toEqual([
+      [SERIALS[0], 'failed'],
+      [SERIALS[0], 'failed'],
+      [SERIALS[1], 'flashed'],
+    ])
     expect(records[0]).toMatchObject({ failedPhase: 'connect', error: { code: 'WRONG_DEVICE' } }) // refused once found
     expect(Object.keys(records[0].phases as object)).toEqual(['connect'])
   })

@@ -32,9 +32,15 @@ describe('--json: typed lines, the last a result or an error (CLI)', () => {
   it('build, inspect and extract end with a result naming the command', async () => {
     const dir = await tempDir()
     const image = join(dir, 'img.bin')
-    expect(ndjson((await runCli(['build', 'examples/data', '-o', image, '--json'])).text)).toMatchObject([{ type: 'result', command: 'build', files: 4 }])
-    expect(ndjson((await runCli(['inspect', image, '--json'])).text)).toMatchObject([{ type: 'result', command: 'inspect', valid: true }])
-    expect(ndjson((await runCli(['extract', image, '-o', join(dir, 'out'), '--json'])).text)).toMatchObject([{ type: 'result', command: 'extract' }])
+    expect(ndjson((await runCli(['build', 'examples/data', '-o', image, '--json'])).text)).toMatchObject([
+      { type: 'result', command: 'build', files: 4 },
+    ])
+    expect(ndjson((await runCli(['inspect', image, '--json'])).text)).toMatchObject([
+      { type: 'result', command: 'inspect', valid: true },
+    ])
+    expect(ndjson((await runCli(['extract', image, '-o', join(dir, 'out'), '--json'])).text)).toMatchObject([
+      { type: 'result', command: 'extract' },
+    ])
   })
 
   it('puts the JSON on standard error when standard output carries the image (pull -o -, build -o -), errors too', async () => {

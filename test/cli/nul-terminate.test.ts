@@ -13,7 +13,11 @@ const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
 
 async function certsFolder(): Promise<string> {
   const dir = await tempDir()
-  await writeTree(join(dir, 'data'), { 'certs/ca.pem': PEM, 'certs/device.der': Uint8Array.of(0x30, 0x82, 0x01, 0x00), 'notes.txt': 'hello\n' })
+  await writeTree(join(dir, 'data'), {
+    'certs/ca.pem': PEM,
+    'certs/device.der': Uint8Array.of(0x30, 0x82, 0x01, 0x00),
+    'notes.txt': 'hello\n',
+  })
   return join(dir, 'data')
 }
 
@@ -76,24 +80,35 @@ describe('--nul-terminate', () => {
     const built = join(dir, 'img.bin')
     expect((await runCli(['build', data, '-o', built, '--epoch', EPOCH, '--nul-terminate', '*.pem'])).code).toBe(0)
     const expected = new Uint8Array(await readFile(built))
-    const pushed = await runCli(['push', data, '--emulator', board, '--epoch', EPOCH, '--nul-terminate', '*.pem'], { env })
+    const pushed = await runCli(['push', data, '--emulator', board, '--epoch', EPOCH, '--nul-terminate', '*.pem'], {
+      env,
+    })
     expect(pushed.code, pushed.stderr).toBe(0)
     const flash = new Uint8Array(await readFile(board))
     expect(Buffer.from(flash.subarray(SECTOR_9, SECTOR_9 + expected.length)).equals(Buffer.from(expected))).toBe(true)
-    expect((await runCli(['verify', data, '--emulator', board, '--epoch', EPOCH, '--nul-terminate', '*.pem'], { env })).code).toBe(0)
-    expect((await runCli(['verify', data, '--emulator', board, '--epoch', EPOCH], { env })).code).toBe(ExitCode.VERIFY_MISMATCH)
+    expect(
+      (await runCli(['verify', data, '--emulator', board, '--epoch', EPOCH, '--nul-terminate', '*.pem'], { env })).code,
+    ).toBe(0)
+    expect((await runCli(['verify', data, '--emulator', board, '--epoch', EPOCH], { env })).code).toBe(
+      ExitCode.VERIFY_MISMATCH,
+    )
 
     const station = join(dir, 'station')
     await mkdir(station)
     const jigBoard = join(station, 'bbbbbbbbbbbbbbbbbbbbbbb1.bin')
     await writeFile(jigBoard, '') // a factory-fresh board
-    const jig = await runCli(['jig', data, '--emulator', station, '--count', '1', '--epoch', EPOCH, '--nul-terminate', '*.pem'], { env })
+    const jig = await runCli(
+      ['jig', data, '--emulator', station, '--count', '1', '--epoch', EPOCH, '--nul-terminate', '*.pem'],
+      { env },
+    )
     expect(jig.code, jig.stderr).toBe(0)
     const jigFlash = new Uint8Array(await readFile(jigBoard))
-    expect(Buffer.from(jigFlash.subarray(SECTOR_9, SECTOR_9 + expected.length)).equals(Buffer.from(expected))).toBe(true)
+    expect(Buffer.from(jigFlash.subarray(SECTOR_9, SECTOR_9 + expected.length)).equals(Buffer.from(expected))).toBe(
+      true,
+    )
   })
 
-  it('a job file\'s nulTerminate also marks files that only a board\'s own folder holds', async () => {
+  it("a job file's nulTerminate also marks files that only a board's own folder holds", async () => {
     const dir = await tempDir()
     const serial = 'bbbbbbbbbbbbbbbbbbbbbbb2'
     await writeTree(join(dir, 'common'), { 'certs/ca.pem': PEM })
@@ -101,7 +116,10 @@ describe('--nul-terminate', () => {
     await mkdir(join(dir, 'station'))
     const board = join(dir, 'station', `${serial}.bin`)
     await writeFile(board, '') // a factory-fresh board
-    await writeFile(join(dir, 'job.json'), JSON.stringify({ folder: 'common', perBoard: 'boards', nulTerminate: ['*.pem'], count: 1 }))
+    await writeFile(
+      join(dir, 'job.json'),
+      JSON.stringify({ folder: 'common', perBoard: 'boards', nulTerminate: ['*.pem'], count: 1 }),
+    )
     const run = await runCli(['jig', '--job', join(dir, 'job.json'), '--emulator', join(dir, 'station')], { env })
     expect(run.code, run.stderr).toBe(0)
     const sector = new Uint8Array(await readFile(board)).subarray(SECTOR_9, SECTOR_9 + 131072)
@@ -124,7 +142,10 @@ describe('--nul-terminate', () => {
     const data = await certsFolder()
     const built = join(data, '..', 'img.bin')
     expect((await runCli(['build', data, '-o', built, '--epoch', EPOCH])).code).toBe(0)
-    const result = await runCli(['push', built, '--emulator', join(data, '..', 'board.bin'), '--nul-terminate', '*.pem'], { env })
+    const result = await runCli(
+      ['push', built, '--emulator', join(data, '..', 'board.bin'), '--nul-terminate', '*.pem'],
+      { env },
+    )
     expect(result.code).toBe(ExitCode.USAGE)
     expect(result.stderr).toContain('--nul-terminate applies when packing a folder')
   })

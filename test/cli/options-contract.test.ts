@@ -11,12 +11,20 @@ describe('options that do what they say (CLI)', () => {
   it('skips version-control folders with a notice in every command that packs, and packs them with --no-ignore-vcs', async () => {
     const dir = await tempDir()
     const data = join(dir, 'data')
-    await writeTree(data, { 'hello.txt': 'hi', '.git/hooks/pre-commit': '#!/bin/sh\n', '.hg/store': 'x', '.env': 'kept' })
+    await writeTree(data, {
+      'hello.txt': 'hi',
+      '.git/hooks/pre-commit': '#!/bin/sh\n',
+      '.hg/store': 'x',
+      '.env': 'kept',
+    })
     const built = await runCli(['build', data, '-o', join(dir, 'img.bin')])
     expect(built.code).toBe(0)
     expect(built.stderr).toContain(`skipped ${join(data, '.git')} (version control)`)
     expect(built.stderr).toContain(`skipped ${join(data, '.hg')} (version control)`)
-    const names = async (args: string[]) => (JSON.parse((await runCli(['inspect', data, '--json', ...args])).text).files as { name: string }[]).map((f) => f.name)
+    const names = async (args: string[]) =>
+      (JSON.parse((await runCli(['inspect', data, '--json', ...args])).text).files as { name: string }[]).map(
+        (f) => f.name,
+      )
     expect(await names([])).toEqual(['.env', 'hello.txt']) // other hidden files are data
     expect(await names(['--no-ignore-vcs'])).toEqual(['.env', '.git/hooks/pre-commit', '.hg/store', 'hello.txt'])
     const pushed = await runCli(['push', data, '--emulator', join(dir, 'e.bin')], { env })

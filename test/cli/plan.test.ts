@@ -8,7 +8,13 @@ import { tempDir } from '../helpers/tmp.js'
 const instant = { FLASHDATA_EMULATOR_TIMING: 'instant' }
 
 /** A board holding examples/data, and an image file of the same folder. */
-async function boardWithImage(): Promise<{ dir: string; env: NodeJS.ProcessEnv; flash: string; image: string; before: Buffer }> {
+async function boardWithImage(): Promise<{
+  dir: string
+  env: NodeJS.ProcessEnv
+  flash: string
+  image: string
+  before: Buffer
+}> {
   const dir = await tempDir()
   const flash = join(dir, 'e.bin')
   const env = { ...instant, FLASHDATA_EMULATOR: flash }
@@ -61,7 +67,7 @@ describe('every erase and write is planned and checked before the first USB requ
     await writeFile(image, Buffer.concat([await readFile(image), Buffer.from('extra')]))
     const pushed = await runCli(['push', image, '--force'], { env })
     expect(pushed.code).toBe(ExitCode.IMAGE_INVALID)
-    expect(pushed.stderr).toContain('5 bytes follow the image\'s end')
+    expect(pushed.stderr).toContain("5 bytes follow the image's end")
     expect(Buffer.compare(await readFile(flash), before)).toBe(0)
     expect((await runCli(['inspect', image])).code).toBe(ExitCode.IMAGE_INVALID)
   })

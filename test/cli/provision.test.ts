@@ -49,7 +49,8 @@ async function ledger(path: string): Promise<{ reserved: Map<number, string>; co
   const reserved = new Map<number, string>()
   const committed = new Set<number>()
   for (const line of ndjson(await readFile(path, 'utf8'))) {
-    if (line.op === 'reserve' && !reserved.has(line.row as number)) reserved.set(line.row as number, line.serial as string)
+    if (line.op === 'reserve' && !reserved.has(line.row as number))
+      reserved.set(line.row as number, line.serial as string)
     if (line.op === 'commit') committed.add(line.row as number)
   }
   return { reserved, committed }
@@ -78,19 +79,37 @@ describe('push with per-board data and foreign data (CLI)', () => {
     expect((await runCli(['verify', 'examples/data'], { env })).code).toBe(0)
   })
 
-  it('pushes the common folder plus the board\'s own folder and pool row, and a second push finds it unchanged', async () => {
+  it("pushes the common folder plus the board's own folder and pool row, and a second push finds it unchanged", async () => {
     const dir = await tempDir()
     await stationFiles(dir, 2)
     const [board] = makeBoards(dir, [serial(1)])
     await writeTree(join(dir, 'boards', serial(1)), { 'id.txt': 'mine' })
-    const args = ['push', join(dir, 'common'), '--per-board', join(dir, 'boards'), '--pool', join(dir, 'pool.csv'), '--json']
+    const args = [
+      'push',
+      join(dir, 'common'),
+      '--per-board',
+      join(dir, 'boards'),
+      '--pool',
+      join(dir, 'pool.csv'),
+      '--json',
+    ]
     const first = await runCli(args, { env: { ...instant, FLASHDATA_EMULATOR: board } })
     expect(first.code).toBe(0)
-    expect(ndjson(first.text).at(-1)).toMatchObject({ type: 'result', status: 'flashed', provision: { pool: { row: 1, reused: false } } })
+    expect(ndjson(first.text).at(-1)).toMatchObject({
+      type: 'result',
+      status: 'flashed',
+      provision: { pool: { row: 1, reused: false } },
+    })
     expect(await heldFiles(board)).toEqual({ 'ca.pem': 'CA', 'device.crt': 'certificate 1', 'id.txt': 'mine' })
     const again = await runCli(args, { env: { ...instant, FLASHDATA_EMULATOR: board } })
-    expect(ndjson(again.text).at(-1)).toMatchObject({ status: 'unchanged', provision: { pool: { row: 1, reused: true } } })
-    expect(await ledger(join(dir, 'pool.ledger.ndjson'))).toEqual({ reserved: new Map([[1, serial(1)]]), committed: new Set([1]) })
+    expect(ndjson(again.text).at(-1)).toMatchObject({
+      status: 'unchanged',
+      provision: { pool: { row: 1, reused: true } },
+    })
+    expect(await ledger(join(dir, 'pool.ledger.ndjson'))).toEqual({
+      reserved: new Map([[1, serial(1)]]),
+      committed: new Set([1]),
+    })
   })
 })
 
@@ -99,35 +118,65 @@ describe('jig provisioning (CLI)', () => {
     const dir = await tempDir()
     await stationFiles(dir, 3)
     const files = makeBoards(join(dir, 'bench'), [serial(1), serial(2)])
-    await writeFile(join(dir, 'gen.sh'), 'printf "id=%s" "$FLASHDATA_SERIAL" > "$FLASHDATA_OUT/id.txt"; echo generated for $FLASHDATA_SERIAL\n')
+    await writeFile(
+      join(dir, 'gen.sh'),
+      'printf "id=%s" "$FLASHDATA_SERIAL" > "$FLASHDATA_OUT/id.txt"; echo generated for $FLASHDATA_SERIAL\n',
+    )
     const slots = { [files[0]]: 'A' } // an emulated board's port path is its flash file
     const job = {
-      station: 'line 1', folder: 'common', pool: 'pool.csv', generate: 'sh gen.sh', log: 'out/log.ndjson', junit: 'out/results.xml', csv: 'out/results.csv',
-      slots, timeout: 2,
+      station: 'line 1',
+      folder: 'common',
+      pool: 'pool.csv',
+      generate: 'sh gen.sh',
+      log: 'out/log.ndjson',
+      junit: 'out/results.xml',
+      csv: 'out/results.csv',
+      slots,
+      timeout: 2,
     }
     mkdirSync(join(dir, 'out'))
     await writeFile(join(dir, 'station.json'), JSON.stringify({ ...job, pool: 'missing.csv' }))
-    const refused = await runCli(['jig', '--job', join(dir, 'station.json'), '--emulator', join(dir, 'bench')], { env: instant })
+    const refused = await runCli(['jig', '--job', join(dir, 'station.json'), '--emulator', join(dir, 'bench')], {
+      env: instant,
+    })
     expect(refused.code).toBe(ExitCode.INPUT)
     expect(refused.stderr).toContain('missing.csv')
     expect(await heldFiles(files[0])).toBeUndefined()
 
     await writeFile(join(dir, 'station.json'), JSON.stringify(job))
-    const run = await runCli(['jig', '--job', join(dir, 'station.json'), '--emulator', join(dir, 'bench'), '--json'], { env: instant })
+    const run = await runCli(['jig', '--job', join(dir, 'station.json'), '--emulator', join(dir, 'bench'), '--json'], {
+      env: instant,
+    })
     expect(run.code, run.text + run.stderr).toBe(0)
     const records = ndjson(await readFile(join(dir, 'out/log.ndjson'), 'utf8'))
     expect(records).toHaveLength(2)
-    const jobSha256 = (await import('node:crypto')).createHash('sha256').update(await readFile(join(dir, 'station.json'))).digest('hex')
+    const jobSha256 = (await import('node:crypto'))
+      .createHash('sha256')
+      .update(await readFile(join(dir, 'station.json')))
+      .digest('hex')
     for (const r of records) {
-      expect(r).toMatchObject({ outcome: 'flashed', station: 'line 1', jobSha256, version: expect.any(String), host: expect.any(String), port: expect.stringMatching(/\.bin$/) })
+      expect(r).toMatchObject({
+        outcome: 'flashed',
+        station: 'line 1',
+        jobSha256,
+        version: expect.any(String),
+        host: expect.any(String),
+        port: expect.stringMatching(/\.bin$/),
+      })
       expect((r.provision as { generated: { output: string } }).generated.output).toContain(`generated for ${r.serial}`)
       expect(JSON.stringify(r)).not.toContain('certificate ') // names and rows, never contents
     }
     expect(records.find((r) => r.serial === serial(1))!.slot).toBe('A')
-    for (const [i, file] of files.entries()) expect(await heldFiles(file)).toMatchObject({ 'ca.pem': 'CA', 'id.txt': `id=${serial(i + 1)}`, 'device.crt': expect.stringMatching(/^certificate [12]$/) })
+    for (const [i, file] of files.entries())
+      expect(await heldFiles(file)).toMatchObject({
+        'ca.pem': 'CA',
+        'id.txt': `id=${serial(i + 1)}`,
+        'device.crt': expect.stringMatching(/^certificate [12]$/),
+      })
     const xml = await readFile(join(dir, 'out/results.xml'), 'utf8')
     expect(XMLValidator.validate(xml)).toBe(true)
-    const cases = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'testcase' }).parse(xml).testsuites.testsuite.testcase
+    const cases = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'testcase' }).parse(xml).testsuites
+      .testsuite.testcase
     expect(cases.map((c: Record<string, string>) => c['@_name']).sort()).toEqual([serial(1), serial(2)])
     const csv = (await readFile(join(dir, 'out/results.csv'), 'utf8')).trim().split('\n')
     expect(csv[0]).toMatch(/^serial,outcome,slot,port,poolRow,/)
@@ -138,8 +187,22 @@ describe('jig provisioning (CLI)', () => {
     const dir = await tempDir()
     await stationFiles(dir, 4)
     const files = makeBoards(join(dir, 'bench'), [1, 2, 3, 4, 5, 6].map(serial))
-    const args = ['jig', join(dir, 'common'), '--pool', join(dir, 'pool.csv'), '--emulator', join(dir, 'bench'), '--json', '--timeout', '2']
-    const killed = startUntil(args, { FLASHDATA_EMULATOR_TIMING: 'datasheet' }, (line) => line.includes('"phase":"write"') && line.includes('"type":"progress"'))
+    const args = [
+      'jig',
+      join(dir, 'common'),
+      '--pool',
+      join(dir, 'pool.csv'),
+      '--emulator',
+      join(dir, 'bench'),
+      '--json',
+      '--timeout',
+      '2',
+    ]
+    const killed = startUntil(
+      args,
+      { FLASHDATA_EMULATOR_TIMING: 'datasheet' },
+      (line) => line.includes('"phase":"write"') && line.includes('"type":"progress"'),
+    )
     await killed.reached
     killed.child.kill('SIGKILL')
     await killed.exited
@@ -155,19 +218,40 @@ describe('jig provisioning (CLI)', () => {
     expect(end.committed).toEqual(new Set([1, 2, 3, 4]))
     const held = await Promise.all(files.map(heldFiles))
     expect(held.filter(Boolean)).toHaveLength(4)
-    for (const [row, s] of end.reserved) expect(held[files.findIndex((f) => f.includes(s))]).toMatchObject({ 'device.crt': `certificate ${row}` })
+    for (const [row, s] of end.reserved)
+      expect(held[files.findIndex((f) => f.includes(s))]).toMatchObject({ 'device.crt': `certificate ${row}` })
   })
 
   it('two stations on one ledger file never hand out one row twice', async () => {
     const dir = await tempDir()
     await stationFiles(dir, 5)
     const benches = [join(dir, 'bench-a'), join(dir, 'bench-b')]
-    const files = [...makeBoards(benches[0], [1, 2, 3, 4].map(serial)), ...makeBoards(benches[1], [5, 6, 7, 8].map(serial))]
-    const station = (bench: string) => new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'jig', join(dir, 'common'), '--pool', join(dir, 'pool.csv'), '--ledger', join(dir, 'shared.ndjson'), '--emulator', bench, '--timeout', '2', '-q'],
-        { cwd: REPO, env: { ...process.env, ...instant }, stdio: 'ignore' })
-      child.on('close', resolve)
-    })
+    const files = [
+      ...makeBoards(benches[0], [1, 2, 3, 4].map(serial)),
+      ...makeBoards(benches[1], [5, 6, 7, 8].map(serial)),
+    ]
+    const station = (bench: string) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            CLI,
+            'jig',
+            join(dir, 'common'),
+            '--pool',
+            join(dir, 'pool.csv'),
+            '--ledger',
+            join(dir, 'shared.ndjson'),
+            '--emulator',
+            bench,
+            '--timeout',
+            '2',
+            '-q',
+          ],
+          { cwd: REPO, env: { ...process.env, ...instant }, stdio: 'ignore' },
+        )
+        child.on('close', resolve)
+      })
     const codes = await Promise.all(benches.map(station))
     expect(codes).toContain(ExitCode.POOL_EXHAUSTED)
     const { reserved, committed } = await ledger(join(dir, 'shared.ndjson'))

@@ -13,9 +13,11 @@ function ttyIo(columns: number, env: NodeJS.ProcessEnv = {}) {
   const stream = captured.io.stderr
   // The tty.WriteStream methods ora moves the cursor with.
   Object.assign(stream, {
-    isTTY: true, columns,
+    isTTY: true,
+    columns,
     cursorTo: (x: number, callback?: () => void) => stream.write(x === 0 ? '\r' : `\x1b[${x + 1}G`, callback),
-    moveCursor: (_dx: number, dy: number, callback?: () => void) => stream.write(dy < 0 ? `\x1b[${-dy}F` : '', callback),
+    moveCursor: (_dx: number, dy: number, callback?: () => void) =>
+      stream.write(dy < 0 ? `\x1b[${-dy}F` : '', callback),
     clearLine: (_dir: number, callback?: () => void) => stream.write('\x1b[2K', callback),
   })
   captured.io.env = env
@@ -37,7 +39,10 @@ function screen(output: string): { permanent: string[]; live: string[] } {
       continue
     }
     // eslint-disable-next-line no-control-regex
-    const added = part.replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, -1)
+    const added = part
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .slice(0, -1)
     lines.push(...added)
   }
   // The live area is the last frame: its summary line says how many board lines are above it.
@@ -51,13 +56,24 @@ function captureIo(): { io: CliIo; err: () => string; out: () => string } {
   const stderr = new PassThrough()
   let out = ''
   let err = ''
-  stdout.on('data', (d: Buffer) => { out += d.toString() })
-  stderr.on('data', (d: Buffer) => { err += d.toString() })
+  stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  stderr.on('data', (d: Buffer) => {
+    err += d.toString()
+  })
   return { io: { stdout, stderr, env: {}, exitCode: 0 }, err: () => err, out: () => out }
 }
 
 const record = (serial: string, outcome: 'flashed' | 'failed') => ({
-  serial, startedAt: '', endedAt: '', durationMs: 2500, imageCrc: 1, imageSize: 10, phases: {}, outcome,
+  serial,
+  startedAt: '',
+  endedAt: '',
+  durationMs: 2500,
+  imageCrc: 1,
+  imageSize: 10,
+  phases: {},
+  outcome,
   ...(outcome === 'failed' ? { error: { code: 'WRONG_DEVICE', message: 'a Photon' } } : {}),
 })
 
@@ -88,18 +104,39 @@ describe('progress renderers', () => {
     const serials = Array.from({ length: 40 }, (_, i) => `e00fce68${String(i).padStart(16, '0')}`)
     let largest = 0
     for (const [i, serial] of serials.entries()) {
-      renderer.event({ type: 'board-attached', serial, mode: i % 2 ? 'dfu' : 'firmware', platform: 'electron', port: `1-1.${i}` })
+      renderer.event({
+        type: 'board-attached',
+        serial,
+        mode: i % 2 ? 'dfu' : 'firmware',
+        platform: 'electron',
+        port: `1-1.${i}`,
+      })
       renderer.event({ type: 'progress', phase: 'write', serial, bytes: 1024, totalBytes: 4096, elapsedMs: 1 })
-      if (i >= 2) renderer.event({ type: 'board-done', serial: serials[i - 2], record: record(serials[i - 2], i % 7 ? 'flashed' : 'failed') })
+      if (i >= 2)
+        renderer.event({
+          type: 'board-done',
+          serial: serials[i - 2],
+          record: record(serials[i - 2], i % 7 ? 'flashed' : 'failed'),
+        })
       largest = Math.max(largest, screen(err()).live.length)
     }
     const { permanent, live } = screen(err())
     // 38 boards done, each printed once, with its outcome; the live area never grew past 2 boards + the summary.
-    for (const serial of serials.slice(0, 38)) expect(permanent.filter((line) => line.includes(serial)), serial).toHaveLength(1)
+    for (const serial of serials.slice(0, 38))
+      expect(
+        permanent.filter((line) => line.includes(serial)),
+        serial,
+      ).toHaveLength(1)
     expect(permanent.filter((line) => line.startsWith('✖ '))).toHaveLength(5)
-    expect(permanent.find((line) => line.startsWith('✖ '))).toMatch(/^✖ e00fce68\d{16}  failed after 2\.50 s: a Photon \(port 1-1\.\d+\)$/)
+    expect(permanent.find((line) => line.startsWith('✖ '))).toMatch(
+      /^✖ e00fce68\d{16} {2}failed after 2\.50 s: a Photon \(port 1-1\.\d+\)$/,
+    )
     expect(largest).toBe(3)
-    expect(live).toEqual([`${serials[38]}  writing 25% (port 1-1.38)`, `${serials[39]}  writing 25% (port 1-1.39)`, '2 boards in progress; done: 33 flashed, 0 unchanged, 5 failed'])
+    expect(live).toEqual([
+      `${serials[38]}  writing 25% (port 1-1.38)`,
+      `${serials[39]}  writing 25% (port 1-1.39)`,
+      '2 boards in progress; done: 33 flashed, 0 unchanged, 5 failed',
+    ])
     renderer.close()
     expect(screen(err()).live).toEqual([])
   })
@@ -108,7 +145,11 @@ describe('progress renderers', () => {
     const { io, err } = ttyIo(80)
     const renderer = new BoardLinesRenderer(io)
     renderer.event({ type: 'board-attached', serial: 'aa', mode: 'dfu', platform: 'electron' })
-    renderer.event({ type: 'message', level: 'info', message: 'Stopping: finishing the boards in progress (Ctrl-C again to abort).' })
+    renderer.event({
+      type: 'message',
+      level: 'info',
+      message: 'Stopping: finishing the boards in progress (Ctrl-C again to abort).',
+    })
     const { permanent, live } = screen(err())
     expect(permanent).toEqual(['Stopping: finishing the boards in progress (Ctrl-C again to abort).'])
     expect(live).toEqual(['aa  attached (in DFU mode)', '1 board in progress; done: 0 flashed, 0 unchanged, 0 failed'])
@@ -117,12 +158,27 @@ describe('progress renderers', () => {
   it('a 40-column terminal: every line cut with an ellipsis, none wrapped', async () => {
     const { io, err } = ttyIo(40)
     const lines = new BoardLinesRenderer(io)
-    lines.event({ type: 'board-attached', serial: 'e00fce68d1a3c5b7f1e2d3c4', mode: 'dfu', platform: 'electron', port: '/home/station/boards/e00fce68d1a3c5b7f1e2d3c4.bin' })
-    lines.event({ type: 'board-done', serial: 'e00fce68d1a3c5b7f1e2d3c4', record: record('e00fce68d1a3c5b7f1e2d3c4', 'failed') })
+    lines.event({
+      type: 'board-attached',
+      serial: 'e00fce68d1a3c5b7f1e2d3c4',
+      mode: 'dfu',
+      platform: 'electron',
+      port: '/home/station/boards/e00fce68d1a3c5b7f1e2d3c4.bin',
+    })
+    lines.event({
+      type: 'board-done',
+      serial: 'e00fce68d1a3c5b7f1e2d3c4',
+      record: record('e00fce68d1a3c5b7f1e2d3c4', 'failed'),
+    })
     const single = ttyIo(40)
     const renderer = await createRenderer('tty', single.io)
     renderer.event({ type: 'phase-start', phase: 'connect' })
-    renderer.event({ type: 'phase-end', phase: 'connect', elapsedMs: 5, detail: 'Electron / E-Series e00fce68d1a3c5b7f1e2d3c4 (running firmware)' })
+    renderer.event({
+      type: 'phase-end',
+      phase: 'connect',
+      elapsedMs: 5,
+      detail: 'Electron / E-Series e00fce68d1a3c5b7f1e2d3c4 (running firmware)',
+    })
     renderer.close()
     for (const output of [err(), single.err()]) {
       const shown = screenLines(output).filter((line) => line !== '')
@@ -132,8 +188,11 @@ describe('progress renderers', () => {
     }
   })
 
-  it('a failure on a terminal ends the running phase with a red ✖ line; NO_COLOR leaves out every colour, the spinner\'s too', async () => {
-    for (const [env, red] of [[{ FORCE_COLOR: '1' }, true], [{ NO_COLOR: '1' }, false]] as const) {
+  it("a failure on a terminal ends the running phase with a red ✖ line; NO_COLOR leaves out every colour, the spinner's too", async () => {
+    for (const [env, red] of [
+      [{ FORCE_COLOR: '1' }, true],
+      [{ NO_COLOR: '1' }, false],
+    ] as const) {
       const { io, err } = ttyIo(80, env)
       const renderer = await createRenderer('tty', io)
       renderer.event({ type: 'phase-start', phase: 'write', totalBytes: 4096 })
@@ -141,7 +200,9 @@ describe('progress renderers', () => {
       await new Promise((r) => setTimeout(r, 150)) // a spinner frame or two
       renderer.fail!()
       renderer.close()
-      const last = screenLines(err()).filter((line) => line !== '').at(-1)
+      const last = screenLines(err())
+        .filter((line) => line !== '')
+        .at(-1)
       expect(last).toMatch(/^✖ Writing failed after \d+\.\d s$/)
       expect(err().includes('\x1b[31m✖'), JSON.stringify(env)).toBe(red)
       if (!red) expect(err()).not.toMatch(/\x1b\[(3\d|9\d)m/)
@@ -149,11 +210,16 @@ describe('progress renderers', () => {
   })
 
   it('write and verify progress shows percent and time left; erase and the DFU switch elapsed against expected time', () => {
-    expect(progressText({ type: 'progress', phase: 'write', bytes: 32768, totalBytes: 131072, elapsedMs: 1000 }))
-      .toBe('Writing [#####---------------] 25% 32.0/128.0 KiB, 32.0 KiB/s, 3.0 s left')
-    expect(progressText({ type: 'progress', phase: 'verify', bytes: 131072, totalBytes: 131072, elapsedMs: 500 })).toMatch(/^Verifying .* 100% .*, 0\.0 s left$/)
+    expect(progressText({ type: 'progress', phase: 'write', bytes: 32768, totalBytes: 131072, elapsedMs: 1000 })).toBe(
+      'Writing [#####---------------] 25% 32.0/128.0 KiB, 32.0 KiB/s, 3.0 s left',
+    )
+    expect(
+      progressText({ type: 'progress', phase: 'verify', bytes: 131072, totalBytes: 131072, elapsedMs: 500 }),
+    ).toMatch(/^Verifying .* 100% .*, 0\.0 s left$/)
     expect(waitingText('erase', 400, EXPECTED_MS.erase!)).toBe('Erasing 0.4 s of about 1.0 s')
-    expect(waitingText('mode-switch', 2100, EXPECTED_MS['mode-switch']!)).toBe('Switching to DFU mode 2.1 s of about 1.3 s')
+    expect(waitingText('mode-switch', 2100, EXPECTED_MS['mode-switch']!)).toBe(
+      'Switching to DFU mode 2.1 s of about 1.3 s',
+    )
   })
 
   it('--plain forces plain lines on a terminal', () => {
@@ -162,15 +228,25 @@ describe('progress renderers', () => {
     expect(outputMode(io, { plain: true })).toBe('plain')
   })
 
-  it('names each board\'s slot and port on its line (TTY) and when it arrives (plain)', async () => {
+  it("names each board's slot and port on its line (TTY) and when it arrives (plain)", async () => {
     const tty = ttyIo(80)
     const lines = new BoardLinesRenderer(tty.io)
     lines.event({ type: 'board-attached', serial: 'aa', mode: 'dfu', platform: 'electron', port: '1-1.2', slot: 'A' })
     lines.event({ type: 'board-attached', serial: 'bb', mode: 'dfu', platform: 'electron', port: '1-1.3' })
-    expect(screen(tty.err()).live.slice(0, 2)).toEqual(['aa  attached (in DFU mode) (slot A, port 1-1.2)', 'bb  attached (in DFU mode) (port 1-1.3)'])
+    expect(screen(tty.err()).live.slice(0, 2)).toEqual([
+      'aa  attached (in DFU mode) (slot A, port 1-1.2)',
+      'bb  attached (in DFU mode) (port 1-1.3)',
+    ])
     const plain = captureIo()
     const renderer = await createRenderer('plain', plain.io, { tagged: true })
-    renderer.event({ type: 'board-attached', serial: 'aa', mode: 'dfu', platform: 'electron', port: '1-1.2', slot: 'A' })
+    renderer.event({
+      type: 'board-attached',
+      serial: 'aa',
+      mode: 'dfu',
+      platform: 'electron',
+      port: '1-1.2',
+      slot: 'A',
+    })
     expect(plain.err()).toContain('attached at slot A, port 1-1.2 (in DFU mode)')
   })
 })

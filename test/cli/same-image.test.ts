@@ -15,7 +15,10 @@ async function setup() {
   return { dir, data, env: { FLASHDATA_EMULATOR_TIMING: 'instant', FLASHDATA_EMULATOR: join(dir, 'e.bin') } }
 }
 
-const phasesOf = (text: string) => ndjson(text).filter((e) => e.type === 'phase-end').map((e) => e.phase)
+const phasesOf = (text: string) =>
+  ndjson(text)
+    .filter((e) => e.type === 'phase-end')
+    .map((e) => e.phase)
 
 describe('the same folder is the same image (CLI)', () => {
   it('gives build, inspect and push the same image, so a built image and its folder never alternate rewrites', async () => {
@@ -39,10 +42,14 @@ describe('the same folder is the same image (CLI)', () => {
 
     const text = await runCli(['push', data], { env })
     expect(text.code).toBe(0)
-    expect(text.text).toMatch(/^Unchanged: [0-9a-f]{24} already holds these files \(2 files, [\d,]+ bytes\); only their time stamps differ and are kept\. Nothing written/)
+    expect(text.text).toMatch(
+      /^Unchanged: [0-9a-f]{24} already holds these files \(2 files, [\d,]+ bytes\); only their time stamps differ and are kept\. Nothing written/,
+    )
     const json = await runCli(['push', data, '--json'], { env })
     expect(ndjson(json.text).at(-1)).toMatchObject({ status: 'unchanged', timeStampsDiffer: true })
-    expect(ndjson(json.text).find((e) => e.phase === 'compare' && e.type === 'phase-end')).toMatchObject({ detail: 'the board already holds these files; only time stamps differ' })
+    expect(ndjson(json.text).find((e) => e.phase === 'compare' && e.type === 'phase-end')).toMatchObject({
+      detail: 'the board already holds these files; only time stamps differ',
+    })
     expect(phasesOf(json.text)).not.toContain('erase')
 
     const forced = await runCli(['push', data, '--force', '--json'], { env })
@@ -59,12 +66,18 @@ describe('the same folder is the same image (CLI)', () => {
     const verified = await runCli(['verify', copy], { env })
     expect(verified.code).toBe(0)
     expect(verified.text).toContain('only their time stamps differ (--exact compares those too)')
-    expect(ndjson((await runCli(['verify', copy, '--json'], { env })).text).at(-1)).toMatchObject({ status: 'match', timeStampsDiffer: true })
+    expect(ndjson((await runCli(['verify', copy, '--json'], { env })).text).at(-1)).toMatchObject({
+      status: 'match',
+      timeStampsDiffer: true,
+    })
 
     const exact = await runCli(['verify', copy, '--exact'], { env })
     expect(exact.code).toBe(ExitCode.VERIFY_MISMATCH)
     expect(exact.text).toContain('Differs:')
-    expect(ndjson((await runCli(['verify', copy, '--exact', '--json'], { env })).text).at(-1)).toMatchObject({ status: 'differs', timeStampsDiffer: false })
+    expect(ndjson((await runCli(['verify', copy, '--exact', '--json'], { env })).text).at(-1)).toMatchObject({
+      status: 'differs',
+      timeStampsDiffer: false,
+    })
 
     // Changed bytes are never "the same files", whatever the time stamps.
     await writeTree(copy, { 'hello.txt': 'hullo\n' }, 1_600_000_000)

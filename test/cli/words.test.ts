@@ -12,12 +12,15 @@ import { tempDir } from '../helpers/tmp.js'
 const env = { FLASHDATA_EMULATOR_TIMING: 'instant' }
 
 describe('words: every error says what to do next (CLI)', () => {
-  it('every error code has a default hint, and every exit code in README\'s table has codes with hints', () => {
+  it("every error code has a default hint, and every exit code in README's table has codes with hints", () => {
     expect(Object.keys(DEFAULT_HINTS).sort()).toEqual([...ERROR_CODES].sort())
     for (const code of ERROR_CODES) expect(DEFAULT_HINTS[code], code).toMatch(/^[A-Z].*\.$/)
     for (const exit of documentedExitCodes()) {
       if (exit === 0) continue
-      expect(ERROR_CODES.filter((code) => exitCodeOf(code) === exit), `exit code ${exit}`).not.toEqual([])
+      expect(
+        ERROR_CODES.filter((code) => exitCodeOf(code) === exit),
+        `exit code ${exit}`,
+      ).not.toEqual([])
     }
     const schema = JSON.parse(readFileSync(join(REPO, 'src/jobs/events.schema.json'), 'utf8'))
     expect(schema.$defs.errorCode.enum).toEqual(ERROR_CODES)

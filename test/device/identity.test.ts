@@ -23,13 +23,19 @@ describe('board identity through the device-id request', () => {
   })
 
   it('--serial with the device id finds the board running firmware under another USB serial, and not its neighbour', async () => {
-    const { bus } = bench({ mode: 'firmware', serialNumber: 'e00fce68ffffffffffffffff', firmwareSerial: '000000000777' }, OLD_SERIAL_BOARD)
+    const { bus } = bench(
+      { mode: 'firmware', serialNumber: 'e00fce68ffffffffffffffff', firmwareSerial: '000000000777' },
+      OLD_SERIAL_BOARD,
+    )
     const board = await selectBoard(bus, { serial: DEVICE_ID.toUpperCase() })
     expect(board.info.serial).toBe('00000000050c')
   })
 
   it('push by device id switches such a board, writes it and waits for it to run firmware again', async () => {
-    const { bus, boards: [emulated] } = bench(OLD_SERIAL_BOARD)
+    const {
+      bus,
+      boards: [emulated],
+    } = bench(OLD_SERIAL_BOARD)
     const result = await push({ bus, image, serial: DEVICE_ID, waitAppMs: 5000 })
     expect(result).toMatchObject({ status: 'flashed', serial: DEVICE_ID, modeSwitch: 'control-request' })
     expect(sectorBytes(emulated, image.length)).toEqual(image)
@@ -38,6 +44,8 @@ describe('board identity through the device-id request', () => {
 
   it('a serial that is neither a USB serial nor a reported device id finds no board', async () => {
     const { bus } = bench(OLD_SERIAL_BOARD)
-    await expect(selectBoard(bus, { serial: 'e00fce68000000000000000f', waitMs: 0 })).rejects.toMatchObject({ code: 'NO_DEVICE' })
+    await expect(selectBoard(bus, { serial: 'e00fce68000000000000000f', waitMs: 0 })).rejects.toMatchObject({
+      code: 'NO_DEVICE',
+    })
   })
 })

@@ -6,8 +6,14 @@ import { bench } from '../helpers/emulator.js'
 function counted(bus: UsbBusLike) {
   const counts = { getDevices: 0, listeners: 0 }
   const wrapped: UsbBusLike = {
-    getDevices: () => { counts.getDevices++; return bus.getDevices() },
-    addEventListener: (type, listener) => { counts.listeners++; bus.addEventListener(type, listener) },
+    getDevices: () => {
+      counts.getDevices++
+      return bus.getDevices()
+    },
+    addEventListener: (type, listener) => {
+      counts.listeners++
+      bus.addEventListener(type, listener)
+    },
     removeEventListener: (type, listener) => bus.removeEventListener(type, listener),
   }
   return { bus: wrapped, counts }
@@ -15,7 +21,10 @@ function counted(bus: UsbBusLike) {
 
 describe('selectBoard', () => {
   it('finds a board already on the bus with one enumeration and no hot-plug listener', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'dfu' })
+    const {
+      bus,
+      boards: [board],
+    } = bench({ mode: 'dfu' })
     const { bus: countedBus, counts } = counted(bus)
     const found = await selectBoard(countedBus, { serial: board.serialNumber })
     expect(found.info.serial).toBe(board.serialNumber)
@@ -23,7 +32,10 @@ describe('selectBoard', () => {
   })
 
   it('still waits for a board that is not there yet', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'dfu' })
+    const {
+      bus,
+      boards: [board],
+    } = bench({ mode: 'dfu' })
     board.unplug()
     const { bus: countedBus, counts } = counted(bus)
     setTimeout(() => board.plugIn(), 50)

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { EmulatedElectron, type EmulatedElectronOptions } from '../../src/emulator/index.js'
-import { DfuseDevice, DfuState, isFlashdataError, type DfuseOpenOptions, type DfuseStats, type ErrorCode } from '../../src/index.js'
+import {
+  DfuseDevice,
+  DfuState,
+  isFlashdataError,
+  type DfuseOpenOptions,
+  type DfuseStats,
+  type ErrorCode,
+} from '../../src/index.js'
 import type { UsbDeviceLike } from '../../src/usb/types.js'
 import { allowWritesOutsideDataSector } from '../helpers/guard.js'
 
@@ -51,7 +58,9 @@ function delta(before: DfuseStats, after: DfuseStats): Record<string, number> {
   return out
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<{ code: ErrorCode; message: string; details?: Record<string, unknown> }> {
+async function errorOf(
+  promise: Promise<unknown>,
+): Promise<{ code: ErrorCode; message: string; details?: Record<string, unknown> }> {
   try {
     await promise
   } catch (error) {
@@ -67,10 +76,15 @@ function withoutInterfaceNames(device: UsbDeviceLike): UsbDeviceLike {
     get(target, key) {
       if (key === 'configuration') {
         const config = target.configuration
-        return config && {
-          ...config,
-          interfaces: config.interfaces.map((i) => ({ ...i, alternates: i.alternates.map((a) => ({ ...a, interfaceName: null })) })),
-        }
+        return (
+          config && {
+            ...config,
+            interfaces: config.interfaces.map((i) => ({
+              ...i,
+              alternates: i.alternates.map((a) => ({ ...a, interfaceName: null })),
+            })),
+          }
+        )
       }
       const value = Reflect.get(target, key, target)
       return typeof value === 'function' ? value.bind(target) : value
@@ -86,8 +100,14 @@ describe('open', () => {
     expect(emu.device!.opened).toBe(true)
     expect(emu.device!.configuration!.interfaces[0].claimed).toBe(true)
     expect(dfu.functional).toEqual({
-      attributes: 0x0b, canDownload: true, canUpload: true, manifestationTolerant: false, willDetach: true,
-      detachTimeoutMs: 255, transferSize: 4096, dfuVersion: 0x011a,
+      attributes: 0x0b,
+      canDownload: true,
+      canUpload: true,
+      manifestationTolerant: false,
+      willDetach: true,
+      detachTimeoutMs: 255,
+      transferSize: 4096,
+      dfuVersion: 0x011a,
     })
     expect(dfu.transferSize).toBe(4096)
     expect(dfu.timeoutMs).toBe(5000)
@@ -105,7 +125,10 @@ describe('open', () => {
 
   it('opens alt 1 (DCT), where the 0x08020000 rule does not apply', async () => {
     const { dfu } = await openBoard({ alt: 1 })
-    expect(dfu.layout).toEqual({ name: 'DCT Flash', segments: [{ start: 0, end: 0x4000, pageSize: 0x4000, readable: true, erasable: true, writable: true }] })
+    expect(dfu.layout).toEqual({
+      name: 'DCT Flash',
+      segments: [{ start: 0, end: 0x4000, pageSize: 0x4000, readable: true, erasable: true, writable: true }],
+    })
   })
 
   it('reads the alt name from the string descriptor when the stack gives none', async () => {
@@ -118,7 +141,10 @@ describe('open', () => {
   it('refuses an alternate setting the device does not have, and releases the interface', async () => {
     const emu = newBoard()
     const error = await errorOf(DfuseDevice.open(emu.device!, { alt: 2 }))
-    expect(error).toMatchObject({ code: 'DFU_PROTOCOL', message: 'USB interface 0 has no alternate setting 2 (it has 0, 1)' })
+    expect(error).toMatchObject({
+      code: 'DFU_PROTOCOL',
+      message: 'USB interface 0 has no alternate setting 2 (it has 0, 1)',
+    })
     expect(emu.device!.opened).toBe(false)
   })
 
@@ -145,7 +171,10 @@ describe('start-state normalisation', () => {
     const device = emu.device!
     await device.open()
     await device.claimInterface(0)
-    await device.controlTransferOut({ requestType: 'class', recipient: 'interface', request: DNLOAD, value: 2, index: 0 }, new Uint8Array(64))
+    await device.controlTransferOut(
+      { requestType: 'class', recipient: 'interface', request: DNLOAD, value: 2, index: 0 },
+      new Uint8Array(64),
+    )
     const dfu = await DfuseDevice.open(device)
     expect(dfu.stats.transfers).toMatchObject({ getstate: 1, abort: 1, getstatus: 1 })
     expect(emu.flashLog).toEqual([])
@@ -195,7 +224,9 @@ describe('erase, write and read', () => {
     expect(progress[0]).toEqual([4096, SECTOR_SIZE])
     expect(progress.at(-1)).toEqual([SECTOR_SIZE, SECTOR_SIZE])
     const programs = emu.flashLog.filter((e) => e.op === 'program')
-    expect(programs.map((e) => [e.address, e.length])).toEqual(Array.from({ length: 32 }, (_, i) => [SECTOR_9 + i * 4096, 4096]))
+    expect(programs.map((e) => [e.address, e.length])).toEqual(
+      Array.from({ length: 32 }, (_, i) => [SECTOR_9 + i * 4096, 4096]),
+    )
     expect(emu.readFlash(SECTOR_9, SECTOR_SIZE)).toEqual(image)
 
     before = snapshot(dfu.stats)
@@ -203,10 +234,12 @@ describe('erase, write and read', () => {
     expect(delta(before, dfu.stats)).toEqual({ abort: 2, upload: 32 }) // the pointer is still at the sector: no SET_ADDRESS
     expect(back).toEqual(image)
     expect([emu.readFlash(0x08080000, SECTOR_SIZE), emu.readFlash(0x080c0000, SECTOR_SIZE)]).toEqual(outside)
-    expect(emu.flashLog.filter((e) => e.op === 'erase')).toEqual([{ op: 'erase', address: SECTOR_9, length: SECTOR_SIZE }])
+    expect(emu.flashLog.filter((e) => e.op === 'erase')).toEqual([
+      { op: 'erase', address: SECTOR_9, length: SECTOR_SIZE },
+    ])
   })
 
-  it('a push\'s sequence (read the header, erase, write, read back) sends SET_ADDRESS once: the pointer stays at the sector', async () => {
+  it("a push's sequence (read the header, erase, write, read back) sends SET_ADDRESS once: the pointer stays at the sector", async () => {
     const { emu, dfu } = await openBoard({ allowedRange: SECTOR_9_RANGE })
     const image = pattern(SECTOR_SIZE, 3)
     await dfu.read(SECTOR_9, 48)
@@ -218,7 +251,9 @@ describe('erase, write and read', () => {
     expect(await dfu.read(SECTOR_9, SECTOR_SIZE)).toEqual(image)
     expect(delta(before, dfu.stats)).toEqual({ abort: 2, upload: 32 })
     expect(dfu.stats.setAddress).toBe(1)
-    expect(emu.flashLog.filter((e) => e.op === 'program').map((e) => e.address)).toEqual(Array.from({ length: 32 }, (_, i) => SECTOR_9 + i * 4096))
+    expect(emu.flashLog.filter((e) => e.op === 'program').map((e) => e.address)).toEqual(
+      Array.from({ length: 32 }, (_, i) => SECTOR_9 + i * 4096),
+    )
     expect(emu.readFlash(SECTOR_9, SECTOR_SIZE)).toEqual(image)
   })
 
@@ -245,9 +280,13 @@ describe('erase, write and read', () => {
     await dfu.erase(SECTOR_9)
     await dfu.write(SECTOR_9 + 8, data)
     expect(emu.flashLog.filter((e) => e.op === 'program').map((e) => [e.address, e.length])).toEqual([
-      [SECTOR_9 + 8, 4096], [SECTOR_9 + 8 + 4096, 4096], [SECTOR_9 + 8 + 8192, 1004],
+      [SECTOR_9 + 8, 4096],
+      [SECTOR_9 + 8 + 4096, 4096],
+      [SECTOR_9 + 8 + 8192, 1004],
     ])
-    expect(emu.readFlash(SECTOR_9 + 8, data.length + 8)).toEqual(Uint8Array.of(...data, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+    expect(emu.readFlash(SECTOR_9 + 8, data.length + 8)).toEqual(
+      Uint8Array.of(...data, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+    )
     const before = snapshot(dfu.stats)
     expect(await dfu.read(SECTOR_9 + 8, data.length)).toEqual(data)
     expect(dfu.stats.bytesIn - before.bytesIn).toBe(data.length) // no SET_ADDRESS (and its status requests): the write left the pointer there
@@ -336,34 +375,74 @@ describe('failures', () => {
   it.each(['erase', 'write', 'upload'] as const)('a disconnect during %s is DISCONNECTED', async (op) => {
     const { emu, dfu } = await openBoard()
     emu.faults.disconnectDuring(op, { after: op === 'erase' ? 0 : 1 })
-    const run = op === 'upload' ? dfu.read(SECTOR_9, 3 * 4096) : op === 'erase' ? dfu.erase(SECTOR_9) : dfu.write(SECTOR_9, pattern(3 * 4096))
+    const run =
+      op === 'upload'
+        ? dfu.read(SECTOR_9, 3 * 4096)
+        : op === 'erase'
+          ? dfu.erase(SECTOR_9)
+          : dfu.write(SECTOR_9, pattern(3 * 4096))
     const error = await errorOf(run)
     expect(error.code).toBe('DISCONNECTED')
     expect(error.message).toMatch(/device disconnected/)
     await dfu.close()
   })
 
-  it.each([['DNLOAD', DNLOAD], ['GETSTATUS', GETSTATUS]])('a %s the device never answers is TIMEOUT after the configured control-transfer timeout', async (_name, request) => {
-    const { emu, dfu } = await openBoard({ timeoutMs: 40 })
-    emu.faults.neverAnswer({ request })
-    const error = await errorOf(dfu.erase(SECTOR_9))
-    expect(error.code).toBe('TIMEOUT')
-    expect(error.message).toMatch(/after 40 ms/)
-  })
+  it.each([
+    ['DNLOAD', DNLOAD],
+    ['GETSTATUS', GETSTATUS],
+  ])(
+    'a %s the device never answers is TIMEOUT after the configured control-transfer timeout',
+    async (_name, request) => {
+      const { emu, dfu } = await openBoard({ timeoutMs: 40 })
+      emu.faults.neverAnswer({ request })
+      const error = await errorOf(dfu.erase(SECTOR_9))
+      expect(error.code).toBe('TIMEOUT')
+      expect(error.message).toMatch(/after 40 ms/)
+    },
+  )
 })
 
 describe('address guard', () => {
   const cases: Array<[string, DfuseOpenOptions, (dfu: DfuseDevice) => Promise<unknown>, RegExp]> = [
-    ['erase past the allowed range', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.erase(0x080c0000), /outside the allowed range/],
-    ['write starting before it', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.write(SECTOR_9 - 1, new Uint8Array(2)), /outside the allowed range/],
-    ['write running past its end', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.write(0x080bffff, new Uint8Array(2)), /outside the allowed range/],
+    [
+      'erase past the allowed range',
+      { allowedRange: SECTOR_9_RANGE },
+      (dfu) => dfu.erase(0x080c0000),
+      /outside the allowed range/,
+    ],
+    [
+      'write starting before it',
+      { allowedRange: SECTOR_9_RANGE },
+      (dfu) => dfu.write(SECTOR_9 - 1, new Uint8Array(2)),
+      /outside the allowed range/,
+    ],
+    [
+      'write running past its end',
+      { allowedRange: SECTOR_9_RANGE },
+      (dfu) => dfu.write(0x080bffff, new Uint8Array(2)),
+      /outside the allowed range/,
+    ],
     // Ranges are shown by their first and last byte and their length, so an exclusive end is never mistaken for the last byte.
-    ['a sector and one byte', { allowedRange: SECTOR_9_RANGE }, (dfu) => dfu.write(SECTOR_9, new Uint8Array(0x20001)),
-      /^Refusing to write 0x080a0000-0x080c0000 \(131,073 bytes\): outside the allowed range 0x080a0000-0x080bffff \(131,072 bytes\)$/],
+    [
+      'a sector and one byte',
+      { allowedRange: SECTOR_9_RANGE },
+      (dfu) => dfu.write(SECTOR_9, new Uint8Array(0x20001)),
+      /^Refusing to write 0x080a0000-0x080c0000 \(131,073 bytes\): outside the allowed range 0x080a0000-0x080bffff \(131,072 bytes\)$/,
+    ],
     ['erase below 0x08020000', {}, (dfu) => dfu.erase(0x08010000), /below 0x08020000/],
     ['write below 0x08020000', {}, (dfu) => dfu.write(0x0801fffc, new Uint8Array(8)), /below 0x08020000/],
-    ['a range allowing low sectors, on an Electron', { allowedRange: { start: 0x08000000, end: 0x08100000 } }, (dfu) => dfu.erase(0x0800c000), /not erasable on this device/],
-    ['write past the end of flash', {}, (dfu) => dfu.write(0x080ffff0, new Uint8Array(32)), /0x08100000 is not in the memory layout/],
+    [
+      'a range allowing low sectors, on an Electron',
+      { allowedRange: { start: 0x08000000, end: 0x08100000 } },
+      (dfu) => dfu.erase(0x0800c000),
+      /not erasable on this device/,
+    ],
+    [
+      'write past the end of flash',
+      {},
+      (dfu) => dfu.write(0x080ffff0, new Uint8Array(32)),
+      /0x08100000 is not in the memory layout/,
+    ],
     ['a negative address', {}, (dfu) => dfu.write(-4, new Uint8Array(4)), /not a valid 32-bit address range/],
   ]
   it.each(cases)('refuses %s with no USB traffic', async (_name, options, run, message) => {

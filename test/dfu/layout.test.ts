@@ -55,7 +55,9 @@ describe('parseMemoryLayout', () => {
   })
 
   it('parses several /address/ groups, B and M multipliers and every type letter', () => {
-    const layout = parseMemoryLayout('@Mixed /0x1FFF0000/01*512Ba,01*001Kb/0x08000000/02*001Mc,1*16Kd,1*16Ke,1*16Kf,1*16Kg')
+    const layout = parseMemoryLayout(
+      '@Mixed /0x1FFF0000/01*512Ba,01*001Kb/0x08000000/02*001Mc,1*16Kd,1*16Ke,1*16Kf,1*16Kg',
+    )
     expect(layout.segments.map((s) => [s.start, s.end, s.pageSize])).toEqual([
       [0x1fff0000, 0x1fff0200, 512],
       [0x1fff0200, 0x1fff0600, 1024],
@@ -65,13 +67,17 @@ describe('parseMemoryLayout', () => {
       [0x08208000, 0x0820c000, 16 * K],
       [0x0820c000, 0x08210000, 16 * K],
     ])
-    const flags = layout.segments.map((s) => `${s.readable ? 'r' : '-'}${s.erasable ? 'e' : '-'}${s.writable ? 'w' : '-'}`)
+    const flags = layout.segments.map(
+      (s) => `${s.readable ? 'r' : '-'}${s.erasable ? 'e' : '-'}${s.writable ? 'w' : '-'}`,
+    )
     expect(flags).toEqual(['r--', '-e-', 're-', '--w', 'r-w', '-ew', 'rew'])
   })
 
   it("accepts ST's space multiplier (bytes), as in option-byte layouts", () => {
     const layout = parseMemoryLayout('@Option Bytes  /0x1FFFC000/01*016 e')
-    expect(layout.segments).toEqual([{ start: 0x1fffc000, end: 0x1fffc010, pageSize: 16, readable: true, erasable: false, writable: true }])
+    expect(layout.segments).toEqual([
+      { start: 0x1fffc000, end: 0x1fffc010, pageSize: 16, readable: true, erasable: false, writable: true },
+    ])
   })
 
   it('keeps spaces inside the name and trims those before the first /', () => {
@@ -80,16 +86,22 @@ describe('parseMemoryLayout', () => {
 
   describe('does better than dfu-util', () => {
     it('rejects a multi-letter type instead of dropping the segment and all after it', () => {
-      expect(layoutError('@Internal Flash /0x08000000/03*016Kab,01*016Kg')).toMatch(/type must be a single letter a-g, found "ab,01\*01"/)
+      expect(layoutError('@Internal Flash /0x08000000/03*016Kab,01*016Kg')).toMatch(
+        /type must be a single letter a-g, found "ab,01\*01"/,
+      )
     })
 
     it('rejects trailing junk after the last type', () => {
-      expect(layoutError(`${ELECTRON_ALT0} junk`)).toMatch(/unexpected found " junk" after a segment \(at character 66\)/)
+      expect(layoutError(`${ELECTRON_ALT0} junk`)).toMatch(
+        /unexpected found " junk" after a segment \(at character 66\)/,
+      )
       expect(layoutError(`${ELECTRON_ALT0}junk`)).toMatch(/single letter/)
     })
 
     it('rejects a lowercase multiplier instead of reading it as bytes', () => {
-      expect(layoutError('@Internal Flash /0x08000000/03*016ka')).toMatch(/multiplier must be uppercase B, K or M, found "k" \(at character 35\)/)
+      expect(layoutError('@Internal Flash /0x08000000/03*016ka')).toMatch(
+        /multiplier must be uppercase B, K or M, found "k" \(at character 35\)/,
+      )
       expect(layoutError('@Internal Flash /0x08000000/01*001mg')).toMatch(/uppercase/)
       expect(layoutError('@Internal Flash /0x08000000/01*512bg')).toMatch(/uppercase/)
     })
@@ -112,7 +124,11 @@ describe('parseMemoryLayout', () => {
       ['trailing slash', '@Flash /0x08000000/01*016Kg/', /expected a group address .*found the end/],
       ['missing *', '@Flash /0x08000000/01x016Kg', /expected "\*" after the page count/],
       ['missing size', '@Flash /0x08000000/01*Kg', /expected a page size/],
-      ['missing multiplier', '@Flash /0x08000000/01*016g', /multiplier \(B, K, M or a space\) is missing before type "g"/],
+      [
+        'missing multiplier',
+        '@Flash /0x08000000/01*016g',
+        /multiplier \(B, K, M or a space\) is missing before type "g"/,
+      ],
       ['bad multiplier', '@Flash /0x08000000/01*016Xg', /expected a size multiplier .*"Xg"/],
       ['missing type', '@Flash /0x08000000/01*016K', /expected a type letter a-g, found the end/],
       ['type out of range', '@Flash /0x08000000/01*016Kh', /expected a type letter a-g, found "h"/],
@@ -120,7 +136,11 @@ describe('parseMemoryLayout', () => {
       ['zero pages', '@Flash /0x08000000/00*016Kg', /greater than zero/],
       ['zero size', '@Flash /0x08000000/01*0Kg', /greater than zero/],
       ['past 4 GiB', '@Flash /0xFFFF0000/02*064Kg', /beyond the 32-bit address space/],
-      ['overlapping groups', '@Flash /0x08000000/02*016Kg/0x08004000/01*016Kg', /segments at 0x08000000 and 0x08004000 overlap/],
+      [
+        'overlapping groups',
+        '@Flash /0x08000000/02*016Kg/0x08004000/01*016Kg',
+        /segments at 0x08000000 and 0x08004000 overlap/,
+      ],
       ['space inside the list', '@Flash /0x08000000/01*016Kg, 01*016Kg', /expected a page count .*found " 01\*016K"/],
     ]
     it.each(cases)('%s', (_name, text, message) => {
@@ -134,7 +154,10 @@ describe('parseMemoryLayout', () => {
         parseMemoryLayout('@Flash /0x08000000/01*016Kh')
         expect.unreachable()
       } catch (error) {
-        expect(isFlashdataError(error, 'DFU_LAYOUT') && error.details).toEqual({ layout: '@Flash /0x08000000/01*016Kh', position: 26 })
+        expect(isFlashdataError(error, 'DFU_LAYOUT') && error.details).toEqual({
+          layout: '@Flash /0x08000000/01*016Kh',
+          position: 26,
+        })
       }
     })
   })
@@ -163,7 +186,9 @@ describe('pages', () => {
   })
 
   it('refuses a range leaving the layout', () => {
-    expect(() => pagesInRange(layout, 0x080e0000, 0x08100001)).toThrow(/0x08100000 is not in the memory layout "Internal Flash"/)
+    expect(() => pagesInRange(layout, 0x080e0000, 0x08100001)).toThrow(
+      /0x08100000 is not in the memory layout "Internal Flash"/,
+    )
   })
 })
 

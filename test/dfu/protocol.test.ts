@@ -4,17 +4,54 @@ import { parseConfigurationDescriptor, parseFunctionalDescriptor } from '../../s
 
 // The Electron's DFU configuration descriptor (reference §2): two alts, one functional descriptor after the last.
 const ELECTRON_CONFIGURATION = Uint8Array.of(
-  0x09, 0x02, 0x24, 0x00, 0x01, 0x01, 0x02, 0xc0, 0x32,
-  0x09, 0x04, 0x00, 0x00, 0x00, 0xfe, 0x01, 0x02, 0x06,
-  0x09, 0x04, 0x00, 0x01, 0x00, 0xfe, 0x01, 0x02, 0x07,
-  0x09, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10, 0x1a, 0x01,
+  0x09,
+  0x02,
+  0x24,
+  0x00,
+  0x01,
+  0x01,
+  0x02,
+  0xc0,
+  0x32,
+  0x09,
+  0x04,
+  0x00,
+  0x00,
+  0x00,
+  0xfe,
+  0x01,
+  0x02,
+  0x06,
+  0x09,
+  0x04,
+  0x00,
+  0x01,
+  0x00,
+  0xfe,
+  0x01,
+  0x02,
+  0x07,
+  0x09,
+  0x21,
+  0x0b,
+  0xff,
+  0x00,
+  0x00,
+  0x10,
+  0x1a,
+  0x01,
 )
 
 const view = (...bytes: number[]) => new DataView(Uint8Array.from(bytes).buffer)
 
 describe('GETSTATUS record', () => {
   it('decodes status, 24-bit little-endian poll timeout, state and iString', () => {
-    expect(parseStatus(view(0x0e, 0x01, 0x02, 0x03, 0x0a, 0x00))).toEqual({ status: 0x0e, pollTimeoutMs: 0x030201, state: 10, iString: 0 })
+    expect(parseStatus(view(0x0e, 0x01, 0x02, 0x03, 0x0a, 0x00))).toEqual({
+      status: 0x0e,
+      pollTimeoutMs: 0x030201,
+      state: 10,
+      iString: 0,
+    })
   })
 
   it('rejects a short reply as DFU_PROTOCOL', () => {
@@ -29,26 +66,44 @@ describe('GETSTATUS record', () => {
 })
 
 describe('descriptors', () => {
-  it('finds the alternates\' string indexes and the functional descriptor after the last alt', () => {
+  it("finds the alternates' string indexes and the functional descriptor after the last alt", () => {
     const { altNames, functional } = parseConfigurationDescriptor(ELECTRON_CONFIGURATION, 0)
-    expect([...altNames]).toEqual([[0, 6], [1, 7]])
+    expect([...altNames]).toEqual([
+      [0, 6],
+      [1, 7],
+    ])
     expect(functional).toEqual({
-      attributes: 0x0b, canDownload: true, canUpload: true, manifestationTolerant: false, willDetach: true,
-      detachTimeoutMs: 255, transferSize: 4096, dfuVersion: 0x011a,
+      attributes: 0x0b,
+      canDownload: true,
+      canUpload: true,
+      manifestationTolerant: false,
+      willDetach: true,
+      detachTimeoutMs: 255,
+      transferSize: 4096,
+      dfuVersion: 0x011a,
     })
   })
 
   it('ignores other interfaces', () => {
-    expect(parseConfigurationDescriptor(ELECTRON_CONFIGURATION, 1)).toEqual({ altNames: new Map(), functional: undefined })
+    expect(parseConfigurationDescriptor(ELECTRON_CONFIGURATION, 1)).toEqual({
+      altNames: new Map(),
+      functional: undefined,
+    })
   })
 
   it('rejects a truncated or zero-length descriptor', () => {
-    expect(() => parseConfigurationDescriptor(ELECTRON_CONFIGURATION.subarray(0, 30), 0)).toThrow(/malformed at byte 27/)
-    expect(() => parseConfigurationDescriptor(Uint8Array.of(0x09, 0x02, 0x0b, 0, 1, 1, 0, 0xc0, 0x32, 0x00, 0x04), 0)).toThrow(/malformed at byte 9/)
+    expect(() => parseConfigurationDescriptor(ELECTRON_CONFIGURATION.subarray(0, 30), 0)).toThrow(
+      /malformed at byte 27/,
+    )
+    expect(() =>
+      parseConfigurationDescriptor(Uint8Array.of(0x09, 0x02, 0x0b, 0, 1, 1, 0, 0xc0, 0x32, 0x00, 0x04), 0),
+    ).toThrow(/malformed at byte 9/)
   })
 
   it('rejects a DFU 1.0 functional descriptor (7 bytes, no bcdDFU)', () => {
-    expect(() => parseFunctionalDescriptor(Uint8Array.of(0x07, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10))).toThrow(/7 bytes, expected 9/)
+    expect(() => parseFunctionalDescriptor(Uint8Array.of(0x07, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10))).toThrow(
+      /7 bytes, expected 9/,
+    )
   })
 })
 

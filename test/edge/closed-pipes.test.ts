@@ -14,7 +14,9 @@ import { BoardFile, describeRun, EDGE_TEST_TIMEOUT_MS, Random, runAll, runOnBoar
 const TIMED = { FLASHDATA_EMULATOR_TIMING: 'datasheet' }
 
 function bigImage(random: Random): Uint8Array {
-  return buildImage([{ name: 'big.bin', data: random.bytes(random.int(30_000, 70_000)), mtime: 1 }], { epoch: random.int(1, 1e9) })
+  return buildImage([{ name: 'big.bin', data: random.bytes(random.int(30_000, 70_000)), mtime: 1 }], {
+    epoch: random.int(1, 1e9),
+  })
 }
 
 /** A folder with a big image file and a blank board at `boardPath` inside it. */
@@ -27,7 +29,10 @@ async function setup(random: Random, boardPath: string) {
 }
 
 /** A pty of 0 rows and 0 columns (what openpty gives before any resize), the CLI on its three stdio ends. */
-const PTY_0X0 = ['python3', '-c', `
+const PTY_0X0 = [
+  'python3',
+  '-c',
+  `
 import os, pty, subprocess, sys
 master, slave = pty.openpty()
 child = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=slave, stderr=slave)
@@ -40,14 +45,19 @@ while True:
     if not data:
         break
 sys.exit(child.wait())
-`]
+`,
+]
 
 describe('edge: closed pipes and odd terminals never cut device work short', { timeout: EDGE_TEST_TIMEOUT_MS }, () => {
   const random = new Random()
 
   it('push --json into a reader that closes early still writes and verifies the whole image, and exits 0', async () => {
     const dir = await tempDir()
-    const cases = Array.from({ length: 3 }, (_, i) => ({ i, lines: i === 0 ? 0 : random.int(1, 6), image: bigImage(random) }))
+    const cases = Array.from({ length: 3 }, (_, i) => ({
+      i,
+      lines: i === 0 ? 0 : random.int(1, 6),
+      image: bigImage(random),
+    }))
     await runAll(cases, async ({ i, lines, image }) => {
       const file = join(dir, `image-${i}.bin`)
       await writeFile(file, image)
@@ -68,11 +78,18 @@ describe('edge: closed pipes and odd terminals never cut device work short', { t
   it('the jig with its NDJSON reader gone flashes the board and writes its log record', async () => {
     const { dir, image, file, board } = await setup(random, 'station/aaaaaaaaaaaaaaaaaaaaaaa1.bin')
     const log = join(dir, 'log.ndjson')
-    const result = await runOnBoard(board, ['jig', file, '--count', '1', '--json', '--log', log, '--emulator', join(dir, 'station')], {
-      closeStdoutAfterLines: random.int(1, 4), env: { ...TIMED, FLASHDATA_EMULATOR: undefined },
-    })
+    const result = await runOnBoard(
+      board,
+      ['jig', file, '--count', '1', '--json', '--log', log, '--emulator', join(dir, 'station')],
+      {
+        closeStdoutAfterLines: random.int(1, 4),
+        env: { ...TIMED, FLASHDATA_EMULATOR: undefined },
+      },
+    )
     expect(result.code, describeRun(result)).toBe(0)
-    expect(ndjson(await readFile(log, 'utf8'))).toMatchObject([{ serial: 'aaaaaaaaaaaaaaaaaaaaaaa1', outcome: 'flashed' }])
+    expect(ndjson(await readFile(log, 'utf8'))).toMatchObject([
+      { serial: 'aaaaaaaaaaaaaaaaaaaaaaa1', outcome: 'flashed' },
+    ])
     expect(await board.holds(image)).toBe(true)
   })
 

@@ -43,9 +43,11 @@ export class Random {
   }
 
   next(): number {
-    this.x ^= this.x << 13; this.x >>>= 0
+    this.x ^= this.x << 13
+    this.x >>>= 0
     this.x ^= this.x >>> 17
-    this.x ^= this.x << 5; this.x >>>= 0
+    this.x ^= this.x << 5
+    this.x >>>= 0
     return this.x / 0x100000000
   }
 
@@ -90,18 +92,31 @@ export interface RunResult {
 }
 
 /** Settings every edge run starts from: an emulated board in DFU mode, instant timing, no colours. */
-export const EDGE_ENV: NodeJS.ProcessEnv = { FLASHDATA_EMULATOR_MODE: 'dfu', FLASHDATA_EMULATOR_TIMING: 'instant', FORCE_COLOR: '0', CI: 'true' }
+export const EDGE_ENV: NodeJS.ProcessEnv = {
+  FLASHDATA_EMULATOR_MODE: 'dfu',
+  FLASHDATA_EMULATOR_TIMING: 'instant',
+  FORCE_COLOR: '0',
+  CI: 'true',
+}
 
 /** Runs bin/flashdata.js as a user would. A hang is a timed-out result; it rejects only when a JSON line it printed is not in the schema (checkCliOutput). */
 export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args]
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout also ends what a wrapper (the pty) started.
-    const child = spawn(command, rest, { cwd: options.cwd ?? REPO, env: { ...process.env, ...EDGE_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(command, rest, {
+      cwd: options.cwd ?? REPO,
+      env: { ...process.env, ...EDGE_ENV, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     let timedOut = false
-    const timer = setTimeout(() => { timedOut = true; process.kill(-child.pid!, 'SIGKILL') }, options.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => {
+      timedOut = true
+      process.kill(-child.pid!, 'SIGKILL')
+    }, options.timeoutMs ?? 60_000)
     let lines = 0
     if (options.closeStdoutAfterLines === 0) child.stdout.destroy()
     child.stdout.on('data', (chunk: Buffer) => {
@@ -115,7 +130,8 @@ export function run(args: string[], options: RunOptions = {}): Promise<RunResult
       clearTimeout(timer)
       const result = { args, code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), timedOut }
       // Output cut short (a closed pipe, a kill) is checked line by line only.
-      const complete = !timedOut && signal === null && options.closeStdoutAfterLines === undefined && !options.closeStderr
+      const complete =
+        !timedOut && signal === null && options.closeStdoutAfterLines === undefined && !options.closeStderr
       try {
         checkCliOutput(args, result.stdout, result.stderr, { complete })
       } catch (error) {
@@ -127,7 +143,11 @@ export function run(args: string[], options: RunOptions = {}): Promise<RunResult
 }
 
 /** Runs many variants, two at a time (the machine is shared), in order of the list. */
-export async function runAll<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>, concurrency = 2): Promise<R[]> {
+export async function runAll<T, R>(
+  items: readonly T[],
+  work: (item: T, index: number) => Promise<R>,
+  concurrency = 2,
+): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
   const worker = async () => {
@@ -173,7 +193,10 @@ export class BoardFile {
     const flash = await readFile(this.path)
     expect(flash.length, `${this.path} is still a whole flash file`).toBe(FLASH_SIZE)
     const sector = flash.subarray(SECTOR_OFFSET, SECTOR_OFFSET + SECTOR_SIZE)
-    const outside = createHash('sha256').update(flash.subarray(0, SECTOR_OFFSET)).update(flash.subarray(SECTOR_OFFSET + SECTOR_SIZE)).digest('hex')
+    const outside = createHash('sha256')
+      .update(flash.subarray(0, SECTOR_OFFSET))
+      .update(flash.subarray(SECTOR_OFFSET + SECTOR_SIZE))
+      .digest('hex')
     return { outside, sector: Buffer.from(sector), valid: parseImage(sector).valid }
   }
 
@@ -205,7 +228,8 @@ export function expectTypedEnd(result: RunResult): void {
 export function expectBoardKept(before: FlashSnapshot, after: FlashSnapshot, result: RunResult): void {
   const what = describeRun(result)
   expect(after.outside, `${what}\nflash outside sector 9 changed`).toBe(before.outside)
-  if (result.code !== 0 && before.valid) expect(after.sector.equals(before.sector), `${what}\na failed command changed a valid image`).toBe(true)
+  if (result.code !== 0 && before.valid)
+    expect(after.sector.equals(before.sector), `${what}\na failed command changed a valid image`).toBe(true)
 }
 
 /** Runs the CLI against a board and checks every invariant; returns the result for the test's own checks. */

@@ -10,7 +10,10 @@ const ENTRY_NAME = (index: number) => 48 + 80 * index
 
 /** An image whose entries carry exactly these names (raw bytes, as another tool might write them), with a correct CRC. */
 function imageNamed(names: (string | Uint8Array)[]): Uint8Array {
-  const image = buildImage(names.map((_, i) => ({ name: `n${i}`, data: utf8.encode(`file ${i}`), mtime: 1 })), { epoch: 1 })
+  const image = buildImage(
+    names.map((_, i) => ({ name: `n${i}`, data: utf8.encode(`file ${i}`), mtime: 1 })),
+    { epoch: 1 },
+  )
   names.forEach((name, i) => {
     image.fill(0, ENTRY_NAME(i), ENTRY_NAME(i) + 32)
     image.set(typeof name === 'string' ? utf8.encode(name) : name, ENTRY_NAME(i))
@@ -32,7 +35,26 @@ async function tree(root: string, prefix = ''): Promise<string[]> {
   return out.sort()
 }
 
-const IMAGE_PIECES = ['a', 'b.txt', '../', '..', '.', '/', '\\', '\n', '\r', '\x1b[2J', '\u202e', '\u00e9', 'e\u0301', ' ', 'dir/', '\t', '\x7f', 'ok']
+const IMAGE_PIECES = [
+  'a',
+  'b.txt',
+  '../',
+  '..',
+  '.',
+  '/',
+  '\\',
+  '\n',
+  '\r',
+  '\x1b[2J',
+  '\u202e',
+  '\u00e9',
+  'e\u0301',
+  ' ',
+  'dir/',
+  '\t',
+  '\x7f',
+  'ok',
+]
 const DISK_PIECES = ['a', '.txt', '\\', '\n', '\x1b[31m', '\u202e', '\u00e9', 'e\u0301', ' ', '..x', 'z']
 
 function randomName(random: Random, pieces: readonly string[]): string {
@@ -47,8 +69,15 @@ describe('edge: one rule for names in build, inspect, push and extract', { timeo
 
   it('an image with hostile names: inspect escapes them, and inspect, push and extract agree on refusing them', async () => {
     const dir = await tempDir()
-    const named = [['../../evil.txt'], ['a', 'a/b'], ['\x1b[31mred\nfake.txt   99  0'], ['a\\b.txt'], ['ok.txt', 'sub/ok.txt']]
-    for (let i = 0; i < 3; i++) named.push(Array.from({ length: random.int(1, 3) }, () => randomName(random, IMAGE_PIECES)))
+    const named = [
+      ['../../evil.txt'],
+      ['a', 'a/b'],
+      ['\x1b[31mred\nfake.txt   99  0'],
+      ['a\\b.txt'],
+      ['ok.txt', 'sub/ok.txt'],
+    ]
+    for (let i = 0; i < 3; i++)
+      named.push(Array.from({ length: random.int(1, 3) }, () => randomName(random, IMAGE_PIECES)))
     await runAll(named, async (names, i) => {
       // One board per variant: two run at once, and a snapshot must see only its own command.
       const board = await BoardFile.create(join(dir, `board-${i}.bin`), imageNamed(['kept.txt']))
@@ -64,7 +93,9 @@ describe('edge: one rule for names in build, inspect, push and extract', { timeo
       const extracted = await run(['extract', file, '-o', out])
       expect(extracted.code, `${JSON.stringify(names)}: ${describeRun(extracted)}`).toBe(inspected.code)
       // Nothing is ever written beside the folder; a refused image writes nothing at all.
-      expect(await tree(join(dir, `out-${i}`))).toEqual(extracted.code === 0 ? [...names].sort().map((n) => `x/${n}`) : [])
+      expect(await tree(join(dir, `out-${i}`))).toEqual(
+        extracted.code === 0 ? [...names].sort().map((n) => `x/${n}`) : [],
+      )
     })
     const evil = await run(['inspect', join(dir, 'image-2.bin')])
     expect(evil.stdout.toString()).toContain('\\x1b[31mred\\nfake.txt')
@@ -73,7 +104,8 @@ describe('edge: one rule for names in build, inspect, push and extract', { timeo
   it('names on disk: build, inspect and push of a folder give one verdict, and what builds extracts back', async () => {
     const dir = await tempDir()
     const folders = [['a\\b.txt'], ['\u00e9.txt', 'e\u0301.txt'], ['\x1b[31m.txt']]
-    for (let i = 0; i < 3; i++) folders.push(Array.from({ length: random.int(1, 3) }, () => randomName(random, DISK_PIECES)))
+    for (let i = 0; i < 3; i++)
+      folders.push(Array.from({ length: random.int(1, 3) }, () => randomName(random, DISK_PIECES)))
     await runAll(folders, async (names, i) => {
       const board = await BoardFile.create(join(dir, `board-${i}.bin`), imageNamed(['kept.txt']))
       const data = join(dir, `data-${i}`)
@@ -94,14 +126,22 @@ describe('edge: one rule for names in build, inspect, push and extract', { timeo
     })
     // Named cases: a backslash is refused at build; NFC/NFD twins are packed with a warning.
     expect((await run(['build', join(dir, 'data-0'), '-o', join(dir, 'bs.bin')])).stderr).toContain('backslash')
-    expect((await run(['build', join(dir, 'data-1'), '-o', join(dir, 'twins.bin')])).stderr).toContain('Unicode normalisation')
+    expect((await run(['build', join(dir, 'data-1'), '-o', join(dir, 'twins.bin')])).stderr).toContain(
+      'Unicode normalisation',
+    )
   })
 
   it('a file name that is not UTF-8 gets its own message, not "does not exist"', async () => {
     const dir = await tempDir()
     await mkdir(join(dir, 'data'))
-    await writeFile(Buffer.concat([Buffer.from(join(dir, 'data', 'caf')), Buffer.from([0xe9, 0x2e, 0x74, 0x78, 0x74])]), 'latin-1 name')
-    for (const args of [['build', join(dir, 'data'), '-o', join(dir, 'out.bin')], ['inspect', join(dir, 'data')]]) {
+    await writeFile(
+      Buffer.concat([Buffer.from(join(dir, 'data', 'caf')), Buffer.from([0xe9, 0x2e, 0x74, 0x78, 0x74])]),
+      'latin-1 name',
+    )
+    for (const args of [
+      ['build', join(dir, 'data'), '-o', join(dir, 'out.bin')],
+      ['inspect', join(dir, 'data')],
+    ]) {
       const result = await run(args)
       expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
       expect(result.stderr).toContain('not valid UTF-8 (bytes 63 61 66 e9 2e 74 78 74)')

@@ -33,7 +33,9 @@ const ENV_CASES: { env: NodeJS.ProcessEnv; commands: string[] }[] = [
   { env: { FLASHDATA_EMULATOR_TIMING: 'fast' }, commands: ['push', 'verify', 'devices'] },
 ]
 
-describe('edge: every bad option value is a usage error (exit 2) that touches nothing', { timeout: EDGE_TEST_TIMEOUT_MS }, () => {
+describe('edge: every bad option value is a usage error (exit 2) that touches nothing', {
+  timeout: EDGE_TEST_TIMEOUT_MS,
+}, () => {
   let dir: string
   let image: string
   let board: BoardFile
@@ -51,15 +53,28 @@ describe('edge: every bad option value is a usage error (exit 2) that touches no
   /** The command line of `command` that is valid apart from the option under test. */
   function commandLine(command: string, option?: string, value?: string): string[] {
     const base: Record<string, string[]> = {
-      push: ['push', image], verify: ['verify'], pull: ['pull'], devices: ['devices'], dfu: ['dfu'], reset: ['reset'],
-      jig: ['jig', image, '--count', '1'], build: ['build', image], inspect: ['inspect', image], extract: ['extract', image],
-      'push-folder': ['push', 'examples/data'], 'inspect-folder': ['inspect', 'examples/data'],
+      push: ['push', image],
+      verify: ['verify'],
+      pull: ['pull'],
+      devices: ['devices'],
+      dfu: ['dfu'],
+      reset: ['reset'],
+      jig: ['jig', image, '--count', '1'],
+      build: ['build', image],
+      inspect: ['inspect', image],
+      extract: ['extract', image],
+      'push-folder': ['push', 'examples/data'],
+      'inspect-folder': ['inspect', 'examples/data'],
     }
     const needsOutput = ['build', 'pull', 'extract'].includes(command) && option !== '--output'
-    return [...base[command], ...(needsOutput ? ['-o', join(dir, `out-${random.int(0, 1e9)}`)] : []), ...(option ? [option, value!] : [])]
+    return [
+      ...base[command],
+      ...(needsOutput ? ['-o', join(dir, `out-${random.int(0, 1e9)}`)] : []),
+      ...(option ? [option, value!] : []),
+    ]
   }
 
-  it('named cases: --address foo and \'\', --emulator \'\' (never the real USB bus), --serial \'\', FLASHDATA_EMULATOR=\'\'', async () => {
+  it("named cases: --address foo and '', --emulator '' (never the real USB bus), --serial '', FLASHDATA_EMULATOR=''", async () => {
     const cases: { args: string[]; env?: NodeJS.ProcessEnv }[] = [
       { args: commandLine('push', '--address', 'foo') },
       { args: commandLine('push', '--address', '') },
@@ -87,7 +102,9 @@ describe('edge: every bad option value is a usage error (exit 2) that touches no
   })
 
   it('environment variables with bad values', async () => {
-    const variants = ENV_CASES.flatMap(({ env, commands }) => commands.map((command) => ({ env, args: commandLine(command) })))
+    const variants = ENV_CASES.flatMap(({ env, commands }) =>
+      commands.map((command) => ({ env, args: commandLine(command) })),
+    )
     await runAll(variants, async ({ env, args }) => {
       const result = await runOnBoard(board, args, { env })
       expect(result.code, describeRun(result)).toBe(ExitCode.USAGE)

@@ -19,7 +19,18 @@ const CASE_TIMEOUT_MS = 20_000
 const FLASH_BASE = 0x08000000
 const FLASH_SIZE = 0x100000
 
-const ADDRESSES = [undefined, 0x080a0000, 0x08020000, 0x08000000, 0x080c0000, 0x080e0000, 0x080a0001, 0x080bffff, 0xfffe0000, 0x08100000]
+const ADDRESSES = [
+  undefined,
+  0x080a0000,
+  0x08020000,
+  0x08000000,
+  0x080c0000,
+  0x080e0000,
+  0x080a0001,
+  0x080bffff,
+  0xfffe0000,
+  0x08100000,
+]
 
 function imageOfSize(totalSize: number, seed: number): Uint8Array {
   return buildImage([{ name: 'blob.bin', data: pseudoRandomBytes(totalSize - 48 - 80, seed), mtime: 1 }], { epoch: 1 })
@@ -31,7 +42,11 @@ function setTotalSize(bytes: Uint8Array, totalSize: number): Uint8Array {
   return copy
 }
 
-interface Case { name: string; file: Uint8Array; address?: number }
+interface Case {
+  name: string
+  file: Uint8Array
+  address?: number
+}
 
 function makeCase(random: Random, index: number): Case {
   const pick = <T>(items: readonly T[]) => random.pick(items)
@@ -41,7 +56,8 @@ function makeCase(random: Random, index: number): Case {
   let file: Uint8Array
   if (kind === 'as-built') file = image
   else if (kind === 'truncated') file = image.subarray(0, image.length - 1 - random.int(0, 100))
-  else if (kind === 'total-size-off') file = setTotalSize(image, image.length + pick([-4, -1, 1, 4, SECTOR_SIZE - image.length + 1]))
+  else if (kind === 'total-size-off')
+    file = setTotalSize(image, image.length + pick([-4, -1, 1, 4, SECTOR_SIZE - image.length + 1]))
   else {
     file = new Uint8Array(image.length + extra)
     file.set(image)
@@ -49,7 +65,11 @@ function makeCase(random: Random, index: number): Case {
     if (kind === 'other-bytes' && extra > 0) file[image.length + random.int(0, extra - 1)] = random.int(0, 254)
   }
   const address = random.chance(0.7) ? undefined : pick(ADDRESSES)
-  return { name: `#${index} ${kind} +${extra}: ${file.length} bytes${address === undefined ? '' : ` at 0x${address.toString(16)}`}`, file, address }
+  return {
+    name: `#${index} ${kind} +${extra}: ${file.length} bytes${address === undefined ? '' : ` at 0x${address.toString(16)}`}`,
+    file,
+    address,
+  }
 }
 
 /** What a correct push does with the file: write these bytes, or (undefined) refuse it. */
@@ -71,7 +91,9 @@ function outsideSector(board: EmulatedElectron): Uint8Array {
 
 function withinTime<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const expiry = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} hung`)), CASE_TIMEOUT_MS) })
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} hung`)), CASE_TIMEOUT_MS)
+  })
   return Promise.race([work, expiry]).finally(() => clearTimeout(timer))
 }
 
@@ -79,7 +101,10 @@ describe('edge: sizes and padding', () => {
   it(`${CASES} random image files and addresses: refused before any flash operation, or written exactly`, async () => {
     const random = new Random(EDGE_SEED ^ 0x5122)
     const codes = documentedExitCodes()
-    const { bus, boards: [board] } = bench({ mode: 'dfu' })
+    const {
+      bus,
+      boards: [board],
+    } = bench({ mode: 'dfu' })
     let current = imageOfSize(5000, 99)
     await push({ bus, image: current, leave: false })
     const outside = outsideSector(board)
@@ -87,13 +112,22 @@ describe('edge: sizes and padding', () => {
       const c = makeCase(random, i)
       const expected = expectedOutcome(c)
       const opsBefore = board.flashLog.length
-      const outcome = await withinTime(push({ bus, image: c.file, address: c.address, leave: false, force: true }).then(() => undefined, (e: unknown) => e), c.name)
+      const outcome = await withinTime(
+        push({ bus, image: c.file, address: c.address, leave: false, force: true }).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        c.name,
+      )
       if (expected) {
         expect(outcome, c.name).toBeUndefined()
         current = expected
       } else {
         expect(outcome, c.name).toBeInstanceOf(FlashdataError)
-        expect(codes.has((outcome as FlashdataError).exitCode), `${c.name}: exit code ${(outcome as FlashdataError).exitCode} is documented`).toBe(true)
+        expect(
+          codes.has((outcome as FlashdataError).exitCode),
+          `${c.name}: exit code ${(outcome as FlashdataError).exitCode} is documented`,
+        ).toBe(true)
         expect(board.flashLog.length, `${c.name}: refused before any flash operation`).toBe(opsBefore)
       }
       // The board holds the last accepted image, whole; nothing else in its flash changed (compared as buffers: fast).

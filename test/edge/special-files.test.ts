@@ -4,16 +4,35 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildImage, ExitCode } from 'flashdata'
 import { tempDir } from '../helpers/tmp.js'
-import { BoardFile, describeRun, EDGE_TEST_TIMEOUT_MS, Random, run, runAll, runOnBoard, type RunResult } from './harness.js'
+import {
+  BoardFile,
+  describeRun,
+  EDGE_TEST_TIMEOUT_MS,
+  Random,
+  run,
+  runAll,
+  runOnBoard,
+  type RunResult,
+} from './harness.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
-const image = (files: Record<string, string>, epoch = 1) => buildImage(Object.entries(files).map(([name, data]) => ({ name, data: text(data), mtime: 1 })), { epoch })
+const image = (files: Record<string, string>, epoch = 1) =>
+  buildImage(
+    Object.entries(files).map(([name, data]) => ({ name, data: text(data), mtime: 1 })),
+    { epoch },
+  )
 
 /** A folder with one of every kind of path a command may be given. */
 async function specials(dir: string) {
   const paths = {
-    fifo: join(dir, 'fifo'), folder: join(dir, 'folder'), sparse: join(dir, 'sparse.bin'), oversize: join(dir, 'oversize.bin'),
-    file: join(dir, 'existing.bin'), link: join(dir, 'link.bin'), dangling: join(dir, 'dangling.bin'), valid: join(dir, 'valid.bin'),
+    fifo: join(dir, 'fifo'),
+    folder: join(dir, 'folder'),
+    sparse: join(dir, 'sparse.bin'),
+    oversize: join(dir, 'oversize.bin'),
+    file: join(dir, 'existing.bin'),
+    link: join(dir, 'link.bin'),
+    dangling: join(dir, 'dangling.bin'),
+    valid: join(dir, 'valid.bin'),
   }
   execFileSync('mkfifo', [paths.fifo])
   await mkdir(paths.folder)
@@ -29,8 +48,15 @@ async function specials(dir: string) {
 
 async function kind(path: string): Promise<string> {
   const info = await lstat(path)
-  return info.isFIFO() ? 'fifo' : info.isSymbolicLink() ? `link->${await readlink(path)}` : info.isDirectory() ? 'folder'
-    : info.size > 1_000_000 ? `file of ${info.size} bytes` : `file:${(await readFile(path)).toString('hex').slice(0, 64)}`
+  return info.isFIFO()
+    ? 'fifo'
+    : info.isSymbolicLink()
+      ? `link->${await readlink(path)}`
+      : info.isDirectory()
+        ? 'folder'
+        : info.size > 1_000_000
+          ? `file of ${info.size} bytes`
+          : `file:${(await readFile(path)).toString('hex').slice(0, 64)}`
 }
 
 describe('edge: special files as inputs and outputs', { timeout: EDGE_TEST_TIMEOUT_MS }, () => {
@@ -41,14 +67,27 @@ describe('edge: special files as inputs and outputs', { timeout: EDGE_TEST_TIMEO
     const p = await specials(dir)
     const board = await BoardFile.create(join(dir, 'board.bin'), image({ 'kept.txt': 'kept' }))
     const inputs = [p.fifo, p.sparse, p.oversize]
-    const commands = (input: string) => [['inspect', input], ['extract', input, '-o', join(dir, `out-${random.int(0, 1e9)}`)], ['push', input], ['verify', input], ['jig', input, '--count', '1']]
+    const commands = (input: string) => [
+      ['inspect', input],
+      ['extract', input, '-o', join(dir, `out-${random.int(0, 1e9)}`)],
+      ['push', input],
+      ['verify', input],
+      ['jig', input, '--count', '1'],
+    ]
     // The emulator's flash file is read too, and the jig's log opened: a FIFO or a huge file there must not block or be read whole.
-    const emulated = [['devices', '--emulator', p.fifo], ['push', p.valid, '--emulator', p.sparse], ['jig', p.valid, '--count', '1', '--log', p.fifo]]
+    const emulated = [
+      ['devices', '--emulator', p.fifo],
+      ['push', p.valid, '--emulator', p.sparse],
+      ['jig', p.valid, '--count', '1', '--log', p.fifo],
+    ]
     const cases = [...inputs.flatMap(commands), ['extract', p.folder, '-o', join(dir, 'out-folder')], ...emulated]
-    await runAll(cases.map((args) => (random.chance(0.5) ? [...args, '--json'] : args)), async (args) => {
-      const result = await runOnBoard(board, args, { timeoutMs: 30_000 })
-      expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
-    })
+    await runAll(
+      cases.map((args) => (random.chance(0.5) ? [...args, '--json'] : args)),
+      async (args) => {
+        const result = await runOnBoard(board, args, { timeoutMs: 30_000 })
+        expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
+      },
+    )
     expect(await kind(p.fifo)).toBe('fifo')
     const link = join(dir, 'valid-link.bin')
     await symlink(p.valid, link)
@@ -63,7 +102,11 @@ describe('edge: special files as inputs and outputs', { timeout: EDGE_TEST_TIMEO
     await writeFile(join(dir, 'data', 'huge.bin'), '')
     await truncate(join(dir, 'data', 'huge.bin'), 2 ** 31)
     const board = await BoardFile.create(join(dir, 'board.bin'), image({ 'kept.txt': 'kept' }))
-    for (const args of [['build', join(dir, 'data'), '-o', join(dir, 'out.bin')], ['push', join(dir, 'data')], ['inspect', join(dir, 'data')]]) {
+    for (const args of [
+      ['build', join(dir, 'data'), '-o', join(dir, 'out.bin')],
+      ['push', join(dir, 'data')],
+      ['inspect', join(dir, 'data')],
+    ]) {
       const result = await runOnBoard(board, args, { timeoutMs: 30_000 })
       expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
       expect(result.stderr).toContain('2,147,483,648 bytes')
@@ -77,17 +120,24 @@ describe('edge: special files as inputs and outputs', { timeout: EDGE_TEST_TIMEO
     const emptyBench = join(dir, 'no-boards')
     await mkdir(emptyBench)
     const cases: { output: string; force: boolean; code: number }[] = [
-      { output: p.fifo, force: false, code: ExitCode.INPUT }, { output: p.fifo, force: true, code: ExitCode.INPUT },
+      { output: p.fifo, force: false, code: ExitCode.INPUT },
+      { output: p.fifo, force: true, code: ExitCode.INPUT },
       { output: p.dangling, force: true, code: ExitCode.INPUT },
-      { output: p.file, force: false, code: ExitCode.INPUT }, { output: p.link, force: false, code: ExitCode.INPUT },
+      { output: p.file, force: false, code: ExitCode.INPUT },
+      { output: p.link, force: false, code: ExitCode.INPUT },
     ]
     const before = await Promise.all(Object.values(p).map(kind))
-    await runAll(cases.flatMap((c) => ['build', 'pull'].map((command) => ({ ...c, command }))), async ({ output, force, code, command }) => {
-      const args = command === 'build' ? ['build', 'examples/data', '-o', output] : ['pull', '-o', output]
-      // pull checks its output before the board is read: no board is needed to be refused.
-      const result = await runOnBoard(board, [...args, ...(force ? ['--force'] : [])], { env: command === 'pull' ? { FLASHDATA_EMULATOR: emptyBench } : {} })
-      expect(result.code, describeRun(result)).toBe(code)
-    })
+    await runAll(
+      cases.flatMap((c) => ['build', 'pull'].map((command) => ({ ...c, command }))),
+      async ({ output, force, code, command }) => {
+        const args = command === 'build' ? ['build', 'examples/data', '-o', output] : ['pull', '-o', output]
+        // pull checks its output before the board is read: no board is needed to be refused.
+        const result = await runOnBoard(board, [...args, ...(force ? ['--force'] : [])], {
+          env: command === 'pull' ? { FLASHDATA_EMULATOR: emptyBench } : {},
+        })
+        expect(result.code, describeRun(result)).toBe(code)
+      },
+    )
     expect(await Promise.all(Object.values(p).map(kind))).toEqual(before)
     const folder = await run(['build', 'examples/data', '-o', p.folder, '--force'])
     expect(folder.code, describeRun(folder)).toBe(ExitCode.INPUT)
@@ -113,7 +163,10 @@ describe('edge: special files as inputs and outputs', { timeout: EDGE_TEST_TIMEO
     const p = await specials(dir)
     const img = join(dir, 'three.bin')
     await writeFile(img, image({ 'a.txt': 'new a', 'sub/b.txt': 'new b', 'z.txt': 'new z' }))
-    const board = await BoardFile.create(join(dir, 'board.bin'), image({ 'a.txt': 'new a', 'sub/b.txt': 'new b', 'z.txt': 'new z' }))
+    const board = await BoardFile.create(
+      join(dir, 'board.bin'),
+      image({ 'a.txt': 'new a', 'sub/b.txt': 'new b', 'z.txt': 'new z' }),
+    )
     const prepared = async (name: string, setup: (out: string) => Promise<void>) => {
       const out = join(dir, name)
       await mkdir(out)
@@ -123,15 +176,23 @@ describe('edge: special files as inputs and outputs', { timeout: EDGE_TEST_TIMEO
     const conflicts = [
       await prepared('file-exists', (out) => writeFile(join(out, 'z.txt'), 'old z')),
       await prepared('file-where-folder', (out) => writeFile(join(out, 'sub'), 'a file named sub')),
-      await prepared('fifo-target', async (out) => { execFileSync('mkfifo', [join(out, 'z.txt')]) }),
+      await prepared('fifo-target', async (out) => {
+        execFileSync('mkfifo', [join(out, 'z.txt')])
+      }),
       await prepared('link-target', (out) => symlink(p.file, join(out, 'a.txt')).then(() => undefined)),
       await prepared('folder-target', (out) => mkdir(join(out, 'z.txt'))),
     ]
     const listings = await Promise.all(conflicts.map((out) => readdir(out)))
-    await runAll(conflicts.flatMap((out) => [['extract', img, '-o', out], ['pull', '--extract', '-o', out]]), async (args) => {
-      const result = await runOnBoard(board, args)
-      expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
-    })
+    await runAll(
+      conflicts.flatMap((out) => [
+        ['extract', img, '-o', out],
+        ['pull', '--extract', '-o', out],
+      ]),
+      async (args) => {
+        const result = await runOnBoard(board, args)
+        expect(result.code, describeRun(result)).toBe(ExitCode.INPUT)
+      },
+    )
     expect(await Promise.all(conflicts.map((out) => readdir(out)))).toEqual(listings)
     expect(await readFile(p.file, 'utf8')).toBe('keep me')
     // Only a regular file is replaced by --force.

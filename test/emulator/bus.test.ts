@@ -6,7 +6,8 @@ import { DNLOAD, classOut, getStatus, openDevice } from './helpers.js'
 
 function record(bus: EmulatedUsb) {
   const events: [string, EmulatedUsbDevice][] = []
-  const listener = (type: string) => (event: UsbConnectionEvent) => events.push([type, event.device as EmulatedUsbDevice])
+  const listener = (type: string) => (event: UsbConnectionEvent) =>
+    events.push([type, event.device as EmulatedUsbDevice])
   bus.addEventListener('connect', listener('connect'))
   bus.addEventListener('disconnect', listener('disconnect'))
   return events
@@ -16,7 +17,7 @@ describe('EmulatedUsb', () => {
   it('holds any number of boards; getDevices lists their current devices', async () => {
     const bus = new EmulatedUsb()
     const boards = [new EmulatedElectron(), new EmulatedElectron({ mode: 'firmware' }), new EmulatedElectron()]
-    boards.forEach((board) => bus.attach(board))
+    for (const board of boards) bus.attach(board)
     const devices = await bus.getDevices()
     expect(devices).toEqual(boards.map((b) => b.device))
     expect(devices.map((d) => d.productId)).toEqual([0xd00a, 0xc00a, 0xd00a])
@@ -85,4 +86,16 @@ describe('EmulatedUsb', () => {
   })
 })
 
-const slowErase = { erase16kMs: 0, erase64kMs: 0, erase128kMs: 200, wordProgramUs: 0, usbTransferOverheadUs: 0, usbPacketUs: 0, leaveResetMs: 0, controlResetMs: 0, lineCodingSwitchMs: 0, reEnumerationMs: 0, detachMsPerUnit: 0 }
+const slowErase = {
+  erase16kMs: 0,
+  erase64kMs: 0,
+  erase128kMs: 200,
+  wordProgramUs: 0,
+  usbTransferOverheadUs: 0,
+  usbPacketUs: 0,
+  leaveResetMs: 0,
+  controlResetMs: 0,
+  lineCodingSwitchMs: 0,
+  reEnumerationMs: 0,
+  detachMsPerUnit: 0,
+}

@@ -30,14 +30,24 @@ function serviceReply(view: DataView | undefined) {
   const flags = view!.getUint32(0, true)
   const out: Record<string, number> = { flags, status: view!.getUint16(4, true) }
   let offset = 6
-  if (flags & 2) (out.id = view!.getUint16(offset, true)), (offset += 2)
-  if (flags & 4) (out.size = view!.getUint32(offset, true)), (offset += 4)
+  if (flags & 2) {
+    out.id = view!.getUint16(offset, true)
+    offset += 2
+  }
+  if (flags & 4) {
+    out.size = view!.getUint32(offset, true)
+    offset += 4
+  }
   if (flags & 8) out.result = view!.getInt32(offset, true)
   return out
 }
 
 /** A whole request as particle-usb sends it: INIT, SEND (payload), CHECK, RECV (reply). */
-async function controlRequest(device: UsbDeviceLike, type: number, payload: Uint8Array<ArrayBuffer> = new Uint8Array(0)) {
+async function controlRequest(
+  device: UsbDeviceLike,
+  type: number,
+  payload: Uint8Array<ArrayBuffer> = new Uint8Array(0),
+) {
   const init = serviceReply((await vendorIn(device, 1, type, { value: payload.length })).data)
   if (payload.length) expect((await vendorOut(device, 3, init.id, payload)).status).toBe('ok')
   const check = serviceReply((await vendorIn(device, 2, init.id)).data)
@@ -53,7 +63,12 @@ describe('Device OS control request channel (CH)', () => {
     const first = serviceReply((await vendorIn(device, 1, 30)).data)
     expect(first).toEqual({ flags: 0x03, status: 0, id: 1 })
     expect(serviceReply((await vendorIn(device, 1, 9999)).data)).toEqual({ flags: 0x03, status: 0, id: 2 })
-    expect(serviceReply((await vendorIn(device, 2, first.id)).data)).toEqual({ flags: 0x0d, status: 0, size: 7, result: 0 })
+    expect(serviceReply((await vendorIn(device, 2, first.id)).data)).toEqual({
+      flags: 0x0d,
+      status: 0,
+      size: 7,
+      result: 0,
+    })
   })
 
   it('a type Device OS does not handle completes with result NOT_SUPPORTED (-120) (SCI:349-356, wiring/src/user.cpp:190)', async () => {
@@ -115,7 +130,10 @@ describe('Device OS control request channel (CH)', () => {
     const { device } = await board()
     expect((await vendorIn(device, 6, 0)).status).toBe('stall')
     expect((await vendorIn(device, 0x0f, 0)).status).toBe('stall')
-    const toInterface = await device.controlTransferIn({ requestType: 'vendor', recipient: 'interface', request: 1, value: 0, index: 20 }, 64)
+    const toInterface = await device.controlTransferIn(
+      { requestType: 'vendor', recipient: 'interface', request: 1, value: 0, index: 20 },
+      64,
+    )
     expect(toInterface.status).toBe('stall')
   })
 })
@@ -151,7 +169,8 @@ describe('Device OS control requests with data (SCI:107-358, CFG)', () => {
   it('1 echo returns the payload (CFG:252-259); 32 capabilities, 201 claimed and 300 cloud status are empty messages (all defaults on an emulated Electron)', async () => {
     const { device } = await board()
     expect((await controlRequest(device, 1, Uint8Array.of(1, 2, 3))).data).toEqual([1, 2, 3])
-    for (const type of [32, 201, 300]) expect(await controlRequest(device, type)).toMatchObject({ check: { flags: 0x09, result: 0 }, data: [] })
+    for (const type of [32, 201, 300])
+      expect(await controlRequest(device, type)).toMatchObject({ check: { flags: 0x09, result: 0 }, data: [] })
   })
 
   it('40 reset: result 0, then 1000 ms after the reply the board restarts its firmware (SCI:137-143)', async () => {

@@ -1,12 +1,36 @@
 // Checklist 1-2: what the bootloader shows a host, byte for byte, and which requests it refuses.
 import { describe, expect, it } from 'vitest'
-import { bytes, classIn, classOut, dfuBoard, getState, getStatus, readAt, setAddress, SECTOR_9, STATE, UPLOAD, ABORT } from './helpers.js'
+import {
+  bytes,
+  classIn,
+  classOut,
+  dfuBoard,
+  getState,
+  getStatus,
+  readAt,
+  setAddress,
+  SECTOR_9,
+  STATE,
+  UPLOAD,
+  ABORT,
+} from './helpers.js'
 import type { UsbDeviceLike } from '../../src/usb/types.js'
 
-const standardIn = (device: UsbDeviceLike, recipient: 'device' | 'interface', request: number, value: number, index: number, length: number) =>
-  device.controlTransferIn({ requestType: 'standard', recipient, request, value, index }, length)
-const getDescriptor = (device: UsbDeviceLike, type: number, index: number, length: number, recipient: 'device' | 'interface' = 'device') =>
-  standardIn(device, recipient, 6, (type << 8) | index, type === 3 ? 0x0409 : 0, length)
+const standardIn = (
+  device: UsbDeviceLike,
+  recipient: 'device' | 'interface',
+  request: number,
+  value: number,
+  index: number,
+  length: number,
+) => device.controlTransferIn({ requestType: 'standard', recipient, request, value, index }, length)
+const getDescriptor = (
+  device: UsbDeviceLike,
+  type: number,
+  index: number,
+  length: number,
+  recipient: 'device' | 'interface' = 'device',
+) => standardIn(device, recipient, 6, (type << 8) | index, type === 3 ? 0x0409 : 0, length)
 const text = (descriptor: number[]) => Buffer.from(descriptor.slice(2)).toString('utf16le')
 
 describe('DFU-mode descriptors', () => {
@@ -29,16 +53,16 @@ describe('DFU-mode descriptors', () => {
     const { device } = await dfuBoard()
     const answer = await getDescriptor(device, 2, 0, 255)
     expect(bytes(answer.data)).toEqual([
-      0x09, 0x02, 0x24, 0x00, 0x01, 0x01, 0x02, 0xc0, 0x32,
-      0x09, 0x04, 0x00, 0x00, 0x00, 0xfe, 0x01, 0x02, 0x06,
-      0x09, 0x04, 0x00, 0x01, 0x00, 0xfe, 0x01, 0x02, 0x07,
-      0x09, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10, 0x1a, 0x01,
+      0x09, 0x02, 0x24, 0x00, 0x01, 0x01, 0x02, 0xc0, 0x32, 0x09, 0x04, 0x00, 0x00, 0x00, 0xfe, 0x01, 0x02, 0x06, 0x09,
+      0x04, 0x00, 0x01, 0x00, 0xfe, 0x01, 0x02, 0x07, 0x09, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10, 0x1a, 0x01,
     ])
   })
 
   it('the functional descriptor alone: GET_DESCRIPTOR 0x21 to the interface (the device recipient stalls)', async () => {
     const { device } = await dfuBoard()
-    expect(bytes((await getDescriptor(device, 0x21, 0, 9, 'interface')).data)).toEqual([0x09, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10, 0x1a, 0x01])
+    expect(bytes((await getDescriptor(device, 0x21, 0, 9, 'interface')).data)).toEqual([
+      0x09, 0x21, 0x0b, 0xff, 0x00, 0x00, 0x10, 0x1a, 0x01,
+    ])
     expect((await getDescriptor(device, 0x21, 0, 9, 'device')).status).toBe('stall')
   })
 
@@ -46,9 +70,14 @@ describe('DFU-mode descriptors', () => {
     const { device } = await dfuBoard({ serialNumber: '3c0027000b51353335323536' })
     expect(bytes((await getDescriptor(device, 3, 0, 255)).data)).toEqual([4, 3, 0x09, 0x04])
     const strings = []
-    for (let index = 1; index <= 7; index++) strings.push(text(bytes((await getDescriptor(device, 3, index, 255)).data)))
+    for (let index = 1; index <= 7; index++)
+      strings.push(text(bytes((await getDescriptor(device, 3, index, 255)).data)))
     expect(strings).toEqual([
-      'Particle', 'Electron DFU Mode', '3c0027000b51353335323536', 'DFU', 'DFU',
+      'Particle',
+      'Electron DFU Mode',
+      '3c0027000b51353335323536',
+      'DFU',
+      'DFU',
       '@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg',
       '@DCT Flash   /0x00000000/01*016Kg',
     ])
@@ -74,11 +103,25 @@ describe('DFU-mode descriptors', () => {
 
   it('WCID: Compat ID "WINUSB" (0xC0/0xEE/wIndex 4) and DeviceInterfaceGUIDs (0xC1/0xEE/wIndex 5)', async () => {
     const { device } = await dfuBoard()
-    const compat = bytes((await device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request: 0xee, value: 0, index: 4 }, 255)).data)
+    const compat = bytes(
+      (
+        await device.controlTransferIn(
+          { requestType: 'vendor', recipient: 'device', request: 0xee, value: 0, index: 4 },
+          255,
+        )
+      ).data,
+    )
     expect(compat).toHaveLength(0x28)
     expect(compat.slice(0, 10)).toEqual([0x28, 0, 0, 0, 0x00, 0x01, 0x04, 0x00, 0x01, 0])
     expect(Buffer.from(compat.slice(18, 26)).toString('latin1')).toBe('WINUSB\0\0')
-    const props = bytes((await device.controlTransferIn({ requestType: 'vendor', recipient: 'interface', request: 0xee, value: 0, index: 5 }, 255)).data)
+    const props = bytes(
+      (
+        await device.controlTransferIn(
+          { requestType: 'vendor', recipient: 'interface', request: 0xee, value: 0, index: 5 },
+          255,
+        )
+      ).data,
+    )
     expect(props).toHaveLength(0x92)
     expect(props.slice(0, 10)).toEqual([0x92, 0, 0, 0, 0x00, 0x01, 0x05, 0x00, 0x01, 0x00])
     expect(Buffer.from(props.slice(20, 60)).toString('utf16le')).toBe('DeviceInterfaceGUIDs')
@@ -87,9 +130,15 @@ describe('DFU-mode descriptors', () => {
 
   it('every other vendor request stalls, e.g. the Particle system-version request particle-usb sends', async () => {
     const { device } = await dfuBoard()
-    const version = await device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request: 0x50, value: 0, index: 30 }, 64)
+    const version = await device.controlTransferIn(
+      { requestType: 'vendor', recipient: 'device', request: 0x50, value: 0, index: 30 },
+      64,
+    )
     expect(version.status).toBe('stall')
-    const wrongIndex = await device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request: 0xee, value: 0, index: 5 }, 64)
+    const wrongIndex = await device.controlTransferIn(
+      { requestType: 'vendor', recipient: 'device', request: 0xee, value: 0, index: 5 },
+      64,
+    )
     expect(wrongIndex.status).toBe('stall')
   })
 
@@ -99,7 +148,15 @@ describe('DFU-mode descriptors', () => {
     expect([device.deviceVersionMajor, device.deviceVersionMinor, device.deviceVersionSubminor]).toEqual([2, 5, 0])
     expect([device.manufacturerName, device.productName]).toEqual(['Particle', 'Electron DFU Mode'])
     const [iface] = device.configuration!.interfaces
-    expect(iface.alternates.map((a) => [a.alternateSetting, a.interfaceClass, a.interfaceSubclass, a.interfaceProtocol, a.interfaceName])).toEqual([
+    expect(
+      iface.alternates.map((a) => [
+        a.alternateSetting,
+        a.interfaceClass,
+        a.interfaceSubclass,
+        a.interfaceProtocol,
+        a.interfaceName,
+      ]),
+    ).toEqual([
       [0, 0xfe, 1, 2, '@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg'],
       [1, 0xfe, 1, 2, '@DCT Flash   /0x00000000/01*016Kg'],
     ])
@@ -137,7 +194,8 @@ describe('SET_INTERFACE and class-request routing', () => {
 
   it('class requests are answered for any interface number up to 10, stalled above', async () => {
     const { device } = await dfuBoard()
-    const status = (index: number) => device.controlTransferIn({ requestType: 'class', recipient: 'interface', request: 3, value: 0, index }, 6)
+    const status = (index: number) =>
+      device.controlTransferIn({ requestType: 'class', recipient: 'interface', request: 3, value: 0, index }, 6)
     expect((await status(10)).status).toBe('ok')
     expect((await status(11)).status).toBe('stall')
   })

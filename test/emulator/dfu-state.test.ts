@@ -1,8 +1,22 @@
 // Checklist 3, 4, 5, 10: the bootloader's DFU state machine, including where it departs from the DFU 1.1 standard.
 import { describe, expect, it } from 'vitest'
 import {
-  ABORT, CLRSTATUS, DNLOAD, GETSTATUS, STATE, UPLOAD,
-  classIn, classOut, command, dfuBoard, download, getState, getStatus, pattern, SECTOR_9, setAddress,
+  ABORT,
+  CLRSTATUS,
+  DNLOAD,
+  GETSTATUS,
+  STATE,
+  UPLOAD,
+  classIn,
+  classOut,
+  command,
+  dfuBoard,
+  download,
+  getState,
+  getStatus,
+  pattern,
+  SECTOR_9,
+  setAddress,
 } from './helpers.js'
 import type { UsbDeviceLike } from '../../src/usb/types.js'
 

@@ -1,8 +1,24 @@
 // Checklist 6, 7, 8: DfuSe block-0 commands, block addressing, programming rules and the address checks.
 import { describe, expect, it } from 'vitest'
 import {
-  ABORT, DNLOAD, STATE, UPLOAD,
-  bytes, classIn, classOut, command, dfuBoard, download, erase, getStatus, pattern, readAt, sameBytes, SECTOR_9, setAddress, writeAt,
+  ABORT,
+  DNLOAD,
+  STATE,
+  UPLOAD,
+  bytes,
+  classIn,
+  classOut,
+  command,
+  dfuBoard,
+  download,
+  erase,
+  getStatus,
+  pattern,
+  readAt,
+  sameBytes,
+  SECTOR_9,
+  setAddress,
+  writeAt,
 } from './helpers.js'
 
 const OK_IDLE = [0, 0, 0, 0, STATE.dfuDNLOAD_IDLE, 0]
@@ -38,7 +54,15 @@ describe('block 0 commands', () => {
 
   it('mass erase (0x41 alone), 0x92 read-unprotect, Gen 3 0xFA/0xFB and wrong lengths are refused: GETSTATUS #1 stalls', async () => {
     const { emu, device } = await dfuBoard()
-    for (const data of [command(0x41), command(0x92), command(0xfa), command(0xfb), command(0x21).subarray(0, 1), Uint8Array.of(0x21, 0, 0, 0x0a), Uint8Array.of(0x00, 0)]) {
+    for (const data of [
+      command(0x41),
+      command(0x92),
+      command(0xfa),
+      command(0xfb),
+      command(0x21).subarray(0, 1),
+      Uint8Array.of(0x21, 0, 0, 0x0a),
+      Uint8Array.of(0x00, 0),
+    ]) {
       expect(await download(device, 0, data)).toEqual(refused)
     }
     expect(emu.flashLog).toEqual([])

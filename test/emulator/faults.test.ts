@@ -2,8 +2,23 @@
 import { describe, expect, it } from 'vitest'
 import { EmulatedElectron } from '../../src/emulator/index.js'
 import {
-  DNLOAD, GETSTATUS, STATE, UPLOAD,
-  classIn, classOut, dfuBoard, download, erase, getState, getStatus, openDevice, pattern, readAt, SECTOR_9, setAddress, writeAt,
+  DNLOAD,
+  GETSTATUS,
+  STATE,
+  UPLOAD,
+  classIn,
+  classOut,
+  dfuBoard,
+  download,
+  erase,
+  getState,
+  getStatus,
+  openDevice,
+  pattern,
+  readAt,
+  SECTOR_9,
+  setAddress,
+  writeAt,
 } from './helpers.js'
 
 const ok = { dnload: 'ok', first: [0, 0, 0, 0, STATE.dfuDNBUSY, 0], second: [0, 0, 0, 0, STATE.dfuDNLOAD_IDLE, 0] }
@@ -29,8 +44,13 @@ describe('request faults', () => {
   it('neverAnswer: the host times out; the request had no effect and the board keeps working', async () => {
     const { emu, device } = await dfuBoard()
     emu.faults.neverAnswer({ request: DNLOAD })
-    await expect(device.controlTransferOut({ requestType: 'class', recipient: 'interface', request: DNLOAD, value: 2, index: 0 }, pattern(8), 20))
-      .rejects.toThrow('timed out')
+    await expect(
+      device.controlTransferOut(
+        { requestType: 'class', recipient: 'interface', request: DNLOAD, value: 2, index: 0 },
+        pattern(8),
+        20,
+      ),
+    ).rejects.toThrow('timed out')
     expect(await getState(device)).toBe(STATE.dfuIDLE)
     expect((await classOut(device, DNLOAD, 2, pattern(8))).status).toBe('ok')
   })
@@ -146,7 +166,9 @@ describe('left-over states from an interrupted session', () => {
     const next = normal.nextDevice()
     await expect(
       (await openDevice(normal.device)).controlTransferOut(
-        { requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: 0 }, Uint8Array.of(0x40, 0x38, 0, 0, 0, 0, 8)),
+        { requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: 0 },
+        Uint8Array.of(0x40, 0x38, 0, 0, 0, 0, 8),
+      ),
     ).rejects.toThrow('device disconnected')
     expect(await getState(await openDevice(await next))).toBe(STATE.dfuUPLOAD_IDLE)
   })
@@ -157,7 +179,8 @@ describe('normal-mode faults', () => {
     const emu = new EmulatedElectron({ mode: 'firmware' })
     emu.faults.vanishAfterDfuSwitch()
     const device = await openDevice(emu.device)
-    const vendorIn = (request: number, index: number) => device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request, value: 0, index }, 64)
+    const vendorIn = (request: number, index: number) =>
+      device.controlTransferIn({ requestType: 'vendor', recipient: 'device', request, value: 0, index }, 64)
     const id = (await vendorIn(1, 50)).data!.getUint16(6, true)
     await vendorIn(2, id)
     await new Promise((resolve) => setTimeout(resolve, 20))

@@ -13,7 +13,9 @@ function tempFile(): string {
   directories.push(directory)
   return join(directory, 'board.bin')
 }
-afterEach(() => directories.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })))
+afterEach(() => {
+  for (const d of directories.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 
 describe('flashFile', () => {
   it('a missing file is created: exactly 1 MiB, offset 0 = 0x08000000, sector 9 erased, the rest a non-0xFF pattern', () => {
@@ -55,7 +57,9 @@ describe('flashFile', () => {
     const torn = Buffer.alloc(0x100000, 0x5a)
     torn.fill(0xff, 0xa0000, 0xb0000)
     writeFileSync(file, torn)
-    expect(new EmulatedElectron({ flash: openFlashFile(file) }).readFlash(SECTOR_9 + 0x10000, 4)).toEqual(Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a))
+    expect(new EmulatedElectron({ flash: openFlashFile(file) }).readFlash(SECTOR_9 + 0x10000, 4)).toEqual(
+      Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a),
+    )
   })
 })
 

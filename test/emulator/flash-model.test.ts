@@ -1,6 +1,14 @@
 // The STM32F2 flash model, checked against a plain reference model with random erase/program sequences.
 import { describe, expect, it } from 'vitest'
-import { DATA_SECTOR_ADDRESS, FLASH_BASE, FLASH_SECTORS, FLASH_SIZE, FlashMemory, factoryFlashContents, sectorContaining } from '../../src/emulator/flash.js'
+import {
+  DATA_SECTOR_ADDRESS,
+  FLASH_BASE,
+  FLASH_SECTORS,
+  FLASH_SIZE,
+  FlashMemory,
+  factoryFlashContents,
+  sectorContaining,
+} from '../../src/emulator/flash.js'
 import { dfuBoard, erase, readAt, sameBytes, SECTOR_9, STATE, writeAt } from './helpers.js'
 
 /** A small deterministic PRNG (mulberry32), so failures reproduce. */
@@ -64,7 +72,7 @@ describe('flash model against the reference (random sequences)', () => {
           continue
         }
         const length = 1 + Math.floor(next() * 300)
-        const address = sector.address + Math.floor(next() * (sector.size - 304) / 4) * 4
+        const address = sector.address + Math.floor((next() * (sector.size - 304)) / 4) * 4
         const data = Uint8Array.from({ length }, () => (next() < 0.5 ? 0xff : Math.floor(next() * 256)))
         expect(flash.program(address, data)).toBe(reference.program(address, data))
       }
@@ -94,14 +102,23 @@ describe('the same properties over the wire', () => {
         reference.erase(9)
         continue
       }
-      const address = SECTOR_9 + Math.floor(next() * (0x20000 - 4096) / 4) * 4
-      const data = Uint8Array.from({ length: 1 + Math.floor(next() * 4096) }, () => (next() < 0.7 ? 0xff : Math.floor(next() * 256)))
+      const address = SECTOR_9 + Math.floor((next() * (0x20000 - 4096)) / 4) * 4
+      const data = Uint8Array.from({ length: 1 + Math.floor(next() * 4096) }, () =>
+        next() < 0.7 ? 0xff : Math.floor(next() * 256),
+      )
       const verified = reference.program(address, data)
       const result = await writeAt(device, address, data)
       expect(result.first).toEqual(verified ? [0, 0, 0, 0, STATE.dfuDNBUSY, 0] : 'stall')
     }
-    expect(sameBytes(emu.readFlash(SECTOR_9, 0x20000), reference.bytes.subarray(SECTOR_9 - FLASH_BASE, SECTOR_9 - FLASH_BASE + 0x20000))).toBe(true)
-    expect(await readAt(device, SECTOR_9 + 0x100, 64)).toEqual([...reference.bytes.subarray(SECTOR_9 - FLASH_BASE + 0x100, SECTOR_9 - FLASH_BASE + 0x140)])
+    expect(
+      sameBytes(
+        emu.readFlash(SECTOR_9, 0x20000),
+        reference.bytes.subarray(SECTOR_9 - FLASH_BASE, SECTOR_9 - FLASH_BASE + 0x20000),
+      ),
+    ).toBe(true)
+    expect(await readAt(device, SECTOR_9 + 0x100, 64)).toEqual([
+      ...reference.bytes.subarray(SECTOR_9 - FLASH_BASE + 0x100, SECTOR_9 - FLASH_BASE + 0x140),
+    ])
     expect(emu.flashLog.every((entry) => entry.address >= SECTOR_9 && entry.address < SECTOR_9 + 0x20000)).toBe(true)
   })
 })

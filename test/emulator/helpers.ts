@@ -9,7 +9,16 @@ export const CLRSTATUS = 4
 export const GETSTATE = 5
 export const ABORT = 6
 
-export const STATE = { dfuIDLE: 2, dfuDNLOAD_SYNC: 3, dfuDNBUSY: 4, dfuDNLOAD_IDLE: 5, dfuMANIFEST_SYNC: 6, dfuMANIFEST_WAIT_RESET: 8, dfuUPLOAD_IDLE: 9, dfuERROR: 10 }
+export const STATE = {
+  dfuIDLE: 2,
+  dfuDNLOAD_SYNC: 3,
+  dfuDNBUSY: 4,
+  dfuDNLOAD_IDLE: 5,
+  dfuMANIFEST_SYNC: 6,
+  dfuMANIFEST_WAIT_RESET: 8,
+  dfuUPLOAD_IDLE: 9,
+  dfuERROR: 10,
+}
 
 export const SECTOR_9 = 0x080a0000
 
@@ -21,13 +30,19 @@ export async function openDevice(device: UsbDeviceLike | null): Promise<UsbDevic
   return device
 }
 
-export async function dfuBoard(options: EmulatedElectronOptions = {}): Promise<{ emu: EmulatedElectron; device: UsbDeviceLike }> {
+export async function dfuBoard(
+  options: EmulatedElectronOptions = {},
+): Promise<{ emu: EmulatedElectron; device: UsbDeviceLike }> {
   const emu = new EmulatedElectron(options)
   return { emu, device: await openDevice(emu.device) }
 }
 
 export function classIn(device: UsbDeviceLike, request: number, value: number, length: number, timeoutMs?: number) {
-  return device.controlTransferIn({ requestType: 'class', recipient: 'interface', request, value, index: 0 }, length, timeoutMs)
+  return device.controlTransferIn(
+    { requestType: 'class', recipient: 'interface', request, value, index: 0 },
+    length,
+    timeoutMs,
+  )
 }
 
 export function classOut(device: UsbDeviceLike, request: number, value: number, data?: Uint8Array<ArrayBuffer>) {
@@ -59,7 +74,11 @@ export function command(code: number, address?: number): Uint8Array<ArrayBuffer>
  * DNLOAD, then GETSTATUS twice as every DfuSe host does: returns the two
  * answers (the first runs the command or write, the second reports the outcome state).
  */
-export async function download(device: UsbDeviceLike, block: number, data: Uint8Array<ArrayBuffer>): Promise<{ dnload: string; first: number[] | 'stall'; second: number[] | 'stall' }> {
+export async function download(
+  device: UsbDeviceLike,
+  block: number,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<{ dnload: string; first: number[] | 'stall'; second: number[] | 'stall' }> {
   const dnload = (await classOut(device, DNLOAD, block, data)).status
   const first = await getStatus(device)
   const second = await getStatus(device)

@@ -1,7 +1,19 @@
 // Checklist 11: leaving DFU mode (zero-length DNLOAD), the reset that follows and what comes back.
 import { describe, expect, it } from 'vitest'
 import { EmulatedUsb } from '../../src/emulator/index.js'
-import { DNLOAD, STATE, UPLOAD, classIn, classOut, dfuBoard, getState, getStatus, nextEvent, setAddress, SECTOR_9 } from './helpers.js'
+import {
+  DNLOAD,
+  STATE,
+  UPLOAD,
+  classIn,
+  classOut,
+  dfuBoard,
+  getState,
+  getStatus,
+  nextEvent,
+  setAddress,
+  SECTOR_9,
+} from './helpers.js'
 
 describe('leave', () => {
   it('a zero-length DNLOAD moves to dfuMANIFEST-SYNC; the next GETSTATUS reports 5 while the bootloader is in 7, then 8', async () => {
@@ -38,7 +50,9 @@ describe('leave', () => {
     bus.attach(emu)
     const events: string[] = []
     bus.addEventListener('disconnect', (e) => events.push(`disconnect ${e.device === device ? 'old' : 'other'}`))
-    const connected = new Promise((resolve) => bus.addEventListener('connect', (e) => resolve(events.push(`connect ${e.device === device ? 'old' : 'new'}`))))
+    const connected = new Promise((resolve) =>
+      bus.addEventListener('connect', (e) => resolve(events.push(`connect ${e.device === device ? 'old' : 'new'}`))),
+    )
     await classOut(device, DNLOAD, 2)
     await getStatus(device)
     await connected

@@ -10,24 +10,53 @@ async function normalBoard() {
   return { emu, device: await openDevice(emu.device) }
 }
 
-const lineCoding = (baud: number) => Uint8Array.of(baud & 0xff, (baud >> 8) & 0xff, (baud >> 16) & 0xff, baud >>> 24, 0, 0, 8)
+const lineCoding = (baud: number) =>
+  Uint8Array.of(baud & 0xff, (baud >> 8) & 0xff, (baud >> 16) & 0xff, baud >>> 24, 0, 0, 8)
 const setLineCoding = (device: UsbDeviceLike, iface: number, baud: number) =>
-  device.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: iface }, lineCoding(baud))
+  device.controlTransferOut(
+    { requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: iface },
+    lineCoding(baud),
+  )
 const getLineCoding = async (device: UsbDeviceLike, iface: number) =>
-  bytes((await device.controlTransferIn({ requestType: 'class', recipient: 'interface', request: 0x21, value: 0, index: iface }, 7)).data)
+  bytes(
+    (
+      await device.controlTransferIn(
+        { requestType: 'class', recipient: 'interface', request: 0x21, value: 0, index: iface },
+        7,
+      )
+    ).data,
+  )
 describe('firmware mode (Device OS running)', () => {
   it('is a composite device 2b04:c00a "Electron" (EF/02/01): CDC on 0/1, vendor interface 2, CDC on 3/4, same serial as in DFU mode', async () => {
     const { emu, device } = await normalBoard()
-    expect([device.vendorId, device.productId, device.productName, device.serialNumber]).toEqual([0x2b04, 0xc00a, 'Electron', emu.serialNumber])
+    expect([device.vendorId, device.productId, device.productName, device.serialNumber]).toEqual([
+      0x2b04,
+      0xc00a,
+      'Electron',
+      emu.serialNumber,
+    ])
     const d = emu.device!
     expect([d.deviceClass, d.deviceSubclass, d.deviceProtocol]).toEqual([0xef, 0x02, 0x01])
-    const classes = device.configuration!.interfaces.map((i) => [i.interfaceNumber, i.alternate.interfaceClass, i.alternate.endpoints.length])
-    expect(classes).toEqual([[0, 0x02, 1], [1, 0x0a, 2], [2, 0xff, 0], [3, 0x02, 1], [4, 0x0a, 2]])
+    const classes = device.configuration!.interfaces.map((i) => [
+      i.interfaceNumber,
+      i.alternate.interfaceClass,
+      i.alternate.endpoints.length,
+    ])
+    expect(classes).toEqual([
+      [0, 0x02, 1],
+      [1, 0x0a, 2],
+      [2, 0xff, 0],
+      [3, 0x02, 1],
+      [4, 0x0a, 2],
+    ])
   })
 
   it('DFU class requests stall (a run-time board is not a DFU device; dfu-util reads this as appIDLE)', async () => {
     const { device } = await normalBoard()
-    const status = await device.controlTransferIn({ requestType: 'class', recipient: 'interface', request: 3, value: 0, index: 0 }, 6)
+    const status = await device.controlTransferIn(
+      { requestType: 'class', recipient: 'interface', request: 3, value: 0, index: 0 },
+      6,
+    )
     expect(status.status).toBe('stall')
   })
 
@@ -43,7 +72,12 @@ describe('firmware mode (Device OS running)', () => {
     const next = emu.nextDevice()
     await expect(setLineCoding(device, 0, 14400)).rejects.toThrow('controlTransferOut error: device disconnected')
     const dfu = await next
-    expect([dfu.productId, dfu.productName, dfu.serialNumber, emu.mode]).toEqual([0xd00a, 'Electron DFU Mode', device.serialNumber, 'dfu'])
+    expect([dfu.productId, dfu.productName, dfu.serialNumber, emu.mode]).toEqual([
+      0xd00a,
+      'Electron DFU Mode',
+      device.serialNumber,
+      'dfu',
+    ])
   })
 
   it('14400 baud on interface 3 (USBSerial1) does not switch', async () => {

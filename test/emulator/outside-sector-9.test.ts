@@ -2,7 +2,17 @@
 // on purpose, to pin down bootloader behaviour that involves the firmware or the DCT. Keep such tests in this file.
 import { describe, expect, it } from 'vitest'
 import { allowWritesOutsideDataSector } from '../helpers/guard.js'
-import { DNLOAD, STATE, classOut, dfuBoard as plainBoard, erase, getStatus, pattern, readAt, writeAt } from './helpers.js'
+import {
+  DNLOAD,
+  STATE,
+  classOut,
+  dfuBoard as plainBoard,
+  erase,
+  getStatus,
+  pattern,
+  readAt,
+  writeAt,
+} from './helpers.js'
 
 /** A DFU-mode board the global guard lets write outside sector 9. */
 async function dfuBoard() {
@@ -40,7 +50,11 @@ describe('writes outside sector 9 (deliberate)', () => {
     const { emu, device } = await dfuBoard()
     await device.selectAlternateInterface(0, 1)
     const before = emu.readFlash(DCT, 0x4000)
-    expect(await writeAt(device, 2977, Uint8Array.of(1, 2, 3))).toEqual({ ...ok, first: [0, 1, 0, 0, STATE.dfuDNBUSY, 0], second: [0, 1, 0, 0, STATE.dfuDNLOAD_IDLE, 0] })
+    expect(await writeAt(device, 2977, Uint8Array.of(1, 2, 3))).toEqual({
+      ...ok,
+      first: [0, 1, 0, 0, STATE.dfuDNBUSY, 0],
+      second: [0, 1, 0, 0, STATE.dfuDNLOAD_IDLE, 0],
+    })
     expect(emu.flashLog).toEqual([
       { op: 'erase', address: DCT, length: 0x4000 },
       { op: 'program', address: DCT, length: 0x4000 },

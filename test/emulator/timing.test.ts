@@ -21,7 +21,12 @@ describe('timing model', () => {
 
   it('datasheet: leave resets 500 ms after its GETSTATUS, the DFU request 1000 ms after CHECK, 14400 baud at once; 300 ms off the bus', () => {
     const { leaveResetMs, controlResetMs, lineCodingSwitchMs, reEnumerationMs } = DATASHEET_TIMING
-    expect({ leaveResetMs, controlResetMs, lineCodingSwitchMs, reEnumerationMs }).toEqual({ leaveResetMs: 500, controlResetMs: 1000, lineCodingSwitchMs: 0, reEnumerationMs: 300 })
+    expect({ leaveResetMs, controlResetMs, lineCodingSwitchMs, reEnumerationMs }).toEqual({
+      leaveResetMs: 500,
+      controlResetMs: 1000,
+      lineCodingSwitchMs: 0,
+      reEnumerationMs: 300,
+    })
   })
 
   it('instant: every delay is zero', () => {
@@ -33,7 +38,13 @@ describe('flash work blocks the GETSTATUS that runs it', () => {
   it('an erase longer than the host timeout makes GETSTATUS #1 time out; the next GETSTATUS waits for the erase and reports dfuDNLOAD-IDLE', async () => {
     const { emu, device } = await dfuBoard({ timing: only({ erase128kMs: 150 }) })
     await classOut(device, DNLOAD, 0, command(0x41, SECTOR_9))
-    const statusSetup = { requestType: 'class', recipient: 'interface', request: GETSTATUS, value: 0, index: 0 } as const
+    const statusSetup = {
+      requestType: 'class',
+      recipient: 'interface',
+      request: GETSTATUS,
+      value: 0,
+      index: 0,
+    } as const
     await expect(device.controlTransferIn(statusSetup, 6, 30)).rejects.toThrow('timed out')
     expect(emu.flashLog).toEqual([])
     expect(await getStatus(device)).toEqual([0, 0, 0, 0, STATE.dfuDNLOAD_IDLE, 0])
@@ -42,8 +53,13 @@ describe('flash work blocks the GETSTATUS that runs it', () => {
 
   it('DETACH busy-waits wValue ms inside the interrupt handler, so a short host timeout expires', async () => {
     const { emu, device } = await dfuBoard({ timing: only({ detachMsPerUnit: 1 }) })
-    await expect(device.controlTransferOut({ requestType: 'class', recipient: 'interface', request: 0, value: 200, index: 0 }, undefined, 30))
-      .rejects.toThrow('timed out')
+    await expect(
+      device.controlTransferOut(
+        { requestType: 'class', recipient: 'interface', request: 0, value: 200, index: 0 },
+        undefined,
+        30,
+      ),
+    ).rejects.toThrow('timed out')
     expect(emu.mode).toBe('dfu')
     expect(await getStatus(device)).toEqual([0, 0, 0, 0, STATE.dfuIDLE, 0])
   })

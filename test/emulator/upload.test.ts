@@ -1,6 +1,22 @@
 // Checklist 9: UPLOAD, and its quirks (exactly wLength bytes, never a short block; block 1 breaks the state).
 import { describe, expect, it } from 'vitest'
-import { ABORT, CLRSTATUS, DNLOAD, STATE, UPLOAD, bytes, classIn, classOut, dfuBoard, getState, getStatus, pattern, SECTOR_9, setAddress, writeAt } from './helpers.js'
+import {
+  ABORT,
+  CLRSTATUS,
+  DNLOAD,
+  STATE,
+  UPLOAD,
+  bytes,
+  classIn,
+  classOut,
+  dfuBoard,
+  getState,
+  getStatus,
+  pattern,
+  SECTOR_9,
+  setAddress,
+  writeAt,
+} from './helpers.js'
 
 describe('UPLOAD', () => {
   it('block 0 returns exactly the command list 00 21 41 (no 0x92); wLength > 3 leaves dfuIDLE', async () => {

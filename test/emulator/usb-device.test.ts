@@ -50,7 +50,9 @@ describe('USBDevice adapter', () => {
 
   it('selecting an alternate setting the descriptors do not list rejects without reaching the board (Linux checks it)', async () => {
     const { device } = await dfuBoard()
-    await expect(device.selectAlternateInterface(0, 2)).rejects.toThrow('selectAlternateInterface error: invalid argument')
+    await expect(device.selectAlternateInterface(0, 2)).rejects.toThrow(
+      'selectAlternateInterface error: invalid argument',
+    )
     await device.releaseInterface(0)
     await expect(device.selectAlternateInterface(0, 1)).rejects.toThrow('selectAlternateInterface error: invalid state')
   })
@@ -73,7 +75,9 @@ describe('USBDevice adapter', () => {
   it('a request the board never answers rejects after timeoutMs with a "timed out" error; the board answers later requests', async () => {
     const { emu, device } = await dfuBoard()
     emu.faults.neverAnswer({ request: GETSTATUS })
-    await expect(device.controlTransferIn(getStatusSetup, 6, 20)).rejects.toThrow('controlTransferIn error: transfer timed out after 20 ms')
+    await expect(device.controlTransferIn(getStatusSetup, 6, 20)).rejects.toThrow(
+      'controlTransferIn error: transfer timed out after 20 ms',
+    )
     expect(await getStatus(device)).toEqual([0, 0, 0, 0, STATE.dfuIDLE, 0])
   })
 

@@ -33,11 +33,24 @@ describe('collectFiles', () => {
 
   it('skips .DS_Store, Thumbs.db and desktop.ini with a notice, and --exclude globs', async () => {
     const dir = await tempDir()
-    await writeTree(dir, { '.DS_Store': 'x', 'sub/Thumbs.db': 'x', 'desktop.ini': 'x', 'keep.txt': 'k', 'a.tmp': 't', 'sub/b.tmp': 't', 'drafts/c.txt': 'c' })
+    await writeTree(dir, {
+      '.DS_Store': 'x',
+      'sub/Thumbs.db': 'x',
+      'desktop.ini': 'x',
+      'keep.txt': 'k',
+      'a.tmp': 't',
+      'sub/b.tmp': 't',
+      'drafts/c.txt': 'c',
+    })
     const { files, skipped } = await collectFiles([dir], { exclude: ['*.tmp', 'drafts/**'] })
     expect(files.map((f) => f.name)).toEqual(['keep.txt'])
     expect(skipped.map((s) => s.reason).sort()).toEqual([
-      'excluded by *.tmp', 'excluded by *.tmp', 'excluded by drafts/**', 'system junk file', 'system junk file', 'system junk file',
+      'excluded by *.tmp',
+      'excluded by *.tmp',
+      'excluded by drafts/**',
+      'system junk file',
+      'system junk file',
+      'system junk file',
     ])
   })
 
@@ -81,7 +94,10 @@ describe('collectFiles', () => {
     const built = await buildImageFromPaths([dir], { env: { SOURCE_DATE_EPOCH: '3000' } })
     const listing = parseImage(built.image)
     expect(listing.header?.modDate).toBe(3000)
-    expect(Object.fromEntries(listing.files.map((f) => [f.name, f.modDate]))).toEqual({ 'new.txt': 3000, 'old.txt': 1000 })
+    expect(Object.fromEntries(listing.files.map((f) => [f.name, f.modDate]))).toEqual({
+      'new.txt': 3000,
+      'old.txt': 1000,
+    })
     const overridden = await buildImageFromPaths([dir], { env: { SOURCE_DATE_EPOCH: '3000' }, epoch: 4000 })
     expect(parseImage(overridden.image).header?.modDate).toBe(4000)
     expect(await codeOf(buildImageFromPaths([dir], { env: { SOURCE_DATE_EPOCH: 'yesterday' } }))).toBe('BAD_OPTION')

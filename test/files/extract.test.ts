@@ -10,7 +10,9 @@ async function listTree(root: string, prefix = ''): Promise<Record<string, strin
   for (const entry of await readdir(join(root, prefix), { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name
     if (entry.isDirectory()) Object.assign(out, await listTree(root, rel))
-    else out[rel] = `${(await readFile(join(root, rel))).toString('hex')}@${Math.floor((await stat(join(root, rel))).mtimeMs / 1000)}`
+    else
+      out[rel] =
+        `${(await readFile(join(root, rel))).toString('hex')}@${Math.floor((await stat(join(root, rel))).mtimeMs / 1000)}`
   }
   return out
 }
@@ -18,7 +20,16 @@ async function listTree(root: string, prefix = ''): Promise<Record<string, strin
 describe('extractImage', () => {
   it('round-trips: build -> extract gives back the input tree, contents and mtimes', async () => {
     const src = await tempDir()
-    await writeTree(src, { 'certs/ca.pem': pseudoRandomBytes(900, 3), 'sounds/a/b.wav': pseudoRandomBytes(5000, 4), 'x.txt': 'hello', 'empty': '' }, 1_650_000_000)
+    await writeTree(
+      src,
+      {
+        'certs/ca.pem': pseudoRandomBytes(900, 3),
+        'sounds/a/b.wav': pseudoRandomBytes(5000, 4),
+        'x.txt': 'hello',
+        empty: '',
+      },
+      1_650_000_000,
+    )
     const { image } = await buildImageFromPaths([src], { epoch: 1_700_000_000 })
     const out = await tempDir()
     const written = await extractImage(image, out)
@@ -38,7 +49,13 @@ describe('extractImage', () => {
 
   it('refuses names that would escape the folder (the name rule makes the image invalid) and writes nothing at all', async () => {
     for (const hostile of ['../evil', '/etc/evil', 'a/../../evil', 'a\\..\\evil']) {
-      const image = buildImage([{ name: 'aaaa', data: new Uint8Array(1), mtime: 0 }, { name: 'zzzzzzzzzzzz', data: new Uint8Array(1), mtime: 0 }], { epoch: 0 })
+      const image = buildImage(
+        [
+          { name: 'aaaa', data: new Uint8Array(1), mtime: 0 },
+          { name: 'zzzzzzzzzzzz', data: new Uint8Array(1), mtime: 0 },
+        ],
+        { epoch: 0 },
+      )
       image.fill(0, 48 + 80, 48 + 80 + 32)
       image.set(new TextEncoder().encode(hostile), 48 + 80)
       new DataView(image.buffer).setUint32(16, imageCrc(image, image.length), true)

@@ -2,10 +2,21 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXAMPLE_SOURCES, FIRMWARE, LIBRARY_SOURCES, armSizes, compileForArm, crcInnerLoop, hasArmToolchain } from '../../scripts/firmware/arm.js'
+import {
+  EXAMPLE_SOURCES,
+  FIRMWARE,
+  LIBRARY_SOURCES,
+  armSizes,
+  compileForArm,
+  crcInnerLoop,
+  hasArmToolchain,
+} from '../../scripts/firmware/arm.js'
 import { ORIGINAL_API_SKETCH, canRun, hasGxx, hasMbedtls, hasOpenssl } from './harness.js'
 
-if (!hasArmToolchain) console.warn('test/firmware: arm-none-eabi-g++ is not installed (gcc-arm-none-eabi), so the ARM build is skipped; .ci/run installs it.')
+if (!hasArmToolchain)
+  console.warn(
+    'test/firmware: arm-none-eabi-g++ is not installed (gcc-arm-none-eabi), so the ARM build is skipped; .ci/run installs it.',
+  )
 
 /** The budget firmware/README.md promises, so the document and the check cannot drift apart. */
 async function budget(): Promise<number> {
@@ -17,8 +28,12 @@ async function budget(): Promise<number> {
 
 describe.skipIf(!hasArmToolchain)('firmware library, built with arm-none-eabi-g++ for the Cortex-M3', () => {
   let dir: string
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'flashdata-arm-')) })
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flashdata-arm-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('compiles the library, every example and a sketch for the original API without a warning', async () => {
     expect(EXAMPLE_SOURCES.length).toBeGreaterThanOrEqual(4)
@@ -47,7 +62,12 @@ describe.skipIf(!hasArmToolchain)('firmware library, built with arm-none-eabi-g+
 // Elsewhere a missing tool skips its tests with a warning; CI must run them all.
 describe.runIf(process.env.CI)('CI (.ci/run installs what the firmware tests need)', () => {
   it('has g++, 32-bit sanitizer builds, mbedTLS, openssl and arm-none-eabi-g++', () => {
-    expect({ gxx: hasGxx, m32: canRun(32), mbedtls: hasMbedtls, openssl: hasOpenssl, arm: hasArmToolchain })
-      .toEqual({ gxx: true, m32: true, mbedtls: true, openssl: true, arm: true })
+    expect({ gxx: hasGxx, m32: canRun(32), mbedtls: hasMbedtls, openssl: hasOpenssl, arm: hasArmToolchain }).toEqual({
+      gxx: true,
+      m32: true,
+      mbedtls: true,
+      openssl: true,
+      arm: true,
+    })
   })
 })

@@ -25,7 +25,10 @@ const bitsFlag = (bits: Bits) => (bits === 32 ? ['-m32'] : [])
 /** Whether g++ can build and run a sanitized program at this word size (-m32 needs g++-multilib). */
 export function canRun(bits: Bits): boolean {
   if (!hasGxx) return false
-  const probe = spawnSync('sh', ['-c', `printf 'int main(){return 0;}' | g++ -x c++ ${bitsFlag(bits).join(' ')} ${SANITIZERS.join(' ')} -o /dev/null -`])
+  const probe = spawnSync('sh', [
+    '-c',
+    `printf 'int main(){return 0;}' | g++ -x c++ ${bitsFlag(bits).join(' ')} ${SANITIZERS.join(' ')} -o /dev/null -`,
+  ])
   return probe.status === 0
 }
 
@@ -44,8 +47,12 @@ export const hasGxx = spawnSync('g++', ['--version']).status === 0
 export const hasOpenssl = spawnSync('openssl', ['version']).status === 0
 /** Debian's libmbedtls-dev: the libraries to link and whether a program using them builds. */
 export const MBEDTLS_LIBS = ['-lmbedx509', '-lmbedcrypto']
-export const hasMbedtls = hasGxx && spawnSync('sh', ['-c',
-  `printf '#include <mbedtls/x509_crt.h>\\nint main(){mbedtls_x509_crt c; mbedtls_x509_crt_init(&c); return 0;}' | g++ -x c++ -o /dev/null - ${MBEDTLS_LIBS.join(' ')}`]).status === 0
+export const hasMbedtls =
+  hasGxx &&
+  spawnSync('sh', [
+    '-c',
+    `printf '#include <mbedtls/x509_crt.h>\\nint main(){mbedtls_x509_crt c; mbedtls_x509_crt_init(&c); return 0;}' | g++ -x c++ -o /dev/null - ${MBEDTLS_LIBS.join(' ')}`,
+  ]).status === 0
 
 export interface Exit {
   code: number
@@ -110,8 +117,15 @@ export interface Report {
   files: FileReport[]
   end: { index: number; res: number }
   forged: {
-    readRes: number; dataRes: number; addressIsNull: boolean; nullName: number; nullInfo: number; negativeLength: number
-    nulRes: number; nulNullLength: number; streamMissing: { open: number; available: number; read: number; peek: number }
+    readRes: number
+    dataRes: number
+    addressIsNull: boolean
+    nullName: number
+    nullInfo: number
+    negativeLength: number
+    nulRes: number
+    nulNullLength: number
+    streamMissing: { open: number; available: number; read: number; peek: number }
   }
   crc32: string
   /** sizeof(size_t) in bits, as the harness was built. */
@@ -127,7 +141,8 @@ function parseReport(stdout: string): Report {
     if (!line.endsWith('}')) continue
     const { event, ...fields } = JSON.parse(line)
     if (event === 'lookup') report.lookups.push({ ...fields, name: text(fields.name) })
-    else if (event === 'file') report.files.push({ ...fields, name: text(fields.name), contentType: text(fields.contentType) })
+    else if (event === 'file')
+      report.files.push({ ...fields, name: text(fields.name), contentType: text(fields.contentType) })
     else if (event === 'validate' || event === 'crc') report[event as 'validate' | 'crc'] = fields.res
     else if (event === 'end' || event === 'forged') report[event as 'end' | 'forged'] = fields
     else if (event === 'crc32') report.crc32 = fields.check
@@ -139,13 +154,29 @@ function parseReport(stdout: string): Report {
 export class Harness {
   private runs = 0
 
-  private constructor(private readonly dir: string, private readonly binary: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly binary: string,
+  ) {}
 
   /** Builds harness.cpp (or another driver in this folder) with the library, sanitized, at `bits`. */
   static async build(bits: Bits = 64, driver = 'harness.cpp', libs: string[] = []): Promise<Harness> {
     const dir = await mkdtemp(join(tmpdir(), 'flashdata-firmware-'))
     const binary = join(dir, 'harness')
-    const args = ['-std=c++17', '-O1', '-g', ...bitsFlag(bits), ...WARNINGS, ...SANITIZERS, ...STUB_INCLUDES, ...LIBRARY_SOURCES, join(here, driver), '-o', binary, ...libs]
+    const args = [
+      '-std=c++17',
+      '-O1',
+      '-g',
+      ...bitsFlag(bits),
+      ...WARNINGS,
+      ...SANITIZERS,
+      ...STUB_INCLUDES,
+      ...LIBRARY_SOURCES,
+      join(here, driver),
+      '-o',
+      binary,
+      ...libs,
+    ]
     const compiled = await run('g++', args)
     if (compiled.code !== 0) {
       await rm(dir, { recursive: true, force: true })

@@ -9,8 +9,19 @@ export const WAIT_MS = 90_000
 /** One browser for a test file, its profile in `dir`. */
 export function launchChromium(dir: string): Promise<Browser> {
   return puppeteer.launch({
-    executablePath: CHROMIUM, headless: true, timeout: WAIT_MS, protocolTimeout: WAIT_MS,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${join(dir, 'profile')}`],
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: WAIT_MS,
+    protocolTimeout: WAIT_MS,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${join(dir, 'profile')}`,
+    ],
   })
 }
 

@@ -17,10 +17,17 @@ export interface CliResult {
  * user would. `npm test` builds dist first. Rejects when a JSON line it
  * printed is not in src/jobs/events.schema.json (checkCliOutput).
  */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; prefix?: string[] } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; prefix?: string[] } = {},
+): Promise<CliResult> {
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args]
   return new Promise((resolve, reject) => {
-    const child = spawn(command, rest, { cwd: options.cwd ?? REPO, env: { ...process.env, FORCE_COLOR: '0', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, rest, {
+      cwd: options.cwd ?? REPO,
+      env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (d: Buffer) => out.push(d))
@@ -41,7 +48,10 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
 
 /** Parses NDJSON output into objects. */
 export function ndjson(text: string): Record<string, unknown>[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 }
 
 /**
@@ -50,25 +60,34 @@ export function ndjson(text: string): Record<string, unknown>[] {
  * `exited` rejects when what it printed fails checkCliOutput.
  */
 export function startUntil(args: string[], env: NodeJS.ProcessEnv, ready?: (line: string) => boolean) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
-  child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString() })
-  const waiters: { match: (lines: string[]) => boolean; resolve: () => void }[] = []
-  const exited = new Promise<number | null>((resolve, reject) => child.on('close', (code, signal) => {
-    try {
-      // A process killed outright (SIGKILL) had no chance to end its output.
-      checkCliOutput(args, Buffer.from(out), err, { complete: signal === null })
-    } catch (error) {
-      return reject(error)
-    }
-    resolve(code ?? (signal ? -1 : null))
-  }))
-  const until = (match: (lines: string[]) => boolean) => new Promise<void>((resolve, reject) => {
-    if (match(out.split('\n'))) return resolve()
-    waiters.push({ match, resolve })
-    child.on('close', () => reject(new Error(`exited before the expected output:\n${out}`)))
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString()
   })
+  const waiters: { match: (lines: string[]) => boolean; resolve: () => void }[] = []
+  const exited = new Promise<number | null>((resolve, reject) =>
+    child.on('close', (code, signal) => {
+      try {
+        // A process killed outright (SIGKILL) had no chance to end its output.
+        checkCliOutput(args, Buffer.from(out), err, { complete: signal === null })
+      } catch (error) {
+        return reject(error)
+      }
+      resolve(code ?? (signal ? -1 : null))
+    }),
+  )
+  const until = (match: (lines: string[]) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      if (match(out.split('\n'))) return resolve()
+      waiters.push({ match, resolve })
+      child.on('close', () => reject(new Error(`exited before the expected output:\n${out}`)))
+    })
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString()
     const lines = out.split('\n')
@@ -77,5 +96,11 @@ export function startUntil(args: string[], env: NodeJS.ProcessEnv, ready?: (line
       waiter.resolve()
     }
   })
-  return { child, reached: ready ? until((lines) => lines.some(ready)) : Promise.resolve(), until, exited, output: () => out }
+  return {
+    child,
+    reached: ready ? until((lines) => lines.some(ready)) : Promise.resolve(),
+    until,
+    exited,
+    output: () => out,
+  }
 }

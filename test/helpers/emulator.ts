@@ -5,7 +5,9 @@ export const DATA_SECTOR_ADDRESS = 0x080a0000
 /** A bus with boards on it, in instant timing unless said otherwise. */
 export function bench(...boards: EmulatedElectronOptions[]): { bus: EmulatedUsb; boards: EmulatedElectron[] } {
   const bus = new EmulatedUsb()
-  const created = (boards.length ? boards : [{}]).map((options) => new EmulatedElectron({ timing: 'instant', ...options }))
+  const created = (boards.length ? boards : [{}]).map(
+    (options) => new EmulatedElectron({ timing: 'instant', ...options }),
+  )
   for (const board of created) bus.attach(board)
   return { bus, boards: created }
 }

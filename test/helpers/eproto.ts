@@ -12,17 +12,19 @@ const EPROTO = 'hardware fault or protocol violation'
 export function eprotoBus(bus: UsbBusLike): UsbBusLike & { failNext(n: number): void } {
   let failing = 0
   const wrap = (device: UsbDeviceLike): UsbDeviceLike => {
-    const rewrite = (method: 'controlTransferIn' | 'controlTransferOut') => async (...args: unknown[]) => {
-      if (failing > 0) {
-        failing--
-        throw new Error(`${method} error: ${EPROTO}`)
+    const rewrite =
+      (method: 'controlTransferIn' | 'controlTransferOut') =>
+      async (...args: unknown[]) => {
+        if (failing > 0) {
+          failing--
+          throw new Error(`${method} error: ${EPROTO}`)
+        }
+        try {
+          return await (device[method] as (...a: unknown[]) => Promise<unknown>)(...args)
+        } catch {
+          throw new Error(`${method} error: ${EPROTO}`)
+        }
       }
-      try {
-        return await (device[method] as (...a: unknown[]) => Promise<unknown>)(...args)
-      } catch {
-        throw new Error(`${method} error: ${EPROTO}`)
-      }
-    }
     return new Proxy(device, {
       get(target, property) {
         if (property === 'controlTransferIn' || property === 'controlTransferOut') return rewrite(property)
@@ -31,5 +33,10 @@ export function eprotoBus(bus: UsbBusLike): UsbBusLike & { failNext(n: number): 
       },
     })
   }
-  return { ...mapDevices(bus, wrap), failNext: (n) => { failing = n } }
+  return {
+    ...mapDevices(bus, wrap),
+    failNext: (n) => {
+      failing = n
+    },
+  }
 }

@@ -8,7 +8,10 @@ export function mapDevices(bus: UsbBusLike, wrapDevice: (device: UsbDeviceLike) 
   const wrapped = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
   const wrap = (device: UsbDeviceLike): UsbDeviceLike => {
     let proxy = wrapped.get(device)
-    if (!proxy) wrapped.set(device, (proxy = wrapDevice(device)))
+    if (!proxy) {
+      proxy = wrapDevice(device)
+      wrapped.set(device, proxy)
+    }
     return proxy
   }
   const listeners = new Map<UsbConnectionListener, UsbConnectionListener>()
@@ -28,15 +31,19 @@ export type FailureRule = (device: UsbDeviceLike, method: string) => Error | und
 
 /** The emulated bus with device calls failing as a real USB stack's do, by rule. */
 export function flakyBus(bus: UsbBusLike, rule: FailureRule): UsbBusLike {
-  return mapDevices(bus, (device) => new Proxy(device, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target)
-      if (typeof value !== 'function') return value
-      return async (...args: unknown[]) => {
-        const failure = rule(target, String(property))
-        if (failure) throw failure
-        return (value as (...a: unknown[]) => unknown).apply(target, args)
-      }
-    },
-  }))
+  return mapDevices(
+    bus,
+    (device) =>
+      new Proxy(device, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target)
+          if (typeof value !== 'function') return value
+          return async (...args: unknown[]) => {
+            const failure = rule(target, String(property))
+            if (failure) throw failure
+            return (value as (...a: unknown[]) => unknown).apply(target, args)
+          }
+        },
+      }),
+  )
 }

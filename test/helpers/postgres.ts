@@ -40,26 +40,46 @@ export async function startPostgres(): Promise<TestPostgres | { reason: string }
   if ('reason' in found) return found
   const asRoot = process.getuid?.() === 0
   const uid = asRoot ? Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()) : undefined
-  if (asRoot && !Number.isInteger(uid)) return { reason: 'running as root and there is no "postgres" user to run the server as' }
+  if (asRoot && !Number.isInteger(uid))
+    return { reason: 'running as root and there is no "postgres" user to run the server as' }
   const dir = mkdtempSync(join(tmpdir(), 'flashdata-pg-'))
   if (uid !== undefined) chownSync(dir, uid, uid)
   const run = (tool: string, args: string[]) => {
-    const command = asRoot ? ['runuser', '-u', 'postgres', '--', join(found.bin, tool), ...args] : [join(found.bin, tool), ...args]
+    const command = asRoot
+      ? ['runuser', '-u', 'postgres', '--', join(found.bin, tool), ...args]
+      : [join(found.bin, tool), ...args]
     execFileSync(command[0], command.slice(1), { stdio: 'pipe', cwd: dir })
   }
   const data = join(dir, 'data')
   const port = await freePort()
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start'])
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ])
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })
-    return { reason: `cannot start PostgreSQL: ${(error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message}` }
+    return {
+      reason: `cannot start PostgreSQL: ${(error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message}`,
+    }
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: () => {
-      try { run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']) } catch { /* already stopped */ }
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+      } catch {
+        /* already stopped */
+      }
       rmSync(dir, { recursive: true, force: true })
     },
   }

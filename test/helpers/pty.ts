@@ -4,7 +4,10 @@
  * to the prefix's standard output.
  */
 export function ptyPrefix(columns: number, rows = 24): string[] {
-  return ['python3', '-c', `
+  return [
+    'python3',
+    '-c',
+    `
 import fcntl, os, pty, struct, subprocess, sys, termios
 master, slave = pty.openpty()
 fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack('HHHH', ${rows}, ${columns}, 0, 0))
@@ -19,7 +22,8 @@ while True:
         break
     sys.stdout.buffer.write(data)
 sys.exit(child.wait())
-`]
+`,
+  ]
 }
 
 /** What a terminal shows, as lines: escape sequences and carriage returns removed. */
@@ -27,5 +31,9 @@ export function screenLines(output: string): string[] {
   // eslint-disable-next-line no-control-regex
   // Back to column 1 (ora's way) is a carriage return; every other sequence goes.
   // eslint-disable-next-line no-control-regex
-  return output.replace(/\x1b\[[01]?G/g, '\r').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/).map((line) => line.split('\r').at(-1)!)
+  return output
+    .replace(/\x1b\[[01]?G/g, '\r')
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .split(/\r?\n/)
+    .map((line) => line.split('\r').at(-1)!)
 }

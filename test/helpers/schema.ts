@@ -16,9 +16,18 @@ export function expectInSchema(value: unknown, where: string): void {
   // oneOf reports every branch; the branch of the line's own type says what is wrong.
   const type = (value as { type?: string })?.type
   const command = (value as { command?: string })?.command
-  const own = validateLine.errors!.filter((e) => e.schemaPath.includes(`/event:${type}/`) || e.schemaPath.includes(`/result:${command}/`) || (type === 'error' && e.schemaPath.includes('/error/')))
-  const found = (own.length ? own : validateLine.errors!).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`)
-  throw new Error(`${where}: a JSON line not in src/jobs/events.schema.json:\n${JSON.stringify(value)}\n${found.join('\n')}`)
+  const own = validateLine.errors!.filter(
+    (e) =>
+      e.schemaPath.includes(`/event:${type}/`) ||
+      e.schemaPath.includes(`/result:${command}/`) ||
+      (type === 'error' && e.schemaPath.includes('/error/')),
+  )
+  const found = (own.length ? own : validateLine.errors!).map(
+    (e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`,
+  )
+  throw new Error(
+    `${where}: a JSON line not in src/jobs/events.schema.json:\n${JSON.stringify(value)}\n${found.join('\n')}`,
+  )
 }
 
 /** Every line of a text that starts with "{" parses and is in the schema. */
@@ -42,15 +51,21 @@ export function checkJsonLines(text: string, where: string): void {
  */
 export function checkJsonStream(text: string, where: string): void {
   const lines = text.split('\n').filter((line) => line !== '')
-  for (const line of lines) if (!line.startsWith('{')) throw new Error(`${where}: a line that is not JSON in --json output:\n${line}`)
+  for (const line of lines)
+    if (!line.startsWith('{')) throw new Error(`${where}: a line that is not JSON in --json output:\n${line}`)
   checkJsonLines(text, where)
-  const last = lines.length ? JSON.parse(lines.at(-1)!) as { type: string } : undefined
-  if (last?.type !== 'result' && last?.type !== 'error') throw new Error(`${where}: --json output does not end with a result or an error line:\n${lines.at(-1) ?? '(nothing)'}`)
+  const last = lines.length ? (JSON.parse(lines.at(-1)!) as { type: string }) : undefined
+  if (last?.type !== 'result' && last?.type !== 'error')
+    throw new Error(
+      `${where}: --json output does not end with a result or an error line:\n${lines.at(-1) ?? '(nothing)'}`,
+    )
 }
 
 /** `-o -` / `--output -`: the command's data owns standard output. */
 function dataOnStdout(args: string[]): boolean {
-  return args.some((arg, i) => arg === '--output=-' || arg === '-o-' || ((arg === '-o' || arg === '--output') && args[i + 1] === '-'))
+  return args.some(
+    (arg, i) => arg === '--output=-' || arg === '-o-' || ((arg === '-o' || arg === '--output') && args[i + 1] === '-'),
+  )
 }
 
 /**

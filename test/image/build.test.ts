@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { buildImage, FlashdataError, parseImage, SECTOR_SIZE, type ImageFileInput } from 'flashdata'
 
-const file = (name: string, size = 1, mtime = 0): ImageFileInput => ({ name, data: new Uint8Array(size).fill(0x41), mtime })
+const file = (name: string, size = 1, mtime = 0): ImageFileInput => ({
+  name,
+  data: new Uint8Array(size).fill(0x41),
+  mtime,
+})
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -43,8 +47,22 @@ describe('buildImage', () => {
   })
 
   it('refuses empty, absolute and dot-dot names, backslashes and control characters', () => {
-    for (const name of ['', '/etc/x', 'a/../b', './a', 'a//b', 'nul\0x', 'a\\b.txt', 'line\nbreak', 'esc\x1b[2J', 'rtl\u202etxt.exe']) {
-      expect(codeOf(() => buildImage([file(name)], { epoch: 0 })), JSON.stringify(name)).toBe('NAME_INVALID')
+    for (const name of [
+      '',
+      '/etc/x',
+      'a/../b',
+      './a',
+      'a//b',
+      'nul\0x',
+      'a\\b.txt',
+      'line\nbreak',
+      'esc\x1b[2J',
+      'rtl\u202etxt.exe',
+    ]) {
+      expect(
+        codeOf(() => buildImage([file(name)], { epoch: 0 })),
+        JSON.stringify(name),
+      ).toBe('NAME_INVALID')
     }
   })
 
@@ -70,7 +88,9 @@ describe('buildImage', () => {
 
   it('fills the sector exactly and refuses one byte more, saying by how much and listing the largest files', () => {
     const overhead = 48 + 2 * 80
-    expect(buildImage([file('big', SECTOR_SIZE - overhead - 10), file('small', 10)], { epoch: 0 }).length).toBe(SECTOR_SIZE)
+    expect(buildImage([file('big', SECTOR_SIZE - overhead - 10), file('small', 10)], { epoch: 0 }).length).toBe(
+      SECTOR_SIZE,
+    )
     try {
       buildImage([file('big', SECTOR_SIZE - overhead - 10), file('small', 11)], { epoch: 0 })
       expect.unreachable()
@@ -98,6 +118,9 @@ describe('buildImage', () => {
   it('stores empty files with a zero length', () => {
     const listing = parseImage(buildImage([file('empty', 0), file('one', 1)], { epoch: 0 }))
     expect(listing.valid).toBe(true)
-    expect(listing.files.map((f) => [f.name, f.length])).toEqual([['empty', 0], ['one', 1]])
+    expect(listing.files.map((f) => [f.name, f.length])).toEqual([
+      ['empty', 0],
+      ['one', 1],
+    ])
   })
 })

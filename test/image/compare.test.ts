@@ -16,7 +16,7 @@ describe('matchImage: the same files, whatever their time stamps', () => {
     expect(matchImage(buildImage(files(100), { epoch: 100, align: 4 }), image)).toBe('different') // another layout
   })
 
-  it('compares a sector read back (longer than the image) by the image\'s length', () => {
+  it("compares a sector read back (longer than the image) by the image's length", () => {
     const sector = new Uint8Array(4096).fill(0xff)
     sector.set(buildImage(files(5), { epoch: 5 }))
     expect(matchImage(sector, image)).toBe('time-stamps')

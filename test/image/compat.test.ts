@@ -26,12 +26,24 @@ describe('compatibility with the original firmware reader (struct layout + memcp
   ]
   const expected = [...files]
     .sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)))
-    .map((f) => `${f.name} ${f.data.length} ${f.name === 'LICENSE' ? 'text/plain' : f.name.endsWith('.pem') ? 'application/x-x509-ca-cert' : f.name.endsWith('.wav') ? 'audio/wav' : 'application/octet-stream'} ${f.mtime} ${Buffer.from(f.data).toString('hex')}`)
+    .map(
+      (f) =>
+        `${f.name} ${f.data.length} ${f.name === 'LICENSE' ? 'text/plain' : f.name.endsWith('.pem') ? 'application/x-x509-ca-cert' : f.name.endsWith('.wav') ? 'audio/wav' : 'application/octet-stream'} ${f.mtime} ${Buffer.from(f.data).toString('hex')}`,
+    )
 
   // --nul-terminate's byte after the data is outside each length: the original reader sees the same files.
-  for (const [align, nulTerminate] of [[1, false], [4, false], [64, false], [1, true], [4, true]] as const) {
+  for (const [align, nulTerminate] of [
+    [1, false],
+    [4, false],
+    [64, false],
+    [1, true],
+    [4, true],
+  ] as const) {
     it(`reads every file of our image byte for byte (align ${align}${nulTerminate ? ', NUL-terminated' : ''})`, async () => {
-      const image = buildImage(files.map((f) => ({ ...f, nulTerminate })), { epoch: 1_700_000_000, align })
+      const image = buildImage(
+        files.map((f) => ({ ...f, nulTerminate })),
+        { epoch: 1_700_000_000, align },
+      )
       const path = join(await tempDir(), 'image.bin')
       await writeFile(path, image)
       const lines = execFileSync(reader, [path], { encoding: 'utf8' }).trimEnd().split('\n')

@@ -3,7 +3,11 @@ import { buildImage, FlashdataError, parseImage, readImage } from 'flashdata'
 import { pseudoRandomBytes, rng } from '../helpers/files.js'
 
 const base = buildImage(
-  Array.from({ length: 6 }, (_, i) => ({ name: `dir${i % 2}/file-${i}.txt`, data: pseudoRandomBytes(50 * i, i + 1), mtime: i })),
+  Array.from({ length: 6 }, (_, i) => ({
+    name: `dir${i % 2}/file-${i}.txt`,
+    data: pseudoRandomBytes(50 * i, i + 1),
+    mtime: i,
+  })),
   { epoch: 1234 },
 )
 

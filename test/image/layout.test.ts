@@ -10,18 +10,38 @@ const bytes = (s: string) => new TextEncoder().encode(s)
 // then the data packed with no padding; CRC-32 over the image with its own
 // field zero, stored little-endian. This is what the original packer writes.
 const EXPECTED = [
-  '637791e0', '01000000', '02000000', 'd3000000', 'f6dd2590', '00f15365', '00'.repeat(24),
-  '4c4943454e5345'.padEnd(64, '0'), 'd0070000', '01000000', 'd0000000', '00000000', '746578742f706c61696e'.padEnd(64, '0'),
-  '612e747874'.padEnd(64, '0'), 'e8030000', '02000000', 'd1000000', '00000000', '746578742f706c61696e'.padEnd(64, '0'),
-  '78', '6869',
+  '637791e0',
+  '01000000',
+  '02000000',
+  'd3000000',
+  'f6dd2590',
+  '00f15365',
+  '00'.repeat(24),
+  '4c4943454e5345'.padEnd(64, '0'),
+  'd0070000',
+  '01000000',
+  'd0000000',
+  '00000000',
+  '746578742f706c61696e'.padEnd(64, '0'),
+  '612e747874'.padEnd(64, '0'),
+  'e8030000',
+  '02000000',
+  'd1000000',
+  '00000000',
+  '746578742f706c61696e'.padEnd(64, '0'),
+  '78',
+  '6869',
 ].join('')
 
 describe('the version-1 byte layout', () => {
   it('matches a hand-computed image byte for byte', () => {
-    const image = buildImage([
-      { name: 'a.txt', data: bytes('hi'), mtime: 1000 },
-      { name: 'LICENSE', data: bytes('x'), mtime: 2000 },
-    ], { epoch: 1_700_000_000 })
+    const image = buildImage(
+      [
+        { name: 'a.txt', data: bytes('hi'), mtime: 1000 },
+        { name: 'LICENSE', data: bytes('x'), mtime: 2000 },
+      ],
+      { epoch: 1_700_000_000 },
+    )
     expect(Buffer.from(image).toString('hex')).toBe(EXPECTED)
   })
 
@@ -38,19 +58,34 @@ describe('the version-1 byte layout', () => {
   })
 
   it('gives LICENSE and README text/plain and unknown extensions application/octet-stream, like the original', () => {
-    const image = buildImage(['README', 'LICENSE', 'blob.xyz123', 'ca.pem', 'chime.wav', 'logo.png', 'notes.txt'].map((name) => ({ name, data: bytes(name), mtime: 0 })), { epoch: 0 })
+    const image = buildImage(
+      ['README', 'LICENSE', 'blob.xyz123', 'ca.pem', 'chime.wav', 'logo.png', 'notes.txt'].map((name) => ({
+        name,
+        data: bytes(name),
+        mtime: 0,
+      })),
+      { epoch: 0 },
+    )
     const types = Object.fromEntries(parseImage(image).files.map((f) => [f.name, f.contentType]))
     expect(types).toEqual({
-      README: 'text/plain', LICENSE: 'text/plain', 'blob.xyz123': 'application/octet-stream', 'ca.pem': 'application/x-x509-ca-cert',
-      'chime.wav': 'audio/wav', 'logo.png': 'image/png', 'notes.txt': 'text/plain',
+      README: 'text/plain',
+      LICENSE: 'text/plain',
+      'blob.xyz123': 'application/octet-stream',
+      'ca.pem': 'application/x-x509-ca-cert',
+      'chime.wav': 'audio/wav',
+      'logo.png': 'image/png',
+      'notes.txt': 'text/plain',
     })
   })
 
   it('aligns each data offset with align > 1 and stays readable', () => {
-    const image = buildImage([
-      { name: 'a', data: bytes('123'), mtime: 0 },
-      { name: 'b', data: bytes('45'), mtime: 0 },
-    ], { epoch: 0, align: 16 })
+    const image = buildImage(
+      [
+        { name: 'a', data: bytes('123'), mtime: 0 },
+        { name: 'b', data: bytes('45'), mtime: 0 },
+      ],
+      { epoch: 0, align: 16 },
+    )
     const listing = parseImage(image)
     expect(listing.valid).toBe(true)
     expect(listing.files.map((f) => f.addr)).toEqual([208, 224])

@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { buildImage, FlashdataError, imageCrc, parseImage, readImage, SECTOR_SIZE } from 'flashdata'
 
 const enc = new TextEncoder()
-const sample = () => buildImage([
-  { name: 'a.txt', data: enc.encode('alpha'), mtime: 10 },
-  { name: 'b.bin', data: enc.encode('bravo!'), mtime: 20 },
-], { epoch: 1000 })
+const sample = () =>
+  buildImage(
+    [
+      { name: 'a.txt', data: enc.encode('alpha'), mtime: 10 },
+      { name: 'b.bin', data: enc.encode('bravo!'), mtime: 20 },
+    ],
+    { epoch: 1000 },
+  )
 
 function setU32(image: Uint8Array, offset: number, value: number, fixCrc = true): Uint8Array {
   const copy = image.slice()
@@ -111,7 +115,10 @@ describe('parseImage', () => {
       const e = error as FlashdataError
       expect(e.code).toBe('IMAGE_INVALID')
       expect(e.exitCode).toBe(4)
-      expect((e.details?.problems as { code: string }[]).map((p) => p.code).sort()).toEqual(['bad-crc', 'data-out-of-range'])
+      expect((e.details!.problems as { code: string }[]).map((p) => p.code).sort()).toEqual([
+        'bad-crc',
+        'data-out-of-range',
+      ])
     }
   })
 })

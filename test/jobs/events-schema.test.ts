@@ -5,24 +5,41 @@ import { PHASES } from '../../src/jobs/events.js'
 import { REPO } from '../helpers/cli.js'
 import { validateLine } from '../helpers/schema.js'
 
-const schema = JSON.parse(readFileSync(join(REPO, 'src/jobs/events.schema.json'), 'utf8')) as { $defs: Record<string, { enum?: string[] }> }
+const schema = JSON.parse(readFileSync(join(REPO, 'src/jobs/events.schema.json'), 'utf8')) as {
+  $defs: Record<string, { enum?: string[] }>
+}
 const defs = Object.keys(schema.$defs)
 
 const phaseEnd = { type: 'phase-end', phase: 'write', serial: 'aa', elapsedMs: 5, time: '2026-01-01T00:00:00.000Z' }
-const jig = { type: 'result', command: 'jig', boards: 1, attempts: 1, flashed: 1, unchanged: 0, failed: 0, averageMs: 10, stoppedBy: 'count' }
+const jig = {
+  type: 'result',
+  command: 'jig',
+  boards: 1,
+  attempts: 1,
+  flashed: 1,
+  unchanged: 0,
+  failed: 0,
+  averageMs: 10,
+  stoppedBy: 'count',
+}
 
 /** The first cell of each row of the README table whose header row starts with `header`, without backticks. */
 function readmeColumn(header: string): string[] {
   const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
   const table = readme.split(`\n| ${header} |`)[1]?.split('\n\n')[0] ?? ''
-  return table.split('\n').slice(2).map((row) => row.split('|')[1].trim().replace(/`/g, ''))
+  return table
+    .split('\n')
+    .slice(2)
+    .map((row) => row.split('|')[1].trim().replace(/`/g, ''))
 }
 
 describe('events.schema.json', () => {
   it('accepts the lines the CLI prints and refuses ones outside the contract', () => {
     expect(validateLine(phaseEnd)).toBe(true)
     expect(validateLine(jig)).toBe(true)
-    expect(validateLine({ type: 'error', exitCode: 5, code: 'NO_DEVICE', message: 'No board.', hint: 'Plug one in.' })).toBe(true)
+    expect(
+      validateLine({ type: 'error', exitCode: 5, code: 'NO_DEVICE', message: 'No board.', hint: 'Plug one in.' }),
+    ).toBe(true)
     const refused = [
       { ...phaseEnd, type: undefined }, // no type
       { ...phaseEnd, type: 'phase-ended' }, // a type the schema does not know

@@ -10,7 +10,7 @@ const erases = (board: EmulatedElectron) => flashOps(board).filter((op) => op.st
 describe('jig station', () => {
   it('flashes 8 boards at once, then boards arriving over time, and records faults without stopping', async () => {
     const { bus, boards } = bench(
-      ...Array.from({ length: 8 }, (_, i) => ({ mode: i % 2 ? 'dfu' as const : 'firmware' as const })),
+      ...Array.from({ length: 8 }, (_, i) => ({ mode: i % 2 ? ('dfu' as const) : ('firmware' as const) })),
     )
     const photon = new EmulatedElectron({ timing: 'instant', platform: 'photon', mode: 'dfu' })
     const vanishing = new EmulatedElectron({ timing: 'instant', mode: 'firmware' })
@@ -30,7 +30,11 @@ describe('jig station', () => {
     const summary = await runJig({
       // Timeouts far above what these instant-timing boards need, so that a loaded
       // machine cannot turn a slow switch or re-enumeration into a failure.
-      bus, image, idleTimeoutMs: 800, dfuTimeoutMs: 4000, reappearTimeoutMs: 10_000,
+      bus,
+      image,
+      idleTimeoutMs: 800,
+      dfuTimeoutMs: 4000,
+      reappearTimeoutMs: 10_000,
       onRecord: (r) => {
         records.push(r)
         // The operator plugs it back in once the station has reported it (a fixed delay raced a loaded machine).
@@ -43,7 +47,10 @@ describe('jig station', () => {
       },
     })
 
-    const bySerial = (board: EmulatedElectron) => records.filter((r) => r.serial === board.serialNumber).map((r) => r.outcome === 'failed' ? r.error?.code : r.outcome)
+    const bySerial = (board: EmulatedElectron) =>
+      records
+        .filter((r) => r.serial === board.serialNumber)
+        .map((r) => (r.outcome === 'failed' ? r.error?.code : r.outcome))
     for (const board of [...boards, latecomer]) {
       expect(bySerial(board), board.serialNumber).toEqual(['flashed'])
       expect(sectorBytes(board, image.length)).toEqual(image)
@@ -55,7 +62,14 @@ describe('jig station', () => {
     expect(sectorBytes(unplugged, image.length)).toEqual(image)
     expect(maxActive).toBeGreaterThanOrEqual(8)
     // Boards, each by its last attempt: the one unplugged mid-write was flashed on its second.
-    expect(summary).toMatchObject({ boards: 12, attempts: 13, flashed: 10, unchanged: 0, failed: 2, stoppedBy: 'timeout' })
+    expect(summary).toMatchObject({
+      boards: 12,
+      attempts: 13,
+      flashed: 10,
+      unchanged: 0,
+      failed: 2,
+      stoppedBy: 'timeout',
+    })
     const torn = records.find((r) => r.error?.code === 'DISCONNECTED')!
     expect(torn.failedPhase).toBe('write')
     expect(Object.keys(torn.phases)).toEqual(expect.arrayContaining(['connect', 'compare', 'erase']))
@@ -66,19 +80,31 @@ describe('jig station', () => {
       expect(Date.parse(r.endedAt)).toBeGreaterThanOrEqual(Date.parse(r.startedAt))
     }
     const flashed = records.find((r) => r.outcome === 'flashed')!
-    expect(Object.keys(flashed.phases)).toEqual(expect.arrayContaining(['connect', 'compare', 'erase', 'write', 'verify', 'leave']))
+    expect(Object.keys(flashed.phases)).toEqual(
+      expect.arrayContaining(['connect', 'compare', 'erase', 'write', 'verify', 'leave']),
+    )
     // Every event of a board carries its serial.
     expect(events.filter((e) => e.type !== 'message').every((e) => 'serial' in e && e.serial)).toBe(true)
   })
 
   it('handles a board again after it is unplugged and plugged back in', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'dfu' })
+    const {
+      bus,
+      boards: [board],
+    } = bench({ mode: 'dfu' })
     const records: JigRecord[] = []
     later(500, () => {
       bus.detach(board)
       later(100, () => bus.attach(board))
     })
-    await runJig({ bus, image, idleTimeoutMs: 1000, onRecord: (r) => { records.push(r) } })
+    await runJig({
+      bus,
+      image,
+      idleTimeoutMs: 1000,
+      onRecord: (r) => {
+        records.push(r)
+      },
+    })
     expect(records.map((r) => r.outcome)).toEqual(['flashed', 'unchanged'])
   })
 
@@ -92,8 +118,12 @@ describe('jig station', () => {
     const { bus, boards } = bench({ mode: 'firmware' }, { mode: 'firmware' })
     const stop = new AbortController()
     const summary = await runJig({
-      bus, image, signal: stop.signal,
-      onEvent: (e) => { if (e.type === 'board-attached') stop.abort() },
+      bus,
+      image,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'board-attached') stop.abort()
+      },
     })
     expect(summary.stoppedBy).toBe('signal')
     expect(summary.records.map((r) => r.outcome)).toEqual(summary.records.map(() => 'flashed'))
@@ -116,8 +146,14 @@ describe('jig station', () => {
       return list()
     }
     const summary = await runJig({
-      bus, image, idleTimeoutMs: 1, pollMs: 5, paused: () => paused,
-      onEvent: (e) => { if (e.type === 'message' && e.serial) waiting.push(e.serial) },
+      bus,
+      image,
+      idleTimeoutMs: 1,
+      pollMs: 5,
+      paused: () => paused,
+      onEvent: (e) => {
+        if (e.type === 'message' && e.serial) waiting.push(e.serial)
+      },
     })
     expect(scans).toBeGreaterThanOrEqual(20)
     expect(waiting.sort()).toEqual(boards.map((b) => b.serialNumber).sort())

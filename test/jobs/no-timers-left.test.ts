@@ -12,8 +12,12 @@ const image = buildImage([{ name: 'a.bin', data: pseudoRandomBytes(5000, 7), mti
 async function timersLeftBy(work: () => Promise<unknown>): Promise<number> {
   const pending = new Set<number>()
   const hook = createHook({
-    init: (id, type) => { if (type === 'Timeout') pending.add(id) },
-    destroy: (id) => { pending.delete(id) },
+    init: (id, type) => {
+      if (type === 'Timeout') pending.add(id)
+    },
+    destroy: (id) => {
+      pending.delete(id)
+    },
   }).enable()
   try {
     await work()
@@ -38,7 +42,10 @@ describe('jobs leave no timer running once they are done', () => {
   })
 
   it('a push that waits for the board to drop off the bus after leaving DFU mode', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'dfu' })
+    const {
+      bus,
+      boards: [board],
+    } = bench({ mode: 'dfu' })
     const left = await timersLeftBy(async () => {
       const result = await push({ bus, image, untilGone: true })
       expect(result.status).toBe('flashed')

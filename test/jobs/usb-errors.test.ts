@@ -31,43 +31,85 @@ describe('USB-layer errors', () => {
   })
 
   it('opening a board in firmware mode that fails for good is a typed error, not an internal one', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
-    const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'open' ? new Error('getString error: transfer was cancelled') : undefined)))
+    const {
+      bus: emulated,
+      boards: [board],
+    } = bench({ mode: 'firmware' })
+    const bus = wrapSystemUsb(
+      flakyBus(emulated, (_device, method) =>
+        method === 'open' ? new Error('getString error: transfer was cancelled') : undefined,
+      ),
+    )
     await expect(push({ bus, image })).rejects.toMatchObject({ code: 'TIMEOUT', exitCode: ExitCode.TIMEOUT })
     expect(flashOps(board)).toEqual([])
   })
 
   it('retries an open whose string descriptor reads are cancelled under load', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
+    const {
+      bus: emulated,
+      boards: [board],
+    } = bench({ mode: 'firmware' })
     let failures = 0
-    const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'open' && failures++ < 2 ? new Error('getString error: transfer was cancelled') : undefined)))
+    const bus = wrapSystemUsb(
+      flakyBus(emulated, (_device, method) =>
+        method === 'open' && failures++ < 2 ? new Error('getString error: transfer was cancelled') : undefined,
+      ),
+    )
     await expect(push({ bus, image, leave: false })).resolves.toMatchObject({ status: 'flashed' })
     expect(failures).toBeGreaterThanOrEqual(2)
     expect(sectorBytes(board, image.length)).toEqual(image)
   })
 
   it('retries access denied right after the DFU switch (udev not done yet), then goes on', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
+    const {
+      bus: emulated,
+      boards: [board],
+    } = bench({ mode: 'firmware' })
     let denied = 0
-    const bus = wrapSystemUsb(flakyBus(emulated, (device, method) =>
-      (method === 'open' && device.productId === DFU_PRODUCT && denied++ < 3 ? new Error('open error: permission denied') : undefined)))
-    await expect(push({ bus, image, leave: false })).resolves.toMatchObject({ status: 'flashed', modeSwitch: 'control-request' })
+    const bus = wrapSystemUsb(
+      flakyBus(emulated, (device, method) =>
+        method === 'open' && device.productId === DFU_PRODUCT && denied++ < 3
+          ? new Error('open error: permission denied')
+          : undefined,
+      ),
+    )
+    await expect(push({ bus, image, leave: false })).resolves.toMatchObject({
+      status: 'flashed',
+      modeSwitch: 'control-request',
+    })
     expect(denied).toBe(4)
     expect(sectorBytes(board, image.length)).toEqual(image)
   })
 
   it('reports USB_ACCESS with the udev hint when access stays denied after the switch', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'firmware' })
-    const bus = wrapSystemUsb(flakyBus(emulated, (device, method) =>
-      (method === 'open' && device.productId === DFU_PRODUCT ? new Error('open error: permission denied') : undefined)))
+    const {
+      bus: emulated,
+      boards: [board],
+    } = bench({ mode: 'firmware' })
+    const bus = wrapSystemUsb(
+      flakyBus(emulated, (device, method) =>
+        method === 'open' && device.productId === DFU_PRODUCT ? new Error('open error: permission denied') : undefined,
+      ),
+    )
     const error = await push({ bus, image }).catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'USB_ACCESS', exitCode: ExitCode.USB_ACCESS, hint: expect.stringContaining('udev') })
+    expect(error).toMatchObject({
+      code: 'USB_ACCESS',
+      exitCode: ExitCode.USB_ACCESS,
+      hint: expect.stringContaining('udev'),
+    })
     expect(flashOps(board)).toEqual([])
   })
 
   it('a board whose DFU interface another process holds is BUSY (exit 17)', async () => {
-    const { bus: emulated, boards: [board] } = bench({ mode: 'dfu' })
-    const bus = wrapSystemUsb(flakyBus(emulated, (_device, method) => (method === 'claimInterface' ? new Error('claimInterface error: interface is busy') : undefined)))
+    const {
+      bus: emulated,
+      boards: [board],
+    } = bench({ mode: 'dfu' })
+    const bus = wrapSystemUsb(
+      flakyBus(emulated, (_device, method) =>
+        method === 'claimInterface' ? new Error('claimInterface error: interface is busy') : undefined,
+      ),
+    )
     await expect(push({ bus, image })).rejects.toMatchObject({ code: 'BUSY', exitCode: ExitCode.BUSY })
     expect(flashOps(board)).toEqual([])
   })

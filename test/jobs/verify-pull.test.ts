@@ -14,10 +14,20 @@ describe('verify', () => {
     const { bus } = bench({ mode: 'dfu' })
     await push({ bus, image, leave: false })
     expect((await verify({ bus, expected: image })).status).toBe('match')
-    const changed = buildImage([files[0], { ...files[1], data: pseudoRandomBytes(5000, 3) }, { name: 'c.txt', data: new Uint8Array(3), mtime: 0 }], { epoch: 100 })
+    const changed = buildImage(
+      [
+        files[0],
+        { ...files[1], data: pseudoRandomBytes(5000, 3) },
+        { name: 'c.txt', data: new Uint8Array(3), mtime: 0 },
+      ],
+      { epoch: 100 },
+    )
     const result = await verify({ bus, expected: changed })
     expect(result.status).toBe('differs')
-    expect(result.differences).toEqual([{ name: 'b.bin', reason: 'content' }, { name: 'c.txt', reason: 'missing-on-board' }])
+    expect(result.differences).toEqual([
+      { name: 'b.bin', reason: 'content' },
+      { name: 'c.txt', reason: 'missing-on-board' },
+    ])
   })
 
   it('checks the sector on its own when nothing is expected, and lists its files', async () => {
@@ -37,7 +47,10 @@ describe('verify', () => {
   })
 
   it('leaves the board in the mode it found it in', async () => {
-    const { bus, boards: [board] } = bench({ mode: 'firmware' })
+    const {
+      bus,
+      boards: [board],
+    } = bench({ mode: 'firmware' })
     await push({ bus, image })
     await waitForBoard(bus, (b) => b.info.mode === 'firmware', 2000)
     await verify({ bus, expected: image, waitMs: 2000 })

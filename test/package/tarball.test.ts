@@ -26,10 +26,30 @@ beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO })
   const [{ filename, files }] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>
   const paths = files.map((f) => f.path)
-  expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/flashdata.js', 'dist/index.js', 'dist/index.d.ts', 'dist/bundle/flashdata.cjs', 'udev/50-particle.rules']))
-  expect(paths.filter((p) => /^dist\/flashdata-/.test(p) || p.startsWith('dist/binary/') || p.startsWith('src/') || p.startsWith('test/'))).toEqual([])
+  expect(paths).toEqual(
+    expect.arrayContaining([
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/flashdata.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/bundle/flashdata.cjs',
+      'udev/50-particle.rules',
+    ]),
+  )
+  expect(
+    paths.filter(
+      (p) =>
+        /^dist\/flashdata-/.test(p) || p.startsWith('dist/binary/') || p.startsWith('src/') || p.startsWith('test/'),
+    ),
+  ).toEqual([])
   prefix = join(work, 'prefix')
-  await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(work, filename)], { env: { ...process.env, PATH } })
+  await run(
+    'npm',
+    ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(work, filename)],
+    { env: { ...process.env, PATH } },
+  )
 }, 300_000)
 
 afterAll(async () => {
@@ -37,7 +57,9 @@ afterAll(async () => {
 })
 
 describe('the packed package, installed with npm install -g', () => {
-  it('runs flashdata --help and pushes onto an emulated board from a folder outside the repository', { timeout: 60_000 }, async () => {
+  it('runs flashdata --help and pushes onto an emulated board from a folder outside the repository', {
+    timeout: 60_000,
+  }, async () => {
     const bin = join(prefix, 'bin/flashdata')
     const cwd = join(work, 'user')
     await mkdir(cwd)
@@ -53,17 +75,32 @@ describe('the packed package, installed with npm install -g', () => {
     expect((await run(bin, ['udev'], { cwd, env })).stdout).toContain('ATTRS{idVendor}=="2b04"')
   })
 
-  it('is imported by a TypeScript consumer type-checked without @types/node, and runs as ES modules', { timeout: 120_000 }, async () => {
+  it('is imported by a TypeScript consumer type-checked without @types/node, and runs as ES modules', {
+    timeout: 120_000,
+  }, async () => {
     const consumer = join(work, 'consumer')
     await mkdir(join(consumer, 'node_modules'), { recursive: true })
     await symlink(join(prefix, 'lib/node_modules/flashdata'), join(consumer, 'node_modules/flashdata'))
     await writeFile(join(consumer, 'package.json'), JSON.stringify({ type: 'module' }))
     // No @types anywhere above the consumer, types: [] and skipLibCheck off: every published .d.ts it reaches is checked.
-    await writeFile(join(consumer, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: [], skipLibCheck: false, outDir: 'out' },
-      files: ['main.ts'],
-    }))
-    await writeFile(join(consumer, 'main.ts'), `
+    await writeFile(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          types: [],
+          skipLibCheck: false,
+          outDir: 'out',
+        },
+        files: ['main.ts'],
+      }),
+    )
+    await writeFile(
+      join(consumer, 'main.ts'),
+      `
 import { buildImage, EmulatedElectron, EmulatedUsb, FlashdataError, parseImage, push, verify, type JobEvent } from 'flashdata'
 
 const image: Uint8Array = buildImage([{ name: 'hello.txt', data: new TextEncoder().encode('hello'), mtime: 0 }], { epoch: 0 })
@@ -78,11 +115,18 @@ const result = await push({ bus, image, onEvent })
 const checked = await verify({ bus, expected: image })
 const error: FlashdataError = new FlashdataError('NO_DEVICE', 'example')
 export const summary = JSON.stringify({ status: result.status, verified: checked.status, phases: phases.length > 0, exitCode: error.exitCode })
-`)
+`,
+    )
     const tsc = join(REPO, 'node_modules/typescript/bin/tsc')
-    const checked = await run(process.execPath, [tsc, '-p', consumer], { cwd: consumer }).catch((e: { stdout: string }) => e)
+    const checked = await run(process.execPath, [tsc, '-p', consumer], { cwd: consumer }).catch(
+      (e: { stdout: string }) => e,
+    )
     expect(checked.stdout).toBe('')
-    const ran = await run(process.execPath, ['--input-type=module', '-e', "const { summary } = await import('./out/main.js'); console.log(summary)"], { cwd: consumer })
+    const ran = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "const { summary } = await import('./out/main.js'); console.log(summary)"],
+      { cwd: consumer },
+    )
     expect(JSON.parse(ran.stdout)).toEqual({ status: 'flashed', verified: 'match', phases: true, exitCode: 5 })
   })
 })

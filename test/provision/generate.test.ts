@@ -19,25 +19,44 @@ function readmeBlock(first: string): string {
 
 describe('--generate', () => {
   it('gives the command the serial and an empty folder, keeps its output, and fails that board on a non-zero exit or a timeout', async () => {
-    const ok = await runGenerator('echo "for $FLASHDATA_SERIAL"; ls -A "$FLASHDATA_OUT" | wc -l; printf x > "$FLASHDATA_OUT/a.txt"', 'e00fce68')
+    const ok = await runGenerator(
+      'echo "for $FLASHDATA_SERIAL"; ls -A "$FLASHDATA_OUT" | wc -l; printf x > "$FLASHDATA_OUT/a.txt"',
+      'e00fce68',
+    )
     expect(ok.files.map((f) => f.name)).toEqual(['a.txt'])
     expect(ok.output).toMatch(/^for e00fce68\n\s*0\n$/)
-    await expect(runGenerator('echo broken >&2; exit 3', 'e00fce68')).rejects.toMatchObject({ code: 'GENERATE_FAILED', message: expect.stringContaining('exited with code 3. Its output: broken') })
-    await expect(runGenerator('sleep 30', 'e00fce68', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'GENERATE_FAILED', message: expect.stringContaining('did not finish within 0.3 s') })
-    await expect(runGenerator('true', 'e00fce68')).rejects.toMatchObject({ code: 'GENERATE_FAILED', message: expect.stringContaining('wrote no files') })
+    await expect(runGenerator('echo broken >&2; exit 3', 'e00fce68')).rejects.toMatchObject({
+      code: 'GENERATE_FAILED',
+      message: expect.stringContaining('exited with code 3. Its output: broken'),
+    })
+    await expect(runGenerator('sleep 30', 'e00fce68', { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'GENERATE_FAILED',
+      message: expect.stringContaining('did not finish within 0.3 s'),
+    })
+    await expect(runGenerator('true', 'e00fce68')).rejects.toMatchObject({
+      code: 'GENERATE_FAILED',
+      message: expect.stringContaining('wrote no files'),
+    })
   })
 
   it.skipIf(!hasOpenssl)('runs the README example: a per-board certificate signed by the station CA', async () => {
     const dir = await tempDir()
     mkdirSync(join(dir, 'ca'))
-    const once = readmeBlock('once: the station CA').split('\n').filter((l) => !l.startsWith('flashdata ')).join('\n')
+    const once = readmeBlock('once: the station CA')
+      .split('\n')
+      .filter((l) => !l.startsWith('flashdata '))
+      .join('\n')
     execFileSync('sh', ['-c', once], { cwd: dir, stdio: 'pipe' })
     writeFileSync(join(dir, 'make-cert.sh'), readmeBlock('make-cert.sh'))
     const generated = await runGenerator('sh make-cert.sh', 'e00fce68d1a3c5b7f1e2d3c4', { cwd: dir })
     expect(generated.files.map((f) => f.name).sort()).toEqual(['certs/device.crt', 'certs/device.key'])
     const crt = join(dir, 'device.crt')
     writeFileSync(crt, generated.files.find((f) => f.name === 'certs/device.crt')!.data)
-    expect(execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca/station-ca.crt'), crt], { encoding: 'utf8' })).toContain('OK')
-    expect(execFileSync('openssl', ['x509', '-in', crt, '-noout', '-subject'], { encoding: 'utf8' })).toContain('CN = e00fce68d1a3c5b7f1e2d3c4')
+    expect(
+      execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca/station-ca.crt'), crt], { encoding: 'utf8' }),
+    ).toContain('OK')
+    expect(execFileSync('openssl', ['x509', '-in', crt, '-noout', '-subject'], { encoding: 'utf8' })).toContain(
+      'CN = e00fce68d1a3c5b7f1e2d3c4',
+    )
   })
 })

@@ -25,7 +25,9 @@ const row = async (ledger: FileLedger, serial: string) => (await ledger.reserve(
 describe('ledger file', () => {
   it('takes over a lock left by a station that was killed', async () => {
     const { ledger, path } = await setup(2)
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: Number(dead), host: hostname(), at: new Date().toISOString() }))
     expect(await row(ledger, 'a')).toBe(1)
   })
@@ -36,13 +38,23 @@ describe('ledger file', () => {
     appendFileSync(path, '{"op":"reserve","row":2,"ser') // power lost mid-append
     expect(await row(ledger, 'b')).toBe(2)
     expect(await row(ledger, 'a')).toBe(1)
-    expect(readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('{"op"')).length).toBe(3)
-    expect(await ledger.entries()).toEqual([{ row: 1, serial: 'a', state: 'reserved' }, { row: 2, serial: 'b', state: 'reserved' }])
+    expect(
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{"op"')).length,
+    ).toBe(3)
+    expect(await ledger.entries()).toEqual([
+      { row: 1, serial: 'a', state: 'reserved' },
+      { row: 2, serial: 'b', state: 'reserved' },
+    ])
   })
 
   it('counts only the first claim of a row, whatever else was appended', async () => {
     const { ledger, path } = await setup(2)
-    appendFileSync(path, `${JSON.stringify({ op: 'reserve', row: 1, serial: 'x', at: '' })}\n${JSON.stringify({ op: 'reserve', row: 1, serial: 'y', at: '' })}\n`)
+    appendFileSync(
+      path,
+      `${JSON.stringify({ op: 'reserve', row: 1, serial: 'x', at: '' })}\n${JSON.stringify({ op: 'reserve', row: 1, serial: 'y', at: '' })}\n`,
+    )
     expect(await row(ledger, 'y')).toBe(2)
     expect(await row(ledger, 'x')).toBe(1)
   })

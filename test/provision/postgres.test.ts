@@ -14,7 +14,7 @@ import { tempDir } from '../helpers/tmp.js'
 
 const server = await startPostgres()
 if ('reason' in server) console.warn(`PostgreSQL ledger tests skipped: ${server.reason}`)
-const pgServer = 'reason' in server ? undefined : server as TestPostgres
+const pgServer = 'reason' in server ? undefined : (server as TestPostgres)
 afterAll(() => pgServer?.stop())
 
 /** A fresh database per test, so pools of the same name do not meet. */
@@ -39,7 +39,9 @@ async function pool(dir: string, rows: number, header = 'device.crt'): Promise<s
 
 describe.skipIf(!pgServer)('PostgreSQL ledger', () => {
   let url: string
-  beforeAll(async () => { url = await database('ledger_lib') })
+  beforeAll(async () => {
+    url = await database('ledger_lib')
+  })
 
   it('reserves a row per board, gives a board its row again, commits it, and says when the pool is exhausted', async () => {
     const dir = await tempDir()
@@ -48,12 +50,19 @@ describe.skipIf(!pgServer)('PostgreSQL ledger', () => {
     try {
       const a = await ledger.reserve('a', async (row) => row.row)
       expect(a).toMatchObject({ reused: false, value: 1 })
-      await expect(ledger.reserve('b', async () => { throw new Error('does not fit') })).rejects.toThrow('does not fit')
+      await expect(
+        ledger.reserve('b', async () => {
+          throw new Error('does not fit')
+        }),
+      ).rejects.toThrow('does not fit')
       expect(await ledger.reserve('b', async (row) => row.row)).toMatchObject({ reused: false, value: 2 }) // nothing was reserved by the failed check
       expect(await ledger.reserve('a', async (row) => row.row)).toMatchObject({ reused: true, value: 1 })
       await ledger.commit('a', 1)
       await expect(ledger.reserve('c', async () => 0)).rejects.toMatchObject({ code: 'POOL_EXHAUSTED' })
-      expect(await ledger.entries()).toEqual([{ row: 1, serial: 'a', state: 'committed' }, { row: 2, serial: 'b', state: 'reserved' }])
+      expect(await ledger.entries()).toEqual([
+        { row: 1, serial: 'a', state: 'committed' },
+        { row: 2, serial: 'b', state: 'reserved' },
+      ])
     } finally {
       await ledger.close()
     }
@@ -66,23 +75,53 @@ describe.skipIf(!pgServer)('PostgreSQL ledger', () => {
     const benches = [0, 1, 2, 3].map((s) => {
       const bench = join(dir, `bench-${s}`)
       mkdirSync(bench)
-      for (let b = 0; b < 3; b++) new EmulatedElectron({ flash: openFlashFile(join(bench, `dd${s}${b}${'0'.repeat(20)}.bin`)), timing: 'instant' }).close()
+      for (let b = 0; b < 3; b++)
+        new EmulatedElectron({
+          flash: openFlashFile(join(bench, `dd${s}${b}${'0'.repeat(20)}.bin`)),
+          timing: 'instant',
+        }).close()
       return bench
     })
-    const args = (bench: string) => ['jig', join(dir, 'common'), '--pool', csv, '--ledger', ledgerUrl, '--emulator', bench, '--timeout', '3', '--json']
-    const killed = startUntil(args(benches[0]), { FLASHDATA_EMULATOR_TIMING: 'datasheet' }, (l) => l.includes('"phase":"write"') && l.includes('"type":"progress"'))
+    const args = (bench: string) => [
+      'jig',
+      join(dir, 'common'),
+      '--pool',
+      csv,
+      '--ledger',
+      ledgerUrl,
+      '--emulator',
+      bench,
+      '--timeout',
+      '3',
+      '--json',
+    ]
+    const killed = startUntil(
+      args(benches[0]),
+      { FLASHDATA_EMULATOR_TIMING: 'datasheet' },
+      (l) => l.includes('"phase":"write"') && l.includes('"type":"progress"'),
+    )
     await killed.reached
     killed.child.kill('SIGKILL')
     await killed.exited
-    const station = (bench: string) => new Promise<number | null>((resolve) => {
-      spawn(process.execPath, [CLI, ...args(bench)], { cwd: REPO, env: { ...process.env, FLASHDATA_EMULATOR_TIMING: 'instant' }, stdio: 'ignore' }).on('close', resolve)
-    })
+    const station = (bench: string) =>
+      new Promise<number | null>((resolve) => {
+        spawn(process.execPath, [CLI, ...args(bench)], {
+          cwd: REPO,
+          env: { ...process.env, FLASHDATA_EMULATOR_TIMING: 'instant' },
+          stdio: 'ignore',
+        }).on('close', resolve)
+      })
     const codes = await Promise.all(benches.map(station))
-    expect(codes.every((c) => c === 0 || c === ExitCode.POOL_EXHAUSTED), String(codes)).toBe(true)
+    expect(
+      codes.every((c) => c === 0 || c === ExitCode.POOL_EXHAUSTED),
+      String(codes),
+    ).toBe(true)
 
     const db = new pg.Client({ connectionString: ledgerUrl })
     await db.connect()
-    const { rows } = await db.query<{ pool_row: number; serial: string; state: string }>('SELECT pool_row, serial, state FROM flashdata_rows ORDER BY pool_row')
+    const { rows } = await db.query<{ pool_row: number; serial: string; state: string }>(
+      'SELECT pool_row, serial, state FROM flashdata_rows ORDER BY pool_row',
+    )
     await db.end()
     expect(rows.map((r) => [r.pool_row, r.state])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => [n, 'committed']))
     expect(new Set(rows.map((r) => r.serial)).size).toBe(8)
@@ -91,7 +130,9 @@ describe.skipIf(!pgServer)('PostgreSQL ledger', () => {
       const sector = (await readFile(join(bench, `${r.serial}.bin`))).subarray(0xa0000, 0xc0000)
       const parsed = parseImage(sector)
       const crt = parsed.files.find((f) => f.name === 'device.crt')!
-      expect(new TextDecoder().decode(sector.subarray(crt.addr, crt.addr + crt.length))).toBe(`certificate ${r.pool_row}`)
+      expect(new TextDecoder().decode(sector.subarray(crt.addr, crt.addr + crt.length))).toBe(
+        `certificate ${r.pool_row}`,
+      )
     }
   })
 })

@@ -8,7 +8,12 @@ import { Reports } from '../../src/provision/reports.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const record = (i: number): JigRecord => ({
-  serial: i.toString(16).padStart(24, '0'), startedAt: new Date(0).toISOString(), endedAt: new Date(1000).toISOString(), durationMs: 1000, phases: {}, outcome: 'flashed',
+  serial: i.toString(16).padStart(24, '0'),
+  startedAt: new Date(0).toISOString(),
+  endedAt: new Date(1000).toISOString(),
+  durationMs: 1000,
+  phases: {},
+  outcome: 'flashed',
 })
 
 describe('station reports', () => {

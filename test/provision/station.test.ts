@@ -25,10 +25,14 @@ function boardFiles(board: EmulatedElectron): Record<string, string> {
 }
 
 /** A common folder, per-board folders and a pool of `rows` certificates. */
-async function station(rows: number, perBoard: string[] = []): Promise<{ dir: string; folder: string; perBoardDir: string; poolPath: string }> {
+async function station(
+  rows: number,
+  perBoard: string[] = [],
+): Promise<{ dir: string; folder: string; perBoardDir: string; poolPath: string }> {
   const dir = await tempDir()
   await writeTree(join(dir, 'common'), { 'certs/ca.pem': 'CA', 'config.txt': 'common config' })
-  for (const serial of perBoard) await writeTree(join(dir, 'boards', serial), { 'config.txt': `config of ${serial}`, 'id.txt': serial })
+  for (const serial of perBoard)
+    await writeTree(join(dir, 'boards', serial), { 'config.txt': `config of ${serial}`, 'id.txt': serial })
   const lines = ['certs/device.crt,certs/device.key']
   for (let i = 1; i <= rows; i++) {
     await writeTree(join(dir, 'pool'), { [`crt${i}.pem`]: `certificate ${i}`, [`key${i}.pem`]: `key ${i}` })
@@ -55,7 +59,10 @@ describe('provisioning station (library)', () => {
     later(1800, () => bus.attach(boards[4]))
     const records: JigRecord[] = []
     const summary = await runJig({
-      bus, prepare: provisioner.prepare, idleTimeoutMs: 2500, reappearTimeoutMs: 1000,
+      bus,
+      prepare: provisioner.prepare,
+      idleTimeoutMs: 2500,
+      reappearTimeoutMs: 1000,
       onRecord: (r) => {
         records.push(r)
         // The operator plugs it back in once the station has reported it (a fixed delay raced a loaded machine).
@@ -69,39 +76,77 @@ describe('provisioning station (library)', () => {
       const files = boardFiles(board)
       const row = records.find((r) => r.serial === board.serialNumber && r.outcome === 'flashed')!.provision!.pool!.row
       rows.set(board.serialNumber, row)
-      expect(files).toEqual({ 'certs/ca.pem': 'CA', 'config.txt': `config of ${serials[i]}`, 'id.txt': serials[i], 'certs/device.crt': `certificate ${row}`, 'certs/device.key': `key ${row}` })
+      expect(files).toEqual({
+        'certs/ca.pem': 'CA',
+        'config.txt': `config of ${serials[i]}`,
+        'id.txt': serials[i],
+        'certs/device.crt': `certificate ${row}`,
+        'certs/device.key': `key ${row}`,
+      })
     }
     expect([...rows.values()].sort()).toEqual([1, 2, 3, 4]) // each row once
     // The unplugged board failed, then got the same row when it came back.
     const second = records.filter((r) => r.serial === serials[1])
-    expect(second.map((r) => r.outcome === 'failed' ? r.error!.code : r.outcome)).toEqual(['DISCONNECTED', 'flashed'])
+    expect(second.map((r) => (r.outcome === 'failed' ? r.error!.code : r.outcome))).toEqual(['DISCONNECTED', 'flashed'])
     expect(second.map((r) => r.provision?.pool?.row)).toEqual([rows.get(serials[1]), rows.get(serials[1])])
     // The fifth board found no row: never touched, not a failed board.
     expect(flashOps(boards[4])).toEqual([])
     expect(records.some((r) => r.serial === serials[4])).toBe(false)
-    expect(await ledger.entries()).toEqual(serials.slice(0, 4).map((serial) => ({ row: rows.get(serial), serial, state: 'committed' })).sort((a, b) => a.row! - b.row!))
+    expect(await ledger.entries()).toEqual(
+      serials
+        .slice(0, 4)
+        .map((serial) => ({ row: rows.get(serial), serial, state: 'committed' }))
+        .sort((a, b) => a.row! - b.row!),
+    )
     for (const r of records.filter((r) => r.outcome === 'flashed')) {
-      expect(r).toMatchObject({ port: expect.stringMatching(/^emulated-\d+$/), imageSha256: expect.stringMatching(/^[0-9a-f]{64}$/), provision: { overlay: { files: ['config.txt', 'id.txt'] } } })
+      expect(r).toMatchObject({
+        port: expect.stringMatching(/^emulated-\d+$/),
+        imageSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        provision: { overlay: { files: ['config.txt', 'id.txt'] } },
+      })
     }
 
     // A rerun finds every board unchanged, with the same rows.
     bus.detach(boards[4])
-    for (const board of boards.slice(0, 4)) { bus.detach(board); bus.attach(board) }
+    for (const board of boards.slice(0, 4)) {
+      bus.detach(board)
+      bus.attach(board)
+    }
     const rerun = await runJig({ bus, prepare: provisioner.prepare, count: 4, reappearTimeoutMs: 1000 })
     expect(rerun.records.map((r) => [r.serial, r.outcome, r.provision?.pool]).sort()).toEqual(
-      serials.slice(0, 4).map((serial) => [serial, 'unchanged', { row: rows.get(serial), files: ['certs/device.crt', 'certs/device.key'], reused: true }]).sort())
+      serials
+        .slice(0, 4)
+        .map((serial) => [
+          serial,
+          'unchanged',
+          { row: rows.get(serial), files: ['certs/device.crt', 'certs/device.key'], reused: true },
+        ])
+        .sort(),
+    )
   })
 
   it('fails a board without a per-board folder, or whose data does not fit, untouched and without using a row', async () => {
-    const { bus, boards: [missing, huge, fine] } = bench({ mode: 'dfu' }, { mode: 'dfu' }, { mode: 'dfu' })
+    const {
+      bus,
+      boards: [missing, huge, fine],
+    } = bench({ mode: 'dfu' }, { mode: 'dfu' }, { mode: 'dfu' })
     const s = await station(2, [fine.serialNumber])
-    await writeTree(join(s.perBoardDir, huge.serialNumber), { 'big1.bin': new Uint8Array(70_000), 'big2.bin': new Uint8Array(70_000) })
+    await writeTree(join(s.perBoardDir, huge.serialNumber), {
+      'big1.bin': new Uint8Array(70_000),
+      'big2.bin': new Uint8Array(70_000),
+    })
     const ledger = new FileLedger(join(s.dir, 'ledger.ndjson'), await loadPool(s.poolPath))
     const provisioner = await openProvisioner({ folder: s.folder, perBoard: s.perBoardDir, ledger })
     const summary = await runJig({ bus, prepare: provisioner.prepare, count: 3, reappearTimeoutMs: 1000 })
     const code = (board: EmulatedElectron) => summary.records.find((r) => r.serial === board.serialNumber)!
-    expect(code(missing).error).toMatchObject({ code: 'PER_BOARD_MISSING', message: expect.stringContaining(missing.serialNumber) })
-    expect(code(huge).error).toMatchObject({ code: 'IMAGE_TOO_LARGE', message: expect.stringMatching(/[\d,]+ bytes over the 131,072-byte sector/) })
+    expect(code(missing).error).toMatchObject({
+      code: 'PER_BOARD_MISSING',
+      message: expect.stringContaining(missing.serialNumber),
+    })
+    expect(code(huge).error).toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+      message: expect.stringMatching(/[\d,]+ bytes over the 131,072-byte sector/),
+    })
     expect(code(fine).outcome).toBe('flashed')
     expect(flashOps(missing)).toEqual([])
     expect(flashOps(huge)).toEqual([])
@@ -109,10 +154,20 @@ describe('provisioning station (library)', () => {
   })
 
   it('gives a board its pinned row, and the other rows in order to the rest', async () => {
-    const { bus, boards: [a, b] } = bench({ mode: 'dfu' }, { mode: 'dfu' })
+    const {
+      bus,
+      boards: [a, b],
+    } = bench({ mode: 'dfu' }, { mode: 'dfu' })
     const s = await station(0)
-    await writeTree(s.dir, { 'p1.txt': 'one', 'p2.txt': 'two', 'pool.csv': `serial,secret.txt\n,p1.txt\n${b.serialNumber.toUpperCase()},p2.txt\n` })
-    const provisioner = await openProvisioner({ folder: s.folder, ledger: new FileLedger(join(s.dir, 'l.ndjson'), await loadPool(s.poolPath)) })
+    await writeTree(s.dir, {
+      'p1.txt': 'one',
+      'p2.txt': 'two',
+      'pool.csv': `serial,secret.txt\n,p1.txt\n${b.serialNumber.toUpperCase()},p2.txt\n`,
+    })
+    const provisioner = await openProvisioner({
+      folder: s.folder,
+      ledger: new FileLedger(join(s.dir, 'l.ndjson'), await loadPool(s.poolPath)),
+    })
     await runJig({ bus, prepare: provisioner.prepare, count: 2, reappearTimeoutMs: 1000 })
     expect(boardFiles(a)['secret.txt']).toBe('one')
     expect(boardFiles(b)['secret.txt']).toBe('two')
@@ -129,8 +184,14 @@ describe('provisioning station (library)', () => {
     const kept = bench({ mode: 'dfu', flash: openFlashFile(files[0]) })
     const refused = await runJig({ bus: kept.bus, prepare: provisioner.prepare, count: 1 })
     expect(refused.records[0]).toMatchObject({
-      outcome: 'failed', error: { code: 'FOREIGN_DATA', message: expect.stringContaining('electron user part (module version 6') },
-      foreign: { contents: { kind: 'particle-module', module: { platform: 'electron', function: 'user part', version: 6, startAddress: 0x08080000 } } },
+      outcome: 'failed',
+      error: { code: 'FOREIGN_DATA', message: expect.stringContaining('electron user part (module version 6') },
+      foreign: {
+        contents: {
+          kind: 'particle-module',
+          module: { platform: 'electron', function: 'user part', version: 6, startAddress: 0x08080000 },
+        },
+      },
     })
     expect(flashOps(kept.boards[0])).toEqual([])
     expect(sectorBytes(kept.boards[0], module.length)).toEqual(module)
@@ -139,25 +200,46 @@ describe('provisioning station (library)', () => {
     const backups = join(dir, 'backups')
     const overwritten = bench({ mode: 'dfu', flash: openFlashFile(files[1]) })
     const before = sectorBytes(overwritten.boards[0], 131072)
-    const done = await runJig({ bus: overwritten.bus, prepare: provisioner.prepare, count: 1, reappearTimeoutMs: 1000, onForeign: sectorBackup(backups) })
+    const done = await runJig({
+      bus: overwritten.bus,
+      prepare: provisioner.prepare,
+      count: 1,
+      reappearTimeoutMs: 1000,
+      onForeign: sectorBackup(backups),
+    })
     const [name] = await readdir(backups)
     expect(name).toMatch(new RegExp(`^flashdata-backup-${overwritten.boards[0].serialNumber}-.*\\.bin$`))
-    expect(done.records[0]).toMatchObject({ outcome: 'flashed', foreign: { backup: join(backups, name), contents: { kind: 'particle-module' } } })
+    expect(done.records[0]).toMatchObject({
+      outcome: 'flashed',
+      foreign: { backup: join(backups, name), contents: { kind: 'particle-module' } },
+    })
     expect(new Uint8Array(await readFile(join(backups, name)))).toEqual(before)
     expect(boardFiles(overwritten.boards[0])).toEqual({ 'x.txt': 'x' })
     overwritten.boards[0].close()
   })
 
   it('writes JUnit XML with one test case per board, failures with code, message and hint', () => {
-    const base = { startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:02.000Z', durationMs: 2000, phases: {} }
+    const base = {
+      startedAt: '2026-01-01T00:00:00.000Z',
+      endedAt: '2026-01-01T00:00:02.000Z',
+      durationMs: 2000,
+      phases: {},
+    }
     const records: JigRecord[] = [
-      { ...base, serial: 'a1', outcome: 'failed', port: '1-1', error: { code: 'DISCONNECTED', message: 'The board was <disconnected> & gone', hint: 'Check "the" cable' } },
+      {
+        ...base,
+        serial: 'a1',
+        outcome: 'failed',
+        port: '1-1',
+        error: { code: 'DISCONNECTED', message: 'The board was <disconnected> & gone', hint: 'Check "the" cable' },
+      },
       { ...base, serial: 'a1', outcome: 'flashed', port: '1-1', slot: 'A' },
       { ...base, serial: 'b2', outcome: 'failed', error: { code: 'FOREIGN_DATA', message: 'factory firmware' } },
     ]
     const xml = junitXml(records, 'line 1')
     expect(XMLValidator.validate(xml)).toBe(true)
-    const suite = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'testcase' }).parse(xml).testsuites.testsuite
+    const suite = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'testcase' }).parse(xml)
+      .testsuites.testsuite
     expect(suite['@_tests']).toBe('2')
     expect(suite['@_failures']).toBe('1')
     expect(suite.testcase.map((c: Record<string, unknown>) => c['@_name'])).toEqual(['a1', 'b2'])

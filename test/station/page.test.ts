@@ -48,7 +48,8 @@ async function bench(name: string, desk: string[], plugged: string[] = []) {
   for (const board of desk) await writeFile(join(staging, `${board}.bin`), '')
   for (const board of plugged) await writeFile(join(station, `${board}.bin`), '')
   return {
-    root, station,
+    root,
+    station,
     plug: (board: string) => rename(join(staging, `${board}.bin`), join(station, `${board}.bin`)),
     unplug: (board: string) => rename(join(station, `${board}.bin`), join(staging, `${board}.bin`)),
   }
@@ -80,17 +81,37 @@ async function openPage(url: string): Promise<Page> {
 
 /** Waits until the list item of a board reads as `pattern`, and returns its text. */
 async function boardItem(page: Page, board: string, pattern: RegExp): Promise<string> {
-  await page.waitForFunction((s, source) => [...document.querySelectorAll('#boards li')].some((li) => li.textContent!.startsWith(s) && new RegExp(source).test(li.textContent!)), { timeout: WAIT_MS }, board, pattern.source)
+  await page.waitForFunction(
+    (s, source) =>
+      [...document.querySelectorAll('#boards li')].some(
+        (li) => li.textContent!.startsWith(s) && new RegExp(source).test(li.textContent!),
+      ),
+    { timeout: WAIT_MS },
+    board,
+    pattern.source,
+  )
   return page.$$eval('#boards li', (items, s) => items.find((li) => li.textContent!.startsWith(s))!.textContent!, board)
 }
 
-const listed = (page: Page) => page.$$eval('[aria-labelledby=boards-title] li', (items) => items.map((li) => li.textContent!))
-const totalOf = (page: Page, name: string) => byRole(page, 'definition', name).then((el) => el.evaluate((dd) => dd.textContent))
-const tileLabel = (page: Page, board: string) => page.$$eval('#tiles article', (tiles, s) => tiles.map((t) => t.getAttribute('aria-label')!).find((l) => l.startsWith(s)) ?? '', board)
+const listed = (page: Page) =>
+  page.$$eval('[aria-labelledby=boards-title] li', (items) => items.map((li) => li.textContent!))
+const totalOf = (page: Page, name: string) =>
+  byRole(page, 'definition', name).then((el) => el.evaluate((dd) => dd.textContent))
+const tileLabel = (page: Page, board: string) =>
+  page.$$eval(
+    '#tiles article',
+    (tiles, s) => tiles.map((t) => t.getAttribute('aria-label')!).find((l) => l.startsWith(s)) ?? '',
+    board,
+  )
 
 function post(url: string, path: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    request(new URL(path, url), { method: 'POST', headers }, (response) => { response.resume(); resolve(response.statusCode!) }).on('error', reject).end()
+    request(new URL(path, url), { method: 'POST', headers }, (response) => {
+      response.resume()
+      resolve(response.statusCode!)
+    })
+      .on('error', reject)
+      .end()
   })
 }
 
@@ -107,10 +128,16 @@ describe('the station page', { timeout: 300_000 }, () => {
     // The failure in words with its hint, in the list of failures and on the tile.
     const failure = await page.$eval('[aria-labelledby=failures-title]', (ul) => ul.textContent!)
     expect(failure).toMatch(/during connect: .*is a Photon.*Connect an Electron/)
-    expect(await page.$eval('#tiles', (el) => el.textContent!)).toMatch(/failed after \d+\.\d s during connect.*is a Photon/)
+    expect(await page.$eval('#tiles', (el) => el.textContent!)).toMatch(
+      /failed after \d+\.\d s during connect.*is a Photon/,
+    )
 
     await bench1.plug(b)
-    await page.waitForFunction((s) => [...document.querySelectorAll('#tiles article')].some((t) => t.getAttribute('aria-label')!.startsWith(s)), { timeout: WAIT_MS }, b)
+    await page.waitForFunction(
+      (s) => [...document.querySelectorAll('#tiles article')].some((t) => t.getAttribute('aria-label')!.startsWith(s)),
+      { timeout: WAIT_MS },
+      b,
+    )
     // Reloaded mid-run: the snapshot has every board so far, with the outcomes reached before the page existed.
     await page.reload()
     await page.waitForFunction(() => document.getElementById('link')!.textContent === 'Live', { timeout: WAIT_MS })
@@ -121,22 +148,40 @@ describe('the station page', { timeout: 300_000 }, () => {
 
     await bench1.plug(u)
     // Unplugged while the page shows it writing.
-    await page.waitForFunction((s) => [...document.querySelectorAll('#tiles article')].some((t) => t.getAttribute('aria-label')!.startsWith(`${s}: Writing`)), { timeout: WAIT_MS }, u)
+    await page.waitForFunction(
+      (s) =>
+        [...document.querySelectorAll('#tiles article')].some((t) =>
+          t.getAttribute('aria-label')!.startsWith(`${s}: Writing`),
+        ),
+      { timeout: WAIT_MS },
+      u,
+    )
     await bench1.unplug(u)
     expect(await boardItem(page, u, /failed/)).toMatch(/during (write|verify)/)
     expect(await tileLabel(page, u)).toBe(`${u}: failed`)
 
     await bench1.plug(c)
     expect(await jig.exited).toBe(14) // two boards failed
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped: the count of boards is done', { timeout: WAIT_MS })
+    await page.waitForFunction(
+      () => document.getElementById('control-state')!.textContent === 'Stopped: the count of boards is done',
+      { timeout: WAIT_MS },
+    )
     const final = await listed(page)
     expect(final.map((t) => t.slice(0, 24))).toEqual([a, serial(5), b, u, c])
-    expect(final.map((t) => /flashed|unchanged|failed/.exec(t)?.[0])).toEqual(['flashed', 'failed', 'flashed', 'failed', 'flashed'])
+    expect(final.map((t) => /flashed|unchanged|failed/.exec(t)?.[0])).toEqual([
+      'flashed',
+      'failed',
+      'flashed',
+      'failed',
+      'flashed',
+    ])
     expect(await totalOf(page, 'Flashed')).toBe('3')
     expect(await totalOf(page, 'Failed')).toBe('2')
     expect(await totalOf(page, 'Boards per hour')).toMatch(/^[\d,]+$/)
     expect(await totalOf(page, 'Time per board')).toMatch(/^\d+\.\d s$/)
-    expect(await page.$eval('#job', (el) => el.textContent!)).toMatch(/Files \(2\)firmware-assets\.bin \(110,000 bytes\), hello\.txt/)
+    expect(await page.$eval('#job', (el) => el.textContent!)).toMatch(
+      /Files \(2\)firmware-assets\.bin \(110,000 bytes\), hello\.txt/,
+    )
     const torn = ndjson(await readFile(log, 'utf8')).find((r) => r.serial === u)!
     expect(torn).toMatchObject({ outcome: 'failed', error: { code: 'DISCONNECTED' } })
     expect(['write', 'verify']).toContain(torn.failedPhase) // unplugged once the page showed it writing
@@ -150,21 +195,48 @@ describe('the station page', { timeout: 300_000 }, () => {
     const jig = await startJig([await dataFolder(), '--emulator', bench2.station, '--log', log])
     const page = await openPage(jig.url)
     await (await byRole(page, 'button', 'Pause')).click()
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent!.startsWith('Paused'), { timeout: WAIT_MS })
+    await page.waitForFunction(() => document.getElementById('control-state')!.textContent!.startsWith('Paused'), {
+      timeout: WAIT_MS,
+    })
     expect(await page.$eval('#pause', (button) => (button as HTMLButtonElement).disabled)).toBe(true)
     await bench2.plug(d)
     expect(await boardItem(page, d, /waiting \(paused\)/)).toContain('waiting (paused)')
-    expect(ndjson(jig.output()).filter((event) => event.serial === d).map((event) => event.type)).toEqual(['message']) // announced, not taken
+    expect(
+      ndjson(jig.output())
+        .filter((event) => event.serial === d)
+        .map((event) => event.type),
+    ).toEqual(['message']) // announced, not taken
     await (await byRole(page, 'button', 'Resume')).click()
     expect(await boardItem(page, d, /flashed/)).toContain('flashed')
 
     await bench2.plug(e)
-    await page.waitForFunction((s) => [...document.querySelectorAll('#tiles article')].some((t) => /: (Comparing|Erasing|Writing|Switching)/.test(t.getAttribute('aria-label')!) && t.getAttribute('aria-label')!.startsWith(s)), { timeout: WAIT_MS }, e)
+    await page.waitForFunction(
+      (s) =>
+        [...document.querySelectorAll('#tiles article')].some(
+          (t) =>
+            /: (Comparing|Erasing|Writing|Switching)/.test(t.getAttribute('aria-label')!) &&
+            t.getAttribute('aria-label')!.startsWith(s),
+        ),
+      { timeout: WAIT_MS },
+      e,
+    )
     await (await byRole(page, 'button', 'Stop')).click()
     expect(await jig.exited).toBe(0)
-    expect(ndjson(jig.output()).at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 2, flashed: 2, stoppedBy: 'signal' })
-    expect(ndjson(await readFile(log, 'utf8')).map((r) => [r.serial, r.outcome])).toEqual([[d, 'flashed'], [e, 'flashed']])
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped: by the operator (Stop or Ctrl-C)', { timeout: WAIT_MS })
+    expect(ndjson(jig.output()).at(-1)).toMatchObject({
+      type: 'result',
+      command: 'jig',
+      boards: 2,
+      flashed: 2,
+      stoppedBy: 'signal',
+    })
+    expect(ndjson(await readFile(log, 'utf8')).map((r) => [r.serial, r.outcome])).toEqual([
+      [d, 'flashed'],
+      [e, 'flashed'],
+    ])
+    await page.waitForFunction(
+      () => document.getElementById('control-state')!.textContent === 'Stopped: by the operator (Stop or Ctrl-C)',
+      { timeout: WAIT_MS },
+    )
     expect(await boardItem(page, e, /flashed/)).toContain('flashed')
     await page.close()
   })
@@ -175,13 +247,26 @@ describe('the station page', { timeout: 300_000 }, () => {
     const jig = await startJig([await dataFolder(), '--emulator', bench3.station, '--count', '8'])
     // Asks for the stream, then never reads a byte of it.
     const stalled = connect(Number(new URL(jig.url).port), '127.0.0.1')
-    stalled.on('connect', () => { stalled.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'); stalled.pause() })
+    stalled.on('connect', () => {
+      stalled.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+      stalled.pause()
+    })
     stalled.on('error', () => {}) // dropped by the station: expected
     const page = await openPage(jig.url)
     for (const board of boards) await bench3.plug(board)
     expect(await jig.exited).toBe(0)
-    expect(ndjson(jig.output()).at(-1)).toMatchObject({ type: 'result', command: 'jig', boards: 8, flashed: 8, failed: 0, stoppedBy: 'count' })
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent === 'Stopped: the count of boards is done', { timeout: WAIT_MS })
+    expect(ndjson(jig.output()).at(-1)).toMatchObject({
+      type: 'result',
+      command: 'jig',
+      boards: 8,
+      flashed: 8,
+      failed: 0,
+      stoppedBy: 'count',
+    })
+    await page.waitForFunction(
+      () => document.getElementById('control-state')!.textContent === 'Stopped: the count of boards is done',
+      { timeout: WAIT_MS },
+    )
     expect(await totalOf(page, 'Flashed')).toBe('8')
     expect((await listed(page)).map((t) => t.slice(0, 24))).toEqual(boards)
     stalled.destroy()
@@ -209,8 +294,12 @@ describe('the station page', { timeout: 300_000 }, () => {
     const page = await openPage(jig.url)
     expect(await page.$eval('#token-note', (note) => (note as HTMLElement).hidden)).toBe(true)
     await (await byRole(page, 'button', 'Pause')).click()
-    await page.waitForFunction(() => document.getElementById('control-state')!.textContent!.startsWith('Paused'), { timeout: WAIT_MS })
-    const report = await page.evaluate(async () => (await fetch((document.getElementById('csv') as HTMLAnchorElement).href)).text())
+    await page.waitForFunction(() => document.getElementById('control-state')!.textContent!.startsWith('Paused'), {
+      timeout: WAIT_MS,
+    })
+    const report = await page.evaluate(async () =>
+      (await fetch((document.getElementById('csv') as HTMLAnchorElement).href)).text(),
+    )
     expect(report.split('\n')[0]).toMatch(/^serial,outcome/)
     await (await byRole(page, 'button', 'Stop')).click()
     expect(await jig.exited).toBe(0)
@@ -222,11 +311,16 @@ describe('the station page', { timeout: 300_000 }, () => {
     const bench5 = await bench('provisioning', [board])
     await mkdir(join(bench5.root, 'boards', board), { recursive: true })
     await writeFile(join(bench5.root, 'boards', board, 'device.crt'), 'CERT\n')
-    const jig = await startJig([await dataFolder(), '--emulator', bench5.station, '--per-board', join(bench5.root, 'boards'), '--count', '1'], { FLASHDATA_EMULATOR_TIMING: 'instant' })
+    const jig = await startJig(
+      [await dataFolder(), '--emulator', bench5.station, '--per-board', join(bench5.root, 'boards'), '--count', '1'],
+      { FLASHDATA_EMULATOR_TIMING: 'instant' },
+    )
     const page = await openPage(jig.url)
     await bench5.plug(board)
     expect(await boardItem(page, board, /flashed/)).toMatch(new RegExp(`overlay .*${board} \\(1 file\\)`))
-    expect(await page.$eval('#job', (el) => el.textContent!)).toContain(`Per-board folders${join(bench5.root, 'boards')}`)
+    expect(await page.$eval('#job', (el) => el.textContent!)).toContain(
+      `Per-board folders${join(bench5.root, 'boards')}`,
+    )
     expect(await jig.exited).toBe(0)
     await page.close()
   })
@@ -237,7 +331,9 @@ describe('the station page', { timeout: 300_000 }, () => {
     const taken = createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
     const port = (taken.address() as { port: number }).port
-    const result = await runCli(['jig', await dataFolder(), '--emulator', bench6.station, '--ui', String(port)], { env: { FLASHDATA_EMULATOR_TIMING: 'instant' } })
+    const result = await runCli(['jig', await dataFolder(), '--emulator', bench6.station, '--ui', String(port)], {
+      env: { FLASHDATA_EMULATOR_TIMING: 'instant' },
+    })
     taken.close()
     expect(result.code).toBe(ExitCode.USAGE)
     expect(result.stderr).toContain(`Cannot serve the station page on 127.0.0.1:${port}: the port is in use.`)

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest'
 import { bundleForBrowser } from '../../scripts/build-web.js'
 
 describe('browser bundle', () => {
-  for (const entry of ['src/web/main.ts', 'src/station/page/main.ts', 'src/image/index.ts', 'src/dfu/index.ts', 'src/jobs/index.ts', 'src/emulator/electron.ts', 'src/emulator/bus.ts']) {
+  for (const entry of [
+    'src/web/main.ts',
+    'src/station/page/main.ts',
+    'src/image/index.ts',
+    'src/dfu/index.ts',
+    'src/jobs/index.ts',
+    'src/emulator/electron.ts',
+    'src/emulator/bus.ts',
+  ]) {
     it(`${entry} bundles for the browser with no Node import`, async () => {
       const text: string = await bundleForBrowser(entry, { minify: false })
       expect(text.length).toBeGreaterThan(0)
@@ -12,6 +20,8 @@ describe('browser bundle', () => {
   }
 
   it('fails on a Node built-in, naming it and its importer', async () => {
-    await expect(bundleForBrowser('src/emulator/index.ts', { minify: false })).rejects.toThrow(/node:fs \(imported by src\/emulator\/flash-file\.ts\)/)
+    await expect(bundleForBrowser('src/emulator/index.ts', { minify: false })).rejects.toThrow(
+      /node:fs \(imported by src\/emulator\/flash-file\.ts\)/,
+    )
   })
 })

@@ -19,7 +19,8 @@ let tmp: string
 async function byName(role: string, name: string, on = page): Promise<ElementHandle<Element>> {
   // File inputs are buttons in the accessibility tree whose node puppeteer's aria query cannot return: match them by snapshot.
   if (role === 'file') {
-    for (const input of await on.$$('input[type=file]')) if ((await on.accessibility.snapshot({ root: input, interestingOnly: false }))?.name === name) return input
+    for (const input of await on.$$('input[type=file]'))
+      if ((await on.accessibility.snapshot({ root: input, interestingOnly: false }))?.name === name) return input
     throw new Error(`no file input named ${name}`)
   }
   return byRole(on, role, name)
@@ -27,14 +28,22 @@ async function byName(role: string, name: string, on = page): Promise<ElementHan
 
 /** Waits until the page is idle again (its Write button is enabled or nothing is chosen) and returns the status text. */
 async function statusAfter(action: () => Promise<unknown>, on = page): Promise<string> {
-  await on.$eval('[role=status]', (el) => { el.textContent = '' })
+  await on.$eval('[role=status]', (el) => {
+    el.textContent = ''
+  })
   await action()
-  await on.waitForFunction(() => document.querySelector('[role=status]')!.textContent !== '' && !(document.getElementById('connect') as HTMLButtonElement).disabled, { timeout: WAIT_MS })
+  await on.waitForFunction(
+    () =>
+      document.querySelector('[role=status]')!.textContent !== '' &&
+      !(document.getElementById('connect') as HTMLButtonElement).disabled,
+    { timeout: WAIT_MS },
+  )
   return on.$eval('[role=status]', (el) => el.textContent ?? '')
 }
 
 const click = (name: string, on = page) => statusAfter(async () => (await byName('button', name, on)).click(), on)
-const upload = (name: string, path: string, on = page) => statusAfter(async () => (await byName('file', name, on) as ElementHandle<HTMLInputElement>).uploadFile(path), on)
+const upload = (name: string, path: string, on = page) =>
+  statusAfter(async () => ((await byName('file', name, on)) as ElementHandle<HTMLInputElement>).uploadFile(path), on)
 
 /** Bytes behind a download link of the page. */
 async function linkBytes(text: string): Promise<Buffer> {
@@ -75,8 +84,11 @@ beforeAll(async () => {
 afterAll(async () => {
   if (page) {
     // The guard of test/setup.ts cannot see a board inside the page: check its flash log here.
-    const stray = await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { flashLog: { address: number; length: number; op: string }[] } })
-      .flashdataEmulator.flashLog.filter((op) => op.address < 0x080a0000 || op.address + op.length > 0x080c0000))
+    const stray = await page.evaluate(() =>
+      (
+        globalThis as unknown as { flashdataEmulator: { flashLog: { address: number; length: number; op: string }[] } }
+      ).flashdataEmulator.flashLog.filter((op) => op.address < 0x080a0000 || op.address + op.length > 0x080c0000),
+    )
     expect(stray).toEqual([])
   }
   await browser?.close()
@@ -86,7 +98,12 @@ afterAll(async () => {
 
 describe('the page, without a board', { timeout: 240_000 }, () => {
   it('packs a folder byte-identically to the CLI, writes it, and reads every file back', async () => {
-    const files = { 'index.html': '<h1>hello</h1>\n', 'conf/settings.json': '{"a":1}\n', 'certs/ca.pem': '-----BEGIN-----\n', '.DS_Store': 'junk' }
+    const files = {
+      'index.html': '<h1>hello</h1>\n',
+      'conf/settings.json': '{"a":1}\n',
+      'certs/ca.pem': '-----BEGIN-----\n',
+      '.DS_Store': 'junk',
+    }
     const dir = folder('site', files)
     expect(await upload('Folder', dir)).toMatch(/site is ready|Ready to write site/)
     const written = await click('Write')
@@ -120,7 +137,9 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
     const damaged = readFileSync(join(tmp, 'other.dfu'))
     damaged[1000] ^= 0xff
     writeFileSync(join(tmp, 'damaged.dfu'), damaged)
-    expect(await upload('Image file', join(tmp, 'damaged.dfu'))).toMatch(/"damaged\.dfu" is not a \.dfu file flashdata accepts: the suffix CRC/)
+    expect(await upload('Image file', join(tmp, 'damaged.dfu'))).toMatch(
+      /"damaged\.dfu" is not a \.dfu file flashdata accepts: the suffix CRC/,
+    )
   })
 
   it('writes a .dfu file: the board then holds the image it wraps', async () => {
@@ -146,7 +165,11 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
   it('recovers from a failed write injected into the emulated board', async () => {
     const dir = folder('retry', { 'x.txt': 'after a failed write\n' })
     await upload('Folder', dir)
-    await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { faults: { failNextWrite(): void } } }).flashdataEmulator.faults.failNextWrite())
+    await page.evaluate(() =>
+      (
+        globalThis as unknown as { flashdataEmulator: { faults: { failNextWrite(): void } } }
+      ).flashdataEmulator.faults.failNextWrite(),
+    )
     expect(await click('Write')).toMatch(/with one retry\. Read back and verified\.$/)
     expect(await click('Verify')).toMatch(/verified\.$/)
   })
@@ -154,11 +177,21 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
   it('reports a cable pulled in the middle of a write with the next step, and the next Write succeeds', async () => {
     const dir = folder('pulled', { 'data.bin': Buffer.alloc(60_000, 3) })
     await upload('Folder', dir)
-    await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { faults: { disconnectDuring(op: string, o: { after: number }): void } } }).flashdataEmulator.faults.disconnectDuring('write', { after: 2 }))
+    await page.evaluate(() =>
+      (
+        globalThis as unknown as {
+          flashdataEmulator: { faults: { disconnectDuring(op: string, o: { after: number }): void } }
+        }
+      ).flashdataEmulator.faults.disconnectDuring('write', { after: 2 }),
+    )
     const failed = await click('Write')
-    expect(failed).toMatch(/^Write failed: The board was disconnected: .*\. Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write\.$/)
+    expect(failed).toMatch(
+      /^Write failed: The board was disconnected: .*\. Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write\.$/,
+    )
     expect(await page.$eval('[role=status]', (el) => el.classList.contains('error'))).toBe(true)
-    await page.evaluate(() => (globalThis as unknown as { flashdataEmulator: { plugIn(): void } }).flashdataEmulator.plugIn())
+    await page.evaluate(() =>
+      (globalThis as unknown as { flashdataEmulator: { plugIn(): void } }).flashdataEmulator.plugIn(),
+    )
     expect(await click('Write')).toMatch(/^Wrote 1 file .* Read back and verified\.$/)
     expect(await click('Verify')).toMatch(/the same as pulled: verified\.$/)
   })
@@ -195,19 +228,31 @@ async function pageWithUsb(devices: FakeDevice[]): Promise<Page> {
     const fail = ([name, message]: [string, string]) => Promise.reject(new DOMException(message, name))
     const usb = {
       devices: specs.map((spec) => ({
-        vendorId: 0x2b04, productId: spec.productId, serialNumber: spec.serial, opened: false,
+        vendorId: 0x2b04,
+        productId: spec.productId,
+        serialNumber: spec.serial,
+        opened: false,
         configuration: { configurationValue: 1, interfaces: [] },
         configurations: [{ configurationValue: 1, interfaces: [] }],
-        async open() { if (spec.openError) return fail(spec.openError); this.opened = true },
-        async close() { this.opened = false },
+        async open() {
+          if (spec.openError) return fail(spec.openError)
+          this.opened = true
+        },
+        async close() {
+          this.opened = false
+        },
         async selectConfiguration() {},
-        async claimInterface() { if (spec.claimError) return fail(spec.claimError) },
+        async claimInterface() {
+          if (spec.claimError) return fail(spec.claimError)
+        },
         async releaseInterface() {},
         async selectAlternateInterface() {},
         controlTransferIn: () => fail(['NetworkError', 'A transfer error has occurred.']),
         controlTransferOut: () => fail(['NetworkError', 'A transfer error has occurred.']),
       })),
-      async getDevices() { return this.devices },
+      async getDevices() {
+        return this.devices
+      },
       requestDevice: () => fail(['NotFoundError', "Failed to execute 'requestDevice' on 'USB': No device selected."]),
       addEventListener() {},
       removeEventListener() {},
@@ -222,13 +267,15 @@ async function pageWithUsb(devices: FakeDevice[]): Promise<Page> {
 const ELECTRON_DFU = 0xd00a
 const SERIAL = 'e00fce68aabbccddeeff0011'
 
-describe('the page\'s errors, each with the next step', { timeout: 240_000 }, () => {
-  it('names a file too large for the sector with the CLI\'s message, before reading it', async () => {
+describe("the page's errors, each with the next step", { timeout: 240_000 }, () => {
+  it("names a file too large for the sector with the CLI's message, before reading it", async () => {
     folder('huge', { 'big.bin': Buffer.alloc(140_000, 1), 'small.txt': 'small\n' })
     const cli = await runCli(['build', 'huge', '-o', 'huge.bin', '--json'], { cwd: tmp })
     expect(cli.code).toBe(3)
     const message = String(JSON.parse(cli.text.trim().split('\n').at(-1)!).message)
-    expect(message).toBe('"huge/big.bin" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be stored in it.')
+    expect(message).toBe(
+      '"huge/big.bin" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be stored in it.',
+    )
     const status = await upload('Folder', join(tmp, 'huge'))
     expect(status).toContain(message)
     expect(status).toContain('Take the file out of the folder')
@@ -236,18 +283,28 @@ describe('the page\'s errors, each with the next step', { timeout: 240_000 }, ()
     writeFileSync(join(tmp, 'huge.img'), Buffer.alloc(140_000, 0xff))
     const inspect = await runCli(['inspect', 'huge.img', '--json'], { cwd: tmp })
     const imageMessage = String(JSON.parse(inspect.text.trim().split('\n').at(-1)!).message)
-    expect(imageMessage).toBe('"huge.img" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be an image.')
+    expect(imageMessage).toBe(
+      '"huge.img" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be an image.',
+    )
     expect(await upload('Image file', join(tmp, 'huge.img'))).toContain(imageMessage)
 
     writeFileSync(join(tmp, 'huge.dfu'), Buffer.alloc(140_000, 0xff))
     const dfu = await runCli(['inspect', 'huge.dfu', '--json'], { cwd: tmp })
     const dfuMessage = String(JSON.parse(dfu.text.trim().split('\n').at(-1)!).message)
-    expect(dfuMessage).toMatch(/^"huge\.dfu" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be a \.dfu file of it/)
+    expect(dfuMessage).toMatch(
+      /^"huge\.dfu" is 140,000 bytes, larger than the 131,072-byte sector: it cannot be a \.dfu file of it/,
+    )
     expect(await upload('Image file', join(tmp, 'huge.dfu'))).toContain(dfuMessage)
   })
 
   it('tells Linux users without the udev rule how to allow access', async () => {
-    const other = await pageWithUsb([{ productId: ELECTRON_DFU, serial: SERIAL, openError: ['SecurityError', "Failed to execute 'open' on 'USBDevice': Access denied."] }])
+    const other = await pageWithUsb([
+      {
+        productId: ELECTRON_DFU,
+        serial: SERIAL,
+        openError: ['SecurityError', "Failed to execute 'open' on 'USBDevice': Access denied."],
+      },
+    ])
     const built = await runCli(['build', folder('small', { 'a.txt': 'a\n' }), '-o', join(tmp, 'small.bin')])
     expect(built.code, built.stderr).toBe(0)
     await upload('Image file', join(tmp, 'small.bin'), other)
@@ -255,14 +312,22 @@ describe('the page\'s errors, each with the next step', { timeout: 240_000 }, ()
     const status = await click('Write', other)
     expect(status).toMatch(/^Write failed: .*Access denied\./)
     // The rule itself, as the package's udev/50-particle.rules has it: the page's users may have no flashdata to print it.
-    const rule = readFileSync(join(REPO, 'udev/50-particle.rules'), 'utf8').split('\n').find((line) => line.startsWith('SUBSYSTEM=='))!
+    const rule = readFileSync(join(REPO, 'udev/50-particle.rules'), 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('SUBSYSTEM=='))!
     expect(status).toContain(`echo '${rule}' | sudo tee /etc/udev/rules.d/50-particle.rules`)
     expect(status).toContain('WinUSB')
     await other.close()
   })
 
   it('tells Windows users what holds the DFU interface or which driver it needs', async () => {
-    const other = await pageWithUsb([{ productId: ELECTRON_DFU, serial: SERIAL, claimError: ['NetworkError', "Failed to execute 'claimInterface' on 'USBDevice': Unable to claim interface."] }])
+    const other = await pageWithUsb([
+      {
+        productId: ELECTRON_DFU,
+        serial: SERIAL,
+        claimError: ['NetworkError', "Failed to execute 'claimInterface' on 'USBDevice': Unable to claim interface."],
+      },
+    ])
     await click('Connect', other)
     const status = await click('Verify', other)
     expect(status).toMatch(/^Verify failed: .*Unable to claim interface\./)
@@ -275,14 +340,18 @@ describe('the page\'s errors, each with the next step', { timeout: 240_000 }, ()
     const other = await pageWithUsb([{ productId: ELECTRON_DFU, serial: SERIAL }])
     await click('Connect', other)
     const status = await click('Read', other)
-    expect(status).toMatch(/^Read failed: .*A transfer error has occurred\. Check the cable \(a short one, no unpowered hub\), press Connect and try again/)
+    expect(status).toMatch(
+      /^Read failed: .*A transfer error has occurred\. Check the cable \(a short one, no unpowered hub\), press Connect and try again/,
+    )
     await other.close()
   })
 
   it('names a board that is not an Electron, and why it is refused', async () => {
     const other = await pageWithUsb([{ productId: 0xd006, serial: SERIAL }])
     const status = await click('Connect', other)
-    expect(status).toMatch(/^Connecting failed: The board e00fce68aabbccddeeff0011 is a Photon, not an Electron or E-Series: .*over-the-air/)
+    expect(status).toMatch(
+      /^Connecting failed: The board e00fce68aabbccddeeff0011 is a Photon, not an Electron or E-Series: .*over-the-air/,
+    )
     expect(status).toContain('Connect an Electron or E-Series board')
     await other.close()
   })

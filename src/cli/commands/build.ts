@@ -18,13 +18,24 @@ export function registerBuild(program: Command, io: CliIo): void {
       .command('build')
       .description('pack folders or files into a flash-file image')
       .argument('<inputs...>', 'folders (stored with their relative paths) or files (stored by base name)')
-      .requiredOption('-o, --output <image.bin|image.dfu>', 'image file to write ("-" for standard output); a .dfu name writes a DfuSe file', nonEmpty)
-      .addOption(new Option('--format <format>', 'bin: the image itself; dfu: a DfuSe file for dfu-util (default: by the output name, .dfu or not)').choices(['bin', 'dfu']))
+      .requiredOption(
+        '-o, --output <image.bin|image.dfu>',
+        'image file to write ("-" for standard output); a .dfu name writes a DfuSe file',
+        nonEmpty,
+      )
+      .addOption(
+        new Option(
+          '--format <format>',
+          'bin: the image itself; dfu: a DfuSe file for dfu-util (default: by the output name, .dfu or not)',
+        ).choices(['bin', 'dfu']),
+      )
       .option('-f, --force', 'replace the output file if it exists')
       .option('--json', 'print the result as one JSON object')
       .option('-q, --quiet', 'print nothing but errors'),
   )
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ flashdata build data -o data.bin
   $ flashdata build data -o data.bin --force                        # replace data.bin
@@ -32,7 +43,8 @@ Examples:
   $ flashdata build certs/ca.pem sounds -o data.bin --exclude '*.tmp'
   $ flashdata build data -o data.dfu                                # for dfu-util -a 0 -D data.dfu
   $ flashdata build data -o - | xxd | head
-  $ flashdata build certs -o certs.bin --nul-terminate '*.pem'   # PEM that mbedTLS parses in place`)
+  $ flashdata build certs -o certs.bin --nul-terminate '*.pem'   # PEM that mbedTLS parses in place`,
+    )
     .action(async (inputs: string[], options: BuildOptions) => {
       const { buildImageFromPaths } = await import('../../files/build.js')
       const { checkOutputFile } = await import('../../files/output.js')
@@ -49,15 +61,25 @@ Examples:
       const report = io.dataOnStdout ? io.stderr : io.stdout
       if (options.json) {
         printResult(io, 'build', {
-          output: options.output, format, fileSize: file.length, size: built.image.length, files: listing.files.length, crc: listing.header?.crc,
-          epoch: built.epoch, freeBytes: listing.freeBytes, skipped: built.skipped, warnings: listing.problems.map((p) => p.message),
+          output: options.output,
+          format,
+          fileSize: file.length,
+          size: built.image.length,
+          files: listing.files.length,
+          crc: listing.header?.crc,
+          epoch: built.epoch,
+          freeBytes: listing.freeBytes,
+          skipped: built.skipped,
+          warnings: listing.problems.map((p) => p.message),
         })
         return
       }
       noticeSkipped(io, built.skipped, options, listing.problems)
       if (options.quiet) return
-      report.write(`Wrote ${options.output === '-' ? 'the image to standard output' : options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes `
-        + `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}`
-        + `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${formatBytes(file.length)} bytes)` : ''}\n`)
+      report.write(
+        `Wrote ${options.output === '-' ? 'the image to standard output' : options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes ` +
+          `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}` +
+          `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${formatBytes(file.length)} bytes)` : ''}\n`,
+      )
     })
 }

@@ -7,11 +7,14 @@ export function registerCompletion(program: Command, io: CliIo): void {
     .command('completion')
     .description('print a shell completion script for bash, zsh or fish (commands, options and their values)')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ source <(flashdata completion bash)      in ~/.bashrc
   $ source <(flashdata completion zsh)       in ~/.zshrc (after compinit)
-  $ flashdata completion fish > ~/.config/fish/completions/flashdata.fish`)
+  $ flashdata completion fish > ~/.config/fish/completions/flashdata.fish`,
+    )
     .action(async (shell: Shell) => {
       // The whole command tree, as --help sees it: only this command was set up to run it.
       const { createProgram } = await import('../main.js')

@@ -4,11 +4,16 @@ import { table } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 
 export function registerDevices(program: Command, io: CliIo): void {
-  addDeviceOptions(program
-    .command('devices')
-    .alias('list')
-    .description('list the Particle boards on USB: serial, platform, mode, Device OS version, USB path'), { listing: true })
-    .addHelpText('after', `
+  addDeviceOptions(
+    program
+      .command('devices')
+      .alias('list')
+      .description('list the Particle boards on USB: serial, platform, mode, Device OS version, USB path'),
+    { listing: true },
+  )
+    .addHelpText(
+      'after',
+      `
 With --serial only that board is listed; with --wait the command waits for a
 (matching) board to appear. Either way, finding none is exit code 5.
 
@@ -16,28 +21,44 @@ Examples:
   $ flashdata devices
   $ flashdata devices --json
   $ flashdata devices --serial e00fce68d1a3c5b7f1e2d3c4 --wait 20   # wait for that board
-  $ flashdata devices --emulator board.bin`)
+  $ flashdata devices --emulator board.bin`,
+    )
     .action(async (options: DeviceCliOptions) => {
       const { filterBoards, listBoards, waitForBoard } = await import('../../device/wait.js')
       const { noBoard } = await import('../../device/select.js')
       const { sameBoard } = await import('../../device/identity.js')
       const { readFirmwareInfo } = await import('../../device/firmware.js')
-      await runBoardCommand(io, options, async ({ bus, board }) => {
-        const matches = board.serial === undefined ? async () => true : sameBoard(board.serial)
-        if (board.waitMs !== undefined) await waitForBoard(bus, matches, board.waitMs)
-        const present = await listBoards(bus)
-        const listed = await filterBoards(present, matches)
-        if (listed.length === 0 && (board.serial !== undefined || board.waitMs !== undefined)) throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
-        // A board running firmware is asked for its Device OS version and mode (a DFU-mode board runs the bootloader).
-        const boards = []
-        for (const found of listed) boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
-        if (options.json) printResult(io, 'devices', { boards })
-        else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
-        else {
-          const rows = [['SERIAL', 'PLATFORM', 'MODE', 'DEVICE OS', 'USB ID', 'PATH']]
-          for (const b of boards) rows.push([b.serial, b.label, b.mode === 'dfu' ? 'DFU' : b.deviceOsMode === 'listening' ? 'listening' : 'firmware', b.deviceOs ?? '', `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`, b.path ?? ''])
-          io.stdout.write(`${table(rows)}\n`)
-        }
-      }, undefined, { looksOnly: true })
+      await runBoardCommand(
+        io,
+        options,
+        async ({ bus, board }) => {
+          const matches = board.serial === undefined ? async () => true : sameBoard(board.serial)
+          if (board.waitMs !== undefined) await waitForBoard(bus, matches, board.waitMs)
+          const present = await listBoards(bus)
+          const listed = await filterBoards(present, matches)
+          if (listed.length === 0 && (board.serial !== undefined || board.waitMs !== undefined))
+            throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
+          // A board running firmware is asked for its Device OS version and mode (a DFU-mode board runs the bootloader).
+          const boards = []
+          for (const found of listed) boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
+          if (options.json) printResult(io, 'devices', { boards })
+          else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
+          else {
+            const rows = [['SERIAL', 'PLATFORM', 'MODE', 'DEVICE OS', 'USB ID', 'PATH']]
+            for (const b of boards)
+              rows.push([
+                b.serial,
+                b.label,
+                b.mode === 'dfu' ? 'DFU' : b.deviceOsMode === 'listening' ? 'listening' : 'firmware',
+                b.deviceOs ?? '',
+                `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`,
+                b.path ?? '',
+              ])
+            io.stdout.write(`${table(rows)}\n`)
+          }
+        },
+        undefined,
+        { looksOnly: true },
+      )
     })
 }

@@ -7,15 +7,20 @@ const MARKS = { pass: '✔', warn: '!', fail: '✖' } as const
 export function registerDoctor(program: Command, io: CliIo): void {
   program
     .command('doctor')
-    .description('check this machine for what makes USB flashing fail (USB access, udev rule, boards and their drivers, Node.js, a WebUSB browser) and say how to fix each')
+    .description(
+      'check this machine for what makes USB flashing fail (USB access, udev rule, boards and their drivers, Node.js, a WebUSB browser) and say how to fix each',
+    )
     .option('--json', 'print the checks as one JSON object')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Each check passes (✔), warns (!) or fails (✖) with what to do. Exit code 0
 unless a check fails (8: USB cannot be used).
 
 Examples:
   $ flashdata doctor
-  $ flashdata doctor --json | jq '.checks[] | select(.status != "pass")'`)
+  $ flashdata doctor --json | jq '.checks[] | select(.status != "pass")'`,
+    )
     .action(async (options: { json?: boolean }) => {
       const { runDoctor } = await import('../doctor.js')
       const checks = await runDoctor({
@@ -36,9 +41,14 @@ Examples:
         }
       }
       if (failed.length > 0) {
-        throw new FlashdataError('USB_ACCESS', `flashdata doctor: ${failed.length === 1 ? 'one check' : `${failed.length} checks`} failed (${failed.map((c) => c.name).join(', ')}).`, {
-          hint: failed[0].fix, details: { checks },
-        })
+        throw new FlashdataError(
+          'USB_ACCESS',
+          `flashdata doctor: ${failed.length === 1 ? 'one check' : `${failed.length} checks`} failed (${failed.map((c) => c.name).join(', ')}).`,
+          {
+            hint: failed[0].fix,
+            details: { checks },
+          },
+        )
       }
     })
 }

@@ -19,10 +19,13 @@ export function registerExtract(program: Command, io: CliIo): void {
     .option('-f, --force', 'overwrite files that already exist')
     .option('--json', 'print the written files as one JSON object')
     .option('-q, --quiet', 'print nothing but errors')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ flashdata extract data.bin -o data-copy
-  $ flashdata extract pulled.bin -o data --force`)
+  $ flashdata extract pulled.bin -o data --force`,
+    )
     .action(async (input: string, options: ExtractOptions) => {
       const { extractImage } = await import('../../files/extract.js')
       const { readImageFile } = await import('../../files/source.js')

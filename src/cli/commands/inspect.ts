@@ -17,13 +17,16 @@ export function registerInspect(program: Command, io: CliIo): void {
       .argument('<image.bin|folder>', 'an image file, or a folder to pack in memory (nothing is written)')
       .option('--json', 'print the listing as one JSON object'),
   )
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 valid image, 4 invalid or blank image (the problems are listed).
 
 Examples:
   $ flashdata inspect data.bin
   $ flashdata inspect data/         # what build would produce
-  $ flashdata inspect pulled.bin --json | jq '.files[].name'`)
+  $ flashdata inspect pulled.bin --json | jq '.files[].name'`,
+    )
     .action(async (input: string, options: InspectOptions) => {
       const { buildImageFromPaths } = await import('../../files/build.js')
       const { readImageFile } = await import('../../files/source.js')
@@ -31,7 +34,7 @@ Examples:
       const info = await stat(input).catch(() => undefined)
       const built = info?.isDirectory() ? await buildImageFromPaths([input], packOptions(options, io.env)) : undefined
       if (built) noticeSkipped(io, built.skipped, options)
-      const image = built?.image ?? await readImageFile(input)
+      const image = built?.image ?? (await readImageFile(input))
       const listing = parseImage(image)
       if (options.json) printResult(io, 'inspect', listingJson(listing, input))
       else io.stdout.write(renderListing(listing, input))

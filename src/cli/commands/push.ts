@@ -16,14 +16,25 @@ interface PushCliOptions extends DeviceCliOptions, BuildCliOptions, ProvisionCli
 export function registerPush(program: Command, io: CliIo): void {
   const command = program
     .command('push')
-    .description('write a folder (packed now) or an image into the Electron\'s data sector, verify it, and restart the board')
+    .description(
+      "write a folder (packed now) or an image into the Electron's data sector, verify it, and restart the board",
+    )
     .argument('<folder|image.bin>', 'a folder of files to pack, or an image built with flashdata build')
-    .option('-f, --force', 'rewrite even if the board already holds these files; overwrite other data in the sector after saving it to a backup file')
+    .option(
+      '-f, --force',
+      'rewrite even if the board already holds these files; overwrite other data in the sector after saving it to a backup file',
+    )
     .option('--no-leave', 'stay in DFU mode afterwards instead of starting the firmware')
-    .option('--wait-app [seconds]', 'after leaving DFU mode, wait until the board runs its firmware again (default 30 s)', parseInteger(1, 3600))
+    .option(
+      '--wait-app [seconds]',
+      'after leaving DFU mode, wait until the board runs its firmware again (default 30 s)',
+      parseInteger(1, 3600),
+    )
   addProvisionOptions(command)
   addDeviceOptions(addBuildOptions(command), { address: true })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The board may be running firmware (it is switched to DFU mode) or already in
 DFU mode. Only sector 9 (0x080A0000-0x080BFFFF) is erased and written.
 A board that already holds the same files (names, content types, bytes) is
@@ -45,7 +56,8 @@ Examples:
   $ flashdata push data.bin --serial e00fce68d1a3c5b7f1e2d3c4
   $ flashdata push data --wait 60 --json      # wait for a board, NDJSON output
   $ flashdata push data --emulator board.bin  # an emulated Electron, no hardware
-  $ flashdata push data --per-board boards    # data/ plus boards/<serial>/`)
+  $ flashdata push data --per-board boards    # data/ plus boards/<serial>/`,
+    )
     .action(async (input: string, options: PushCliOptions) => {
       const { loadImageSource } = await import('../../files/source.js')
       const { push } = await import('../../jobs/push.js')
@@ -70,8 +82,14 @@ Examples:
           const found = boardData ? await selectBoard(bus, board) : undefined
           const plan = found ? await boardData!.provisioner.prepare(found.info) : { image: source!.image }
           const result = await push({
-            bus, ...board, serial: found?.info.serial ?? board.serial, image: plan.image, force: options.force, leave: options.leave,
-            waitAppMs: waitApp === undefined ? undefined : waitApp * 1000, onEvent,
+            bus,
+            ...board,
+            serial: found?.info.serial ?? board.serial,
+            image: plan.image,
+            force: options.force,
+            leave: options.leave,
+            waitAppMs: waitApp === undefined ? undefined : waitApp * 1000,
+            onEvent,
             onForeign: options.force ? sectorBackup(options.backupDir ?? '.') : undefined,
           })
           await plan.commit?.()
@@ -81,12 +99,17 @@ Examples:
           else if (mode !== 'quiet') {
             const what = `${formatBytes(result.imageSize)} bytes (${plural(files, 'file')}, CRC ${hex32(result.crc)})`
             const seconds = `${(result.totalMs / 1000).toFixed(2)} s`
-            if (result.foreign) io.stdout.write(`The sector held ${describeSector(result.foreign.contents)}; saved to ${result.foreign.backup}.\n`)
-            io.stdout.write(result.status === 'unchanged'
-              ? result.timeStampsDiffer
-                ? `Unchanged: ${result.serial} already holds these files (${plural(files, 'file')}, ${formatBytes(result.imageSize)} bytes); only their time stamps differ and are kept. Nothing written (${seconds}); --force rewrites it.\n`
-                : `Unchanged: ${result.serial} already holds ${what}; nothing written (${seconds}).\n`
-              : `Flashed ${what} to ${result.serial} and verified it in ${seconds}.\n`)
+            if (result.foreign)
+              io.stdout.write(
+                `The sector held ${describeSector(result.foreign.contents)}; saved to ${result.foreign.backup}.\n`,
+              )
+            io.stdout.write(
+              result.status === 'unchanged'
+                ? result.timeStampsDiffer
+                  ? `Unchanged: ${result.serial} already holds these files (${plural(files, 'file')}, ${formatBytes(result.imageSize)} bytes); only their time stamps differ and are kept. Nothing written (${seconds}); --force rewrites it.\n`
+                  : `Unchanged: ${result.serial} already holds ${what}; nothing written (${seconds}).\n`
+                : `Flashed ${what} to ${result.serial} and verified it in ${seconds}.\n`,
+            )
           }
         })
       } finally {

@@ -13,7 +13,8 @@ interface UdevOptions {
 /** `udevadm`: the rules take effect on boards already plugged in, without a replug. */
 async function reloadUdev(): Promise<string | undefined> {
   const { execFile } = await import('node:child_process')
-  const run = (args: string[]) => new Promise<void>((resolve, reject) => execFile('udevadm', args, (error) => (error ? reject(error) : resolve())))
+  const run = (args: string[]) =>
+    new Promise<void>((resolve, reject) => execFile('udevadm', args, (error) => (error ? reject(error) : resolve())))
   try {
     await run(['control', '--reload-rules'])
     await run(['trigger', '--subsystem-match=usb', '--attr-match=idVendor=2b04'])
@@ -26,32 +27,47 @@ async function reloadUdev(): Promise<string | undefined> {
 export function registerUdev(program: Command, io: CliIo): void {
   program
     .command('udev')
-    .description('print the Linux udev rule that lets your user use Particle boards without root; --install installs it')
+    .description(
+      'print the Linux udev rule that lets your user use Particle boards without root; --install installs it',
+    )
     .option('--install', `write it to /etc/udev/rules.d/${RULE_NAME} and reload udev (as root)`)
     .option('--json', 'with --install: print the result as one JSON object')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ flashdata udev                     print the rule
   $ sudo flashdata udev --install      install it (then replug the board)
   $ ${UDEV_INSTALL_COMMAND}
 
-The last one works however flashdata was installed (npm -g, npx, the executable).`)
+The last one works however flashdata was installed (npm -g, npx, the executable).`,
+    )
     .action(async (options: UdevOptions) => {
       const rule = await readUdevRule()
       if (!options.install) {
         io.stdout.write(rule)
         return
       }
-      if (process.platform !== 'linux') throw new FlashdataError('BAD_OPTION', 'udev rules are for Linux only.', { hint: 'On Windows the board\'s DFU interface needs the WinUSB driver (Zadig); macOS needs nothing.' })
+      if (process.platform !== 'linux')
+        throw new FlashdataError('BAD_OPTION', 'udev rules are for Linux only.', {
+          hint: "On Windows the board's DFU interface needs the WinUSB driver (Zadig); macOS needs nothing.",
+        })
       // FLASHDATA_HOST_ROOT: a fake root for the tests, which must never touch the real /etc.
       const root = io.env.FLASHDATA_HOST_ROOT
       const path = join(root ?? '/', 'etc/udev/rules.d', RULE_NAME)
       const { writeFileAtomic } = await import('../../files/write.js')
       await writeFileAtomic(path, new TextEncoder().encode(rule)).catch((error: FlashdataError) => {
-        throw new FlashdataError(error.code, error.message, { hint: `Run it as root, or: ${UDEV_INSTALL_COMMAND}`, details: error.details, cause: error })
+        throw new FlashdataError(error.code, error.message, {
+          hint: `Run it as root, or: ${UDEV_INSTALL_COMMAND}`,
+          details: error.details,
+          cause: error,
+        })
       })
       const warning = root === undefined ? await reloadUdev() : undefined
       if (options.json) printResult(io, 'udev', { installed: path, ...(warning ? { warning } : {}) })
-      else io.stdout.write(`Installed ${path}.${warning ? ` ${warning}` : ' Replug the board if it was already connected.'}\n`)
+      else
+        io.stdout.write(
+          `Installed ${path}.${warning ? ` ${warning}` : ' Replug the board if it was already connected.'}\n`,
+        )
     })
 }

@@ -19,18 +19,23 @@ function opener(): { command: string; args: string[] } {
 export function registerWeb(program: Command, io: CliIo): void {
   program
     .command('web')
-    .description('serve the browser page (WebUSB: Chrome, Edge, Opera) that packs, writes, verifies and reads boards; Ctrl-C stops it')
+    .description(
+      'serve the browser page (WebUSB: Chrome, Edge, Opera) that packs, writes, verifies and reads boards; Ctrl-C stops it',
+    )
     .option('--port <n>', 'TCP port (0: a free one)', parseInteger(0, 65535), 8000)
     .option('--host <address>', 'address to listen on', nonEmpty, '127.0.0.1')
     .option('--open', 'open the page in the default browser')
     .option('--json', 'print the address as one JSON object')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ flashdata web                    serve on http://127.0.0.1:8000/
   $ flashdata web --port 0 --open    a free port, opened in the browser
 
 WebUSB needs a secure origin: http://127.0.0.1 and http://localhost are; another
-host needs HTTPS. The same page is in dist/web/ as static files to host anywhere.`)
+host needs HTTPS. The same page is in dist/web/ as static files to host anywhere.`,
+    )
     .action(async (options: WebOptions) => {
       const { servePage } = await import('../serve-web.js')
       const page = await servePage(options.host, options.port)
@@ -39,7 +44,9 @@ host needs HTTPS. The same page is in dist/web/ as static files to host anywhere
       if (options.open) {
         const { spawn } = await import('node:child_process')
         const { command, args } = opener()
-        spawn(command, [...args, page.url], { stdio: 'ignore', detached: true }).on('error', () => io.stderr.write(`Could not open a browser; open ${page.url} yourself.\n`)).unref()
+        spawn(command, [...args, page.url], { stdio: 'ignore', detached: true })
+          .on('error', () => io.stderr.write(`Could not open a browser; open ${page.url} yourself.\n`))
+          .unref()
       }
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)

@@ -6,8 +6,16 @@ import { boardDone, type ProgressRenderer } from './progress.js'
 import { fit, styleFor, type Style } from './style.js'
 
 const ACTIVE: Record<Phase, string> = {
-  connect: 'connecting', 'mode-switch': 'switching to DFU mode', compare: 'comparing', erase: 'erasing', write: 'writing',
-  verify: 'verifying', read: 'reading', leave: 'leaving DFU mode', reset: 'resetting', 'wait-app': 'waiting for firmware',
+  connect: 'connecting',
+  'mode-switch': 'switching to DFU mode',
+  compare: 'comparing',
+  erase: 'erasing',
+  write: 'writing',
+  verify: 'verifying',
+  read: 'reading',
+  leave: 'leaving DFU mode',
+  reset: 'resetting',
+  'wait-app': 'waiting for firmware',
 }
 
 /**
@@ -30,7 +38,8 @@ export class BoardLinesRenderer implements ProgressRenderer {
 
   event(event: JobEvent): void {
     if (event.type === 'board-done') this.finish(event.record)
-    else if (event.type === 'message' && !event.serial) this.above(`${event.level === 'warning' ? 'warning: ' : ''}${event.message}`)
+    else if (event.type === 'message' && !event.serial)
+      this.above(`${event.level === 'warning' ? 'warning: ' : ''}${event.message}`)
     else if (event.serial) {
       const board = this.live.get(event.serial) ?? { text: '' }
       if (event.type === 'board-attached') board.place = boardPlace(event.slot, event.port)
@@ -70,9 +79,18 @@ export class BoardLinesRenderer implements ProgressRenderer {
   private draw(): void {
     this.clear()
     const width = this.width()
-    const lines = [...this.live].map(([serial, b]) => fit(`${serial}  ${b.text}${b.place ? ` (${b.place})` : ''}`, width))
+    const lines = [...this.live].map(([serial, b]) =>
+      fit(`${serial}  ${b.text}${b.place ? ` (${b.place})` : ''}`, width),
+    )
     const { flashed, unchanged, failed } = this.done
-    lines.push(this.style.dim(fit(`${plural(this.live.size, 'board')} in progress; done: ${flashed} flashed, ${unchanged} unchanged, ${failed} failed`, width)))
+    lines.push(
+      this.style.dim(
+        fit(
+          `${plural(this.live.size, 'board')} in progress; done: ${flashed} flashed, ${unchanged} unchanged, ${failed} failed`,
+          width,
+        ),
+      ),
+    )
     this.io.stderr.write(`${lines.join('\n')}\n`)
     this.drawn = lines.length
   }
@@ -85,10 +103,15 @@ export class BoardLinesRenderer implements ProgressRenderer {
 
 function describe(event: JobEvent): string | undefined {
   switch (event.type) {
-    case 'board-attached': return `attached (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})`
-    case 'phase-start': return `${ACTIVE[event.phase]}...`
-    case 'progress': return `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
-    case 'message': return event.message
-    default: return undefined
+    case 'board-attached':
+      return `attached (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})`
+    case 'phase-start':
+      return `${ACTIVE[event.phase]}...`
+    case 'progress':
+      return `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
+    case 'message':
+      return event.message
+    default:
+      return undefined
   }
 }

@@ -26,13 +26,21 @@ export function renderListing(listing: ImageListing, source: string): string {
   if (h && h.magic === 0xe0917763) {
     lines.push(`  built  ${formatDate(h.modDate)}`)
     lines.push(`  files  ${h.numFiles}`)
-    lines.push(`  size   ${formatBytes(h.totalSize)} bytes, ${percent(Math.min(h.totalSize, listing.sectorBytes), listing.sectorBytes)} of the ${formatBytes(listing.sectorBytes)}-byte sector (${formatBytes(listing.freeBytes)} free)`)
-    const crcOk = listing.computedCrc === undefined ? 'not checked' : listing.computedCrc === h.crc ? 'ok' : `MISMATCH, computed ${hex32(listing.computedCrc)}`
+    lines.push(
+      `  size   ${formatBytes(h.totalSize)} bytes, ${percent(Math.min(h.totalSize, listing.sectorBytes), listing.sectorBytes)} of the ${formatBytes(listing.sectorBytes)}-byte sector (${formatBytes(listing.freeBytes)} free)`,
+    )
+    const crcOk =
+      listing.computedCrc === undefined
+        ? 'not checked'
+        : listing.computedCrc === h.crc
+          ? 'ok'
+          : `MISMATCH, computed ${hex32(listing.computedCrc)}`
     lines.push(`  crc    ${hex32(h.crc)} (${crcOk})`)
   }
   if (listing.files.length > 0) {
     const rows = [['NAME', 'SIZE', 'OFFSET', 'TYPE', 'DATE']]
-    for (const f of listing.files) rows.push([f.name, formatBytes(f.length), formatBytes(f.addr), f.contentType, formatDate(f.modDate)])
+    for (const f of listing.files)
+      rows.push([f.name, formatBytes(f.length), formatBytes(f.addr), f.contentType, formatDate(f.modDate)])
     lines.push('', table(rows, [1, 2]).replace(/^/gm, '  '))
   }
   if (listing.problems.length > 0) {

@@ -57,17 +57,22 @@ const prefix = (event: JobEvent) => (event.serial ? `[${event.serial}] ` : '')
 
 /** One line per finished phase and per message: for logs and pipes. Tagged with the serial when several boards run. */
 class PlainRenderer implements ProgressRenderer {
-  constructor(private readonly io: CliIo, private readonly tagged: boolean) {}
+  constructor(
+    private readonly io: CliIo,
+    private readonly tagged: boolean,
+  ) {}
 
   event(event: JobEvent): void {
     const tag = this.tagged ? prefix(event) : ''
     if (event.type === 'phase-end') this.io.stderr.write(`${tag}${endLine(event)}\n`)
-    else if (event.type === 'message') this.io.stderr.write(`${tag}${event.level === 'warning' ? 'warning: ' : ''}${event.message}\n`)
+    else if (event.type === 'message')
+      this.io.stderr.write(`${tag}${event.level === 'warning' ? 'warning: ' : ''}${event.message}\n`)
     else if (event.type === 'board-attached') {
       const place = boardPlace(event.slot, event.port)
-      this.io.stderr.write(`${tag}attached${place ? ` at ${place}` : ''} (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})\n`)
-    }
-    else if (event.type === 'board-done') {
+      this.io.stderr.write(
+        `${tag}attached${place ? ` at ${place}` : ''} (${event.mode === 'dfu' ? 'in DFU mode' : 'running firmware'})\n`,
+      )
+    } else if (event.type === 'board-done') {
       const r = event.record
       this.io.stderr.write(`${tag}${boardDone(r)}\n`)
     }
@@ -103,9 +108,14 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 export function progressText(event: Extract<JobEvent, { type: 'progress' }>): string {
   const kib = (n: number) => (n / 1024).toFixed(1)
   const fraction = event.totalBytes > 0 ? event.bytes / event.totalBytes : 1
-  const left = event.bytes > 0 && event.elapsedMs > 0 ? ((event.totalBytes - event.bytes) * event.elapsedMs) / event.bytes : undefined
-  return `${LABELS[event.phase][0]} ${bar(fraction)} ${Math.floor(100 * fraction)}% ${kib(event.bytes)}/${kib(event.totalBytes)} KiB`
-    + `${event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''}${left === undefined ? '' : `, ${seconds(left)} left`}`
+  const left =
+    event.bytes > 0 && event.elapsedMs > 0
+      ? ((event.totalBytes - event.bytes) * event.elapsedMs) / event.bytes
+      : undefined
+  return (
+    `${LABELS[event.phase][0]} ${bar(fraction)} ${Math.floor(100 * fraction)}% ${kib(event.bytes)}/${kib(event.totalBytes)} KiB` +
+    `${event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''}${left === undefined ? '' : `, ${seconds(left)} left`}`
+  )
 }
 
 /** "Erasing 0.4 s of about 1.0 s": phases that move no bytes but take a known time. */
@@ -124,7 +134,10 @@ class TtyRenderer implements ProgressRenderer {
   private phase?: { phase: Phase; startedAt: number; ticker?: ReturnType<typeof setInterval> }
   private readonly style: Style
 
-  constructor(private readonly io: CliIo, private readonly ora: typeof import('ora').default) {
+  constructor(
+    private readonly io: CliIo,
+    private readonly ora: typeof import('ora').default,
+  ) {
     this.style = styleFor(io.stderr, io.env)
   }
 
@@ -136,11 +149,23 @@ class TtyRenderer implements ProgressRenderer {
   event(event: JobEvent): void {
     if (event.type === 'phase-start') {
       this.endPhase()
-      this.spinner = this.ora({ text: this.fit(LABELS[event.phase][0]), stream: this.io.stderr, color: this.style.color ? 'cyan' : false, isEnabled: true }).start()
-      const started = { phase: event.phase, startedAt: Date.now(), ticker: undefined as ReturnType<typeof setInterval> | undefined }
+      this.spinner = this.ora({
+        text: this.fit(LABELS[event.phase][0]),
+        stream: this.io.stderr,
+        color: this.style.color ? 'cyan' : false,
+        isEnabled: true,
+      }).start()
+      const started = {
+        phase: event.phase,
+        startedAt: Date.now(),
+        ticker: undefined as ReturnType<typeof setInterval> | undefined,
+      }
       const expectedMs = event.expectedMs
       if (expectedMs !== undefined) {
-        const tick = () => { if (this.spinner) this.spinner.text = this.fit(waitingText(started.phase, Date.now() - started.startedAt, expectedMs)) }
+        const tick = () => {
+          if (this.spinner)
+            this.spinner.text = this.fit(waitingText(started.phase, Date.now() - started.startedAt, expectedMs))
+        }
         tick()
         started.ticker = setInterval(tick, 200)
       }
@@ -153,7 +178,9 @@ class TtyRenderer implements ProgressRenderer {
       this.endPhase()
     } else if (event.type === 'message') {
       this.spinner?.clear()
-      this.io.stderr.write(`${fit(`${event.level === 'warning' ? 'warning: ' : ''}${event.message}`, (this.io.stderr.columns ?? 80) - 1)}\n`)
+      this.io.stderr.write(
+        `${fit(`${event.level === 'warning' ? 'warning: ' : ''}${event.message}`, (this.io.stderr.columns ?? 80) - 1)}\n`,
+      )
       this.spinner?.render()
     }
   }
@@ -165,7 +192,11 @@ class TtyRenderer implements ProgressRenderer {
   }
 
   fail(): void {
-    if (this.spinner && this.phase) this.spinner.stopAndPersist({ symbol: this.style.cross, text: this.fit(`${LABELS[this.phase.phase][0]} failed after ${seconds(Date.now() - this.phase.startedAt)}`) })
+    if (this.spinner && this.phase)
+      this.spinner.stopAndPersist({
+        symbol: this.style.cross,
+        text: this.fit(`${LABELS[this.phase.phase][0]} failed after ${seconds(Date.now() - this.phase.startedAt)}`),
+      })
     this.endPhase()
   }
 
@@ -175,7 +206,11 @@ class TtyRenderer implements ProgressRenderer {
   }
 }
 
-export async function createRenderer(mode: OutputMode, io: CliIo, options: { tagged?: boolean } = {}): Promise<ProgressRenderer> {
+export async function createRenderer(
+  mode: OutputMode,
+  io: CliIo,
+  options: { tagged?: boolean } = {},
+): Promise<ProgressRenderer> {
   if (mode === 'json') return new JsonRenderer(io)
   if (mode === 'quiet') return new QuietRenderer()
   if (mode === 'plain') return new PlainRenderer(io, options.tagged ?? false)

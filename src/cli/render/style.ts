@@ -16,7 +16,8 @@ export interface Style {
 
 export function useColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
   if (env.NO_COLOR) return false
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '')
+    return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
@@ -45,7 +46,10 @@ export function fit(text: string, width: number | undefined): string {
  */
 export function wrap(text: string, width: number | undefined): string {
   if (width === undefined || width <= 0) return text
-  return text.split('\n').flatMap((line) => wrapLine(line, width - 1)).join('\n')
+  return text
+    .split('\n')
+    .flatMap((line) => wrapLine(line, width - 1))
+    .join('\n')
 }
 
 const length = (text: string) => [...text].length

@@ -10,6 +10,7 @@ import { render } from './view.js'
 /** Given in the address's fragment (#token=...) when the station is exposed; a fragment is never sent to a server or in a Referer. */
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined
 let state: StationState | undefined
+// biome-ignore lint/correctness/noUnusedVariables: read by ??= in scheduleDraw()
 let drawing: ReturnType<typeof setTimeout> | undefined
 let link = 'Connecting…'
 

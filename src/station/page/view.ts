@@ -15,8 +15,11 @@ const CONTROL_WORDS: Record<StationState['control'], string> = {
 
 /** Why the station stopped, in words. */
 const STOPPED_WORDS: Record<NonNullable<StationState['stoppedBy']>, string> = {
-  count: 'the count of boards is done', timeout: 'no board arrived within the timeout', signal: 'by the operator (Stop or Ctrl-C)',
-  'pool-exhausted': 'the pool is exhausted', abort: 'aborted, the boards in progress left incomplete',
+  count: 'the count of boards is done',
+  timeout: 'no board arrived within the timeout',
+  signal: 'by the operator (Stop or Ctrl-C)',
+  'pool-exhausted': 'the pool is exhausted',
+  abort: 'aborted, the boards in progress left incomplete',
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
@@ -35,7 +38,10 @@ function place(board: BoardView): string | undefined {
 
 function tile(title: string, board: BoardView | undefined): HTMLElement {
   const state = !board ? 'free' : board.record ? board.record.outcome : board.waiting ? 'waiting' : 'busy'
-  const el = element('article', undefined, { class: `tile ${state}`, 'aria-label': `${title}: ${board ? doing(board) : 'free'}` })
+  const el = element('article', undefined, {
+    class: `tile ${state}`,
+    'aria-label': `${title}: ${board ? doing(board) : 'free'}`,
+  })
   const head = element('h3', title)
   if (board?.record) head.append(outcomeBadge(board.record.outcome))
   el.append(head)
@@ -46,9 +52,10 @@ function tile(title: string, board: BoardView | undefined): HTMLElement {
   if (board.slot || title !== board.serial) el.append(element('div', board.serial, { class: 'serial' }))
   const r = board.record
   if (r) {
-    const what = r.outcome === 'failed' || r.outcome === 'aborted'
-      ? `${r.outcome} after ${seconds(r.durationMs)}${r.failedPhase ? ` during ${r.failedPhase}` : ''}`
-      : `${r.outcome} in ${seconds(r.durationMs)}`
+    const what =
+      r.outcome === 'failed' || r.outcome === 'aborted'
+        ? `${r.outcome} after ${seconds(r.durationMs)}${r.failedPhase ? ` during ${r.failedPhase}` : ''}`
+        : `${r.outcome} in ${seconds(r.durationMs)}`
     const attempt = board.attempts > 1 ? `, attempt ${board.attempts}` : ''
     el.append(element('p', `${what}${attempt}`, { class: 'phase' }))
     if (r.error) el.append(element('p', hintedText(r.error), { class: 'note error-text', title: hintedText(r.error) }))
@@ -57,9 +64,23 @@ function tile(title: string, board: BoardView | undefined): HTMLElement {
   } else if (board.waiting) {
     el.append(element('p', 'Waiting: the station is paused', { class: 'phase' }))
   } else {
-    const bar = element('progress', undefined, { max: '1', value: '0', 'aria-label': `Progress of ${board.serial}` }) as HTMLProgressElement
-    const label = element('p', `attached, ${board.mode === 'dfu' ? 'in DFU mode' : 'running firmware'}${board.platform && board.platform !== 'electron' ? ` (${board.platform})` : ''}`, { class: 'phase' })
-    if (board.phase) setProgress(bar, label, { phase: board.phase, bytes: board.bytes, totalBytes: board.totalBytes, elapsedMs: board.elapsedMs })
+    const bar = element('progress', undefined, {
+      max: '1',
+      value: '0',
+      'aria-label': `Progress of ${board.serial}`,
+    }) as HTMLProgressElement
+    const label = element(
+      'p',
+      `attached, ${board.mode === 'dfu' ? 'in DFU mode' : 'running firmware'}${board.platform && board.platform !== 'electron' ? ` (${board.platform})` : ''}`,
+      { class: 'phase' },
+    )
+    if (board.phase)
+      setProgress(bar, label, {
+        phase: board.phase,
+        bytes: board.bytes,
+        totalBytes: board.totalBytes,
+        elapsedMs: board.elapsedMs,
+      })
     el.append(label, bar)
   }
   return el
@@ -72,7 +93,10 @@ function tiles(state: StationState): HTMLElement[] {
   const latest = new Map<string, BoardView>()
   for (const b of state.boards) if (b.slot && (!latest.has(b.slot) || b.attempts > 0)) latest.set(b.slot, b)
   const unslotted = state.boards.filter((b) => !b.slot)
-  return [...[...new Set(slots)].map((slot) => tile(`Slot ${slot}`, latest.get(slot))), ...unslotted.map((b) => tile(b.serial, b))]
+  return [
+    ...[...new Set(slots)].map((slot) => tile(`Slot ${slot}`, latest.get(slot))),
+    ...unslotted.map((b) => tile(b.serial, b)),
+  ]
 }
 
 function listItem(board: BoardView): HTMLElement {
@@ -99,7 +123,10 @@ function jobFacts(state: StationState): HTMLElement[] {
   const rows: [string, string][] = [['Station', state.job.station]]
   if (image) {
     rows.push(['Image', `${number(image.size)} bytes, CRC ${hex(image.crc)}`])
-    rows.push([image.files.length === 1 ? 'File' : `Files (${image.files.length})`, image.files.map((f) => `${f.name} (${number(f.length)} bytes)`).join(', ')])
+    rows.push([
+      image.files.length === 1 ? 'File' : `Files (${image.files.length})`,
+      image.files.map((f) => `${f.name} (${number(f.length)} bytes)`).join(', '),
+    ])
   }
   if (sources?.perBoard) rows.push(['Per-board folders', sources.perBoard])
   if (sources?.pool) rows.push(['Pool', sources.pool])
@@ -112,23 +139,37 @@ export function render(state: StationState, now: number): void {
   byId('title').textContent = `flashdata station ${state.job.station}`
   document.title = `${state.job.station}: flashdata station`
   const stopped = state.control === 'stopped'
-  byId('control-state').textContent = stopped && state.stoppedBy ? `Stopped: ${STOPPED_WORDS[state.stoppedBy]}` : CONTROL_WORDS[state.control]
+  byId('control-state').textContent =
+    stopped && state.stoppedBy ? `Stopped: ${STOPPED_WORDS[state.stoppedBy]}` : CONTROL_WORDS[state.control]
   byId('control-state').className = `status ${stopped ? 'done' : state.control === 'running' ? 'info' : 'error'}`
   const t = totals(state)
   const p = pace(state, now)
   byId('totals').replaceChildren(
-    total('Flashed', String(t.flashed), 'flashed'), total('Unchanged', String(t.unchanged), 'unchanged'), total('Failed', String(t.failed), 'failed'),
-    total('In progress', String(t.inProgress)), ...(t.waiting ? [total('Waiting', String(t.waiting))] : []),
+    total('Flashed', String(t.flashed), 'flashed'),
+    total('Unchanged', String(t.unchanged), 'unchanged'),
+    total('Failed', String(t.failed), 'failed'),
+    total('In progress', String(t.inProgress)),
+    ...(t.waiting ? [total('Waiting', String(t.waiting))] : []),
     total('Boards per hour', p.perHour === undefined ? '–' : number(Math.round(p.perHour))),
     total('Time per board', p.msPerBoard === undefined ? '–' : seconds(p.msPerBoard)),
   )
   byId('tiles').replaceChildren(...tiles(state))
   byId('boards').replaceChildren(...state.boards.map(listItem))
-  byId('failures').replaceChildren(...(state.failures.length ? [...state.failures].reverse().map((f) => {
-    const li = element('li')
-    li.append(element('strong', `${f.serial}${f.slot ? ` (slot ${f.slot})` : ''}`), `${f.phase ? ` during ${f.phase}` : ''}: `, element('span', hintedText(f.error), { class: 'error-text' }))
-    return li
-  }) : [element('li', 'none')]))
-  byId('job').querySelector('dl')!.replaceChildren(...jobFacts(state))
+  byId('failures').replaceChildren(
+    ...(state.failures.length
+      ? [...state.failures].reverse().map((f) => {
+          const li = element('li')
+          li.append(
+            element('strong', `${f.serial}${f.slot ? ` (slot ${f.slot})` : ''}`),
+            `${f.phase ? ` during ${f.phase}` : ''}: `,
+            element('span', hintedText(f.error), { class: 'error-text' }),
+          )
+          return li
+        })
+      : [element('li', 'none')]),
+  )
+  byId('job')
+    .querySelector('dl')!
+    .replaceChildren(...jobFacts(state))
   byId('messages').replaceChildren(...state.messages.map((m) => element('li', m)))
 }
