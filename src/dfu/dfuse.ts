@@ -199,7 +199,7 @@ export class DfuseDevice {
       if (result.data === undefined || got !== size) {
         throw new FlashdataError(
           'DFU_PROTOCOL',
-          `Read at ${formatAddress(blockAddress)} returned ${got} bytes instead of ${size}`,
+          `Read at ${formatAddress(blockAddress)} returned ${got.toLocaleString('en-US')} bytes instead of ${size.toLocaleString('en-US')}`,
         )
       }
       out.set(new Uint8Array(result.data.buffer, result.data.byteOffset, got), offset)
@@ -313,7 +313,7 @@ export class DfuseDevice {
       this.known = null
       throw new FlashdataError(
         'DFU_PROTOCOL',
-        `${what}: the device took ${result.bytesWritten} of ${data.length} bytes`,
+        `${what}: the device took ${result.bytesWritten.toLocaleString('en-US')} of ${data.length.toLocaleString('en-US')} bytes`,
       )
     }
     this.known = data.length === 0 ? DfuState.dfuMANIFEST_SYNC : DfuState.dfuDNLOAD_SYNC

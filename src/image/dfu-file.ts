@@ -19,6 +19,9 @@ import { crc32 } from './crc.js'
 import { SECTOR_ADDRESS, SECTOR_SIZE } from './format.js'
 import { printable } from './names.js'
 
+/** Byte counts in messages, with thousands separators as everywhere else. */
+const n = (value: number) => value.toLocaleString('en-US')
+
 const PREFIX_SIZE = 11
 const TARGET_SIZE = 274
 const ELEMENT_SIZE = 8
@@ -112,7 +115,7 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   if (bytes.length < DFU_FILE_OVERHEAD)
     refuse(
       'too-short',
-      `it is ${bytes.length} bytes, shorter than the ${DFU_FILE_OVERHEAD} bytes of a DfuSe prefix, target, element and suffix.`,
+      `it is ${n(bytes.length)} bytes, shorter than the ${DFU_FILE_OVERHEAD} bytes of a DfuSe prefix, target, element and suffix.`,
     )
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const u16 = (at: number) => v.getUint16(at, true)
@@ -151,7 +154,7 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   if (!matches(bytes, 0, 'DfuSe') || bytes[5] !== 1)
     refuse('no-prefix', 'it does not start with a version-1 DfuSe prefix ("DfuSe", 1).')
   if (u32(6) !== suffix)
-    refuse('prefix-size', `its prefix says ${u32(6)} bytes before the suffix, but there are ${suffix}.`)
+    refuse('prefix-size', `its prefix says ${n(u32(6))} bytes before the suffix, but there are ${n(suffix)}.`)
   if (bytes[10] !== 1) refuse('target-count', `it holds ${bytes[10]} targets; flashdata writes files with exactly one.`)
   const target = PREFIX_SIZE
   if (!matches(bytes, target, 'Target')) refuse('no-target', 'its first target does not start with "Target".')
@@ -168,7 +171,7 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   if (u32(target + 11 + TARGET_NAME_BYTES) !== ELEMENT_SIZE + room)
     refuse(
       'target-size',
-      `its target says ${u32(target + 11 + TARGET_NAME_BYTES)} bytes of elements, but ${ELEMENT_SIZE + room} follow it.`,
+      `its target says ${n(u32(target + 11 + TARGET_NAME_BYTES))} bytes of elements, but ${n(ELEMENT_SIZE + room)} follow it.`,
     )
   const [address, size] = [u32(element), u32(element + 4)]
   if (address !== SECTOR_ADDRESS)
@@ -177,8 +180,8 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
       `its element is at ${hex(address, 8)}; flashdata writes only sector 9 at ${hex(SECTOR_ADDRESS, 8)}.`,
     )
   if (size > SECTOR_SIZE)
-    refuse('element-size', `its element is ${size} bytes, more than the ${SECTOR_SIZE}-byte sector.`)
-  if (size !== room) refuse('element-size', `its element says ${size} bytes, but ${room} are there.`)
+    refuse('element-size', `its element is ${n(size)} bytes, more than the ${n(SECTOR_SIZE)}-byte sector.`)
+  if (size !== room) refuse('element-size', `its element says ${n(size)} bytes, but ${n(room)} are there.`)
   return bytes.subarray(element + ELEMENT_SIZE, suffix)
 }
 

@@ -162,7 +162,7 @@ describe('DfuSe files', () => {
   it('refuse an element larger than the sector even when every other field agrees', () => {
     const big = toDfuFile(pseudoRandomBytes(SECTOR_SIZE + 1))
     expect(problemOf(big)).toMatchObject({ details: { problem: 'element-size' } })
-    expect(() => fromDfuFile(big)).toThrow(/more than the 131072-byte sector/)
+    expect(() => fromDfuFile(big)).toThrow(/more than the 131,072-byte sector/)
   })
 
   it('accept suffix IDs of 0xFFFF (any device), as dfu-suffix writes by default', () => {
