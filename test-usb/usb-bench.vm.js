@@ -310,7 +310,8 @@ test('a bridge quits while its board runs firmware, cdc_acm bound and its tty op
   const first = new BridgedBoard(QUIT_SERIAL, { mode: 'firmware', log: `${LOGS}/bridge-quit.log` })
   await first.next('attached')
   await waitForDevice(QUIT_SERIAL, FIRMWARE_PRODUCT)
-  const holder = spawn('sh', ['-c', `exec 3<>${await waitForTty()}; sleep 120`], { stdio: 'ignore' })
+  // exec: the holder is the sleep itself, so killing it closes the tty (a child sleep kept it open, and cdc_acm in use, for 120 s).
+  const holder = spawn('sh', ['-c', `exec 3<>${await waitForTty()}; exec sleep 120`], { stdio: 'ignore' })
   try {
     await first.quit()
   } finally {
