@@ -174,6 +174,9 @@ export interface FlashSnapshot {
 
 /** An emulated board kept in a flash file, as `--emulator <file>` uses it. */
 export class BoardFile {
+  /** The end of the last command queued on this board (see runOnBoard). */
+  queue: Promise<unknown> = Promise.resolve()
+
   private constructor(readonly path: string) {}
 
   /** A factory-fresh board, or one whose sector 9 already holds `image`. */
@@ -232,11 +235,20 @@ export function expectBoardKept(before: FlashSnapshot, after: FlashSnapshot, res
     expect(after.sector.equals(before.sector), `${what}\na failed command changed a valid image`).toBe(true)
 }
 
-/** Runs the CLI against a board and checks every invariant; returns the result for the test's own checks. */
-export async function runOnBoard(board: BoardFile, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const before = await board.snapshot()
-  const result = await run(args, { ...options, env: { ...board.env, ...options.env } })
-  expectTypedEnd(result)
-  expectBoardKept(before, await board.snapshot(), result)
-  return result
+/**
+ * Runs the CLI against a board and checks every invariant; returns the result
+ * for the test's own checks. Commands on one board run one at a time, as on a
+ * user's desk: two at once would meet the board's lock (BUSY), and each
+ * command's before-and-after snapshots must be its own.
+ */
+export function runOnBoard(board: BoardFile, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const turn = board.queue.then(async () => {
+    const before = await board.snapshot()
+    const result = await run(args, { ...options, env: { ...board.env, ...options.env } })
+    expectTypedEnd(result)
+    expectBoardKept(before, await board.snapshot(), result)
+    return result
+  })
+  board.queue = turn.catch(() => {})
+  return turn
 }
