@@ -1,3 +1,4 @@
+import { isFlashdataError } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import { identify, type BoardMode, type ParticlePlatform } from './platforms.js'
 
@@ -32,17 +33,29 @@ function busPath(device: UsbDeviceLike): string | undefined {
   return device.ports?.length ? `${device.bus}-${device.ports.join('.')}` : device.bus
 }
 
-/** The Particle boards among a bus's devices; everything else is ignored. */
+/** A device's serial; null for a device that left the bus while it was being listed. */
+function readSerial(device: UsbDeviceLike): string | null {
+  try {
+    return normalizeSerial(device.serialNumber)
+  } catch (error) {
+    if (isFlashdataError(error, 'DISCONNECTED')) return null
+    throw error
+  }
+}
+
+/** The Particle boards among a bus's devices; everything else is ignored, and so is a board leaving the bus. */
 export function describeBoards(devices: UsbDeviceLike[]): Board[] {
   const boards: Board[] = []
   for (const device of devices) {
     const id = identify(device.vendorId, device.productId)
     if (!id) continue
+    const serial = readSerial(device)
+    if (serial === null) continue
     boards.push({
       device,
       platform: id.platform,
       info: {
-        serial: normalizeSerial(device.serialNumber),
+        serial,
         platform: id.platform.name,
         label: id.platform.label,
         mode: id.mode,

@@ -18,13 +18,23 @@ const TRANSIENT = /getString error|transfer was cancelled|no such device|device 
 const ATTEMPTS = 5
 const RETRY_MS = 100
 
-/** The package's `configuration` getter: it reads the interface names from the device on every call. */
-function readConfiguration(device: UsbDeviceLike): UsbDeviceLike['configuration'] {
+/**
+ * A property of the package's device. Some getters talk to the device:
+ * `configuration` reads the interface names on every call, and
+ * `serialNumber` opens the device when sysfs has no serial (as for a device
+ * being removed, which fails with "open error: device not found"). Their
+ * failures are typed like any other.
+ */
+function readProperty(device: UsbDeviceLike, property: string | symbol): unknown {
   try {
-    return Reflect.get(device, 'configuration', device) as UsbDeviceLike['configuration']
+    return Reflect.get(device, property, device)
   } catch (error) {
-    throw usbError(error, 'configuration read')
+    throw usbError(error, `${String(property)} read`)
   }
+}
+
+function readConfiguration(device: UsbDeviceLike): UsbDeviceLike['configuration'] {
+  return readProperty(device, 'configuration') as UsbDeviceLike['configuration']
 }
 
 /** Runs `work` again while it fails with a transient error, up to ATTEMPTS times. */
@@ -85,7 +95,7 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
         }
       }
       if (property === 'configuration') return configuration ?? readConfiguration(target)
-      const value = Reflect.get(target, property, target)
+      const value = readProperty(target, property)
       return typeof value === 'function' ? value.bind(target) : value
     },
   })

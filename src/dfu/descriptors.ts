@@ -29,15 +29,28 @@ function bytesOf(result: UsbInTransferResult, what: string, minimum: number): Ui
   return new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength)
 }
 
-/** The configuration descriptor: 9 bytes for wTotalLength, then all of it. */
+/** Configuration descriptor indexes tried for the active configuration (DfuSe devices have one). */
+const MAX_CONFIGURATIONS = 8
+
+/**
+ * The active configuration's descriptor: 9 bytes (wTotalLength,
+ * bConfigurationValue) at each index until the value matches, then all of
+ * it. Found over the wire rather than through the stack's list of
+ * configurations: the `usb` package reads every interface name of every
+ * configuration for that list, several blocking transfers at each open.
+ */
 export async function readDfuInterfaceDescriptors(
   usb: DfuTransport,
-  configurationIndex: number,
+  configurationValue: number,
 ): Promise<DfuInterfaceDescriptors> {
-  const head = bytesOf(await usb.getDescriptor(CONFIGURATION, configurationIndex, 9), 'configuration', 4)
-  const total = head[2] | (head[3] << 8)
-  const full = bytesOf(await usb.getDescriptor(CONFIGURATION, configurationIndex, total), 'configuration', total)
-  return parseConfigurationDescriptor(full.subarray(0, total), usb.interfaceNumber)
+  for (let index = 0; index < MAX_CONFIGURATIONS; index++) {
+    const head = bytesOf(await usb.getDescriptor(CONFIGURATION, index, 9), 'configuration', 9)
+    if (head[5] !== configurationValue) continue
+    const total = head[2] | (head[3] << 8)
+    const full = bytesOf(await usb.getDescriptor(CONFIGURATION, index, total), 'configuration', total)
+    return parseConfigurationDescriptor(full.subarray(0, total), usb.interfaceNumber)
+  }
+  throw new FlashdataError('DFU_PROTOCOL', `The device has no descriptor for its configuration ${configurationValue}`)
 }
 
 /** GET_DESCRIPTOR(DFU functional) to the interface, for stacks that hide it from the configuration. */
@@ -69,14 +82,7 @@ export interface DfuTarget {
 /** The functional descriptor and memory layout of one alternate setting, checked for DfuSe use. */
 export async function readDfuTarget(usb: DfuTransport, alt: number): Promise<DfuTarget> {
   const { device, interfaceNumber } = usb
-  const active = device.configuration?.configurationValue ?? 1
-  const descriptors = await readDfuInterfaceDescriptors(
-    usb,
-    Math.max(
-      0,
-      device.configurations.findIndex((c) => c.configurationValue === active),
-    ),
-  )
+  const descriptors = await readDfuInterfaceDescriptors(usb, device.configuration?.configurationValue ?? 1)
   const functional = descriptors.functional ?? (await readFunctionalDescriptor(usb))
   checkFunctional(device, functional)
   // Some stacks give no interface names; the string index is in the configuration descriptor.

@@ -105,23 +105,23 @@ async function openOnce(
   checkPlatform(board, options)
   const foundIn = board.info.mode
   let modeSwitch: ModeSwitchMethod | undefined
-  if (foundIn === 'firmware') {
-    const switched = await tracker.run(
-      'mode-switch',
-      undefined,
-      () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }),
-      (r) => ({ detail: SWITCHED_WITH[r.method] }),
-    )
-    board = switched.board
-    modeSwitch = switched.method
-  }
   let dfu: DfuseDevice
   try {
+    if (foundIn === 'firmware') {
+      const switched = await tracker.run(
+        'mode-switch',
+        undefined,
+        () => enterDfuMode(options.bus, board, { timeoutMs: options.dfuTimeoutMs, signal: options.signal }),
+        (r) => ({ detail: SWITCHED_WITH[r.method] }),
+      )
+      board = switched.board
+      modeSwitch = switched.method
+    }
     dfu = await openDfu(board, options, plan, modeSwitch !== undefined)
   } catch (error) {
-    // Caught in the half second between another command's leave request and the reset: wait for it once.
-    if (afterReset || !isResetting(error)) withUdevHint(error)
-    tracker.message('The board is restarting after leaving DFU mode; waiting for it to come back.')
+    // Found just as it restarts (another command's leave request, a reset): nothing was sent to it yet; wait for it once.
+    if (afterReset || !isRestarting(error)) withUdevHint(error)
+    tracker.message('The board is restarting; waiting for it to come back.')
     await waitUntilGone(options.bus, board.device)
     return openOnce({ ...options, waitMs: Math.max(options.waitMs ?? 0, RESET_WAIT_MS) }, tracker, plan, true)
   }
@@ -154,8 +154,13 @@ async function openDfu(
   }
 }
 
-/** The bootloader acknowledged a leave request and resets within about 500 ms. */
-function isResetting(error: unknown): boolean {
+/**
+ * A board caught restarting as it was opened: the bootloader acknowledged a
+ * leave request and resets within about 500 ms, or the device had already
+ * left the bus (the listing that found it was a moment old).
+ */
+function isRestarting(error: unknown): boolean {
+  if (isFlashdataError(error, 'DISCONNECTED')) return true
   const state = error instanceof FlashdataError && error.code === 'DFU_STATE' ? error.details?.state : undefined
   return state === DfuState.dfuMANIFEST || state === DfuState.dfuMANIFEST_WAIT_RESET
 }

@@ -26,10 +26,10 @@ export function mapDevices(bus: UsbBusLike, wrapDevice: (device: UsbDeviceLike) 
   }
 }
 
-/** Decides, per call, whether a device method fails and with what (undefined: it runs). */
+/** Decides, per call or property read, whether a device method or getter fails and with what (undefined: it runs). */
 export type FailureRule = (device: UsbDeviceLike, method: string) => Error | undefined
 
-/** The emulated bus with device calls failing as a real USB stack's do, by rule. */
+/** The emulated bus with device calls and getters failing as a real USB stack's do, by rule. */
 export function flakyBus(bus: UsbBusLike, rule: FailureRule): UsbBusLike {
   return mapDevices(
     bus,
@@ -37,7 +37,11 @@ export function flakyBus(bus: UsbBusLike, rule: FailureRule): UsbBusLike {
       new Proxy(device, {
         get(target, property) {
           const value = Reflect.get(target, property, target)
-          if (typeof value !== 'function') return value
+          if (typeof value !== 'function') {
+            const failure = rule(target, String(property))
+            if (failure) throw failure
+            return value
+          }
           return async (...args: unknown[]) => {
             const failure = rule(target, String(property))
             if (failure) throw failure

@@ -100,6 +100,56 @@ describe('USB-layer errors', () => {
     expect(flashOps(board)).toEqual([])
   })
 
+  it('a board that leaves the bus as it is listed is not listed (the usb package opens it for its serial and fails)', async () => {
+    const {
+      bus: emulated,
+      boards: [staying, leaving],
+    } = bench({ mode: 'dfu' }, { mode: 'dfu' })
+    const gone = leaving.device
+    const bus = wrapSystemUsb(
+      flakyBus(emulated, (device, property) =>
+        device === gone && property === 'serialNumber'
+          ? new Error('open error: device not found (errno 2)')
+          : undefined,
+      ),
+    )
+    // Not "several boards, choose one", and not an internal error.
+    await expect(push({ bus, image, leave: false })).resolves.toMatchObject({
+      status: 'flashed',
+      serial: staying.serialNumber,
+    })
+    expect(sectorBytes(staying, image.length)).toEqual(image)
+    expect(flashOps(leaving)).toEqual([])
+  })
+
+  it('a board found as it restarts, whose device is gone by the open, is waited for and opened as it comes back', async () => {
+    const {
+      bus: emulated,
+      boards: [board],
+    } = bench({ mode: 'dfu' })
+    const stale = board.device
+    const bus = wrapSystemUsb(
+      flakyBus(emulated, (device, method) => {
+        if (device !== stale || method !== 'open') return undefined
+        if (board.device === stale) {
+          board.unplug()
+          board.plugIn()
+        }
+        return new Error('open error: device not found (errno 2)')
+      }),
+    )
+    const messages: string[] = []
+    const result = await push({
+      bus,
+      image,
+      leave: false,
+      onEvent: (event) => event.type === 'message' && messages.push(event.message),
+    })
+    expect(result.status).toBe('flashed')
+    expect(messages).toContainEqual(expect.stringContaining('restarting'))
+    expect(sectorBytes(board, image.length)).toEqual(image)
+  })
+
   it('a board whose DFU interface another process holds is BUSY (exit 17)', async () => {
     const {
       bus: emulated,
