@@ -5,7 +5,7 @@
  * package, all in one boot. The emulator runs in datasheet timing throughout.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 import { randomBytes } from 'node:crypto'
 import { spawn, spawnSync } from 'node:child_process'
@@ -311,7 +311,7 @@ test('a bridge quits while its board runs firmware, cdc_acm bound and its tty op
   await first.next('attached')
   await waitForDevice(QUIT_SERIAL, FIRMWARE_PRODUCT)
   // exec: the holder is the sleep itself, so killing it closes the tty (a child sleep kept it open, and cdc_acm in use, for 120 s).
-  const holder = spawn('sh', ['-c', `exec 3<>${await waitForTty()}; exec sleep 120`], { stdio: 'ignore' })
+  const holder = spawn('sh', ['-c', `exec 3<${await waitForTty()}; exec sleep 120`], { stdio: 'ignore' })
   try {
     await first.quit()
   } finally {
@@ -341,11 +341,12 @@ test('a bridge quits while its board runs firmware, cdc_acm bound and its tty op
 
 async function waitForTty() {
   for (let i = 0; i < 100; i++) {
-    const out = await run('sh', ['-c', 'ls /sys/class/tty | grep ttyACM | head -n1'])
-    if (out.stdout.trim()) return `/dev/${out.stdout.trim()}`
+    const name = readdirSync('/sys/class/tty').find((entry) => entry.startsWith('ttyACM'))
+    // The device node comes a moment after the sysfs entry; opening a missing one would create a plain file there.
+    if (name && statSync(`/dev/${name}`, { throwIfNoEntry: false })?.isCharacterDevice()) return `/dev/${name}`
     await sleep(50)
   }
-  throw new Error('cdc_acm did not bind to the board (no ttyACM)')
+  throw new Error('cdc_acm did not bind to the board (no ttyACM device)')
 }
 
 test('a cable pull in the middle of a write fails the push with DISCONNECTED (exit 11), and a retry succeeds', async () => {

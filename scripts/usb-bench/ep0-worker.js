@@ -110,11 +110,13 @@ function decode(buffer, off) {
   }
 }
 
-/** Carries out the answer to a SETUP; returns an error code or undefined. */
+/** Carries out the answer to a SETUP; returns what went wrong, or undefined. */
 function answerSetup(setup, answer, length) {
   try {
-    if (answer === ANSWER.send) writeSync(fd, data, 0, length)
-    else if (answer === ANSWER.ack) {
+    if (answer === ANSWER.send) {
+      const sent = writeSync(fd, data, 0, length)
+      if (sent !== length) return `sent ${sent} of ${length} bytes`
+    } else if (answer === ANSWER.ack) {
       if (kind === 'gadgetfs') fsBinding.read(fd, Buffer.alloc(1), 0, 0, -1)
       else readSync(fd, Buffer.alloc(1), 0, 1, null)
     } else if (answer === ANSWER.stall) {
@@ -122,10 +124,10 @@ function answerSetup(setup, answer, length) {
       else writeSync(fd, Buffer.alloc(1))
     }
   } catch (error) {
-    // EL2HLT (errno 51) is GadgetFS and FunctionFS saying "stalled", the expected outcome of a stall.
+    // EL2HLT (errno 51) is GadgetFS and FunctionFS saying "stalled": the expected outcome of a stall, and of nothing else.
     // Node has no name for it: the error comes as errno -51, "Unknown system error -51".
-    if (Math.abs(error.errno) !== EL2HLT)
-      return error.code === 'UNKNOWN' ? `errno ${error.errno}` : (error.code ?? error.message)
+    if (answer === ANSWER.stall && Math.abs(error.errno) === EL2HLT) return undefined
+    return error.code === 'UNKNOWN' ? `errno ${error.errno}` : (error.code ?? error.message)
   }
   return undefined
 }
