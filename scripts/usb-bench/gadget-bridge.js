@@ -167,7 +167,7 @@ class Session {
   /** Unbinds the gadget: the host sees the device unplugged (GadgetFS: closed once the host has dropped it). */
   end() {
     const productId = this.#function.deviceDescriptor[10] | (this.#function.deviceDescriptor[11] << 8)
-    return this.#gadget.close(() => !hostDevice(board.serialNumber, productId))
+    return this.#gadget.close(() => !hostDevice(board.serialNumber, productId), log)
   }
 }
 

@@ -23,6 +23,8 @@ export const GADGETFS_MOUNT = '/dev/gadget'
  * limit was reached there). Only a UDC that never reports is waited out.
  */
 const DISCONNECT_WAIT_MS = 60_000
+/** How long GadgetFS's disconnect report may lag behind the host's removal of the device. */
+const REPORT_GRACE_MS = 2000
 const POLL_MS = 20
 
 /** The UDC GadgetFS is bound to, found by its driver's function name. */
@@ -61,26 +63,43 @@ export class GadgetFs {
    * Unplugs the gadget and closes the gadget file, which unbinds it, in the
    * order that is safe for GadgetFS: soft disconnect of the UDC (the host
    * sees the device go; GadgetFS reports 'disconnect' and aborts a request
-   * still waiting for user space), then wait until GadgetFS has reported it
-   * and `hostGone()` says the host's USB core has dropped the device
-   * (cdc_acm unbound, open handles invalidated), and only then close. Closing
-   * while the host still held the device (cdc_acm bound, requests in flight)
-   * is what the bench's earlier shutdown risked whenever the wait for the
-   * disconnect ran out on a loaded machine. Resolves when the file is closed.
+   * still waiting for user space), then wait until `hostGone()` says the
+   * host's USB core has dropped the device (cdc_acm unbound, open handles
+   * invalidated), and only then close. Closing while the host still held the
+   * device (cdc_acm bound, requests in flight) is what the bench's earlier
+   * shutdown risked whenever the wait for the disconnect ran out on a loaded
+   * machine. GadgetFS's own 'disconnect' report comes before the host's
+   * removal (the UDC calls the gadget's disconnect as the pull-up goes), so
+   * once the host has let go it is waited for only briefly: a report that
+   * never reaches user space held every later enumeration of the board back
+   * for the whole wait. `log` hears when a wait runs out. Resolves when the
+   * file is closed.
    */
-  async close(hostGone = () => true) {
+  async close(hostGone = () => true, log = () => {}) {
     let seen = false
     this.#disconnected = () => {
       seen = true
     }
     try {
       writeFileSync(`/sys/class/udc/${this.udc}/soft_connect`, 'disconnect\n')
-      const deadline = Date.now() + DISCONNECT_WAIT_MS
-      while (!(seen && hostGone()) && Date.now() < deadline) await sleep(POLL_MS)
+      if (!(await until(hostGone, DISCONNECT_WAIT_MS)))
+        log(`the host still held the device ${DISCONNECT_WAIT_MS / 1000} s after the disconnect; closing`)
+      if (!(await until(() => seen, REPORT_GRACE_MS)))
+        log(`GadgetFS reported no disconnect within ${REPORT_GRACE_MS / 1000} s of the host's removal; closing`)
     } catch {
       // No soft_connect on this UDC: closing the file is the only way to unplug.
     }
     this.#ep0.requestClose()
     return this.#ep0.closed
   }
+}
+
+/** Polls `done` until it is true (resolves true) or `ms` have passed (resolves false). */
+async function until(done, ms) {
+  const deadline = Date.now() + ms
+  while (!done()) {
+    if (Date.now() >= deadline) return false
+    await sleep(POLL_MS)
+  }
+  return true
 }
