@@ -71,7 +71,7 @@ export class GadgetFs {
    * machine. GadgetFS's own 'disconnect' report comes before the host's
    * removal (the UDC calls the gadget's disconnect as the pull-up goes), so
    * once the host has let go it is waited for only briefly: a report that
-   * never reaches user space held every later enumeration of the board back
+   * never reached user space would hold the board's next enumeration back
    * for the whole wait. `log` hears when a wait runs out. Resolves when the
    * file is closed.
    */

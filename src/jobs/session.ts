@@ -119,7 +119,7 @@ async function openOnce(
     }
     dfu = await openDfu(board, options, plan, modeSwitch !== undefined)
   } catch (error) {
-    // Found just as it restarts (another command's leave request, a reset): nothing was sent to it yet; wait for it once.
+    // Found just as it restarts (another command's leave request, a reset): nothing is erased or written yet; wait for it once.
     if (afterReset || !isRestarting(error)) withUdevHint(error)
     tracker.message('The board is restarting; waiting for it to come back.')
     await waitUntilGone(options.bus, board.device)
