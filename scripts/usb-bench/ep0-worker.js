@@ -22,7 +22,8 @@ import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 
 const { kind, path, descriptors, control, data } = workerData
-// control: [0] answer ready, [1] answer kind, [2] answer length, [3] close requested.
+// control: [0] answer ready, [1] answer kind, [2] answer length, [3] close requested,
+// [4] the number of the message answered.
 // fs.readSync returns early for a zero-length read without calling read(2),
 // but GadgetFS needs that very call to complete a status stage (FunctionFS
 // clamps the length to wLength, so a 1-byte read does it there).
@@ -64,11 +65,22 @@ try {
 
 const closeRequested = () => Atomics.load(control, 3) === 1
 
-/** Waits for the main thread's answer to the event just posted: [kind, length]. */
-function awaitAnswer() {
-  Atomics.wait(control, 0, 0)
-  Atomics.store(control, 0, 0)
-  return [Atomics.load(control, 1), Atomics.load(control, 2)]
+let lastSeq = 0
+
+/**
+ * Posts a message the main thread answers and waits for that answer: [kind, length].
+ * Messages are numbered and only the answer carrying this one's number is
+ * taken: a stale answer taken for the next SETUP put nothing on the wire
+ * for it, and the worker's next event read then made FunctionFS stall it.
+ */
+function ask(message) {
+  const seq = ++lastSeq
+  parentPort.postMessage({ ...message, seq })
+  for (;;) {
+    Atomics.wait(control, 0, 0)
+    Atomics.store(control, 0, 0)
+    if (Atomics.load(control, 4) === seq) return [Atomics.load(control, 1), Atomics.load(control, 2)]
+  }
 }
 
 /** read(2) that returns -1 instead of throwing when nothing is there yet. */
@@ -140,8 +152,7 @@ while (!closeRequested()) {
     n = tryRead(buffer, buffer.length)
   } catch (error) {
     // EIDRM: the host gave up on a request and sent a new one.
-    parentPort.postMessage({ type: 'error', code: error.code ?? error.message })
-    awaitAnswer()
+    ask({ type: 'error', code: error.code ?? error.message })
     continue
   }
   if (n < 0) {
@@ -150,8 +161,7 @@ while (!closeRequested()) {
   }
   for (let off = 0; off + EVENT_SIZE <= n; off += EVENT_SIZE) {
     const event = decode(buffer, off)
-    parentPort.postMessage(event)
-    const [answer, length] = awaitAnswer()
+    const [answer, length] = ask(event)
     if (event.type !== 'setup') continue
     const error = answerSetup(event.setup, answer, length)
     if (error) parentPort.postMessage({ type: 'answer-error', code: error })

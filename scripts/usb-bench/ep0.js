@@ -22,7 +22,7 @@ const ANSWER = { none: 0, send: 1, ack: 2, stall: 3 }
 
 export class Ep0 {
   #worker
-  #control = new Int32Array(new SharedArrayBuffer(16))
+  #control = new Int32Array(new SharedArrayBuffer(20))
   #data = new Uint8Array(new SharedArrayBuffer(MAX_DATA))
   #closed
 
@@ -84,6 +84,7 @@ export class Ep0 {
     } else if (event.type === 'setup' && answer?.status === 'ok' && event.setup.wLength === 0) kind = ANSWER.ack // OUT status stage
     Atomics.store(this.#control, 1, kind)
     Atomics.store(this.#control, 2, length)
+    Atomics.store(this.#control, 4, event.seq)
     Atomics.store(this.#control, 0, 1)
     Atomics.notify(this.#control, 0)
   }
