@@ -10,7 +10,7 @@
 // bin/ writes the code cache.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -45,6 +45,9 @@ await build({
   minify: true,
   keepNames: true,
   plugins: [lazyChildProcess],
+  // bin/ runs the bundle through vm.Script on Node 20, which has no loader for
+  // import(): every dynamic import (of a Node built-in too) becomes a require.
+  supported: { 'dynamic-import': false },
   // main.ts finds package.json from its own URL.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -52,4 +55,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 })
+const leftover = readFileSync(`${root}dist/bundle/flashdata.cjs`, 'utf8').match(/\bimport\([^)]{0,40}/)
+if (leftover)
+  throw new Error(
+    `dist/bundle/flashdata.cjs still has a dynamic import, which Node 20 cannot run there: ${leftover[0]}`,
+  )
 execFileSync(process.execPath, [`${root}bin/flashdata.js`, '--version'], { stdio: 'ignore' })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { ndjson, REPO, runCli } from '../helpers/cli.js'
+import { fakeCommands } from '../helpers/fake-commands.js'
 import { tempDir } from '../helpers/tmp.js'
 
 interface Check {
@@ -128,10 +129,18 @@ describe.runIf(process.platform === 'linux')('flashdata doctor', () => {
     const printed = await runCli(['udev'])
     expect(printed.code).toBe(0)
     expect(printed.text).toBe(await readFile(join(REPO, 'udev/50-particle.rules'), 'utf8'))
-    const installed = await runCli(['udev', '--install', '--json'], { env: { FLASHDATA_HOST_ROOT: root } })
+    const system = await fakeCommands({ udevadm: 0 })
+    const installed = await runCli(['udev', '--install', '--json'], {
+      env: { FLASHDATA_HOST_ROOT: root, PATH: system.PATH },
+    })
     expect(installed.code).toBe(0)
     expect(ndjson(installed.text)).toEqual([
       { type: 'result', command: 'udev', installed: join(root, 'etc/udev/rules.d/50-particle.rules') },
+    ])
+    // udev reloads its rules and applies them to the boards already plugged in.
+    expect(await system.calls('udevadm')).toEqual([
+      'control --reload-rules',
+      'trigger --subsystem-match=usb --attr-match=idVendor=2b04',
     ])
     expect(await readFile(join(root, 'etc/udev/rules.d/50-particle.rules'), 'utf8')).toBe(printed.text)
     const checks = byName(ndjson((await doctor(root, ['--json'])).text)[0].checks as Check[])
@@ -139,6 +148,18 @@ describe.runIf(process.platform === 'linux')('flashdata doctor', () => {
       status: 'pass',
       summary: `installed: ${root}/etc/udev/rules.d/50-particle.rules`,
     })
+  })
+
+  it('udev --install says to replug the board when udevadm fails, the rule installed', async () => {
+    const root = await tempDir()
+    await mkdir(join(root, 'etc/udev/rules.d'), { recursive: true })
+    const system = await fakeCommands({ udevadm: 1 })
+    const out = await runCli(['udev', '--install'], { env: { FLASHDATA_HOST_ROOT: root, PATH: system.PATH } })
+    expect(out.code).toBe(0)
+    expect(out.text).toMatch(
+      /^Installed .*50-particle\.rules\. udevadm failed \(.*\): replug the board for the rule to apply\.\n$/,
+    )
+    expect(await system.calls('udevadm')).toEqual(['control --reload-rules'])
   })
 
   it('udev --install into a folder that cannot be written fails with the command that works', async () => {

@@ -52,9 +52,8 @@ The last one works however flashdata was installed (npm -g, npx, the executable)
         throw new FlashdataError('BAD_OPTION', 'udev rules are for Linux only.', {
           hint: "On Windows the board's DFU interface needs the WinUSB driver (Zadig); macOS needs nothing.",
         })
-      // FLASHDATA_HOST_ROOT: a fake root for the tests, which must never touch the real /etc.
-      const root = io.env.FLASHDATA_HOST_ROOT
-      const path = join(root ?? '/', 'etc/udev/rules.d', RULE_NAME)
+      // FLASHDATA_HOST_ROOT: another root to install under (the tests', which must never touch the real /etc).
+      const path = join(io.env.FLASHDATA_HOST_ROOT || '/', 'etc/udev/rules.d', RULE_NAME)
       const { writeFileAtomic } = await import('../../files/write.js')
       await writeFileAtomic(path, new TextEncoder().encode(rule)).catch((error: FlashdataError) => {
         throw new FlashdataError(error.code, error.message, {
@@ -63,7 +62,7 @@ The last one works however flashdata was installed (npm -g, npx, the executable)
           cause: error,
         })
       })
-      const warning = root === undefined ? await reloadUdev() : undefined
+      const warning = await reloadUdev()
       if (options.json) printResult(io, 'udev', { installed: path, ...(warning ? { warning } : {}) })
       else
         io.stdout.write(
