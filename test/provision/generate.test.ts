@@ -39,6 +39,21 @@ describe('--generate', () => {
     })
   })
 
+  it('succeeds as soon as the generator exits, though a process it left running holds its output open', async () => {
+    const dir = await tempDir()
+    // An agent-like leftover: `sleep 600 &` inherits stdout and stderr and outlives the shell.
+    const command =
+      'sleep 600 & echo $! > leftover.pid; echo "made for $FLASHDATA_SERIAL"; echo note >&2; printf x > "$FLASHDATA_OUT/a.txt"'
+    try {
+      // The generator may take 10 minutes: only its exit, not the leftover, can end this within the test's timeout.
+      const done = await runGenerator(command, 'e00fce68', { cwd: dir, timeoutMs: 600_000 })
+      expect(done.files.map((f) => f.name)).toEqual(['a.txt'])
+      expect(done.output).toBe('made for e00fce68\nnote\n')
+    } finally {
+      process.kill(Number(readFileSync(join(dir, 'leftover.pid'), 'utf8')), 'SIGKILL')
+    }
+  })
+
   it.skipIf(!hasOpenssl)('runs the README example: a per-board certificate signed by the station CA', async () => {
     const dir = await tempDir()
     mkdirSync(join(dir, 'ca'))
