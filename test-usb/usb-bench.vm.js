@@ -466,6 +466,21 @@ test('timing: whole commands against dfu-util -D and bare node, as ratios in thi
     return out
   })
   timings.push({ label: `dfu-util -D (${big.bytes.length} bytes: erase + write)`, ms: viaDfuUtil.ms })
+  // Like for like with a push's read-back: dfu-util reading the image's length after it wrote it.
+  let uploads = 0
+  const viaDfuUtilUpload = await fastest(3, async () => {
+    const out = await dfuUtil(
+      '-a',
+      '0',
+      '-s',
+      `0x${DATA_SECTOR.toString(16)}:${big.bytes.length}`,
+      '-U',
+      `${work}/big.up${uploads++}.bin`,
+    )
+    ok(out)
+    return out
+  })
+  timings.push({ label: `dfu-util -U (${big.bytes.length} bytes: read)`, ms: viaDfuUtilUpload.ms })
   // What any Node.js program on the `usb` package needs at least for the same write and its read-back.
   const floor = await fastest(3, async () => {
     const out = await run('node', [`${REPO}test-usb/dfuse-floor.js`, SERIAL, big.file])
@@ -509,7 +524,15 @@ test('timing: whole commands against dfu-util -D and bare node, as ratios in thi
   ratios.push(
     { label: 'push --force --no-leave (with verify) / dfu-util -D', ratio: forced.ms / viaDfuUtil.ms, target: 1.0 },
     { label: '  least Node.js + usb program (with verify) / dfu-util -D', ratio: floor.ms / viaDfuUtil.ms },
+    {
+      label: 'push --force --no-leave / (dfu-util -D + dfu-util -U): the same work',
+      ratio: forced.ms / (viaDfuUtil.ms + viaDfuUtilUpload.ms),
+    },
     { label: 'unchanged push / dfu-util -D', ratio: unchanged.ms / viaDfuUtil.ms, target: 0.5 },
+    {
+      label: 'unchanged push (read + compare) / dfu-util -U: the same work',
+      ratio: unchanged.ms / viaDfuUtilUpload.ms,
+    },
     { label: 'flashdata --version / node -e 0', ratio: version.ms / bareNode.ms, target: 2.0 },
   )
 })

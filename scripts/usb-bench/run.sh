@@ -8,9 +8,10 @@
 # PATH, CI and FLASHDATA_* variables. Its output is streamed as it runs.
 # Exit codes: the command's, 77 when this machine cannot run the bench, 125
 # when the VM gave no result (the end of the console log is printed: the guest
-# panics on a kernel oops or a hung task, see guest/stage2.sh; the run
-# directory is kept).
+# panics on a kernel oops or a hung task, see guest/stage2.sh). A run that did
+# not exit 0 leaves its logs in .cache/usb-bench-runs/.
 # Environment: FLASHDATA_BENCH_MEM (2G), FLASHDATA_BENCH_CPUS (2),
+# FLASHDATA_BENCH_TCG (single: see the qemu line),
 # FLASHDATA_BENCH_TIMEOUT (900 s), FLASHDATA_BENCH_KEEP=1 keeps the run dir.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,7 +38,11 @@ fi
 : >"$run/out.log"
 
 t0=$(date +%s.%N)
-timeout "${FLASHDATA_BENCH_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -M q35 \
+# Single-threaded TCG: the vCPUs take turns on one host thread, so code the
+# guest kernel patches at run time (jump labels, text_poke's int3) is never
+# seen half-done by another vCPU; under thread=multi a boot died now and then
+# with 'Oops: int3' in kernel text. FLASHDATA_BENCH_TCG=multi brings that back.
+timeout "${FLASHDATA_BENCH_TIMEOUT:-900}" qemu-system-x86_64 -accel "tcg,thread=${FLASHDATA_BENCH_TCG:-single}" -cpu max -M q35 \
   -smp "${FLASHDATA_BENCH_CPUS:-2}" -m "${FLASHDATA_BENCH_MEM:-2G}" \
   -nodefaults -display none -monitor none -no-reboot -serial "file:$run/console.log" \
   -kernel "$BENCH_VMLINUZ" -initrd "$BENCH_INITRD" \
@@ -66,6 +71,12 @@ else
   tail -n 80 "$run/console.log" >&2
   [ -s "$run/out.log" ] || say "the command printed nothing: the VM failed before it ran"
 fi
-# A VM that gave no result keeps its run directory (console log, bridge logs) for a look.
-if [ "${FLASHDATA_BENCH_KEEP:-0}" = 1 ] || [ "$rc" = "$BENCH_VM_FAILED" ]; then say "run directory kept: $run"; else rm -rf "$run"; fi
+# A failed command or a VM that gave no result leaves its logs (console, bridge
+# logs, the command's output) in .cache/usb-bench-runs of the current folder,
+# where CI keeps them; FLASHDATA_BENCH_KEEP=1 keeps every run directory.
+if [ "$rc" != 0 ]; then
+  kept=$PWD/.cache/usb-bench-runs/$(date +%Y%m%d-%H%M%S)-$(basename "$run")
+  mkdir -p "$kept" && cp -r "$run"/. "$kept"/ && say "logs of this run kept in $kept"
+fi
+if [ "${FLASHDATA_BENCH_KEEP:-0}" = 1 ]; then say "run directory kept: $run"; else rm -rf "$run"; fi
 exit "$rc"
