@@ -14,6 +14,7 @@ export const DEFAULT_HINTS: Record<ErrorCode, string> = {
   INPUT_UNREADABLE: "Check the file's permissions (ls -l) and that it is not being written right now.",
   INPUT_SPECIAL_FILE: 'Pack regular files only: copy the data into a regular file first.',
   INPUT_SYMLINK_ESCAPE: 'Copy the file into the folder, or leave the link out with --exclude.',
+  INPUT_PACKED_TWICE: 'Reach each folder one way only: leave a link or an input out (--exclude, or one input fewer).',
   NAME_TOO_LONG: 'Shorten the file name or its folders (names are stored with their relative path).',
   NAME_INVALID: 'Rename the file: names are stored as UTF-8 relative paths.',
   CONTENT_TYPE_TOO_LONG: 'Give the file an extension with a shorter content type.',

@@ -70,17 +70,36 @@ export function packOptions(options: BuildCliOptions, env: NodeJS.ProcessEnv): B
   }
 }
 
+/** What packing a folder left out, and its warnings: printed for people, and in each --json result. */
+export interface PackNotes {
+  skipped: SkippedFile[]
+  warnings: string[]
+  /** 'image' when an image file was read: nothing was packed. */
+  origin?: 'folder' | 'image'
+}
+
+/** The --json result fields for a folder that was packed (none for an image file or per-board data). */
+export function packNotesJson(notes: PackNotes | undefined, problems: readonly ImageProblem[] = []) {
+  if (!notes || notes.origin === 'image') return {}
+  return {
+    skipped: notes.skipped,
+    warnings: [...notes.warnings, ...problems.filter((p) => p.severity === 'warning').map((p) => p.message)],
+  }
+}
+
 /**
- * Tells people what a folder's packing left out, and the image's warnings
- * (Unicode twins) when given (standard error; never with --json or -q).
+ * Tells people what a folder's packing left out, and its warnings (an
+ * --exclude that matched nothing, Unicode twins) on standard error; never
+ * with --json (the result carries them, packNotesJson) or -q.
  */
 export function noticeSkipped(
   io: CliIo,
-  skipped: SkippedFile[],
+  notes: PackNotes | undefined,
   options: { json?: boolean; quiet?: boolean },
   problems: readonly ImageProblem[] = [],
 ): void {
-  if (options.json || options.quiet) return
-  for (const s of skipped) io.stderr.write(`skipped ${printable(s.path)} (${s.reason})\n`)
+  if (options.json || options.quiet || !notes) return
+  for (const s of notes.skipped) io.stderr.write(`skipped ${printable(s.path)} (${s.reason})\n`)
+  for (const w of notes.warnings) io.stderr.write(`warning: ${w}\n`)
   for (const p of problems) if (p.severity === 'warning') io.stderr.write(`warning: ${p.message}\n`)
 }

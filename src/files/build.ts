@@ -20,6 +20,8 @@ export interface BuiltImage {
   image: Uint8Array
   files: ImageFileInput[]
   skipped: SkippedFile[]
+  /** Notes for people: --exclude patterns that matched nothing. */
+  warnings: string[]
   epoch: number
 }
 
@@ -66,7 +68,7 @@ function markNulTerminated(files: ImageFileInput[], patterns: string[]): ImageFi
  */
 export async function buildImageFromPaths(inputs: string[], options: BuildFromPathsOptions = {}): Promise<BuiltImage> {
   const collected = await collectFiles(inputs, { exclude: options.exclude, includeVcs: options.includeVcs })
-  return { ...packFiles(collected.files, options), skipped: collected.skipped }
+  return { ...packFiles(collected.files, options), skipped: collected.skipped, warnings: collected.warnings }
 }
 
 /**
@@ -77,7 +79,7 @@ export async function buildImageFromPaths(inputs: string[], options: BuildFromPa
 export function packFiles(
   collected: ImageFileInput[],
   options: BuildFromPathsOptions = {},
-): Omit<BuiltImage, 'skipped'> {
+): Omit<BuiltImage, 'skipped' | 'warnings'> {
   const explicit = explicitEpoch(options)
   const files = markNulTerminated(
     explicit === undefined ? collected : collected.map((f) => ({ ...f, mtime: Math.min(f.mtime, explicit) })),

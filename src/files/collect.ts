@@ -1,5 +1,5 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises'
-import { basename, join, relative, sep } from 'node:path'
+import { basename, isAbsolute, join, relative, sep } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { tooLarge, type ImageFileInput } from '../image/build.js'
 import { makeExcluder } from './glob.js'
@@ -24,6 +24,8 @@ export interface SkippedFile {
 export interface CollectedFiles {
   files: ImageFileInput[]
   skipped: SkippedFile[]
+  /** Notes for people: --exclude patterns that matched nothing. */
+  warnings: string[]
   /** Where each stored name came from, for messages. */
   sources: Map<string, string>
 }
@@ -58,10 +60,64 @@ function utf8Name(name: Buffer, dir: string): string {
   }
 }
 
+/** A folder, or a file under its own name, as it was reached: for the packed-once rule's messages. */
+interface Packed {
+  /** The input it was reached from. */
+  input: string
+  /** Its stored name (prefix) in that input; '' for the input itself. */
+  stored: string
+  /** Reached through a symbolic link. */
+  link: boolean
+}
+
+function describe(p: Packed): string {
+  if (p.stored === '') return `input "${printable(p.input)}"`
+  return `${p.link ? 'the link ' : ''}"${printable(p.stored)}" in "${printable(p.input)}"`
+}
+
+/**
+ * The packed-once rule: every folder, and every file under its own name, is
+ * packed at most once. A second way to it (a link to a folder that is packed
+ * too, a link back up the tree, an input inside another, the same input
+ * twice) is refused, naming both, so nothing is stored twice or left out
+ * unnoticed; leaving one way out (--exclude, or an input fewer) chooses
+ * the name. A link to a file is a copy under the link's name, as before.
+ */
+function packedTwice(here: Packed, earlier: Packed, kind: 'folder' | 'file'): FlashdataError {
+  const loop =
+    here.link && here.input === earlier.input && (earlier.stored === '' || here.stored.startsWith(`${earlier.stored}/`))
+  const details = { kind, paths: [earlier, here].map((p) => join(p.input, p.stored)), loop }
+  if (loop)
+    return new FlashdataError(
+      'INPUT_PACKED_TWICE',
+      `${capitalise(describe(here))} leads back to ${describe(earlier)}, a folder that contains it: it would be packed endlessly.`,
+      { hint: `Leave the link out with --exclude '${here.stored}'.`, details },
+    )
+  const both = `${describe(earlier)} and ${describe(here)}`
+  const message =
+    here.stored === '' && earlier.stored === '' && here.input === earlier.input
+      ? `Input "${printable(here.input)}" is given twice.`
+      : `${capitalise(both)} are the same ${kind}: it would be packed twice.`
+  const ways = [earlier, here].map((p) =>
+    p.stored === '' ? `leave out input "${printable(p.input)}"` : `--exclude '${p.stored}' leaves out ${describe(p)}`,
+  )
+  return new FlashdataError('INPUT_PACKED_TWICE', message, {
+    hint:
+      here.stored === '' && earlier.stored === ''
+        ? 'Give each folder or file once.'
+        : `Pack it once: ${ways.join(', or ')}.`,
+    details,
+  })
+}
+
+const capitalise = (text: string) => text[0].toUpperCase() + text.slice(1)
+
 class Collector {
-  readonly result: CollectedFiles = { files: [], skipped: [], sources: new Map() }
+  readonly result: CollectedFiles = { files: [], skipped: [], warnings: [], sources: new Map() }
   private readonly excluded: (name: string) => string | undefined
-  private readonly visitedDirs = new Set<string>()
+  private readonly usedPatterns = new Set<string>()
+  /** Every folder, and every file packed under its own name, by real path. */
+  private readonly packed = new Map<string, Packed>()
 
   constructor(private readonly options: CollectOptions) {
     this.excluded = makeExcluder(options.exclude ?? [])
@@ -71,18 +127,34 @@ class Collector {
     const info = await stat(input).catch((e) => {
       throw ioError(e, input)
     })
-    if (info.isDirectory()) return this.addDir(input, await realpath(input), '')
-    if (info.isFile()) return this.addFile(input, basename(input))
-    throw new FlashdataError('INPUT_NOT_DIRECTORY', `"${input}" is neither a folder nor a regular file.`, {
-      hint: 'Give a folder of files, or files.',
-      details: { path: input },
-    })
+    if (!info.isDirectory() && !info.isFile()) {
+      throw new FlashdataError('INPUT_NOT_DIRECTORY', `"${input}" is neither a folder nor a regular file.`, {
+        hint: 'Give a folder of files, or files.',
+        details: { path: input },
+      })
+    }
+    const real = await realPath(input)
+    const kind = info.isDirectory() ? 'folder' : 'file'
+    this.claim(real, { input, stored: '', link: false }, kind)
+    if (info.isDirectory()) return this.addDir(input, real, { input, stored: '', link: false })
+    return this.addFile(input, basename(input))
   }
 
-  private async addDir(dir: string, root: string, prefix: string): Promise<void> {
-    const real = await realpath(dir)
-    if (this.visitedDirs.has(real)) return // a link back up the tree: already packed
-    this.visitedDirs.add(real)
+  /** A warning for each --exclude pattern that matched nothing: a mistyped one packs what it meant to leave out. */
+  finish(): void {
+    for (const pattern of this.options.exclude ?? []) {
+      if (!this.usedPatterns.has(pattern))
+        this.result.warnings.push(`--exclude "${pattern}" matches none of the files to pack.`)
+    }
+  }
+
+  private claim(real: string, here: Packed, kind: 'folder' | 'file'): void {
+    const earlier = this.packed.get(real)
+    if (earlier) throw packedTwice(here, earlier, kind)
+    this.packed.set(real, here)
+  }
+
+  private async addDir(dir: string, root: string, at: Packed): Promise<void> {
     const raw = await readdir(dir, { encoding: 'buffer' }).catch((e) => {
       throw ioError(e, dir)
     })
@@ -90,7 +162,7 @@ class Collector {
     raw.sort(Buffer.compare)
     for (const name of raw.map((n) => utf8Name(n, dir))) {
       const path = join(dir, name)
-      const stored = prefix + name
+      const stored = at.stored === '' ? name : `${at.stored}/${name}`
       const reason = skipReason(name, this.options.includeVcs)
       if (reason) {
         this.result.skipped.push({ path, reason })
@@ -98,19 +170,29 @@ class Collector {
       }
       const pattern = this.excluded(stored)
       if (pattern) {
+        this.usedPatterns.add(pattern)
         this.result.skipped.push({ path, reason: `excluded by ${pattern}` })
         continue
       }
-      const link = await lstat(path).catch((e) => {
-        throw ioError(e, path)
-      })
-      if (link.isSymbolicLink()) await this.checkLinkInside(path, root)
+      const link = (
+        await lstat(path).catch((e) => {
+          throw ioError(e, path)
+        })
+      ).isSymbolicLink()
+      const real = await realPath(path)
+      if (link) checkLinkInside(path, real, root)
       const info = await stat(path).catch((e) => {
         throw ioError(e, path)
       })
-      if (info.isDirectory()) await this.addDir(path, root, `${stored}/`)
-      else if (info.isFile()) await this.addFile(path, stored)
-      else {
+      const here = { input: at.input, stored, link }
+      if (info.isDirectory()) {
+        this.claim(real, here, 'folder')
+        await this.addDir(path, root, here)
+      } else if (info.isFile()) {
+        // A link to a file is a copy under the link's name; the file itself is claimed under its own.
+        if (!link) this.claim(real, here, 'file')
+        await this.addFile(path, stored)
+      } else {
         throw new FlashdataError(
           'INPUT_SPECIAL_FILE',
           `"${path}" is a special file (device, socket or pipe), not a regular file.`,
@@ -120,23 +202,6 @@ class Collector {
           },
         )
       }
-    }
-  }
-
-  private async checkLinkInside(path: string, root: string): Promise<void> {
-    const target = await realpath(path).catch((e) => {
-      throw ioError(e, path)
-    })
-    const rel = relative(root, target)
-    if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || rel.startsWith(sep)) {
-      throw new FlashdataError(
-        'INPUT_SYMLINK_ESCAPE',
-        `"${path}" is a symbolic link to "${target}", outside the folder being packed.`,
-        {
-          hint: 'Copy the file into the folder instead of linking to it, or leave it out with --exclude.',
-          details: { path, target },
-        },
-      )
     }
   }
 
@@ -161,6 +226,29 @@ class Collector {
   }
 }
 
+const realPath = (path: string) =>
+  realpath(path).catch((e) => {
+    throw ioError(e, path)
+  })
+
+const isInside = (path: string, folder: string) => {
+  const rel = relative(folder, path)
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+}
+
+/** A link inside a folder must point inside it (to the folder itself: a loop, refused by the packed-once rule). */
+function checkLinkInside(path: string, target: string, root: string): void {
+  if (target === root || isInside(target, root)) return
+  throw new FlashdataError(
+    'INPUT_SYMLINK_ESCAPE',
+    `"${path}" is a symbolic link to "${target}", outside the folder being packed.`,
+    {
+      hint: 'Copy the file into the folder instead of linking to it, or leave it out with --exclude.',
+      details: { path, target },
+    },
+  )
+}
+
 /**
  * Reads the files to pack from folders (stored under their relative path
  * with '/') and single files (stored under their base name), checking every
@@ -170,6 +258,7 @@ export async function collectFiles(inputs: string[], options: CollectOptions = {
   if (inputs.length === 0) throw new FlashdataError('BAD_OPTION', 'No input folder or files given.')
   const collector = new Collector(options)
   for (const input of inputs) await collector.addInput(input)
+  collector.finish()
   if (collector.result.files.length === 0) {
     throw new FlashdataError(
       'INPUT_EMPTY',

@@ -12,6 +12,8 @@ export interface ImageSource {
   /** 'folder' when built from files now, 'image' when read from an image file. */
   origin: 'folder' | 'image'
   skipped: SkippedFile[]
+  /** Notes for people: --exclude patterns that matched nothing. */
+  warnings: string[]
 }
 
 /**
@@ -77,7 +79,7 @@ export async function loadImageSource(inputs: string[], options: BuildFromPathsO
     }
     const image = await readImageFile(inputs[0])
     try {
-      return { image, listing: readImage(image, `"${inputs[0]}"`), origin: 'image', skipped: [] }
+      return { image, listing: readImage(image, `"${inputs[0]}"`), origin: 'image', skipped: [], warnings: [] }
     } catch (error) {
       if (!(error instanceof FlashdataError)) throw error
       throw new FlashdataError(error.code, error.message, {
@@ -88,6 +90,6 @@ export async function loadImageSource(inputs: string[], options: BuildFromPathsO
   }
   // Packing (and the MIME database) is loaded only when there is a folder to pack.
   const { buildImageFromPaths } = await import('./build.js')
-  const built = await buildImageFromPaths(inputs, options)
-  return { image: built.image, listing: readImage(built.image), origin: 'folder', skipped: built.skipped }
+  const { image, skipped, warnings } = await buildImageFromPaths(inputs, options)
+  return { image, listing: readImage(image), origin: 'folder', skipped, warnings }
 }

@@ -6,6 +6,16 @@ import { buildImageFromPaths, collectFiles, FlashdataError, parseImage } from 'f
 import { writeTree } from '../helpers/files.js'
 import { tempDir } from '../helpers/tmp.js'
 
+async function errorOf(promise: Promise<unknown>): Promise<FlashdataError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof FlashdataError) return error
+    throw error
+  }
+  throw new Error('expected a FlashdataError')
+}
+
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
     await promise
@@ -129,5 +139,73 @@ describe('collectFiles', () => {
     await writeFile(join(dir, 'b.txt'), 'b') // touched: newer mtime, clamped to the epoch
     const second = await buildImageFromPaths([dir], { epoch: 77 })
     expect(second.image).toEqual(first.image)
+  })
+
+  describe('the packed-once rule (buildImageFromPaths)', () => {
+    const names = async (inputs: string[], exclude: string[] = []) =>
+      parseImage((await buildImageFromPaths(inputs, { exclude, env: {} })).image).files.map((f) => f.name)
+
+    it('refuses a link to a folder inside the tree, naming both; --exclude chooses the one name', async () => {
+      const dir = await tempDir()
+      await writeTree(dir, { 'data/sub/a.txt': 'a' })
+      await symlink('sub', join(dir, 'data', 'link'))
+      const error = await errorOf(buildImageFromPaths([join(dir, 'data')], { env: {} }))
+      expect(error.code).toBe('INPUT_PACKED_TWICE')
+      expect(error.message).toMatch(/^The link "link" in /)
+      expect(error.message).toContain('"sub"')
+      expect(error.hint).toContain("--exclude 'link'")
+      expect(error.hint).toContain("--exclude 'sub'")
+      expect(await names([join(dir, 'data')], ['sub'])).toEqual(['link/a.txt'])
+      expect(await names([join(dir, 'data')], ['link'])).toEqual(['sub/a.txt'])
+    })
+
+    it('refuses a link that leads back up the tree (a loop), to the input itself or to a folder above it', async () => {
+      const dir = await tempDir()
+      await writeTree(dir, { 'data/d/x.txt': 'x' })
+      await symlink('../d', join(dir, 'data', 'd', 'loop'))
+      const loop = await errorOf(buildImageFromPaths([join(dir, 'data')], { env: {} }))
+      expect(loop.code).toBe('INPUT_PACKED_TWICE')
+      expect(loop.details).toMatchObject({ loop: true })
+      expect(loop.hint).toContain("--exclude 'd/loop'")
+      expect(await names([join(dir, 'data')], ['loop'])).toEqual(['d/x.txt'])
+      await writeTree(dir, { 'self/x.txt': 'x' })
+      await symlink('.', join(dir, 'self', 'me'))
+      expect((await errorOf(buildImageFromPaths([join(dir, 'self')], { env: {} }))).details).toMatchObject({
+        loop: true,
+      })
+    })
+
+    it('still refuses a link to a folder outside the tree', async () => {
+      const dir = await tempDir()
+      await writeTree(dir, { 'data/a.txt': 'a', 'other/b.txt': 'b' })
+      await symlink('../other', join(dir, 'data', 'other'))
+      expect(await codeOf(buildImageFromPaths([join(dir, 'data')], { env: {} }))).toBe('INPUT_SYMLINK_ESCAPE')
+    })
+
+    it('refuses overlapping inputs in either order and the same input twice; nothing is dropped', async () => {
+      const dir = await tempDir()
+      await writeTree(dir, { 'g1/a': 'a', 'g1/sub/b': 'b' })
+      const [g1, sub] = [join(dir, 'g1'), join(dir, 'g1', 'sub')]
+      for (const inputs of [
+        [sub, g1],
+        [g1, sub],
+        [g1, g1],
+        [g1, `${g1}/.`],
+        [g1, join(sub, 'b')],
+      ]) {
+        expect(await codeOf(buildImageFromPaths(inputs, { env: {} })), inputs.join(' ')).toBe('INPUT_PACKED_TWICE')
+      }
+      // Leaving the inner folder out of the outer one packs each file once, under the name chosen.
+      expect(await names([g1, sub], ['sub'])).toEqual(['a', 'b'])
+      expect(await names([g1])).toEqual(['a', 'sub/b'])
+    })
+
+    it('an --exclude pattern that matches nothing is a warning naming it; one that matches is not', async () => {
+      const dir = await tempDir()
+      await writeTree(dir, { 'a.txt': 'a', 'b.tmp': 'b' })
+      const built = await buildImageFromPaths([dir], { exclude: ['*.tmp', '*.bak'], env: {} })
+      expect(built.skipped.map((s) => s.reason)).toEqual(['excluded by *.tmp'])
+      expect(built.warnings).toEqual(['--exclude "*.bak" matches none of the files to pack.'])
+    })
   })
 })

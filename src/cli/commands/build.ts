@@ -2,7 +2,14 @@ import { Option, type Command } from 'commander'
 import type { ImageFileFormat } from '../../image/dfu-file.js'
 import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
-import { addBuildOptions, noticeSkipped, nonEmpty, packOptions, type BuildCliOptions } from '../options.js'
+import {
+  addBuildOptions,
+  noticeSkipped,
+  nonEmpty,
+  packNotesJson,
+  packOptions,
+  type BuildCliOptions,
+} from '../options.js'
 
 interface BuildOptions extends BuildCliOptions {
   output: string
@@ -69,12 +76,11 @@ Examples:
           crc: listing.header?.crc,
           epoch: built.epoch,
           freeBytes: listing.freeBytes,
-          skipped: built.skipped,
-          warnings: listing.problems.map((p) => p.message),
+          ...packNotesJson(built, listing.problems),
         })
         return
       }
-      noticeSkipped(io, built.skipped, options, listing.problems)
+      noticeSkipped(io, built, options, listing.problems)
       if (options.quiet) return
       report.write(
         `Wrote ${options.output === '-' ? 'the image to standard output' : options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes ` +

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
 import { printResult, type CliIo } from '../io.js'
-import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, packNotesJson, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
 interface InspectOptions extends BuildCliOptions {
@@ -33,10 +33,10 @@ Examples:
       const { parseImage } = await import('../../image/parse.js')
       const info = await stat(input).catch(() => undefined)
       const built = info?.isDirectory() ? await buildImageFromPaths([input], packOptions(options, io.env)) : undefined
-      if (built) noticeSkipped(io, built.skipped, options)
+      noticeSkipped(io, built, options)
       const image = built?.image ?? (await readImageFile(input))
       const listing = parseImage(image)
-      if (options.json) printResult(io, 'inspect', listingJson(listing, input))
+      if (options.json) printResult(io, 'inspect', { ...listingJson(listing, input), ...packNotesJson(built) })
       else io.stdout.write(renderListing(listing, input))
       // The listing already explains the problems; only the exit code is left to set.
       if (!listing.valid) io.exitCode = exitCodeOf(listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID')

@@ -13,6 +13,7 @@ import {
   addBuildOptions,
   noticeSkipped,
   nonEmpty,
+  packNotesJson,
   packOptions,
   parseInteger,
   type BuildCliOptions,
@@ -242,7 +243,7 @@ Examples:
       const build = { ...packOptions(options, io.env), nulTerminate: settings.nulTerminate }
       const boardData = await openBoardData(settings, build)
       const source = boardData ? undefined : await loadImageSource([settings.folder], build)
-      noticeSkipped(io, source?.skipped ?? [], options)
+      noticeSkipped(io, source, options)
       const station = settings.station ?? hostname()
       const jig: Omit<JigOptions, 'bus'> = {
         image: source?.image,
@@ -332,7 +333,8 @@ Examples:
             page?.station.publish({ type: 'stopped', stoppedBy: summary.stoppedBy })
             const { records, ...totals } = summary
             // The hard stop ends with its error line (the totals in its details), not a result.
-            if (mode === 'json' && summary.stoppedBy !== 'abort') printResult(io, 'jig', totals)
+            if (mode === 'json' && summary.stoppedBy !== 'abort')
+              printResult(io, 'jig', { ...totals, ...packNotesJson(source) })
             else if (mode !== 'json' && (mode !== 'quiet' || summary.failed > 0))
               io.stdout.write(
                 summaryText(

@@ -3,7 +3,14 @@ import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, hex32, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
-import { addBuildOptions, noticeSkipped, packOptions, parseInteger, type BuildCliOptions } from '../options.js'
+import {
+  addBuildOptions,
+  noticeSkipped,
+  packNotesJson,
+  packOptions,
+  parseInteger,
+  type BuildCliOptions,
+} from '../options.js'
 import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
 import { outputMode } from '../render/progress.js'
 
@@ -74,7 +81,7 @@ Examples:
       const boardData = await openBoardData(settings, build)
       const source = boardData ? undefined : await loadImageSource([input], build)
       const mode = outputMode(io, options)
-      noticeSkipped(io, source?.skipped ?? [], options, source?.listing.problems)
+      noticeSkipped(io, source, options, source?.listing.problems)
       try {
         await runBoardCommand(io, options, async ({ bus, board, onEvent, endProgress }) => {
           const waitApp = options.waitApp === true ? 30 : options.waitApp
@@ -95,7 +102,13 @@ Examples:
           await plan.commit?.()
           endProgress()
           const files = readImage(plan.image).files.length
-          if (mode === 'json') printResult(io, 'push', { ...result, files, provision: plan.provision })
+          if (mode === 'json')
+            printResult(io, 'push', {
+              ...result,
+              files,
+              provision: plan.provision,
+              ...packNotesJson(source, source?.listing.problems),
+            })
           else if (mode !== 'quiet') {
             const what = `${formatBytes(result.imageSize)} bytes (${plural(files, 'file')}, CRC ${hex32(result.crc)})`
             const seconds = `${(result.totalMs / 1000).toFixed(2)} s`

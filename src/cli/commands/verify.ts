@@ -6,7 +6,7 @@ import type { FileDifference, VerifyResult } from '../../jobs/verify.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
-import { addBuildOptions, noticeSkipped, packOptions, type BuildCliOptions } from '../options.js'
+import { addBuildOptions, noticeSkipped, packNotesJson, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
 interface VerifyCliOptions extends DeviceCliOptions, BuildCliOptions {
@@ -78,7 +78,7 @@ Examples:
       const { loadImageSource } = await import('../../files/source.js')
       const { verify } = await import('../../jobs/verify.js')
       const source = input === undefined ? undefined : await loadImageSource([input], packOptions(options, io.env))
-      if (source) noticeSkipped(io, source.skipped, options)
+      noticeSkipped(io, source, options)
       const expected = source?.image
       await runBoardCommand(
         io,
@@ -88,7 +88,11 @@ Examples:
           endProgress()
           if (mode === 'json') {
             const { listing, ...rest } = result
-            printResult(io, 'verify', { ...rest, image: listingJson(listing, `board ${result.serial}`) })
+            printResult(io, 'verify', {
+              ...rest,
+              image: listingJson(listing, `board ${result.serial}`),
+              ...packNotesJson(source),
+            })
           } else if (mode !== 'quiet') {
             io.stdout.write(`${summary(result)}\n`)
             if (result.status !== 'match') io.stdout.write(renderListing(result.listing, `board ${result.serial}`))
