@@ -89,7 +89,10 @@ export interface JigOptions {
   stamp?: StationStamp
   /** Foreign data in a sector: saved by this and overwritten; without it such a board fails untouched. */
   onForeign?: (found: ForeignData) => Promise<string>
-  /** Stop after this many boards (failed ones included; a retry of the same board does not count again). */
+  /**
+   * Stop once this many boards are done (failed ones included; a retry of the
+   * same board does not count again; a board that found no pool row is not counted).
+   */
   count?: number
   /** Stop when no board has arrived or been in progress for this long. */
   idleTimeoutMs?: number
@@ -138,8 +141,14 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
   const waiting = new Set<string>()
   /** Boards handled since they were plugged in: not flashed again until they leave the bus. */
   const handled = new Set<string>()
-  /** Every board taken so far, for --count: a retry of the same board is not another board. */
-  const counted = new Set<string>()
+  /**
+   * Boards taken toward --count, in progress or finished: a retry of the same
+   * board is not another board, and one that found no pool row leaves the set
+   * (it was never done).
+   */
+  const taken = new Set<string>()
+  /** Boards finished with a record: --count stops the station only once this many are done. */
+  const done = new Set<string>()
   let lastActivity = Date.now()
   const emit = options.onEvent ?? (() => {})
   /** Boards in progress: their record so far and the phase each is in, for the records of a hard stop. */
@@ -205,8 +214,9 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     } catch (error) {
       const e = error instanceof FlashdataError ? error : new FlashdataError('INTERNAL', (error as Error).message)
       if (e.code === 'POOL_EXHAUSTED') {
-        // Not a failed board: it was never touched. The station stops taking boards.
+        // Not a failed board, nor a counted one: it was never touched. The station stops taking boards.
         exhausted = true
+        taken.delete(serial)
         emit({
           type: 'message',
           level: 'warning',
@@ -231,6 +241,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     const ended = new Date()
     record = { ...record, endedAt: ended.toISOString(), durationMs: ended.getTime() - startedAt.getTime() }
     await finish(record)
+    done.add(serial)
     lastActivity = Date.now()
   }
 
@@ -260,7 +271,8 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     options.abort?.addEventListener('abort', () => resolve('abort'), { once: true })
   })
 
-  const full = () => options.count !== undefined && counted.size >= options.count
+  /** No new board is taken once --count boards are taken. */
+  const full = () => options.count !== undefined && taken.size >= options.count
   /** The idle clock stands still while the station is paused and starts again when it resumes. */
   let wasPaused = false
   const idle = (): boolean => {
@@ -271,10 +283,11 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       options.idleTimeoutMs !== undefined && active.size === 0 && Date.now() - lastActivity >= options.idleTimeoutMs
     )
   }
+  // The pool running out wins over every other reason: a board was left without its data.
   const stopReason = (): JigSummary['stoppedBy'] | undefined => {
-    if (options.signal?.aborted) return 'signal'
     if (exhausted) return 'pool-exhausted'
-    if (full()) return 'count'
+    if (options.signal?.aborted) return 'signal'
+    if (options.count !== undefined && done.size >= options.count) return 'count'
     if (idle()) return 'timeout'
     return undefined
   }
@@ -296,7 +309,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       }
       waiting.delete(serial)
       handled.add(serial)
-      counted.add(serial)
+      taken.add(serial)
       lastActivity = Date.now()
       const port = board.info.path
       emit({
@@ -341,7 +354,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     if (options.abort?.aborted) {
       stoppedBy = 'abort'
       await recordAborted()
-    }
+    } else if (exhausted) stoppedBy = 'pool-exhausted' // found by a board still in progress when the loop ended
   } finally {
     options.bus.removeEventListener('disconnect', onDisconnect)
   }

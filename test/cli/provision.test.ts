@@ -263,3 +263,84 @@ describe('jig provisioning (CLI)', () => {
     expect(rows.sort()).toEqual([1, 2, 3, 4, 5].map((i) => `certificate ${i}`))
   })
 })
+
+describe('jig: the pool running out (CLI)', () => {
+  /** A generator that holds a board until the file `go-<serial>` exists in `dir`, then writes one file. */
+  async function gatedGenerator(dir: string): Promise<string> {
+    await writeFile(
+      join(dir, 'gen.sh'),
+      `while [ ! -e "${dir}/go-$FLASHDATA_SERIAL" ]; do sleep 0.02; done\nprintf g > "$FLASHDATA_OUT/g.txt"\n`,
+    )
+    return `sh ${join(dir, 'gen.sh')}`
+  }
+  const go = (dir: string, s: string) => writeFile(join(dir, `go-${s}`), '')
+  const doneLines = (lines: string[]) => lines.filter((l) => l.includes('"type":"board-done"')).length
+  const result = (out: string) => ndjson(out).find((l) => l.type === 'result')
+
+  it('a slow generator: the board that finds no row after --count was reached still ends the station with exit 16', async () => {
+    const dir = await tempDir()
+    await stationFiles(dir, 2)
+    const files = makeBoards(join(dir, 'bench'), [1, 2, 3].map(serial))
+    const station = startUntil(
+      [
+        'jig',
+        join(dir, 'common'),
+        '--pool',
+        join(dir, 'pool.csv'),
+        '--generate',
+        await gatedGenerator(dir),
+        '--count',
+        '3',
+        '--emulator',
+        join(dir, 'bench'),
+        '--json',
+      ],
+      instant,
+    )
+    await Promise.all([serial(1), serial(2)].map((s) => go(dir, s)))
+    // The third board's generator ends only once the other two hold the pool's rows and are done.
+    await station.until((lines) => doneLines(lines) === 2)
+    await go(dir, serial(3))
+    expect(await station.exited).toBe(ExitCode.POOL_EXHAUSTED)
+    expect(result(station.output())).toMatchObject({ stoppedBy: 'pool-exhausted', boards: 2, flashed: 2, failed: 0 })
+    expect(await heldFiles(files[2])).toBeUndefined()
+  })
+
+  it('two stations on one pool: the one whose last board finds no row ends with exit 16, that board not counted', async () => {
+    const dir = await tempDir()
+    await stationFiles(dir, 3)
+    const generate = await gatedGenerator(dir)
+    makeBoards(join(dir, 'bench-a'), [1, 2].map(serial))
+    const [b1, b2] = makeBoards(join(dir, 'bench-b'), [3, 4].map(serial))
+    const start = (bench: string) =>
+      startUntil(
+        [
+          'jig',
+          join(dir, 'common'),
+          '--pool',
+          join(dir, 'pool.csv'),
+          '--ledger',
+          join(dir, 'shared.ndjson'),
+          '--generate',
+          generate,
+          '--count',
+          '2',
+          '--emulator',
+          join(dir, bench),
+          '--json',
+        ],
+        instant,
+      )
+    const a = start('bench-a')
+    const b = start('bench-b')
+    await Promise.all([1, 2, 3].map((n) => go(dir, serial(n))))
+    expect(await a.exited).toBe(0)
+    await b.until((lines) => doneLines(lines) === 1)
+    await go(dir, serial(4)) // every row is given now
+    expect(await b.exited).toBe(ExitCode.POOL_EXHAUSTED)
+    expect(result(a.output())).toMatchObject({ stoppedBy: 'count', boards: 2, flashed: 2 })
+    expect(result(b.output())).toMatchObject({ stoppedBy: 'pool-exhausted', boards: 1, flashed: 1 })
+    expect(await heldFiles(b1)).toMatchObject({ 'g.txt': 'g' })
+    expect(await heldFiles(b2)).toBeUndefined()
+  })
+})

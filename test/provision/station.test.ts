@@ -1,4 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises'
+import { readFile, readdir, unlink, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
@@ -123,6 +124,40 @@ describe('provisioning station (library)', () => {
         ])
         .sort(),
     )
+  })
+
+  it('ends with pool-exhausted, not count, when the board that finds no row is among the --count boards', async () => {
+    // Instant timing, no generator. The order is fixed, not left to timing: the
+    // station's ledger lock is held here until the first board is done, so the
+    // other one looks for a row only after the station has checked --count again.
+    const {
+      bus,
+      boards: [noFolder, late],
+    } = bench({ mode: 'dfu' }, { mode: 'dfu' })
+    const s = await station(1, [late.serialNumber])
+    const ledgerPath = join(s.dir, 'ledger.ndjson')
+    await writeFile(
+      ledgerPath,
+      `${JSON.stringify({ op: 'reserve', row: 1, serial: 'e00fce68aaaaaaaaaaaaaaaa', at: '' })}\n`,
+    )
+    await writeFile(`${ledgerPath}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), at: '' }))
+    const ledger = new FileLedger(ledgerPath, await loadPool(s.poolPath))
+    const provisioner = await openProvisioner({ folder: s.folder, perBoard: s.perBoardDir, ledger })
+    const stop = new AbortController()
+    const summary = await runJig({
+      bus,
+      prepare: provisioner.prepare,
+      count: 2,
+      pollMs: 600_000, // only a board's end wakes the station
+      signal: stop.signal,
+      reappearTimeoutMs: 1000,
+      onRecord: () => unlink(`${ledgerPath}.lock`),
+    }).finally(() => stop.abort())
+    expect(summary).toMatchObject({ stoppedBy: 'pool-exhausted', boards: 1, attempts: 1, failed: 1 })
+    expect(summary.records.map((r) => [r.serial, r.error?.code])).toEqual([
+      [noFolder.serialNumber, 'PER_BOARD_MISSING'],
+    ])
+    expect(flashOps(late)).toEqual([])
   })
 
   it('fails a board without a per-board folder, or whose data does not fit, untouched and without using a row', async () => {

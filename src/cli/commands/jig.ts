@@ -202,7 +202,7 @@ data is missing or does not fit fails alone. A pool row is reserved in the
 ledger before the erase and committed after the verify.
 
 Exit codes: 0 every board flashed or unchanged; 14 at least one board failed; 16 the pool
-ran out; 3 bad input (nothing touched).
+ran out (a board was left untouched, whatever else happened); 3 bad input (nothing touched).
 
 Examples:
   $ flashdata jig data --log results.ndjson
@@ -343,8 +343,9 @@ Examples:
                 ),
               )
             if (summary.stoppedBy === 'abort') throw abortError(records, totals)
-            if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
-            else if (summary.stoppedBy === 'pool-exhausted') io.exitCode = exitCodeOf('POOL_EXHAUSTED')
+            // The pool running out is said whatever else happened: a board was left without its data.
+            if (summary.stoppedBy === 'pool-exhausted') io.exitCode = exitCodeOf('POOL_EXHAUSTED')
+            else if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
           },
           (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })),
         )
