@@ -1,8 +1,8 @@
 import { resolve } from 'node:path'
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import type { StationSettings } from '../provision/job.js'
 import { isPostgresUrl } from '../provision/ledger-url.js'
-import { nonEmpty, parseInteger } from './options.js'
+import { fromCommandLine, settingProblem, type JobKey } from '../provision/setting-rules.js'
 
 /** Per-board data options, shared by push (one board at a desk) and jig: the same names as in a job file. */
 export type ProvisionCliOptions = Pick<
@@ -10,38 +10,49 @@ export type ProvisionCliOptions = Pick<
   'perBoard' | 'perBoardOptional' | 'pool' | 'ledger' | 'generate' | 'generateTimeout' | 'backupDir'
 >
 
+/** An option checked by the same rule as the job file's key of that name (settingProblem). */
+export function parseSetting(key: JobKey) {
+  return (value: string): string | number => {
+    const parsed = fromCommandLine(key, value)
+    const problem = settingProblem(key, parsed)
+    if (problem)
+      throw new InvalidArgumentError(`expected ${problem}${value === '' ? ' (is a shell variable unset?)' : ''}.`)
+    return parsed
+  }
+}
+
 export function addProvisionOptions(command: Command): Command {
   return command
     .option(
       '--per-board <dir>',
       "add the files in <dir>/<serial>/ to the board's image (same names replace common files)",
-      nonEmpty,
+      parseSetting('perBoard'),
     )
     .option('--per-board-optional', 'a board without a per-board folder gets the common files instead of failing')
     .option(
       '--pool <table.csv>',
       'hand each board one row of files from this table (header: stored names, optional "serial" column)',
-      nonEmpty,
+      parseSetting('pool'),
     )
     .option(
       '--ledger <file|postgres://...>',
       "where the pool's rows are recorded (default: <pool>.ledger.ndjson beside the pool)",
-      nonEmpty,
+      parseSetting('ledger'),
     )
     .option(
       '--generate <command>',
       'run this shell command per board (FLASHDATA_SERIAL, FLASHDATA_OUT) and add the files it writes',
-      nonEmpty,
+      parseSetting('generate'),
     )
     .option(
       '--generate-timeout <seconds>',
       'how long the generator may run per board (default 60)',
-      parseInteger(1, 3600),
+      parseSetting('generateTimeout'),
     )
     .option(
       '--backup-dir <dir>',
       'where foreign sector contents are saved before they are overwritten (default: the current folder)',
-      nonEmpty,
+      parseSetting('backupDir'),
     )
 }
 

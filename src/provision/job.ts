@@ -3,8 +3,9 @@ import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { isPostgresUrl } from './ledger-url.js'
+import { type FOREIGN_POLICIES, RULES, settingProblem, type JobKey } from './setting-rules.js'
 
-export type ForeignPolicy = 'fail' | 'backup-and-overwrite'
+export type ForeignPolicy = (typeof FOREIGN_POLICIES)[number]
 
 /** Everything a station runs with, from a job file and/or the command line. Paths are absolute once resolved. */
 export interface StationSettings {
@@ -41,31 +42,6 @@ export interface Job {
 }
 
 const PATHS = ['folder', 'perBoard', 'pool', 'log', 'junit', 'csv', 'backupDir'] as const
-const KEYS: Record<keyof StationSettings, 'string' | 'number' | 'boolean' | 'slots' | 'strings'> = {
-  station: 'string',
-  folder: 'string',
-  perBoard: 'string',
-  perBoardOptional: 'boolean',
-  pool: 'string',
-  ledger: 'string',
-  generate: 'string',
-  generateTimeout: 'number',
-  log: 'string',
-  junit: 'string',
-  csv: 'string',
-  count: 'number',
-  timeout: 'number',
-  slots: 'slots',
-  foreign: 'string',
-  backupDir: 'string',
-  nulTerminate: 'strings',
-  cwd: 'string',
-}
-
-const KIND_TEXT = {
-  slots: 'a file name or an object of port paths to slot names',
-  strings: 'a list of strings',
-} as const
 
 function invalid(path: string, message: string): FlashdataError {
   return new FlashdataError('JOB_INVALID', `The job file "${path}": ${message}`, {
@@ -91,23 +67,10 @@ export async function loadJob(path: string): Promise<Job> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(path, 'it must be one JSON object.')
   const settings: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(raw)) {
-    const kind = KEYS[key as keyof StationSettings]
-    if (!kind || key === 'cwd')
-      throw invalid(
-        path,
-        `unknown key "${key}" (known: ${Object.keys(KEYS)
-          .filter((k) => k !== 'cwd')
-          .join(', ')}).`,
-      )
-    const ok =
-      kind === 'slots'
-        ? typeof value === 'string' ||
-          (typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string'))
-        : kind === 'strings'
-          ? Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')
-          : typeof value === kind
-    if (!ok)
-      throw invalid(path, `"${key}" must be ${kind === 'slots' || kind === 'strings' ? KIND_TEXT[kind] : `a ${kind}`}.`)
+    if (!Object.hasOwn(RULES, key))
+      throw invalid(path, `unknown key "${key}" (known: ${Object.keys(RULES).join(', ')}).`)
+    const problem = settingProblem(key as JobKey, value)
+    if (problem) throw invalid(path, `"${key}" must be ${problem} (it is ${JSON.stringify(value)}).`)
     settings[key] = value
   }
   const base = dirname(resolve(path))
@@ -153,12 +116,6 @@ export async function checkSettings(s: StationSettings, source: string): Promise
   ] as const)
     if (path) await need(dirname(path), `The folder of ${what.toLowerCase()}`, 'dir')
   if (s.ledger && !isPostgresUrl(s.ledger)) await need(dirname(s.ledger), 'The folder of the ledger', 'dir')
-  if (s.foreign !== undefined && s.foreign !== 'fail' && s.foreign !== 'backup-and-overwrite') {
-    throw new FlashdataError(
-      'BAD_OPTION',
-      `The foreign-data policy "${s.foreign}" is not "fail" or "backup-and-overwrite".`,
-    )
-  }
   if ((s.ledger || s.pool) && !s.pool) throw new FlashdataError('BAD_OPTION', 'A ledger needs a pool (--pool).')
 }
 

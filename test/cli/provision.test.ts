@@ -344,3 +344,38 @@ describe('jig: the pool running out (CLI)', () => {
     expect(await heldFiles(b2)).toBeUndefined()
   })
 })
+
+describe('station settings: one check for the job file and the command line (CLI)', () => {
+  const whole = (max: number) => `a whole number from 1 to ${max}`
+  const bad: { key: string; value: unknown; flag: string[]; expected: string }[] = [
+    { key: 'timeout', value: 0, flag: ['--timeout=0'], expected: whole(86400) },
+    { key: 'timeout', value: -5, flag: ['--timeout=-5'], expected: whole(86400) },
+    { key: 'count', value: 0, flag: ['--count=0'], expected: whole(1000000) },
+    { key: 'count', value: -1, flag: ['--count=-1'], expected: whole(1000000) },
+    { key: 'count', value: 1.5, flag: ['--count=1.5'], expected: whole(1000000) },
+    { key: 'generateTimeout', value: 0, flag: ['--generate-timeout=0'], expected: whole(3600) },
+    { key: 'station', value: '', flag: ['--station='], expected: 'text that is not empty' },
+    { key: 'log', value: '', flag: ['--log='], expected: 'text that is not empty' },
+    { key: 'folder', value: '', flag: [''], expected: 'text that is not empty' },
+  ]
+
+  it.each(bad)(
+    'refuses $key $value from either source before any board is touched',
+    async ({ key, value, flag, expected }) => {
+      const dir = await tempDir()
+      await stationFiles(dir, 1)
+      const [board] = makeBoards(join(dir, 'bench'), [serial(1)])
+      await writeFile(join(dir, 'station.json'), JSON.stringify({ folder: 'common', timeout: 1, [key]: value }))
+      const fromJob = await runCli(['jig', '--job', join(dir, 'station.json'), '--emulator', join(dir, 'bench')], {
+        env: instant,
+      })
+      expect(fromJob.code, fromJob.stderr).toBe(ExitCode.INPUT)
+      expect(fromJob.stderr).toContain(`"${key}" must be ${expected} (it is ${JSON.stringify(value)}).`)
+      const args = flag[0] === '' ? ['jig', ''] : ['jig', join(dir, 'common'), ...flag]
+      const fromCli = await runCli([...args, '--timeout', '1', '--emulator', join(dir, 'bench')], { env: instant })
+      expect(fromCli.code, fromCli.stderr).toBe(ExitCode.USAGE)
+      expect(fromCli.stderr).toContain(`expected ${expected}`)
+      expect(await heldFiles(board)).toBeUndefined()
+    },
+  )
+})

@@ -18,7 +18,8 @@ import {
   parseInteger,
   type BuildCliOptions,
 } from '../options.js'
-import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
+import { addProvisionOptions, parseSetting, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
+import { FOREIGN_POLICIES } from '../../provision/setting-rules.js'
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
 import { version } from '../version.js'
@@ -149,6 +150,7 @@ export function registerJig(program: Command, io: CliIo): void {
     .argument(
       '[folder|image.bin]',
       'what to write on every board (packed and checked once); with per-board data, the common folder',
+      parseSetting('folder'),
     )
     .option(
       '--job <station.json>',
@@ -158,19 +160,27 @@ export function registerJig(program: Command, io: CliIo): void {
     .option(
       '-n, --count <boards>',
       'stop after this many boards (a retry of the same board does not count again)',
-      parseInteger(1, 1_000_000),
+      parseSetting('count'),
     )
-    .option('-t, --timeout <seconds>', 'stop when no board has arrived for this long', parseInteger(1, 86_400))
-    .option('--log <file.ndjson>', 'append one result record per board (flushed at once)', nonEmpty)
-    .option('--junit <file.xml>', 'JUnit XML report, one test case per board, rewritten after each board', nonEmpty)
-    .option('--csv <file.csv>', 'CSV summary, one line per board, rewritten after each board', nonEmpty)
-    .option('--slots <file.json>', 'name the USB port paths: {"1-1.2": "A", ...}', nonEmpty)
-    .option('--station <name>', "this station's name, in every record (default: the host name)", nonEmpty)
+    .option('-t, --timeout <seconds>', 'stop when no board has arrived for this long', parseSetting('timeout'))
+    .option('--log <file.ndjson>', 'append one result record per board (flushed at once)', parseSetting('log'))
+    .option(
+      '--junit <file.xml>',
+      'JUnit XML report, one test case per board, rewritten after each board',
+      parseSetting('junit'),
+    )
+    .option('--csv <file.csv>', 'CSV summary, one line per board, rewritten after each board', parseSetting('csv'))
+    .option('--slots <file.json>', 'name the USB port paths: {"1-1.2": "A", ...}', parseSetting('slots'))
+    .option(
+      '--station <name>',
+      "this station's name, in every record (default: the host name)",
+      parseSetting('station'),
+    )
     .addOption(
       new Option(
         '--foreign <policy>',
         'a board whose sector holds other data (e.g. a factory firmware): fail it untouched, or save the sector and overwrite it',
-      ).choices(['fail', 'backup-and-overwrite']),
+      ).choices(FOREIGN_POLICIES),
     )
     .option('-f, --force', 'rewrite boards that already hold the image')
     .option('--dfu-timeout <seconds>', 'how long a board may take to come back in DFU mode', parseInteger(1, 600), 20)
