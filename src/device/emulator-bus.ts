@@ -7,7 +7,9 @@ import {
   openFlashFile,
   type BoardMode,
   type EmulatorTimingName,
+  type FlashFile,
 } from '../emulator/index.js'
+import { unusableFlashFile } from '../emulator/flash-file.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
 import type { OpenedBus } from './open-bus.js'
@@ -92,6 +94,8 @@ interface EmulatorSettings {
 class EmulatorBus implements UsbBusLike {
   private readonly usb = new EmulatedUsb()
   private readonly boards = new Map<string, EmulatedElectron>()
+  /** Flash files in the folder that cannot be opened, each with why: their boards fail every use. */
+  private readonly problems = new Map<string, FlashdataError>()
 
   constructor(
     private readonly path: string,
@@ -121,31 +125,51 @@ class EmulatorBus implements UsbBusLike {
       .map((f) => join(this.path, f))
   }
 
+  private unplug(file: string): void {
+    const board = this.boards.get(file)!
+    this.usb.detach(board)
+    board.close()
+    this.boards.delete(file)
+    this.problems.delete(file)
+  }
+
   private sync(): void {
     const files = new Set(this.files())
-    for (const [file, board] of this.boards) {
-      if (files.has(file)) continue
-      this.usb.detach(board)
-      board.close()
-      this.boards.delete(file)
-    }
+    for (const file of this.boards.keys()) if (!files.has(file)) this.unplug(file)
     for (const file of files) {
-      if (this.boards.has(file)) continue
-      const mode = this.settings.mode ?? savedMode(file)
-      const board = new EmulatedElectron({
-        ...boardFor(file),
-        flash: openFlashFile(file),
-        timing: this.settings.timing,
-        mode,
-        busPath: file,
-      })
-      board.onDeviceChange((device) => {
-        if (device) saveMode(file, board.mode)
-      })
-      saveMode(file, mode)
-      this.boards.set(file, board)
-      this.usb.attach(board)
+      // A broken file is tried again at each look: once it opens (a copy finished), the board is replugged.
+      if (this.boards.has(file) && !this.problems.has(file)) continue
+      let flash: FlashFile
+      let mode: BoardMode
+      try {
+        flash = openFlashFile(file)
+        mode = this.settings.mode ?? savedMode(file)
+        saveMode(file, mode)
+      } catch (error) {
+        // One flash file is the command's board: its error is the command's. In a folder it is one board's.
+        if (!this.folder || !(error instanceof FlashdataError)) throw error
+        if (this.boards.has(file)) continue
+        this.problems.set(file, error)
+        // In DFU mode: a use opens the DFU interface at once and fails with the reason, not after a mode switch.
+        this.attach(file, unusableFlashFile(error), 'dfu')
+        continue
+      }
+      if (this.boards.has(file)) this.unplug(file)
+      this.attach(file, flash, mode)
     }
+  }
+
+  private attach(file: string, flash: FlashFile, mode: BoardMode): void {
+    const board = new EmulatedElectron({ ...boardFor(file), flash, timing: this.settings.timing, mode, busPath: file })
+    board.onDeviceChange((device) => {
+      if (device && !this.problems.has(file)) saveMode(file, board.mode)
+    })
+    this.boards.set(file, board)
+    this.usb.attach(board)
+  }
+
+  unusable(device: UsbDeviceLike): FlashdataError | undefined {
+    return device.bus === undefined ? undefined : this.problems.get(device.bus)
   }
 
   async getDevices(): Promise<UsbDeviceLike[]> {
@@ -164,7 +188,7 @@ class EmulatorBus implements UsbBusLike {
   /** Unplugs the boards, keeping the mode each is in or about to be in (a reset under way completes). */
   close(): void {
     for (const [file, board] of this.boards) {
-      if (existsSync(file)) saveMode(file, board.upcomingMode)
+      if (existsSync(file) && !this.problems.has(file)) saveMode(file, board.upcomingMode)
       board.close()
     }
     this.boards.clear()

@@ -89,6 +89,18 @@ export function openFlashFile(path: string): FlashFile {
   return { contents, persist, claim, release: () => unlockFile(path) }
 }
 
+/**
+ * A board whose flash file cannot be opened (malformed, a FIFO, a folder,
+ * unreadable): it is on the bus, so listings name it, and every use of it
+ * fails with `problem`, as a real board that cannot be opened does.
+ */
+export function unusableFlashFile(problem: FlashdataError): FlashFile {
+  const fail = () => {
+    throw problem
+  }
+  return { contents: factoryFlashContents(), persist: fail, claim: fail, release: () => {} }
+}
+
 /** Reads the file again into `contents` ('empty' for a file still empty), opened for writing so that a board that cannot be written says so now. */
 function reload(path: string, contents: Uint8Array): 'read' | 'empty' {
   let fd: number

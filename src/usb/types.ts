@@ -9,6 +9,8 @@
  * erase that blocks the status request).
  */
 
+import type { FlashdataError } from '../errors.js'
+
 export type UsbRequestType = 'standard' | 'class' | 'vendor'
 export type UsbRecipient = 'device' | 'interface' | 'endpoint' | 'other'
 /** 'stall' is an endpoint-0 STALL; WebUSB reports it as a status, not an exception. */
@@ -97,4 +99,6 @@ export interface UsbBusLike {
   getDevices(): Promise<UsbDeviceLike[]>
   addEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void
   removeEventListener(type: 'connect' | 'disconnect', listener: UsbConnectionListener): void
+  /** Why a device on this bus cannot be used at all, when the bus knows before it is opened (an emulated board whose flash file is broken). */
+  unusable?(device: UsbDeviceLike): FlashdataError | undefined
 }

@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode } from 'flashdata'
 import { ndjson, runCli } from '../helpers/cli.js'
@@ -33,6 +34,34 @@ describe('the emulated board, as a user meets it (CLI)', () => {
     expect(await modeOf(file)).toEqual(['dfu'])
     expect((await runCli(['push', 'examples/data', '--force', '--emulator', file], { env })).code).toBe(0) // leaves DFU mode
     expect(await modeOf(file)).toEqual(['firmware'])
+  })
+
+  it('a flash file in a folder that cannot be opened is one unusable board: devices names it and why, the others work', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, `${A}.bin`), '')
+    await mkdir(join(dir, 'folder.bin'))
+    execFileSync('mkfifo', [join(dir, 'fifo.bin')])
+    await writeFile(join(dir, 'short.bin'), 'not a flash file')
+    const listed = await runCli(['devices', '--json', '--emulator', dir], { env })
+    expect(listed.code).toBe(0)
+    const boards = ndjson(listed.text).at(-1)!.boards as { path: string; unusable?: object; deviceOs?: string }[]
+    expect(boards.map((b) => [basename(b.path), b.unusable])).toEqual([
+      [`${A}.bin`, undefined],
+      ['fifo.bin', { code: 'INPUT_SPECIAL_FILE', message: expect.stringContaining('is not a regular file') }],
+      ['folder.bin', { code: 'INPUT_SPECIAL_FILE', message: expect.stringContaining('is not a regular file') }],
+      ['short.bin', { code: 'INPUT_UNREADABLE', message: expect.stringContaining('(16 bytes, expected 1,048,576') }],
+    ])
+    expect(boards[0].deviceOs).toBe('2.3.1')
+    const table = await runCli(['devices', '--emulator', dir], { env })
+    expect(table.text).toMatch(/ unusable .*short\.bin\n/)
+    expect(table.text).toMatch(/^[0-9a-f]{24} cannot be used: .*short\.bin is not an emulator flash file/m)
+    const push = await runCli(['push', 'examples/data', '--emulator', dir, '--serial', A], { env })
+    expect(push.code).toBe(0)
+    // Used on its own, the board fails with its reason at once.
+    const serial = boards.find((b) => b.path.endsWith('short.bin')) as unknown as { serial: string }
+    const refused = await runCli(['push', 'examples/data', '--emulator', dir, '--serial', serial.serial], { env })
+    expect(refused.code).toBe(ExitCode.INPUT)
+    expect(refused.stderr).toContain('short.bin is not an emulator flash file')
   })
 
   it('takes an empty file made with touch as a blank board, and writes it only when the board is written', async () => {

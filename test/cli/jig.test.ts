@@ -86,6 +86,30 @@ describe('flashdata jig (CLI, --json)', () => {
     ).toEqual(['failed', 'flashed'])
   })
 
+  it('a board whose flash file cannot be opened fails alone; once the file is whole it is plugged in again and flashed', async () => {
+    const { station, staging } = await benchFolders()
+    await makeBoard(station, SERIALS[0])
+    await writeFile(join(station, 'copying.bin'), 'half a copy')
+    const done = (lines: string[]) => lines.filter((l) => l.includes('"type":"board-done"'))
+    const run = startUntil(['jig', 'examples/data', '--json', '--emulator', station, '--timeout', '3'], env)
+    await run.until((lines) => done(lines).length >= 2)
+    const failed = done(run.output().split('\n'))
+      .map((l) => JSON.parse(l).record)
+      .find((r) => r.outcome === 'failed')
+    expect(failed).toMatchObject({ failedPhase: 'connect', error: { code: 'INPUT_UNREADABLE' } })
+    expect(failed.error.message).toContain('copying.bin is not an emulator flash file')
+    // The copy finishes: the same board, now usable, is taken again (a retry, not a new board).
+    await makeBoard(staging, 'copying')
+    await rename(join(staging, 'copying.bin'), join(station, 'copying.bin'))
+    await run.until((lines) => done(lines).length >= 3)
+    expect(await run.exited).toBe(0) // each board's last attempt counts
+    const records = ndjson(run.output())
+      .filter((e) => e.type === 'board-done')
+      .map((e) => e.record as { serial: string; outcome: string })
+    expect(records.map((r) => r.outcome).sort()).toEqual(['failed', 'flashed', 'flashed'])
+    expect(records.at(-1)!.serial).toBe(failed.serial)
+  })
+
   it('counts boards, not attempts, against --count, and a failed record names the phase it failed in', async () => {
     const { dir, station, staging } = await benchFolders()
     const photon = `photon-${SERIALS[0]}.bin`

@@ -1,4 +1,6 @@
 import type { Command } from 'commander'
+import type { BoardInfo } from '../../device/board.js'
+import type { FirmwareInfo } from '../../device/firmware.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { table } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
@@ -39,8 +41,12 @@ Examples:
           if (listed.length === 0 && (board.serial !== undefined || board.waitMs !== undefined))
             throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
           // A board running firmware is asked for its Device OS version and mode (a DFU-mode board runs the bootloader).
-          const boards = []
-          for (const found of listed) boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
+          const boards: Array<BoardInfo & FirmwareInfo & { unusable?: { code: string; message: string } }> = []
+          for (const found of listed) {
+            const problem = bus.unusable?.(found.device)
+            if (problem) boards.push({ ...found.info, unusable: { code: problem.code, message: problem.message } })
+            else boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
+          }
           if (options.json) printResult(io, 'devices', { boards })
           else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
           else {
@@ -49,12 +55,20 @@ Examples:
               rows.push([
                 b.serial,
                 b.label,
-                b.mode === 'dfu' ? 'DFU' : b.deviceOsMode === 'listening' ? 'listening' : 'firmware',
+                b.unusable
+                  ? 'unusable'
+                  : b.mode === 'dfu'
+                    ? 'DFU'
+                    : b.deviceOsMode === 'listening'
+                      ? 'listening'
+                      : 'firmware',
                 b.deviceOs ?? '',
                 `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`,
                 b.path ?? '',
               ])
             io.stdout.write(`${table(rows)}\n`)
+            for (const b of boards)
+              if (b.unusable) io.stdout.write(`${b.serial} cannot be used: ${b.unusable.message}\n`)
           }
         },
         undefined,
