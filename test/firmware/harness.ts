@@ -15,6 +15,8 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 export const STUB_INCLUDES = ['-I', STUB, '-I', join(FIRMWARE, 'src')]
 export { EXAMPLE_SOURCES as EXAMPLES, LIBRARY_SOURCES }
 export const ORIGINAL_API_SKETCH = join(here, 'original-api.cpp')
+/** The flash interface model that stands in for the STM32F2's registers in every host build. */
+const FLASH_MODEL = join(here, 'flash-model.cpp')
 const WARNINGS = ['-Wall', '-Wextra', '-Werror']
 export const SANITIZERS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
 
@@ -22,12 +24,16 @@ export const SANITIZERS = ['-fsanitize=address,undefined', '-fno-sanitize-recove
 export type Bits = 64 | 32
 const bitsFlag = (bits: Bits) => (bits === 32 ? ['-m32'] : [])
 
-/** Whether g++ can build and run a sanitized program at this word size (-m32 needs g++-multilib). */
+/**
+ * Whether g++ can build a sanitized program at this word size (-m32 needs
+ * g++-multilib) and the kernel can run it (a 32-bit one needs the kernel's
+ * IA-32 emulation).
+ */
 export function canRun(bits: Bits): boolean {
   if (!hasGxx) return false
   const probe = spawnSync('sh', [
     '-c',
-    `printf 'int main(){return 0;}' | g++ -x c++ ${bitsFlag(bits).join(' ')} ${SANITIZERS.join(' ')} -o /dev/null -`,
+    `d=$(mktemp -d) && printf 'int main(){return 0;}' | g++ -x c++ ${bitsFlag(bits).join(' ')} ${SANITIZERS.join(' ')} -o "$d/probe" - && "$d/probe"; s=$?; rm -rf "$d"; exit $s`,
   ])
   return probe.status === 0
 }
@@ -172,6 +178,7 @@ export class Harness {
       ...SANITIZERS,
       ...STUB_INCLUDES,
       ...LIBRARY_SOURCES,
+      FLASH_MODEL,
       join(here, driver),
       '-o',
       binary,
