@@ -33,10 +33,12 @@ function loadWithCodeCache() {
   return { cli: module.exports, saveCache }
 }
 
+// enableCompileCache is Node 22.1+; @types/node follows Node 20, the oldest line engines names.
+const nodeModule = /** @type {typeof Module & { enableCompileCache?: () => void }} */ (Module)
 let cli
 let saveCache = () => {}
-if (Module.enableCompileCache) {
-  Module.enableCompileCache()
+if (nodeModule.enableCompileCache) {
+  nodeModule.enableCompileCache()
   cli = require(bundle)
 } else {
   ;({ cli, saveCache } = loadWithCodeCache())

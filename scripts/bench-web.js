@@ -90,12 +90,14 @@ async function pageBoard() {
     await page.click('#try')
     const idle = () =>
       page.waitForFunction(
-        () => document.getElementById('status').textContent !== '' && !document.getElementById('connect').disabled,
+        () =>
+          document.getElementById('status').textContent !== '' &&
+          !(/** @type {HTMLButtonElement} */ (document.getElementById('connect')).disabled),
         { polling: 50 },
       )
     const write = async (path) => {
-      await (await page.$('#image')).uploadFile(path)
-      await page.waitForFunction(() => !document.getElementById('write').disabled)
+      await (await page.$('input#image')).uploadFile(path)
+      await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('write')).disabled))
       await page.$eval('#status', (el) => {
         el.textContent = ''
       })

@@ -16,6 +16,8 @@ const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${na
  * Bundles `entry` for platform browser; resolves to the bundle's text. A Node
  * built-in anywhere in its imports fails the bundle, naming the importer, so
  * no Node code can reach the page.
+ * @param {string} entry
+ * @param {{ outfile?: string, minify?: boolean }} [options]
  */
 export async function bundleForBrowser(entry, { outfile, minify = true } = {}) {
   const found = []

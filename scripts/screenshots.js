@@ -50,12 +50,14 @@ try {
   }
   const idle = () =>
     page.waitForFunction(
-      () => !document.getElementById('connect').disabled && document.getElementById('status').textContent !== '',
+      () =>
+        !(/** @type {HTMLButtonElement} */ (document.getElementById('connect')).disabled) &&
+        document.getElementById('status').textContent !== '',
       { polling: 50 },
     )
 
   await page.click('#try')
-  await (await page.$('#folder')).uploadFile(folder)
+  await (await page.$('input#folder')).uploadFile(folder)
   await page.waitForFunction(() => document.querySelector('#listing table'))
   await shot('1-chosen')
 
@@ -63,7 +65,7 @@ try {
   await page.waitForFunction(
     () =>
       /^Writing: /.test(document.getElementById('phase').textContent) &&
-      document.getElementById('progress').value >= 0.4,
+      /** @type {HTMLProgressElement} */ (document.getElementById('progress')).value >= 0.4,
     { polling: 20 },
   )
   await shot('2-writing')
@@ -72,8 +74,8 @@ try {
 
   // A changed file, and the cable pulled during the fourth block write.
   writeFileSync(join(folder, 'config.json'), '{ "interval": 300, "apn": "spark.telefonica.com" }\n')
-  await (await page.$('#folder')).uploadFile(folder)
-  await page.waitForFunction(() => !document.getElementById('write').disabled)
+  await (await page.$('input#folder')).uploadFile(folder)
+  await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('write')).disabled))
   await page.evaluate(() => globalThis.flashdataEmulator.faults.disconnectDuring('write', { after: 3 }))
   await page.$eval('#status', (el) => {
     el.textContent = ''

@@ -55,6 +55,9 @@ function startUdevd() {
 /**
  * Runs a command to completion: { code, stdout, stderr, ms }. Never throws on
  * a non-zero exit; the tests look at the code. `onLine` sees each stdout line as it comes.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ timeoutMs?: number, onLine?: (line: string) => void }} [options]
  */
 export function run(command, args, { timeoutMs = 120_000, onLine } = {}) {
   return new Promise((resolve, reject) => {
@@ -85,6 +88,8 @@ export function run(command, args, { timeoutMs = 120_000, onLine } = {}) {
 /**
  * The flashdata CLI with --json where it applies: { code, events, result, stderr, ms }.
  * `onEvent` sees each JSON event as it is printed.
+ * @param {string[]} args
+ * @param {{ timeoutMs?: number, onEvent?: (event: any) => void }} [options]
  */
 export async function flashdata(args, { onEvent, ...options } = {}) {
   const onLine = onEvent && ((line) => line.startsWith('{') && onEvent(JSON.parse(line)))
@@ -153,6 +158,10 @@ export class BridgedBoard {
   #exit = null
   events = []
 
+  /**
+   * @param {string} serial
+   * @param {{ mode?: 'dfu' | 'firmware', timing?: 'instant' | 'datasheet', deviceOs?: string, log?: string }} [options]
+   */
   constructor(serial, { mode = 'dfu', timing = 'datasheet', deviceOs, log } = {}) {
     this.serial = serial
     const args = [

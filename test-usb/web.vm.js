@@ -63,7 +63,9 @@ async function click(name) {
   })
   await (await page.waitForSelector(`::-p-aria([name="${name}"][role="button"])`, { timeout: WAIT_MS })).click()
   await page.waitForFunction(
-    () => document.querySelector('[role=status]').textContent !== '' && !document.getElementById('connect').disabled,
+    () =>
+      document.querySelector('[role=status]').textContent !== '' &&
+      !(/** @type {HTMLButtonElement} */ (document.getElementById('connect')).disabled),
     { timeout: WAIT_MS, polling: 'mutation' },
   )
   return status()
@@ -161,7 +163,7 @@ before(async () => {
   timings.push({ label: 'Chromium launch', ms: performance.now() - launched })
   page = await browser.newPage()
   page.setDefaultTimeout(WAIT_MS)
-  page.on('pageerror', (error) => console.log(`page error: ${error.message}`))
+  page.on('pageerror', (error) => console.log(`page error: ${/** @type {Error} */ (error).message}`))
   await page.goto(url)
   await page.waitForFunction(() => document.querySelector('[role=status]').textContent !== '', { timeout: WAIT_MS })
 })
@@ -271,13 +273,15 @@ test('a cable pull in the middle of a write from the page is reported with the n
     await page.waitForFunction(
       () =>
         /^Writing: /.test(document.getElementById('phase').textContent) &&
-        document.getElementById('progress').value >= 0.125,
+        /** @type {HTMLProgressElement} */ (document.getElementById('progress')).value >= 0.125,
       { timeout: WAIT_MS, polling: 'mutation' },
     )
     board.unplug()
     pulled = true
     await page.waitForFunction(
-      () => document.querySelector('[role=status]').textContent !== '' && !document.getElementById('connect').disabled,
+      () =>
+        document.querySelector('[role=status]').textContent !== '' &&
+        !(/** @type {HTMLButtonElement} */ (document.getElementById('connect')).disabled),
       { timeout: WAIT_MS, polling: 'mutation' },
     )
     const failed = await status()

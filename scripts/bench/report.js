@@ -96,7 +96,7 @@ export function printTable(r) {
       `${r.ratios.dfuUtilStyleToFresh}× flashdata fresh; no verify, returns without waiting for the reset; traffic as modelled ${ms(r.breakdown.dfuUtilStyle.modelMs)}`,
     ),
     ...Object.entries(s.sizes).map(([size, st]) =>
-      timeRow(`5. push, fresh ${size / 1024} KiB`, st, `floor ${ms(r.breakdown.sizes[size].floorMs)}`),
+      timeRow(`5. push, fresh ${Number(size) / 1024} KiB`, st, `floor ${ms(r.breakdown.sizes[size].floorMs)}`),
     ),
     ...[1, 4, 8].map((n) =>
       timeRow(

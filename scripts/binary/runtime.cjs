@@ -25,7 +25,7 @@ function writeTree(dir, files) {
   for (const file of files) {
     const path = join(temp, file)
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    writeFileSync(path, new Uint8Array(sea.getRawAsset(file)))
+    writeFileSync(path, new Uint8Array(/** @type {ArrayBuffer} */ (sea.getRawAsset(file))))
   }
   writeFileSync(join(temp, '.complete'), '')
   try {

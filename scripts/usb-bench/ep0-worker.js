@@ -21,13 +21,15 @@
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 
+/** @type {{ kind: 'gadgetfs' | 'functionfs', path: string, descriptors: Uint8Array[], control: Int32Array, data: Uint8Array }} */
 const { kind, path, descriptors, control, data } = workerData
 // control: [0] answer ready, [1] answer kind, [2] answer length, [3] close requested,
 // [4] the number of the message answered.
 // fs.readSync returns early for a zero-length read without calling read(2),
 // but GadgetFS needs that very call to complete a status stage (FunctionFS
 // clamps the length to wLength, so a 1-byte read does it there).
-const fsBinding = process.binding('fs')
+// process.binding is deprecated and left out of @types/node.
+const fsBinding = /** @type {any} */ (process).binding('fs')
 
 const EVENT_SIZE = 12
 const SPEEDS = ['unknown', 'low', 'full', 'high', 'wireless', 'super', 'super-plus']

@@ -44,7 +44,7 @@ const report = (message) => process.send?.({ ...message, serial: board.serialNum
 const base = opts.timing === 'datasheet' ? DATASHEET_TIMING : INSTANT_TIMING
 const board = new EmulatedElectron({
   serialNumber: opts.serial,
-  mode: opts.mode,
+  mode: /** @type {import('../../dist/index.js').BoardMode} */ (opts.mode),
   flash: opts['flash-file'] === undefined ? undefined : openFlashFile(opts['flash-file']),
   deviceOsVersion: opts['device-os'],
   timing: { ...base, usbTransferOverheadUs: 0, usbPacketUs: 0 },
@@ -201,7 +201,7 @@ function queue(step) {
 
 board.onDeviceChange((device) => queue(device ? attach : detach))
 
-process.on('message', (message) => {
+process.on('message', (/** @type {{ cmd: string, mode?: import('../../dist/index.js').BoardMode }} */ message) => {
   if (message.cmd === 'unplug') board.unplug()
   else if (message.cmd === 'plug') board.plugIn({ mode: message.mode })
   else if (message.cmd === 'quit') quit()
@@ -211,7 +211,9 @@ process.on('SIGINT', quit)
 
 function quit() {
   board.close()
-  queue(() => new Promise((resolve) => (opts.log ? logStream.end(resolve) : resolve())).then(() => process.exit()))
+  queue(() =>
+    new Promise((resolve) => (opts.log ? logStream.end(() => resolve()) : resolve())).then(() => process.exit()),
+  )
 }
 
 queue(attach)

@@ -74,6 +74,8 @@ export class GadgetFs {
    * never reached user space would hold the board's next enumeration back
    * for the whole wait. `log` hears when a wait runs out. Resolves when the
    * file is closed.
+   * @param {() => boolean} [hostGone]
+   * @param {(line: string) => void} [log]
    */
   async close(hostGone = () => true, log = () => {}) {
     let seen = false
