@@ -4,7 +4,7 @@
 // once by `flashdata push --emulator` (its job time, from --json) and once by
 // the page's Write in headless Chromium with "Try without a board" (its job
 // time, from its status line). Prints the figures; asserts nothing.
-// Run after `npm run build`:  node scripts/bench-web.js [--runs N]
+// npm run bench:web [-- --runs N], or after `npm run build`: node scripts/bench-web.js
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes src/image/content-types.ts: mime-types' extension -> type table as
 // plain data, so the packer gives the same types in Node and in a browser
-// without mime-types' `path` dependency. Run after upgrading mime-types;
+// without mime-types' `path` dependency. npm run content-types after upgrading mime-types;
 // test/image/content-type.test.ts fails while the table is out of date.
 import { writeFileSync } from 'node:fs'
 import mime from 'mime-types'

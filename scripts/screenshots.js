@@ -2,8 +2,9 @@
 // Screenshots of the page in its main states, with "Try without a board":
 // files chosen (listing and sector picture), writing (progress), verified,
 // and an error (the cable pulled in the middle of a write). Rerunnable.
-// Run after `npm run build`:  node scripts/screenshots.js [--out DIR]
-// (default .cache/screenshots; docs/ holds the ones the README shows).
+// npm run screenshots (with station-screenshot.js), or after `npm run build`:
+// node scripts/screenshots.js [--out DIR] (default .cache/screenshots;
+// docs/page-writing.png and docs/page-verified.png are 2-writing and 3-verified).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
