@@ -1,6 +1,6 @@
 // A download host that drives a DfuSe device the way dfu-util 0.11 does for
-// `dfu-util -a 0 -s 0x080A0000:leave -D image.bin` (src/dfuse.c, src/main.c;
-// see the DfuSe reference §1), written for the benchmark only, as the peer
+// `dfu-util -a 0 -s 0x080A0000:leave -D image.bin` (dfu-util's src/dfuse.c and
+// src/main.c), written for the benchmark only, as the peer
 // figure. It shares nothing with our driver's write path:
 // - probe: read the alt-0 interface string (the memory layout) and the
 //   serial number, each as libusb_get_string_descriptor_ascii does (language

@@ -1,12 +1,12 @@
 /**
- * The descriptors the boards present, byte for byte (reference §1-2).
+ * The descriptors the boards present, byte for byte (docs/electron-bootloader.md#descriptors).
  *
  * DFU mode is taken from the Gen 2 bootloader (usbd_desc.c, usbd_dfu_core.c):
  * 2b04:d00a, bcdDevice 0x0250, one configuration of 36 bytes with interface
  * 0 alts 0 and 1 (iInterface 6 and 7) and one DFU functional descriptor after
  * the last alt. Normal mode (Device OS running) is a composite device: CDC
  * "Serial" on interfaces 0/1, the vendor control interface 2 and CDC
- * "USBSerial1" on 3/4. The reference gives its classes, not its bytes; the
+ * "USBSerial1" on 3/4. The sources give their classes, not their bytes: the
  * endpoint numbers, interface strings and bcdDevice here are our choice.
  */
 

@@ -1,5 +1,6 @@
 /**
- * Normal mode: the board running Device OS (reference §5).
+ * Normal mode: the board running Device OS (docs/electron-bootloader.md#firmware-mode,
+ * docs/electron-bootloader.md#entering-dfu-mode).
  * - CDC SET_LINE_CODING to 14400 baud on interface 0 ("Serial") resets the
  *   board at once from the USB interrupt, before the status stage: the host's
  *   transfer never completes (it fails as the device drops off the bus).

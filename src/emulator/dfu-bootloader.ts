@@ -1,6 +1,6 @@
 /**
  * The Gen 2 bootloader's DfuSe state machine (ST DfuSe V1.1.0 as modified by
- * Particle; reference §3), including its non-standard parts:
+ * Particle; docs/electron-bootloader.md#dfu-states), including its non-standard parts:
  * - DNLOAD only stores the block; the work runs after the reply of the first
  *   GETSTATUS (which reports dfuDNBUSY), delaying that transfer's status stage,
  *   and a failure stalls it. The state then returns to dfuDNLOAD-SYNC, so the

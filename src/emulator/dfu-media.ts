@@ -1,5 +1,6 @@
 /**
- * The media behind the DFU alternate settings (reference §3.5, §3.8):
+ * The media behind the DFU alternate settings (docs/electron-bootloader.md#address-rules,
+ * docs/electron-bootloader.md#poll-timeout):
  * alt 0 internal flash, alt 1 DCT, alt 2 the P1's serial flash. Each answers
  * erase/write with success or failure (a failure becomes a stall of the
  * GETSTATUS that ran it) and reads without ever failing: exactly `length`

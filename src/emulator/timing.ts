@@ -1,7 +1,7 @@
 /**
  * Every delay the emulated Electron models, in one place.
  *
- * The model (reference: particle-electron-dfu.md §4 and checklist item 12):
+ * The model (docs/electron-bootloader.md#timing):
  * - Flash: an STM32F205 sector erase takes 250 ms (16 KiB), 550 ms (64 KiB)
  *   or 1000 ms (128 KiB), the typical datasheet values at x32 parallelism;
  *   programming takes 16 us per 32-bit word. A failed verify costs three

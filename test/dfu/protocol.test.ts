@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { isFlashdataError, parseStatus, stateName, statusName, usbError } from '../../src/index.js'
 import { parseConfigurationDescriptor, parseFunctionalDescriptor } from '../../src/dfu/protocol.js'
 
-// The Electron's DFU configuration descriptor (reference §2): two alts, one functional descriptor after the last.
+// The Electron's DFU configuration descriptor (docs/electron-bootloader.md#descriptors): two alts, one
+// functional descriptor after the last.
 const ELECTRON_CONFIGURATION = Uint8Array.of(
   0x09,
   0x02,

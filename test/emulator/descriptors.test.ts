@@ -1,4 +1,5 @@
-// Checklist 1-2: what the bootloader shows a host, byte for byte, and which requests it refuses.
+// docs/electron-bootloader.md#descriptors and docs/electron-bootloader.md#refused-requests: what the
+// bootloader shows a host, byte for byte, and which requests it refuses.
 import { describe, expect, it } from 'vitest'
 import {
   bytes,

@@ -1,4 +1,5 @@
-// Checklist 3, 4, 5, 10: the bootloader's DFU state machine, including where it departs from the DFU 1.1 standard.
+// docs/electron-bootloader.md#dfu-states: the bootloader's DFU state machine, including where it
+// departs from the DFU 1.1 standard.
 import { describe, expect, it } from 'vitest'
 import {
   ABORT,

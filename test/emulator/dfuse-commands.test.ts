@@ -1,4 +1,5 @@
-// Checklist 6, 7, 8: DfuSe block-0 commands, block addressing, programming rules and the address checks.
+// docs/electron-bootloader.md#dfuse-commands and docs/electron-bootloader.md#address-rules: block-0
+// commands, block addressing, programming rules, address checks.
 import { describe, expect, it } from 'vitest'
 import {
   ABORT,

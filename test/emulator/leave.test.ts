@@ -1,4 +1,5 @@
-// Checklist 11: leaving DFU mode (zero-length DNLOAD), the reset that follows and what comes back.
+// docs/electron-bootloader.md#leaving-dfu-mode: leaving DFU mode (zero-length DNLOAD), the reset that
+// follows and what comes back.
 import { describe, expect, it } from 'vitest'
 import { EmulatedUsb } from '../../src/emulator/index.js'
 import {

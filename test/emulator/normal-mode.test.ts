@@ -1,4 +1,5 @@
-// Checklist 13 and reference §5: the board running Device OS, and the two ways a host switches it into DFU mode.
+// docs/electron-bootloader.md#firmware-mode and docs/electron-bootloader.md#entering-dfu-mode: the
+// board running Device OS, and the two ways a host switches it into DFU mode.
 // Its control requests in detail: control-requests.test.ts.
 import { describe, expect, it } from 'vitest'
 import { EmulatedElectron } from '../../src/emulator/index.js'

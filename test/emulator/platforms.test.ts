@@ -1,4 +1,5 @@
-// Other Gen 2 platforms, so hosts can be tested against the wrong board: Photon and P1 (reference §1-2).
+// Other Gen 2 platforms, so hosts can be tested against the wrong board: Photon and P1
+// (docs/electron-bootloader.md#usb-identity).
 import { describe, expect, it } from 'vitest'
 import { EmulatedElectron } from '../../src/emulator/index.js'
 import { isFlashdataError } from '../../src/errors.js'

@@ -1,4 +1,5 @@
-// Checklist 12: the timing model (datasheet figures) and how flash work blocks the USB transfer that runs it.
+// docs/electron-bootloader.md#timing: the timing model (datasheet figures) and how flash work blocks
+// the USB transfer that runs it.
 import { describe, expect, it } from 'vitest'
 import { DATASHEET_TIMING, INSTANT_TIMING, type EmulatorTiming } from '../../src/emulator/index.js'
 import { programMs, sectorEraseMs, usbTransferMs } from '../../src/emulator/timing.js'

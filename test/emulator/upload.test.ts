@@ -1,4 +1,5 @@
-// Checklist 9: UPLOAD, and its quirks (exactly wLength bytes, never a short block; block 1 breaks the state).
+// docs/electron-bootloader.md#upload: UPLOAD, and its quirks (exactly wLength bytes, never a short
+// block; block 1 breaks the state).
 import { describe, expect, it } from 'vitest'
 import {
   ABORT,
