@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander'
 import { openBus } from '../device/open-bus.js'
 import type { EventSink } from '../jobs/events.js'
 import type { UsbBusLike } from '../usb/types.js'
+import { watchInterrupts } from './interrupt.js'
 import type { CliIo } from './io.js'
 import { nonEmpty, parseInteger } from './options.js'
 import { createRenderer, outputMode, type OutputMode, type ProgressRenderer } from './render/progress.js'
@@ -87,31 +88,45 @@ export interface BoardCommandContext {
 /**
  * The frame of every command that talks to a board: open the bus, render the
  * job's events, and always stop the renderer and close the bus. Commands that
- * only look pass `looksOnly`: they never create an emulated board.
+ * only look pass `looksOnly`: they never create an emulated board. Ctrl-C or
+ * SIGTERM ends the command with an INTERRUPTED error (watchInterrupts), unless
+ * it handles them itself (`ownSignals`: the jig finishes or records its boards).
  */
 export async function runBoardCommand(
   io: CliIo,
   options: DeviceCliOptions,
   work: (context: BoardCommandContext) => Promise<void>,
   makeRenderer: (mode: OutputMode) => Promise<ProgressRenderer> | ProgressRenderer = (mode) => createRenderer(mode, io),
-  { looksOnly = false } = {},
+  { looksOnly = false, ownSignals = false } = {},
 ): Promise<void> {
   const mode = outputMode(io, options)
-  const opened = await openBus({ emulator: options.emulator, env: io.env, create: !looksOnly })
-  const renderer = await makeRenderer(mode)
+  const signals = ownSignals ? undefined : watchInterrupts()
   try {
-    await work({
-      bus: opened.bus,
-      mode,
-      board: { serial: options.serial, waitMs: waitMs(options), address: options.address },
-      onEvent: (event) => renderer.event(event),
-      endProgress: () => renderer.close(),
-    })
-  } catch (error) {
-    renderer.fail?.()
-    throw error
+    const opened = await openBus({ emulator: options.emulator, env: io.env, create: !looksOnly })
+    const renderer = await makeRenderer(mode)
+    try {
+      const working = work({
+        bus: opened.bus,
+        mode,
+        board: { serial: options.serial, waitMs: waitMs(options), address: options.address },
+        onEvent: (event) => {
+          if (signals?.fired) return
+          signals?.track(event)
+          renderer.event(event)
+        },
+        endProgress: () => renderer.close(),
+      })
+      // Left running when interrupted, until the process ends: what it throws then is not the command's error.
+      working.catch(() => {})
+      await (signals ? Promise.race([working, signals.interrupted]) : working)
+    } catch (error) {
+      renderer.fail?.()
+      throw error
+    } finally {
+      renderer.close()
+      await opened.close()
+    }
   } finally {
-    renderer.close()
-    await opened.close()
+    signals?.dispose()
   }
 }

@@ -32,6 +32,33 @@ describe('interruptions', () => {
     expect((await runCli(['verify', image], { env: after })).code).toBe(0)
   })
 
+  // Stopped in a phase that lasts long enough with datasheet timing: a 1 s erase, a 1.3 s switch to DFU mode.
+  it.each([
+    ['push', 'SIGINT', 'erase', 'the data sector may hold a half-written image'],
+    ['verify', 'SIGTERM', 'mode-switch', 'nothing had been erased or written'],
+    ['pull', 'SIGINT', 'mode-switch', 'nothing had been erased or written'],
+  ] as const)(
+    '%s --json stopped by %s ends with the INTERRUPTED error line, saying what the phase left (exit 130)',
+    async (command, signal, phase, left) => {
+      const dir = await tempDir()
+      const env = { FLASHDATA_EMULATOR: join(dir, 'electron.bin'), FLASHDATA_EMULATOR_TIMING: 'instant' }
+      // verify and pull need an image on the board; the push leaves it running its firmware.
+      if (command !== 'push') expect((await runCli(['push', 'examples/data'], { env })).code).toBe(0)
+      const args = { push: ['examples/data'], verify: ['examples/data'], pull: ['-o', join(dir, 'out.bin')] }[command]
+      const run = startUntil(
+        [command, ...args, '--json'],
+        { ...env, FLASHDATA_EMULATOR_TIMING: 'datasheet' },
+        (line) => line.includes('"phase-start"') && line.includes(`"phase":"${phase}"`),
+      )
+      await run.reached
+      run.child.kill(signal)
+      expect(await run.exited).toBe(ExitCode.INTERRUPTED)
+      const last = ndjson(run.output()).at(-1)!
+      expect(last).toMatchObject({ type: 'error', code: 'INTERRUPTED', exitCode: 130, details: { signal, phase } })
+      expect(String(last.message).startsWith(`Interrupted by ${signal} during ${phase}: ${left}`)).toBe(true)
+    },
+  )
+
   it('Ctrl-C stops the jig taking boards but finishes the board in progress', async () => {
     const dir = await tempDir()
     const station = join(dir, 'station')

@@ -358,6 +358,7 @@ Examples:
             else if (summary.failed > 0) io.exitCode = exitCodeOf('JIG_FAILURES')
           },
           (mode) => (mode === 'tty' ? new BoardLinesRenderer(io) : createRenderer(mode, io, { tagged: true })),
+          { ownSignals: true },
         )
       } finally {
         process.off('SIGINT', onSigint)
