@@ -8,7 +8,6 @@ namespace {
 
 const uint32_t HEADER_SIZE = sizeof(FlashFileHeader);
 const uint32_t ENTRY_SIZE = sizeof(FlashFileInfo);
-const uint32_t CRC_OFFSET = offsetof(FlashFileHeader, crc);
 
 // Byte-wise table for the reflected polynomial 0xEDB88320: entry n is the
 // CRC register after shifting byte n through it. const, so it stays in flash
@@ -59,15 +58,14 @@ const uint32_t CRC_TABLE[256] = {
   0xb40bbe37, 0xc30c8ea1, 0x5a05df1b, 0x2d02ef8d,
 };
 
-uint32_t readU32(const uint8_t *p) {
-  // memcpy: the image start need not be 4-byte aligned.
-  uint32_t value;
-  memcpy(&value, p, sizeof(value));
-  return value;
-}
-
 bool isTerminated(const char *field, size_t size) {
   return memchr(field, 0, size) != NULL;
+}
+
+// True when [addr, addr + length) lies inside an image of `total` bytes,
+// compared so that no sum can wrap around 2^32.
+bool fitsWithin(uint32_t addr, uint32_t length, uint32_t total) {
+  return addr <= total && length <= total - addr;
 }
 
 } // namespace
@@ -83,13 +81,44 @@ const uint8_t *FlashFile::image() const {
   return reinterpret_cast<const uint8_t *>(addrStart);
 }
 
-// True when [addr, addr + length) lies inside the validated image. Written so
-// that no sum can wrap around 2^32.
 bool FlashFile::fitsImage(uint32_t addr, uint32_t length) const {
-  return addr <= totalSize && length <= totalSize - addr;
+  return fitsWithin(addr, length, totalSize);
 }
 
-int FlashFile::validate() {
+int FlashFile::checkImage(const FlashFileHeader *hdr, const uint8_t *image, size_t slotSize, bool withCrc) {
+  // An erased sector reads as 0xFF everywhere and fails here.
+  if (hdr->magic != FLASHFILE_HEADER_MAGIC || hdr->version > FLASHFILE_HEADER_VERSION) {
+    return FLASHFILE_INVALID_FORMAT;
+  }
+  if (hdr->totalSize < HEADER_SIZE || hdr->totalSize > slotSize) {
+    return FLASHFILE_INVALID_FORMAT;
+  }
+  // The table must fit in totalSize. Dividing, not multiplying: 80 * numFiles
+  // wraps around 2^32 for a corrupt count and would look small.
+  if (hdr->numFiles > (hdr->totalSize - HEADER_SIZE) / ENTRY_SIZE) {
+    return FLASHFILE_INVALID_FORMAT;
+  }
+  for (uint32_t ii = 0; ii < hdr->numFiles; ii++) {
+    FlashFileInfo entry;
+    memcpy(&entry, image + HEADER_SIZE + ii * ENTRY_SIZE, sizeof(entry));
+    if (!isTerminated(entry.name, sizeof(entry.name)) ||
+        !isTerminated(entry.contentType, sizeof(entry.contentType)) ||
+        !fitsWithin(entry.addr, entry.length, hdr->totalSize)) {
+      return FLASHFILE_INVALID_FORMAT;
+    }
+  }
+  if (!withCrc) {
+    return FLASHFILE_NO_ERROR;
+  }
+  // The header as given, its crc field read as 0, then the rest from the image.
+  FlashFileHeader zeroed = *hdr;
+  zeroed.crc = 0;
+  uint32_t crc = crc32(&zeroed, HEADER_SIZE);
+  crc = crc32(image + HEADER_SIZE, hdr->totalSize - HEADER_SIZE, crc);
+  return crc == hdr->crc ? FLASHFILE_NO_ERROR : FLASHFILE_CRC_MISMATCH;
+}
+
+int FlashFile::check(bool withCrc) {
   totalSize = 0;
   numFiles = 0;
   if (slotSize < HEADER_SIZE) {
@@ -97,48 +126,26 @@ int FlashFile::validate() {
   }
   FlashFileHeader hdr;
   memcpy(&hdr, image(), sizeof(hdr));
-  // An erased sector reads as 0xFF everywhere and fails here.
-  if (hdr.magic != FLASHFILE_HEADER_MAGIC || hdr.version > FLASHFILE_HEADER_VERSION) {
-    return FLASHFILE_INVALID_FORMAT;
+  int res = checkImage(&hdr, image(), slotSize, withCrc);
+  if (res == FLASHFILE_NO_ERROR) {
+    totalSize = hdr.totalSize;
+    numFiles = hdr.numFiles;
   }
-  if (hdr.totalSize < HEADER_SIZE || hdr.totalSize > slotSize) {
-    return FLASHFILE_INVALID_FORMAT;
-  }
-  // The table must fit in totalSize. Dividing, not multiplying: 80 * numFiles
-  // wraps around 2^32 for a corrupt count and would look small.
-  if (hdr.numFiles > (hdr.totalSize - HEADER_SIZE) / ENTRY_SIZE) {
-    return FLASHFILE_INVALID_FORMAT;
-  }
-  totalSize = hdr.totalSize;
-  for (uint32_t ii = 0; ii < hdr.numFiles; ii++) {
-    FlashFileInfo entry;
-    memcpy(&entry, image() + HEADER_SIZE + ii * ENTRY_SIZE, sizeof(entry));
-    if (!isTerminated(entry.name, sizeof(entry.name)) ||
-        !isTerminated(entry.contentType, sizeof(entry.contentType)) ||
-        !fitsImage(entry.addr, entry.length)) {
-      totalSize = 0;
-      return FLASHFILE_INVALID_FORMAT;
-    }
-  }
-  numFiles = hdr.numFiles;
-  return FLASHFILE_NO_ERROR;
+  return res;
 }
 
-// Validates once; the sector only changes over DFU, which resets the device.
+int FlashFile::validate() {
+  return check(false);
+}
+
+// Validates once; after FlashImageUpdater has changed the sector, the
+// application calls validate() again.
 int FlashFile::ensureValid() {
   return totalSize != 0 ? FLASHFILE_NO_ERROR : validate();
 }
 
 int FlashFile::validateCrc() {
-  int res = validate();
-  if (res != FLASHFILE_NO_ERROR) {
-    return res;
-  }
-  const uint8_t zeros[4] = {0, 0, 0, 0};
-  uint32_t crc = crc32(image(), CRC_OFFSET);
-  crc = crc32(zeros, sizeof(zeros), crc);
-  crc = crc32(image() + CRC_OFFSET + 4, totalSize - CRC_OFFSET - 4, crc);
-  return crc == readU32(image() + CRC_OFFSET) ? FLASHFILE_NO_ERROR : FLASHFILE_CRC_MISMATCH;
+  return check(true);
 }
 
 int FlashFile::getFileInfo(size_t index, FlashFileInfo *info) {

@@ -151,7 +151,16 @@ public:
    */
   static uint32_t crc32(const void *data, size_t len, uint32_t crc = 0);
 
+  /**
+   * The checks of validate() (and with withCrc those of validateCrc) on an
+   * image whose header is given apart from its bytes: *hdr is used for the
+   * header, `image` for the file table and the data. FlashImageUpdater checks
+   * a new image with it before the header's first word is in flash.
+   */
+  static int checkImage(const FlashFileHeader *hdr, const uint8_t *image, size_t slotSize, bool withCrc);
+
 private:
+  int check(bool withCrc);
   int ensureValid();
   bool fitsImage(uint32_t addr, uint32_t length) const;
   const uint8_t *image() const;
