@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
+import { FlashdataError } from '../errors.js'
+import { printable } from '../image/names.js'
 import { fileData, readImage } from '../image/parse.js'
 import { planExtractTargets, type OutputOptions } from './output.js'
 import { writeFileAtomic } from './write.js'
@@ -31,7 +33,16 @@ export async function extractImage(
   )
   const written: ExtractedFile[] = []
   for (const [i, entry] of listing.files.entries()) {
-    await mkdir(dirname(targets[i]), { recursive: true })
+    await mkdir(dirname(targets[i]), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new FlashdataError(
+        'OUTPUT_UNWRITABLE',
+        `Cannot create "${printable(dirname(targets[i]))}": ${error.message}`,
+        {
+          details: { path: dirname(targets[i]), code: error.code },
+          cause: error,
+        },
+      )
+    })
     await writeFileAtomic(targets[i], fileData(image, entry), entry.modDate)
     written.push({ name: entry.name, path: join(dir, ...entry.name.split('/')), length: entry.length })
   }

@@ -37,17 +37,24 @@ const lstatOrUndefined = (path: string) =>
     })
   })
 
-function wrongType(path: string, kind: string, wanted: 'file' | 'folder'): FlashdataError {
+/** What to do about an output of the wrong type, by where it was met. */
+const WRONG_TYPE_HINTS = {
+  image: 'Give the path of a new or existing regular file, or "-" for standard output.',
+  report: 'Give the path of a new or existing regular file.',
+  'extract-folder': 'Give a folder (created if missing) for the extracted files.',
+  'in-extract': 'Move it out of the way, or extract into another (new) folder.',
+} as const
+
+function wrongType(
+  path: string,
+  kind: string,
+  wanted: 'file' | 'folder',
+  where: keyof typeof WRONG_TYPE_HINTS,
+): FlashdataError {
   return new FlashdataError(
     'OUTPUT_WRONG_TYPE',
     `"${printable(path)}" is ${kind}, not a ${wanted === 'file' ? 'regular file' : 'folder'}; flashdata does not replace it.`,
-    {
-      hint:
-        wanted === 'file'
-          ? 'Give the path of a new or existing regular file, or "-" for standard output.'
-          : 'Give a folder (created if missing) for the extracted files.',
-      details: { path, kind },
-    },
+    { hint: WRONG_TYPE_HINTS[where], details: { path, kind } },
   )
 }
 
@@ -64,17 +71,18 @@ export async function checkOutputFile(path: string, options: OutputOptions = {})
   const link = await lstatOrUndefined(path)
   if (!link) return path
   const target = link.isSymbolicLink() ? await realpath(path).catch(() => undefined) : path
-  if (target === undefined) throw wrongType(path, 'a symbolic link to a missing file', 'file')
+  if (target === undefined) throw wrongType(path, 'a symbolic link to a missing file', 'file', 'image')
   const info = link.isSymbolicLink() ? await stat(target) : link
-  if (!info.isFile()) throw wrongType(path, kindOf(info), 'file')
+  if (!info.isFile()) throw wrongType(path, kindOf(info), 'file', 'image')
   if (!options.force) throw exists(path)
   return target
 }
 
 /**
- * Checks a file that is appended to (the jig's log): missing or a regular
- * file. A FIFO would block the station before its first board, a device
- * cannot be synced.
+ * Checks a file the jig appends to (its log) or rewrites (its JUnit and CSV
+ * reports): missing or a regular file. A FIFO would block the station
+ * before its first board, a device cannot be synced, a folder cannot be
+ * replaced.
  */
 export async function checkAppendFile(path: string): Promise<void> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
@@ -84,19 +92,19 @@ export async function checkAppendFile(path: string): Promise<void> {
       cause: error,
     })
   })
-  if (info && !info.isFile()) throw wrongType(path, kindOf(info), 'file')
+  if (info && !info.isFile()) throw wrongType(path, kindOf(info), 'file', 'report')
 }
 
-/** Checks the folder files will be extracted into: missing (created) or a folder. */
+/**
+ * Checks the folder files will be extracted into: missing (created) or a
+ * folder, or a link to one; a dangling link is refused, not created through.
+ */
 export async function checkOutputFolder(dir: string): Promise<void> {
-  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined
-    throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot check "${printable(dir)}": ${error.message}`, {
-      details: { path: dir },
-      cause: error,
-    })
-  })
-  if (info && !info.isDirectory()) throw wrongType(dir, kindOf(info), 'folder')
+  const link = await lstatOrUndefined(dir)
+  if (!link) return
+  const info = link.isSymbolicLink() ? await stat(dir).catch(() => undefined) : link
+  if (!info) throw wrongType(dir, 'a symbolic link to a missing folder', 'folder', 'extract-folder')
+  if (!info.isDirectory()) throw wrongType(dir, kindOf(info), 'folder', 'extract-folder')
 }
 
 /**
@@ -141,9 +149,9 @@ export async function planExtractTargets(
         )
         break
       } else if (!last && !info.isDirectory()) {
-        conflicts.push(wrongType(path, kindOf(info), 'folder'))
+        conflicts.push(wrongType(path, kindOf(info), 'folder', 'in-extract'))
         break
-      } else if (last && !info.isFile()) conflicts.push(wrongType(path, kindOf(info), 'file'))
+      } else if (last && !info.isFile()) conflicts.push(wrongType(path, kindOf(info), 'file', 'in-extract'))
       else if (last && !options.force)
         conflicts.push(exists(path, 'Extract into an empty folder, or pass --force to overwrite.'))
     }

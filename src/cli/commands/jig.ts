@@ -255,18 +255,25 @@ Examples:
       const source = boardData ? undefined : await loadImageSource([settings.folder], build)
       noticeSkipped(io, source, options)
       const station = settings.station ?? hostname()
+      const backupDir = settings.backupDir ?? settings.cwd ?? process.cwd()
+      if (settings.foreign === 'backup-and-overwrite') {
+        const { checkBackupDir } = await import('../../provision/backup.js')
+        await checkBackupDir(backupDir)
+      }
       const jig: Omit<JigOptions, 'bus'> = {
         image: source?.image,
         prepare: boardData?.provisioner.prepare,
         slots: await loadSlots(settings.slots),
         stamp: { station, host: hostname(), version, jobSha256: job?.sha256 },
-        onForeign: foreignHandler(settings.foreign, settings.backupDir ?? settings.cwd ?? process.cwd()),
+        onForeign: foreignHandler(settings.foreign, backupDir),
         count: settings.count,
         idleTimeoutMs: settings.timeout === undefined ? undefined : settings.timeout * 1000,
         force: options.force,
         dfuTimeoutMs: options.dfuTimeout * 1000,
       }
       const log = await openLog(settings.log)
+      const { checkAppendFile } = await import('../../files/output.js')
+      for (const report of [settings.junit, settings.csv]) if (report) await checkAppendFile(report)
       const reports = new Reports({ junit: settings.junit, csv: settings.csv }, station)
       await reports.flush() // an empty report at once: a report path that cannot be written stops the station before any board
       const stop = new AbortController()

@@ -72,12 +72,14 @@ Examples:
       const { describeSector } = await import('../../image/sector.js')
       const { checkSettings } = await import('../../provision/job.js')
       const { openBoardData } = await import('../../provision/station.js')
-      const { sectorBackup } = await import('../../provision/backup.js')
+      const { checkBackupDir, sectorBackup } = await import('../../provision/backup.js')
       const { selectBoard } = await import('../../device/select.js')
       // Every input error before the bus is opened.
       const build = packOptions(options, io.env)
       const settings = { ...provisionSettings(options), folder: resolve(input) }
       await checkSettings(settings, 'from the command line')
+      // --force may have to save foreign data: where to is checked before any board is switched.
+      if (options.force) await checkBackupDir(options.backupDir ?? '.')
       const boardData = await openBoardData(settings, build)
       const source = boardData ? undefined : await loadImageSource([input], build)
       const mode = outputMode(io, options)
