@@ -13,7 +13,7 @@ import {
 
 interface BuildOptions extends BuildCliOptions {
   output: string
-  format?: ImageFileFormat
+  format?: ImageFileFormat | 'c'
   force?: boolean
   json?: boolean
   quiet?: boolean
@@ -33,8 +33,8 @@ export function registerBuild(program: Command, io: CliIo): void {
       .addOption(
         new Option(
           '--format <format>',
-          'bin: the image itself; dfu: a DfuSe file for dfu-util (default: by the output name, .dfu or not)',
-        ).choices(['bin', 'dfu']),
+          'bin: the image itself; dfu: a DfuSe file for dfu-util; c: a C header for firmware that installs it (default: by the output name, .dfu or not)',
+        ).choices(['bin', 'dfu', 'c']),
       )
       .option('-f, --force', 'replace the output file if it exists')
       .option('--json', 'print the result as one JSON object')
@@ -49,6 +49,7 @@ Examples:
   $ SOURCE_DATE_EPOCH=1700000000 flashdata build data -o data.bin   # reproducible
   $ flashdata build certs/ca.pem sounds -o data.bin --exclude '*.tmp'
   $ flashdata build data -o data.dfu                                # for dfu-util -a 0 -D data.dfu
+  $ flashdata build data --format c -o data.h                       # for firmware that installs it
   $ flashdata build data -o - | xxd | head
   $ flashdata build certs -o certs.bin --nul-terminate '*.pem'   # PEM that mbedTLS parses in place`,
     )
@@ -58,12 +59,19 @@ Examples:
       const { writeOutput } = await import('../../files/write.js')
       const { parseImage } = await import('../../image/parse.js')
       const { formatOfName, toDfuFile } = await import('../../image/dfu-file.js')
+      const { toCHeader } = await import('../../image/c-header.js')
+      const { version } = await import('../version.js')
       await checkOutputFile(options.output, { force: options.force })
       const built = await buildImageFromPaths(inputs, packOptions(options, io.env))
       const format = options.format ?? formatOfName(options.output)
-      const file = format === 'dfu' ? toDfuFile(built.image) : built.image
-      await writeOutput(options.output, file, { force: options.force, mtime: built.epoch })
       const listing = parseImage(built.image)
+      const file =
+        format === 'dfu'
+          ? toDfuFile(built.image)
+          : format === 'c'
+            ? toCHeader(built.image, { inputs, version, crc: listing.header!.crc })
+            : built.image
+      await writeOutput(options.output, file, { force: options.force, mtime: built.epoch })
       // With -o - the image owns standard output; the report goes to stderr.
       const report = io.dataOnStdout ? io.stderr : io.stdout
       if (options.json) {
@@ -85,7 +93,8 @@ Examples:
       report.write(
         `Wrote ${options.output === '-' ? 'the image to standard output' : options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes ` +
           `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}` +
-          `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${formatBytes(file.length)} bytes)` : ''}\n`,
+          `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${formatBytes(file.length)} bytes)` : ''}` +
+          `${format === 'c' ? `, as a C header (${formatBytes(file.length)} bytes)` : ''}\n`,
       )
     })
 }
