@@ -55,11 +55,28 @@ function modeFrom(env: Record<string, string | undefined>): BoardMode | undefine
  */
 const modeFile = (flashFile: string) => `${flashFile}.mode`
 
+/** The mode kept beside the flash file; a `.mode` that is not a regular file (a folder, a FIFO) is refused, never read. */
 function savedMode(flashFile: string): BoardMode {
+  const path = modeFile(flashFile)
   try {
-    return readFileSync(modeFile(flashFile), 'utf8').trim() === 'dfu' ? 'dfu' : 'firmware'
-  } catch {
-    return 'firmware'
+    if (!statSync(path).isFile())
+      throw new FlashdataError(
+        'INPUT_SPECIAL_FILE',
+        `${path} is not a regular file, so it cannot hold the mode the emulated board keeps beside its flash file.`,
+        {
+          hint: `Remove it (rm -r '${path}'): the board then starts running its firmware.`,
+          details: { path },
+        },
+      )
+    return readFileSync(path, 'utf8').trim() === 'dfu' ? 'dfu' : 'firmware'
+  } catch (error) {
+    if (error instanceof FlashdataError) throw error
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'firmware'
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {
+      hint: 'Make it readable, or remove it: the board then starts running its firmware.',
+      details: { path },
+      cause: error,
+    })
   }
 }
 
@@ -162,7 +179,12 @@ class EmulatorBus implements UsbBusLike {
   private attach(file: string, flash: FlashFile, mode: BoardMode): void {
     const board = new EmulatedElectron({ ...boardFor(file), flash, timing: this.settings.timing, mode, busPath: file })
     board.onDeviceChange((device) => {
-      if (device && !this.problems.has(file)) saveMode(file, board.mode)
+      if (!device || this.problems.has(file)) return
+      try {
+        saveMode(file, board.mode)
+      } catch {
+        // Called from the board's reset timer, where a throw would end the process: close() saves it again and says so.
+      }
     })
     this.boards.set(file, board)
     this.usb.attach(board)

@@ -25,23 +25,26 @@ import {
   statSync,
   writeSync,
 } from 'node:fs'
+import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { FLASH_SIZE, factoryFlashContents, type FlashFile, type PersistHook } from './flash.js'
-import { lockFile, unlockFile } from './file-lock.js'
+import { checkLockFile, lockFile, unlockFile, type LockOwner } from './file-lock.js'
 
 const READ_ONLY_CODES = ['EACCES', 'EPERM', 'EROFS']
 
 export function openFlashFile(path: string): FlashFile {
   const existing = readOrCreate(path)
+  checkLockFile(path)
   // An empty file (made with touch) is a blank board, filled in at its first write, so looking at it writes nothing.
   let unfilled = existing === 'empty'
   const contents = existing === 'empty' ? factoryFlashContents() : existing
   const claim = () => {
-    let holder: number | undefined
+    let holder: LockOwner | undefined
     try {
       holder = lockFile(path)
     } catch (error) {
+      if (error instanceof FlashdataError) throw error
       const code = (error as NodeJS.ErrnoException).code ?? ''
       if (!READ_ONLY_CODES.includes(code))
         throw new FlashdataError(
@@ -60,10 +63,15 @@ export function openFlashFile(path: string): FlashFile {
       )
     }
     if (holder !== undefined) {
-      throw new FlashdataError('BUSY', `The emulated board ${path} is in use by another process (pid ${holder}).`, {
-        hint: 'Wait for the other flashdata command (a push, or a jig on this folder) to finish, or stop it, then run this one again.',
-        details: { path, pid: holder },
-      })
+      const where = holder.host === hostname() ? '' : ` on ${holder.host}`
+      throw new FlashdataError(
+        'BUSY',
+        `The emulated board ${path} is in use by another process (pid ${holder.pid}${where}).`,
+        {
+          hint: `Wait for the other flashdata command (a push, or a jig on this folder) to finish, or stop it, then run this one again.${where ? ` A lock left by a host that stopped is removed by hand: rm '${path}.lock'.` : ''}`,
+          details: { path, pid: holder.pid, host: holder.host },
+        },
+      )
     }
     try {
       if (reload(path, contents) === 'empty') {

@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process'
-import { chmod, chown, readFile, writeFile } from 'node:fs/promises'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EmulatedElectron, ExitCode, openFlashFile } from 'flashdata'
-import { runCli } from '../helpers/cli.js'
+import { ndjson, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const instant = { FLASHDATA_EMULATOR_TIMING: 'instant' }
@@ -53,10 +54,49 @@ describe('one process at a time on a board (CLI)', () => {
   it('a lock left by a killed process is stale and taken over', async () => {
     const { flash, env } = await board()
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
-    await writeFile(`${flash}.lock`, `${gone.stdout}\n`)
+    await writeFile(`${flash}.lock`, `${gone.stdout} - ${hostname()}\n`) // no start time: the pid alone is checked
     const result = await runCli(['push', 'examples/data', '--force'], { env })
     expect(result.code).toBe(0)
   })
+
+  it('a lock naming a live process that is not its owner is stale and taken over; one from another host is held', async () => {
+    const { flash, env } = await board()
+    // This test process is alive, but started long before clock tick 1 after boot; pid 1 (init) is alive too, in a lock with no start time.
+    for (const lock of [`${process.pid} 1 ${hostname()}\n`, '1\n']) {
+      await writeFile(`${flash}.lock`, lock)
+      expect((await runCli(['push', 'examples/data', '--force'], { env })).code).toBe(0)
+      await expect(readFile(`${flash}.lock`)).rejects.toMatchObject({ code: 'ENOENT' })
+    }
+    await writeFile(`${flash}.lock`, `${process.pid} 1 elsewhere.example\n`)
+    const busy = await runCli(['push', 'examples/data', '--force', '--json'], { env })
+    expect(busy.code).toBe(ExitCode.BUSY)
+    expect(ndjson(busy.text).at(-1)).toMatchObject({
+      code: 'BUSY',
+      message: expect.stringContaining(`(pid ${process.pid} on elsewhere.example)`),
+      hint: expect.stringContaining(`rm '${flash}.lock'`),
+    })
+  })
+
+  it.each([
+    ['.mode', 'a folder'],
+    ['.mode', 'a FIFO'],
+    ['.lock', 'a folder'],
+    ['.lock', 'a FIFO'],
+  ])(
+    'a %s beside the flash file that is %s is refused at once (exit 3), naming it and the fix',
+    async (suffix, kind) => {
+      const { flash, env, before } = await board()
+      const odd = `${flash}${suffix}`
+      if (kind === 'a folder') await mkdir(odd)
+      else execFileSync('mkfifo', [odd])
+      const result = await runCli(['push', 'examples/data', '--force'], { env })
+      expect(result.code).toBe(ExitCode.INPUT)
+      expect(result.stderr).toContain(`flashdata: ${odd} is not a regular file`)
+      expect(result.stderr).toContain(`rm -r '${odd}'`)
+      expect(result.stderr).not.toMatch(/^\s+at /m) // no stack
+      expect(Buffer.compare(await readFile(flash), before)).toBe(0)
+    },
+  )
 
   it('a read-only flash file says so (exit 3), not "no USB permission"', async () => {
     const { dir, flash, env, before } = await board()
