@@ -1,19 +1,20 @@
 /**
  * The small HTTP server of `flashdata web`: the built page (dist/web) and
- * nothing else. WebUSB needs a secure context; http://127.0.0.1 is one.
+ * nothing else. WebUSB needs a secure context: http://localhost and
+ * http://127.0.0.1 are one, any other plain-http address is not.
+ * Secure contexts: https://w3c.github.io/webappsec-secure-contexts/#is-origin-trustworthy
  */
-import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { FlashdataError } from '../errors.js'
-
-const TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-}
+import { hostname } from 'node:os'
+import { closeServer, contentType, isLoopback, isWildcard, listen, pageHeaders, readPage } from '../station/http.js'
 
 export interface ServedPage {
+  /** The address to open: on every interface, the loopback one (the only one where WebUSB works over http). */
   url: string
+  /** Whether browsers allow WebUSB at `url`. */
+  secureOrigin: boolean
+  /** On every interface: the machine's own name, for other machines (no WebUSB there without HTTPS). */
+  networkUrl?: string
   close(): Promise<void>
 }
 
@@ -23,45 +24,32 @@ export async function servePage(
   port: number,
   root = new URL('../web/', import.meta.url),
 ): Promise<ServedPage> {
-  let files: Map<string, Buffer>
-  try {
-    files = new Map(readdirSync(root).map((name) => [`/${name}`, readFileSync(new URL(name, root))]))
-  } catch (error) {
-    throw new FlashdataError('INPUT_NOT_FOUND', `The page's files are missing (${(error as Error).message}).`, {
-      hint: 'Build them with npm run build (it writes dist/web/).',
-      cause: error,
-    })
-  }
+  const files = readPage(root, 'The page', 'dist/web/')
+  const headers = pageHeaders(files)
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://page').pathname
     const body = files.get(path === '/' ? '/index.html' : path)
     if (!body || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n')
+      response.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('Not found\n')
       return
     }
     response
-      .writeHead(200, { 'content-type': TYPES[path.split('.').pop() ?? ''] ?? TYPES.html, 'cache-control': 'no-cache' })
+      .writeHead(200, { ...headers, 'content-type': contentType(path), 'cache-control': 'no-cache' })
       .end(request.method === 'HEAD' ? undefined : body)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new FlashdataError(
-          'BAD_OPTION',
-          `Cannot serve on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`,
-          {
-            hint: 'Choose another port with --port, or --port 0 for a free one; --host must be an address of this machine.',
-            cause: error,
-          },
-        ),
-      ),
-    )
-    server.listen(port, host, resolve)
-  })
-  const address = server.address() as { port: number }
-  const shown = host.includes(':') ? `[${host}]` : host
+  const served = await listen(
+    server,
+    host,
+    port,
+    'the page',
+    'Choose another port with --port, or --port 0 for a free one; --host must be an address of this machine.',
+  )
+  const at = (name: string) => `http://${name.includes(':') ? `[${name}]` : name}:${served}/`
+  const everywhere = isWildcard(host)
   return {
-    url: `http://${shown}:${address.port}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: at(everywhere ? 'localhost' : host.replace(/^\[(.*)\]$/, '$1')),
+    secureOrigin: everywhere || isLoopback(host),
+    networkUrl: everywhere ? at(hostname()) : undefined,
+    close: () => closeServer(server),
   }
 }

@@ -7,19 +7,13 @@
  * Server-sent events: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { hostname } from 'node:os'
-import { FlashdataError } from '../errors.js'
 import { junitXml, summaryCsv } from '../provision/reports.js'
+import { closeServer, contentType, listen, pageHeaders, readPage } from './http.js'
 import type { Station } from './station.js'
 import type { StationEvent } from './state.js'
 
-const TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-}
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 /** Bytes a page may leave unread before it is dropped: hundreds of boards' worth of events. */
 const CLIENT_BUFFER_BYTES = 1 << 20
@@ -44,21 +38,15 @@ export interface StationServer {
   close(): Promise<void>
 }
 
-function readPage(root: URL): Map<string, Buffer> {
-  try {
-    return new Map(readdirSync(root).map((name) => [`/${name}`, readFileSync(new URL(name, root))]))
-  } catch (error) {
-    throw new FlashdataError('INPUT_NOT_FOUND', `The station page's files are missing (${(error as Error).message}).`, {
-      hint: 'Build them with npm run build (it writes dist/station-page/).',
-      cause: error,
-    })
-  }
-}
-
 const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
 export async function serveStation(station: Station, options: StationServerOptions): Promise<StationServer> {
-  const files = readPage(options.root ?? new URL('../station-page/', import.meta.url))
+  const files = readPage(
+    options.root ?? new URL('../station-page/', import.meta.url),
+    'The station page',
+    'dist/station-page/',
+  )
+  const headers = pageHeaders(files)
   const token = options.exposed ? randomBytes(16).toString('hex') : undefined
   const limit = options.clientBufferBytes ?? CLIENT_BUFFER_BYTES
   const clients = new Set<ServerResponse>()
@@ -105,6 +93,7 @@ export async function serveStation(station: Station, options: StationServerOptio
   }
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value)
     const url = new URL(request.url ?? '/', 'http://station')
     const path = url.pathname
     const host = request.headers.host ?? ''
@@ -140,9 +129,7 @@ export async function serveStation(station: Station, options: StationServerOptio
     }
     const body = files.get(path === '/' ? '/index.html' : path)
     if (!body || request.method !== 'GET') return plain(response, 404, 'Not found\n')
-    response
-      .writeHead(200, { 'content-type': TYPES[path.split('.').pop() ?? ''] ?? TYPES.html, 'cache-control': 'no-cache' })
-      .end(body)
+    response.writeHead(200, { 'content-type': contentType(path), 'cache-control': 'no-cache' }).end(body)
   }
 
   const openStream = (response: ServerResponse) => {
@@ -159,22 +146,13 @@ export async function serveStation(station: Station, options: StationServerOptio
   const pages = () => ({ open: clients.size, dropped })
 
   const server: Server = createServer(handle)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new FlashdataError(
-          'BAD_OPTION',
-          `Cannot serve the station page on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`,
-          {
-            hint: 'Choose another port with --ui, or --ui 0 for a free one; --ui-host must be an address of this machine.',
-            cause: error,
-          },
-        ),
-      ),
-    )
-    server.listen(options.port, options.host, resolve)
-  })
-  const { port } = server.address() as { port: number }
+  const port = await listen(
+    server,
+    options.host,
+    options.port,
+    'the station page',
+    'Choose another port with --ui, or --ui 0 for a free one; --ui-host must be an address of this machine.',
+  )
   const shown =
     options.host === '0.0.0.0' || options.host === '::'
       ? hostname()
@@ -185,13 +163,11 @@ export async function serveStation(station: Station, options: StationServerOptio
     url: `http://${shown}:${port}/${token ? `#token=${token}` : ''}`,
     token,
     pages,
-    close: () =>
-      new Promise((resolve) => {
-        clearTimeout(flushing)
-        for (const client of clients) client.end()
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close: () => {
+      clearTimeout(flushing)
+      for (const client of clients) client.end()
+      return closeServer(server)
+    },
   }
 }
 

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { byRole, launchChromium, WAIT_MS } from '../helpers/chromium.js'
+import { byRole, frameFromAnotherSite, launchChromium, WAIT_MS } from '../helpers/chromium.js'
 import { ExitCode } from 'flashdata'
 import { ndjson, runCli, startUntil } from '../helpers/cli.js'
 import { pseudoRandomBytes } from '../helpers/files.js'
@@ -301,6 +301,22 @@ describe('the station page', { timeout: 300_000 }, () => {
       (await fetch((document.getElementById('csv') as HTMLAnchorElement).href)).text(),
     )
     expect(report.split('\n')[0]).toMatch(/^serial,outcome/)
+    await (await byRole(page, 'button', 'Stop')).click()
+    expect(await jig.exited).toBe(0)
+    await page.close()
+  })
+
+  it('cannot be framed by a page on another origin: the frame is refused, and a click where Stop would be stops nothing', async () => {
+    const bench7 = await bench('framed', [])
+    const jig = await startJig([await dataFolder(), '--emulator', bench7.station])
+    const page = await openPage(jig.url)
+    const stop = (await (await byRole(page, 'button', 'Stop')).boundingBox())!
+    const framed = await frameFromAnotherSite(browser, jig.url)
+    expect(await framed.has('#stop')).toBe(false)
+    await framed.clickAt(stop.x + stop.width / 2, stop.y + stop.height / 2)
+    await framed.close()
+    expect(((await (await fetch(new URL('state', jig.url))).json()) as { control: string }).control).toBe('running')
+    // Its own page, with the same policy, still works.
     await (await byRole(page, 'button', 'Stop')).click()
     expect(await jig.exited).toBe(0)
     await page.close()

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, ElementHandle, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { byRole, launchChromium, WAIT_MS } from '../helpers/chromium.js'
+import { byRole, frameFromAnotherSite, launchChromium, WAIT_MS } from '../helpers/chromium.js'
 import { CLI, REPO, runCli } from '../helpers/cli.js'
 import { expectInSchema } from '../helpers/schema.js'
 
@@ -363,5 +363,13 @@ describe("the page's errors, each with the next step", { timeout: 240_000 }, () 
     expect(status).toContain('udev')
     expect(status).toContain('WinUSB')
     await other.close()
+  })
+})
+
+describe('the page and other sites', () => {
+  it('cannot be framed by a page on another origin: Chromium refuses the frame', async () => {
+    const framed = await frameFromAnotherSite(browser, url)
+    expect(await framed.has('#connect')).toBe(false)
+    await framed.close()
   })
 })
