@@ -6,7 +6,15 @@ namespace {
 
 const uint32_t HEADER_SIZE = sizeof(FlashFileHeader);
 const uint32_t ENTRY_SIZE = sizeof(FlashFileInfo);
-const uint32_t MAGIC_CLEARED = 0;
+// What the old magic becomes before the erase: the magic with all but bits
+// 31 and 16 cleared. Every state the first word can pass through, cut short
+// or not (magic, this, between them, erased, erasing from this, programming
+// the magic over erased), keeps bits 31 and 16 set, so Device OS's
+// factory-reset check never takes the sector for firmware: that needs the
+// word to be 0x08080000 (bit 31 clear) or to pass the mask 0x2FF10000 as
+// 0x20000000 (bit 16 clear) (flash_mal.c:675-697, 264-312; flash_mal.h:59).
+const uint32_t MAGIC_CLEARED = 0x80010000;
+static_assert((FLASHFILE_HEADER_MAGIC & MAGIC_CLEARED) == MAGIC_CLEARED, "reachable by clearing bits only");
 
 const uint8_t *sector() {
   return reinterpret_cast<const uint8_t *>(FLASHFILE_START_ADDR);

@@ -5,9 +5,9 @@
  * leaves either no valid image or a whole one:
  *
  * - begin() checks the header and refuses a bad one before anything is
- *   erased; then it clears the old image's magic word (programming only
- *   clears bits, so no erase is needed) and erases the sector. An erase cut
- *   short cannot bring the old image back: its first word is 0.
+ *   erased; then it clears most bits of the old image's magic word
+ *   (programming only clears bits, so no erase is needed) and erases the
+ *   sector. An erase cut short cannot bring the old image back.
  * - write() programs every byte as it arrives, except the first word, the
  *   magic, which it keeps in RAM. Until end() the sector starts with
  *   0xFFFFFFFF, which the reader (and Device OS's factory-reset check)

@@ -502,7 +502,7 @@ void checkCuts(const Bytes &image, const Bytes &old, bool install, size_t chunk,
   int res = install ? runInstall(image, &installed) : update(image, chunk);
   unsigned long steps = fm::stats().writes;
   unsigned long runs = 0, none = 0, olds = 0, news = 0, mixed = 0, retryFailed = 0, lastOld = 0, firstNew = steps,
-                otherSectors = 0, faults = 0, irqOn = 0;
+                otherSectors = 0, faults = 0, irqOn = 0, unguarded = 0;
   // Every stride-th write, and the last 8 (where the magic goes in) whatever the stride.
   const unsigned long tail = steps > 8 ? steps - 8 : 0;
   for (unsigned long step = 0; step < steps; step = step >= tail ? step + 1 : step + stride < tail ? step + stride : tail) {
@@ -523,6 +523,8 @@ void checkCuts(const Bytes &image, const Bytes &old, bool install, size_t chunk,
       irqOn += fm::stats().writesIrqOn;
       fm::reset(); // the power comes back: registers reset, flash as the cut left it
       const char *state = cut ? readerState(image, old) : "no cut";
+      // Bits 31 and 16 of the first word keep Device OS's factory-reset check off the sector.
+      unguarded += (reg::readFlash(S9) & 0x80010000u) != 0x80010000u;
       none += strcmp(state, "none") == 0;
       mixed += strcmp(state, "mixed") == 0 || !cut;
       if (strcmp(state, "old") == 0) {
@@ -545,9 +547,9 @@ void checkCuts(const Bytes &image, const Bytes &old, bool install, size_t chunk,
     }
   }
   printf("{\"cuts\":\"%s\",\"res\":%d,\"steps\":%lu,\"runs\":%lu,\"none\":%lu,\"old\":%lu,\"new\":%lu,\"mixed\":%lu,"
-         "\"retryFailed\":%lu,\"lastOld\":%lu,\"firstNew\":%lu,\"otherSectors\":%lu,\"faults\":%lu,\"writesIrqOn\":%lu}\n",
+         "\"retryFailed\":%lu,\"lastOld\":%lu,\"firstNew\":%lu,\"otherSectors\":%lu,\"faults\":%lu,\"writesIrqOn\":%lu,\"unguarded\":%lu}\n",
          install ? "install" : "update", res, steps, runs, none, olds, news, mixed, retryFailed, lastOld, firstNew, otherSectors,
-         faults, irqOn);
+         faults, irqOn, unguarded);
 }
 
 void checkInstall(const Bytes &image, const Bytes &old) {

@@ -276,6 +276,8 @@ for (const bits of [64, 32] as Bits[]) {
             retryFailed: 0,
             otherSectors: 0,
             faults: 0,
+            // After every cut the first word keeps bits 31 and 16: never factory firmware to Device OS.
+            unguarded: 0,
           })
           const c = cuts as Record<string, number>
           expect(c.steps).toBeGreaterThan(500)
@@ -298,6 +300,7 @@ for (const bits of [64, 32] as Bits[]) {
           retryFailed: 0,
           otherSectors: 0,
           faults: 0,
+          unguarded: 0,
         })
         const c = cuts as Record<string, number>
         expect(c.steps).toBeGreaterThan(40_000)

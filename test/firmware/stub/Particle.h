@@ -85,4 +85,23 @@ extern StubSerial Serial;
 unsigned long millis();
 void delay(unsigned long ms);
 
+// Device OS's TCP client and cloud connection, as declared there, for the
+// download example.
+class TCPClient {
+public:
+  int connect(const char *host, uint16_t port);
+  uint8_t connected();
+  size_t write(const uint8_t *buffer, size_t size);
+  int available();
+  int read();
+  int read(uint8_t *buffer, size_t size);
+  void stop();
+};
+
+class CloudClass {
+public:
+  static bool connected();
+};
+extern CloudClass Particle;
+
 #endif
