@@ -67,6 +67,8 @@ export const DEFAULT_HINTS: Record<ErrorCode, string> = {
   GENERATE_FAILED:
     'Run the --generate command by hand with FLASHDATA_SERIAL and FLASHDATA_OUT set to see why it fails.',
   LEDGER_FAILED: 'Check that the ledger (its file, or the database) can be reached and written, then start again.',
+  LEDGER_CORRUPT:
+    'Nothing was touched. A damaged entry can hide a reservation, and its row would go to a second board: restore the ledger from a backup, or start again with --repair-ledger (a ledger file: the damaged lines are removed, listed, and the file as it was is kept in a copy).',
   INTERRUPTED: 'Run the command again; a board left half-written is fixed by the next push.',
   INTERNAL:
     'This is a bug in flashdata; please report it with the command you ran (FLASHDATA_DEBUG=1 prints the stack).',

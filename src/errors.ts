@@ -88,6 +88,8 @@ const CODES = {
   JOB_INVALID: ExitCode.INPUT,
   GENERATE_FAILED: ExitCode.INPUT,
   LEDGER_FAILED: ExitCode.INPUT,
+  // A ledger line (file) or row (PostgreSQL) that is damaged: refused before any board, unless repaired.
+  LEDGER_CORRUPT: ExitCode.INPUT,
   INTERRUPTED: ExitCode.INTERRUPTED,
   INTERNAL: ExitCode.INTERNAL,
 } as const

@@ -2,13 +2,19 @@ import { resolve } from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import type { StationSettings } from '../provision/job.js'
 import { isPostgresUrl } from '../provision/ledger-url.js'
+import { FlashdataError } from '../errors.js'
 import { fromCommandLine, settingProblem, type JobKey } from '../provision/setting-rules.js'
+import type { LedgerOptions } from '../provision/station.js'
+import { printJson, type CliIo } from './io.js'
 
 /** Per-board data options, shared by push (one board at a desk) and jig: the same names as in a job file. */
 export type ProvisionCliOptions = Pick<
   StationSettings,
   'perBoard' | 'perBoardOptional' | 'pool' | 'ledger' | 'generate' | 'generateTimeout' | 'backupDir'
->
+> & {
+  /** Never in a job file: a repair is asked for each time. */
+  repairLedger?: boolean
+}
 
 /** An option checked by the same rule as the job file's key of that name (settingProblem). */
 export function parseSetting(key: JobKey) {
@@ -50,6 +56,10 @@ export function addProvisionOptions(command: Command): Command {
       parseSetting('generateTimeout'),
     )
     .option(
+      '--repair-ledger',
+      "remove a ledger file's damaged lines (listed, the file kept in a copy) instead of refusing to start",
+    )
+    .option(
       '--backup-dir <dir>',
       'where foreign sector contents are saved before they are overwritten (default: the current folder)',
       parseSetting('backupDir'),
@@ -67,5 +77,29 @@ export function provisionSettings(options: ProvisionCliOptions): StationSettings
     generate: options.generate,
     generateTimeout: options.generateTimeout,
     backupDir: abs(options.backupDir),
+  }
+}
+
+/**
+ * How the ledger is opened: repaired when asked, and its notices (what a
+ * repair did, a torn last line set aside) printed as they come, through `say`
+ * when given (the jig's renderer), else as a message line with --json or on
+ * standard error.
+ */
+export function ledgerOptions(
+  io: CliIo,
+  options: ProvisionCliOptions & { json?: boolean },
+  settings: StationSettings,
+  say?: (message: string) => boolean,
+): LedgerOptions {
+  if (options.repairLedger && !settings.pool)
+    throw new FlashdataError('BAD_OPTION', '--repair-ledger needs a pool (--pool): the ledger records its rows.')
+  return {
+    repair: options.repairLedger,
+    onNotice: (message) => {
+      if (say?.(message)) return
+      if (options.json) printJson(io, { type: 'message', level: 'warning', message, time: new Date().toISOString() })
+      else io.stderr.write(`${message}\n`)
+    },
   }
 }

@@ -46,7 +46,7 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, time
       .then((t) => JSON.parse(t) as Owner)
       .catch(() => undefined)
     if (owner && owner.host === me.host && !alive(owner.pid)) {
-      // Two takers racing here could both get in; the ledger's first-claim rule still keeps every row with one board.
+      // Two takers racing here could both get in; a row they both reserve is damage that stops them before a second board gets it.
       await rename(path, `${path}.stale-${process.pid}`)
         .then(() => unlink(`${path}.stale-${process.pid}`))
         .catch(() => {})

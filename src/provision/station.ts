@@ -2,7 +2,8 @@ import { basename, dirname, extname, join } from 'node:path'
 import type { BuildFromPathsOptions } from '../files/build.js'
 import type { ForeignData } from '../jobs/push.js'
 import { sectorBackup } from './backup.js'
-import { FileLedger } from './ledger-file.js'
+import { FlashdataError } from '../errors.js'
+import { FileLedger, repairLedgerFile } from './ledger-file.js'
 import type { Ledger } from './ledger.js'
 import type { StationSettings } from './job.js'
 import { isPostgresUrl } from './ledger-url.js'
@@ -14,10 +15,34 @@ export function defaultLedgerPath(pool: string): string {
   return join(dirname(pool), `${basename(pool, extname(pool))}.ledger.ndjson`)
 }
 
-export async function openLedger(location: string, pool: Pool, station?: string): Promise<Ledger> {
-  if (!isPostgresUrl(location)) return new FileLedger(location, pool, station)
-  const { openPostgresLedger } = await import('./ledger-postgres.js')
-  return openPostgresLedger(location, pool, station)
+export interface LedgerOptions {
+  /** Remove a ledger file's damaged lines first (kept in a copy), instead of refusing it. */
+  repair?: boolean
+  /** What a repair did, and a torn last line set aside: for people. */
+  onNotice?: (message: string) => void
+}
+
+/** Opens the ledger and checks it whole: a damaged one is refused (LEDGER_CORRUPT) before any board is touched. */
+export async function openLedger(
+  location: string,
+  pool: Pool,
+  station?: string,
+  options: LedgerOptions = {},
+): Promise<Ledger> {
+  if (isPostgresUrl(location)) {
+    if (options.repair)
+      throw new FlashdataError(
+        'BAD_OPTION',
+        '--repair-ledger repairs a ledger file; a PostgreSQL ledger refuses damaged rows itself.',
+        { hint: 'Fix the rows the error names in the table flashdata_rows, or start without --repair-ledger.' },
+      )
+    const { openPostgresLedger } = await import('./ledger-postgres.js')
+    return openPostgresLedger(location, pool, station)
+  }
+  if (options.repair) options.onNotice?.(await repairLedgerFile(location, pool))
+  const ledger = new FileLedger(location, pool, station, options.onNotice)
+  await ledger.check()
+  return ledger
 }
 
 export interface BoardData {
@@ -33,11 +58,12 @@ export interface BoardData {
 export async function openBoardData(
   settings: StationSettings,
   build: BuildFromPathsOptions,
+  ledgerOptions: LedgerOptions = {},
 ): Promise<BoardData | undefined> {
   const pool = settings.pool ? await loadPool(settings.pool) : undefined
   if (!isPerBoard({ perBoard: settings.perBoard, generate: settings.generate }) && !pool) return undefined
   const ledger = pool
-    ? await openLedger(settings.ledger ?? defaultLedgerPath(pool.path), pool, settings.station)
+    ? await openLedger(settings.ledger ?? defaultLedgerPath(pool.path), pool, settings.station, ledgerOptions)
     : undefined
   try {
     const provisioner = await openProvisioner({

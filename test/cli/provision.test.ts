@@ -379,3 +379,73 @@ describe('station settings: one check for the job file and the command line (CLI
     },
   )
 })
+
+describe('a damaged ledger file (CLI)', () => {
+  it('refuses to start on a damaged line (exit 3, file and line named), repairs it only when asked, and sets a torn last line aside', async () => {
+    const dir = await tempDir()
+    await stationFiles(dir, 3)
+    const ledgerPath = join(dir, 'pool.ledger.ndjson')
+    const jig = (n: number, ...more: string[]) => {
+      const bench = join(dir, `bench-${n}`)
+      const [file] = makeBoards(bench, [serial(n)])
+      const args = ['jig', join(dir, 'common'), '--pool', join(dir, 'pool.csv'), '--emulator', bench, '--count', '1']
+      return { file, run: runCli([...args, ...more], { env: instant }) }
+    }
+    const first = jig(1)
+    expect((await first.run).code).toBe(0)
+    // The issue's reproduction: sed -i '1s/"row":1/"row":1x/' pool.ledger.ndjson
+    const lines = (await readFile(ledgerPath, 'utf8')).split('\n')
+    lines[0] = lines[0].replace('"row":1', '"row":1x')
+    await writeFile(ledgerPath, lines.join('\n'))
+
+    const refused = jig(2, '--json')
+    const run = await refused.run
+    expect(run.code).toBe(ExitCode.INPUT)
+    expect(ndjson(run.text).at(-1)).toMatchObject({
+      type: 'error',
+      code: 'LEDGER_CORRUPT',
+      message: expect.stringContaining(
+        `The ledger "${ledgerPath}" is damaged at line 1: it is not JSON (also line 2).`,
+      ),
+      hint: expect.stringContaining('--repair-ledger'),
+      details: { path: ledgerPath, line: 1 },
+    })
+    expect(await heldFiles(refused.file)).toBeUndefined()
+
+    const repaired = await runCli(
+      [
+        'jig',
+        join(dir, 'common'),
+        '--pool',
+        join(dir, 'pool.csv'),
+        '--emulator',
+        join(dir, 'bench-2'),
+        '--count',
+        '1',
+        '--repair-ledger',
+        '--json',
+      ],
+      { env: instant },
+    )
+    expect(repaired.code, repaired.stderr).toBe(0)
+    expect(ndjson(repaired.text)[0]).toMatchObject({
+      type: 'message',
+      level: 'warning',
+      message: expect.stringMatching(/^Repaired the ledger .* removed 2 lines and kept 0\. .* Retired row 1, /),
+    })
+    // Row 1 is on the first board: the second gets row 2.
+    expect(await heldFiles(refused.file)).toMatchObject({ 'device.crt': 'certificate 2' })
+
+    await writeFile(ledgerPath, '{"op":"reserve","row":3,"ser', { flag: 'a' }) // a crash mid-write
+    const afterCrash = jig(3)
+    const ran = await afterCrash.run
+    expect(ran.code, ran.stderr).toBe(0)
+    expect(ran.stderr).toContain(`The ledger "${ledgerPath}" ends with line 4 cut short by a crash mid-write`)
+    expect(await heldFiles(afterCrash.file)).toMatchObject({ 'device.crt': 'certificate 3' })
+
+    const help = (await runCli(['jig', '--help'])).text
+    expect(help).toContain('--repair-ledger')
+    expect(help).toContain('flashdata jig data --pool certs.csv --repair-ledger')
+    expect((await runCli(['completion', 'bash'])).text).toContain('--repair-ledger')
+  })
+})

@@ -18,7 +18,13 @@ import {
   parseInteger,
   type BuildCliOptions,
 } from '../options.js'
-import { addProvisionOptions, parseSetting, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
+import {
+  addProvisionOptions,
+  ledgerOptions,
+  parseSetting,
+  provisionSettings,
+  type ProvisionCliOptions,
+} from '../provision-options.js'
 import { FOREIGN_POLICIES } from '../../provision/setting-rules.js'
 import { BoardLinesRenderer } from '../render/boards.js'
 import { createRenderer } from '../render/progress.js'
@@ -209,7 +215,11 @@ and named, and the exit code is 130.
 Per-board data (--per-board, --pool, --generate) builds and checks each
 board's own image when it arrives, before any traffic to it; a board whose
 data is missing or does not fit fails alone. A pool row is reserved in the
-ledger before the erase and committed after the verify.
+ledger before the erase and committed after the verify. A ledger with a
+damaged line is refused before any board is touched (exit 3, the file and
+line named); --repair-ledger removes the damaged lines, lists them and keeps
+the file as it was in a copy (a row only they held is free again). A last
+line cut short by a crash is set aside with a notice.
 
 Exit codes: 0 every board flashed or unchanged; 14 at least one board failed; 16 the pool
 ran out (a board was left untouched, whatever else happened); 3 bad input (nothing touched).
@@ -219,6 +229,7 @@ Examples:
   $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson
   $ flashdata jig data --per-board boards --pool certs.csv --junit results.xml
   $ flashdata jig --job station.json --count 50
+  $ flashdata jig data --pool certs.csv --repair-ledger   refused as damaged: remove the damaged lines, then run
   $ flashdata jig data --slots slots.json --ui          the station page on http://127.0.0.1:${DEFAULT_UI_PORT}/
   $ flashdata jig data --ui 0 --ui-host 0.0.0.0          on the network, controls behind a token`,
     )
@@ -251,7 +262,16 @@ Examples:
         )
       await checkSettings(settings, job ? `from ${job.path} or the command line` : 'from the command line')
       const build = { ...packOptions(options, io.env), nulTerminate: settings.nulTerminate }
-      const boardData = await openBoardData(settings, build)
+      // Station messages go through the renderer once it runs, so a terminal's live area stays whole.
+      let toRenderer: ((event: JobEvent) => void) | undefined
+      const boardData = await openBoardData(
+        settings,
+        build,
+        ledgerOptions(io, options, settings, (message) => {
+          toRenderer?.({ type: 'message', level: 'warning', message })
+          return toRenderer !== undefined
+        }),
+      )
       const source = boardData ? undefined : await loadImageSource([settings.folder], build)
       noticeSkipped(io, source, options)
       const station = settings.station ?? hostname()
@@ -278,8 +298,6 @@ Examples:
       await reports.flush() // an empty report at once: a report path that cannot be written stops the station before any board
       const stop = new AbortController()
       const hardStop = new AbortController()
-      // Station messages go through the renderer once it runs, so a terminal's live area stays whole.
-      let toRenderer: ((event: JobEvent) => void) | undefined
       const say = (message: string) => {
         if (toRenderer) toRenderer({ type: 'message', level: 'info', message })
         else if (!options.json && !options.quiet) io.stderr.write(`${message}\n`)

@@ -11,7 +11,12 @@ import {
   parseInteger,
   type BuildCliOptions,
 } from '../options.js'
-import { addProvisionOptions, provisionSettings, type ProvisionCliOptions } from '../provision-options.js'
+import {
+  addProvisionOptions,
+  ledgerOptions,
+  provisionSettings,
+  type ProvisionCliOptions,
+} from '../provision-options.js'
 import { outputMode } from '../render/progress.js'
 
 interface PushCliOptions extends DeviceCliOptions, BuildCliOptions, ProvisionCliOptions {
@@ -80,7 +85,7 @@ Examples:
       await checkSettings(settings, 'from the command line')
       // --force may have to save foreign data: where to is checked before any board is switched.
       if (options.force) await checkBackupDir(options.backupDir ?? '.')
-      const boardData = await openBoardData(settings, build)
+      const boardData = await openBoardData(settings, build, ledgerOptions(io, options, settings))
       const source = boardData ? undefined : await loadImageSource([input], build)
       const mode = outputMode(io, options)
       noticeSkipped(io, source, options, source?.listing.problems)
