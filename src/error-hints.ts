@@ -63,7 +63,7 @@ export const DEFAULT_HINTS: Record<ErrorCode, string> = {
   PER_BOARD_MISSING:
     "Add the board's folder (<dir>/<serial>/), or use --per-board-optional to give it the common files.",
   POOL_INVALID: 'Fix the pool table: a header row of stored names, then one row per board.',
-  JOB_INVALID: 'Fix the job file (README: Provisioning a production run lists its fields).',
+  JOB_INVALID: 'Fix the job file (docs/station.md#job-files lists its fields).',
   GENERATE_FAILED:
     'Run the --generate command by hand with FLASHDATA_SERIAL and FLASHDATA_OUT set to see why it fails.',
   LEDGER_FAILED: 'Check that the ledger (its file, or the database) can be reached and written, then start again.',

@@ -1,7 +1,7 @@
 /**
  * Typed errors with stable codes. Every failure a user can meet has a code
  * here; the code fixes the process exit code, so scripts can tell failure
- * classes apart (the README lists them).
+ * classes apart (docs/output.md#exit-codes lists them).
  */
 
 import { DEFAULT_HINTS } from './error-hints.js'

@@ -118,7 +118,7 @@ Examples:
   $ flashdata web                           the same in a browser page, over WebUSB
   $ flashdata doctor                        why a board cannot be used here, and the fix
 
-Exit codes are listed in the README; 0 means success.`,
+Exit codes are listed in docs/output.md of the repository; 0 means success.`,
   )
   return program
 }

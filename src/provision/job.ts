@@ -45,7 +45,7 @@ const PATHS = ['folder', 'perBoard', 'pool', 'log', 'junit', 'csv', 'backupDir']
 
 function invalid(path: string, message: string): FlashdataError {
   return new FlashdataError('JOB_INVALID', `The job file "${path}": ${message}`, {
-    hint: 'See "Provisioning a production run" in the README for the format.',
+    hint: 'See docs/station.md#job-files for the format.',
     details: { path },
   })
 }

@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/tmp.js'
 const env = { FLASHDATA_EMULATOR_TIMING: 'instant' }
 
 describe('words: every error says what to do next (CLI)', () => {
-  it("every error code has a default hint, and every exit code in README's table has codes with hints", () => {
+  it("every error code has a default hint, and every exit code in docs/output.md's table has codes with hints", () => {
     expect(Object.keys(DEFAULT_HINTS).sort()).toEqual([...ERROR_CODES].sort())
     for (const code of ERROR_CODES) expect(DEFAULT_HINTS[code], code).toMatch(/^[A-Z].*\.$/)
     for (const exit of documentedExitCodes()) {

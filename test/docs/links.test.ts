@@ -48,6 +48,14 @@ describe('docs: links and citations', () => {
     expect(problems).toEqual([])
   })
 
+  it('README.md stays a page a newcomer reads in five minutes: under 150 lines, the demo and the tests first', () => {
+    const readme = readDoc('README.md')
+    expect(readme.split('\n').length).toBeLessThan(150)
+    const firstBlock = readme.split('```sh\n')[1]?.split('```')[0] ?? ''
+    expect(firstBlock).toMatch(/^npm install && npm run demo\b/)
+    expect(firstBlock).toMatch(/\nnpm test\b/)
+  })
+
   it('every document a comment in the tree cites exists, with the section it names', () => {
     const files = SOURCE_FOLDERS.filter((dir) => existsSync(join(REPO, dir))).flatMap(sourceFiles)
     expect(files.length).toBeGreaterThan(100)

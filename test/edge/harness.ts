@@ -5,7 +5,7 @@
  *
  * - nothing outside sector 9 changes;
  * - a board's valid image is never destroyed by a command that failed;
- * - every failure ends with an exit code documented in README's table, and
+ * - every failure ends with an exit code documented in docs/output.md's table, and
  *   none is INTERNAL (exit 1, "a bug");
  * - nothing hangs.
  *
@@ -157,10 +157,10 @@ export async function runAll<T, R>(
   return results
 }
 
-/** The exit codes README.md's "Exit codes" table documents, read from the README itself. */
+/** The exit codes the "Exit codes" table of docs/output.md documents, read from that file itself. */
 export function documentedExitCodes(): Set<number> {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
-  const section = readme.split(/^## Exit codes$/m)[1]?.split(/^## /m)[0] ?? ''
+  const output = readFileSync(join(REPO, 'docs/output.md'), 'utf8')
+  const section = output.split(/^## Exit codes$/m)[1]?.split(/^## /m)[0] ?? ''
   return new Set([...section.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1])))
 }
 
@@ -222,7 +222,7 @@ export function expectTypedEnd(result: RunResult): void {
   const what = describeRun(result)
   expect(result.timedOut, what).toBe(false)
   expect(result.code, what).not.toBeNull()
-  expect(documented.has(result.code!), `${what}\nexit code not in README's table`).toBe(true)
+  expect(documented.has(result.code!), `${what}\nexit code not in docs/output.md's table`).toBe(true)
   expect(result.code, `${what}\nan internal error`).not.toBe(1)
   expect(result.stderr, what).not.toMatch(/this is a bug/i)
 }

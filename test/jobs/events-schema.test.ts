@@ -23,10 +23,10 @@ const jig = {
   stoppedBy: 'count',
 }
 
-/** The first cell of each row of the README table whose header row starts with `header`, without backticks. */
-function readmeColumn(header: string): string[] {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
-  const table = readme.split(`\n| ${header} |`)[1]?.split('\n\n')[0] ?? ''
+/** The first cell of each row of the docs/output.md table whose header row starts with `header`, without backticks. */
+function documentedColumn(header: string): string[] {
+  const output = readFileSync(join(REPO, 'docs/output.md'), 'utf8')
+  const table = output.split(`\n| ${header} |`)[1]?.split('\n\n')[0] ?? ''
   return table
     .split('\n')
     .slice(2)
@@ -58,10 +58,10 @@ describe('events.schema.json', () => {
     expect(schema.$defs.phase.enum).toEqual([...PHASES])
   })
 
-  it("README's JSON section lists exactly the schema's line types and result commands", () => {
+  it("docs/output.md's machine output section lists exactly the schema's line types and result commands", () => {
     const types = defs.filter((d) => d.startsWith('event:')).map((d) => d.slice('event:'.length))
     const commands = defs.filter((d) => d.startsWith('result:')).map((d) => d.slice('result:'.length))
-    expect(readmeColumn('type').sort()).toEqual([...types, 'result', 'error'].sort())
-    expect(readmeColumn('result `command`').sort()).toEqual(commands.sort())
+    expect(documentedColumn('type').sort()).toEqual([...types, 'result', 'error'].sort())
+    expect(documentedColumn('result `command`').sort()).toEqual(commands.sort())
   })
 })

@@ -7,13 +7,13 @@ import { REPO } from '../helpers/cli.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0
-if (!hasOpenssl) console.warn('README certificate example skipped: openssl is not installed')
+if (!hasOpenssl) console.warn('docs/station.md certificate example skipped: openssl is not installed')
 
-/** The README's shell block that starts with `# <first>`. */
-function readmeBlock(first: string): string {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
-  const block = readme.split('```sh\n').find((b) => b.startsWith(`# ${first}`))
-  if (!block) throw new Error(`README has no sh block starting "# ${first}"`)
+/** The shell block of docs/station.md that starts with `# <first>`. */
+function documentedBlock(first: string): string {
+  const station = readFileSync(join(REPO, 'docs/station.md'), 'utf8')
+  const block = station.split('```sh\n').find((b) => b.startsWith(`# ${first}`))
+  if (!block) throw new Error(`docs/station.md has no sh block starting "# ${first}"`)
   return block.slice(0, block.indexOf('```'))
 }
 
@@ -54,24 +54,27 @@ describe('--generate', () => {
     }
   })
 
-  it.skipIf(!hasOpenssl)('runs the README example: a per-board certificate signed by the station CA', async () => {
-    const dir = await tempDir()
-    mkdirSync(join(dir, 'ca'))
-    const once = readmeBlock('once: the station CA')
-      .split('\n')
-      .filter((l) => !l.startsWith('flashdata '))
-      .join('\n')
-    execFileSync('sh', ['-c', once], { cwd: dir, stdio: 'pipe' })
-    writeFileSync(join(dir, 'make-cert.sh'), readmeBlock('make-cert.sh'))
-    const generated = await runGenerator('sh make-cert.sh', 'e00fce68d1a3c5b7f1e2d3c4', { cwd: dir })
-    expect(generated.files.map((f) => f.name).sort()).toEqual(['certs/device.crt', 'certs/device.key'])
-    const crt = join(dir, 'device.crt')
-    writeFileSync(crt, generated.files.find((f) => f.name === 'certs/device.crt')!.data)
-    expect(
-      execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca/station-ca.crt'), crt], { encoding: 'utf8' }),
-    ).toContain('OK')
-    expect(execFileSync('openssl', ['x509', '-in', crt, '-noout', '-subject'], { encoding: 'utf8' })).toContain(
-      'CN = e00fce68d1a3c5b7f1e2d3c4',
-    )
-  })
+  it.skipIf(!hasOpenssl)(
+    'runs the docs/station.md example: a per-board certificate signed by the station CA',
+    async () => {
+      const dir = await tempDir()
+      mkdirSync(join(dir, 'ca'))
+      const once = documentedBlock('once: the station CA')
+        .split('\n')
+        .filter((l) => !l.startsWith('flashdata '))
+        .join('\n')
+      execFileSync('sh', ['-c', once], { cwd: dir, stdio: 'pipe' })
+      writeFileSync(join(dir, 'make-cert.sh'), documentedBlock('make-cert.sh'))
+      const generated = await runGenerator('sh make-cert.sh', 'e00fce68d1a3c5b7f1e2d3c4', { cwd: dir })
+      expect(generated.files.map((f) => f.name).sort()).toEqual(['certs/device.crt', 'certs/device.key'])
+      const crt = join(dir, 'device.crt')
+      writeFileSync(crt, generated.files.find((f) => f.name === 'certs/device.crt')!.data)
+      expect(
+        execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca/station-ca.crt'), crt], { encoding: 'utf8' }),
+      ).toContain('OK')
+      expect(execFileSync('openssl', ['x509', '-in', crt, '-noout', '-subject'], { encoding: 'utf8' })).toContain(
+        'CN = e00fce68d1a3c5b7f1e2d3c4',
+      )
+    },
+  )
 })
