@@ -90,10 +90,10 @@ export function parseModuleInfo(bytes: Uint8Array, offset = 0): ParticleModule |
 }
 
 /**
- * Classifies a sector from its first bytes (push reads 4 KiB): erased flash
- * reads 0xFF throughout them, a flashdata image starts with its magic, a
- * Particle module has a valid module header at 0 or 0x184; anything else is
- * `unknown`.
+ * Classifies a sector from its bytes (push reads all 128 KiB unless they
+ * start with a flashdata header): erased flash reads 0xFF throughout, a
+ * flashdata image starts with its magic, a Particle module has a valid module
+ * header at 0 or 0x184; anything else is `unknown`.
  */
 export function classifySector(bytes: Uint8Array): SectorContents {
   if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC)

@@ -69,19 +69,25 @@ export class PhaseTracker {
     this.emit({ type: 'message', level, message })
   }
 
-  /** Runs one phase; the callback gets a progress reporter for byte counts. */
+  /**
+   * Runs one phase; the callback gets a progress reporter for byte counts,
+   * which also takes a new total once the phase knows it moves more (a
+   * compare that finds no flashdata image reads the whole sector).
+   */
   async run<T>(
     phase: Phase,
     totalBytes: number | undefined,
-    work: (progress: (bytes: number) => void) => Promise<T>,
+    work: (progress: (bytes: number, newTotal?: number) => void) => Promise<T>,
     describe?: (result: T) => { detail?: string; skipped?: boolean },
   ): Promise<T> {
     const start = Date.now()
     let done: number | undefined
+    let total = totalBytes
     this.emit({ type: 'phase-start', phase, totalBytes, expectedMs: EXPECTED_MS[phase] })
-    const progress = (bytes: number) => {
+    const progress = (bytes: number, newTotal?: number) => {
       done = bytes
-      this.emit({ type: 'progress', phase, bytes, totalBytes: totalBytes ?? bytes, elapsedMs: Date.now() - start })
+      total = newTotal ?? total
+      this.emit({ type: 'progress', phase, bytes, totalBytes: total ?? bytes, elapsedMs: Date.now() - start })
     }
     const result = await work(progress)
     const elapsedMs = Date.now() - start

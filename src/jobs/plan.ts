@@ -43,7 +43,7 @@ export function planPush(imageLength: number, address?: number): JobPlan {
     )
   }
   const span = { start: target.start, end: target.start + imageLength }
-  // The compare reads the image's length, or probes (and may back up) the whole sector when it holds other data.
+  // The compare reads the image's length, or the whole sector (kept for a backup) when it holds no flashdata image.
   return {
     target,
     operations: [

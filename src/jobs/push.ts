@@ -80,29 +80,22 @@ async function readBack(dfu: DfuseDevice, address: number, image: Uint8Array, tr
 interface SectorState {
   match: ImageMatch
   contents: SectorContents
-  /** The sector's first PROBE_BYTES, when it holds no flashdata image. */
-  probe?: Uint8Array
+  /** The whole sector, when it holds no flashdata image. */
+  sector?: Uint8Array
 }
 
 /**
- * How much of a sector without a flashdata header is read to classify it: one
- * 4 KiB transfer covers a Particle module header (at 0 or after a vector
- * table) and data stored from the sector's start. Erased there counts as
- * blank; a whole-sector read would add a tenth to every fresh push.
- */
-export const PROBE_BYTES = 4096
-
-/**
  * Looks at the sector before anything is erased. A flashdata header costs 48
- * bytes (and the rest only if it is this image's header); anything else is
- * probed to tell erased flash from someone else's data.
+ * bytes (and the rest only if it is this image's header). Anything else is
+ * read whole and classified: data anywhere in the 128 KiB is someone's, and
+ * erased means erased throughout (the read is a fraction of the erase after it).
  */
 async function inspectSector(
   dfu: DfuseDevice,
   address: number,
   image: Uint8Array,
   force: boolean,
-  progress: (bytes: number) => void,
+  progress: (bytes: number, newTotal?: number) => void,
 ): Promise<SectorState> {
   const header = await dfu.read(address, HEADER_SIZE)
   progress(HEADER_SIZE)
@@ -119,11 +112,13 @@ async function inspectSector(
     held.set(rest, HEADER_SIZE)
     return { match: matchImage(held, image), contents: flashdata }
   }
-  const rest = await dfu.read(address + HEADER_SIZE, PROBE_BYTES - HEADER_SIZE, (done) => progress(HEADER_SIZE + done))
-  const probe = new Uint8Array(PROBE_BYTES)
-  probe.set(header)
-  probe.set(rest, HEADER_SIZE)
-  return { match: 'different', contents: classifySector(probe), probe }
+  const rest = await dfu.read(address + HEADER_SIZE, DATA_SECTOR_SIZE - HEADER_SIZE, (done) =>
+    progress(HEADER_SIZE + done, DATA_SECTOR_SIZE),
+  )
+  const sector = new Uint8Array(DATA_SECTOR_SIZE)
+  sector.set(header)
+  sector.set(rest, HEADER_SIZE)
+  return { match: 'different', contents: classifySector(sector), sector }
 }
 
 function isForeign(contents: SectorContents): boolean {
@@ -190,7 +185,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     )
     // An explicit --address is another board's memory, at the user's risk: only sector 9 has a meaning to check.
     if (options.address === undefined && isForeign(state.contents))
-      foreign = await keepForeign(options, board.info.serial, state, tracker, dfu, address)
+      foreign = await keepForeign(options, board.info.serial, state, tracker)
     timeStampsDiffer = state.match === 'time-stamps'
     if (state.match !== 'different') status = 'unchanged'
     else {
@@ -270,8 +265,6 @@ async function keepForeign(
   serial: string,
   state: SectorState,
   tracker: PhaseTracker,
-  dfu: DfuseDevice,
-  address: number,
 ): Promise<PushResult['foreign']> {
   const what = describeSector(state.contents)
   if (!options.onForeign) {
@@ -284,15 +277,7 @@ async function keepForeign(
       },
     )
   }
-  const rest = await tracker.run(
-    'read',
-    DATA_SECTOR_SIZE - PROBE_BYTES,
-    (progress) => dfu.read(address + PROBE_BYTES, DATA_SECTOR_SIZE - PROBE_BYTES, progress),
-    () => ({ detail: 'the whole sector, for its backup' }),
-  )
-  const sector = new Uint8Array(DATA_SECTOR_SIZE)
-  sector.set(state.probe!)
-  sector.set(rest, PROBE_BYTES)
+  const sector = state.sector!
   const backup = await options.onForeign({ serial, contents: state.contents, sector })
   tracker.message(`The sector held ${what}; saved it to ${backup} before overwriting it.`, 'warning')
   return { contents: state.contents, backup }
