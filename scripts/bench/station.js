@@ -72,7 +72,7 @@ async function once(image, count, station) {
 
 /** Median jig times without and with the page open, and their ratio. */
 export async function stationPage(image, count, runs) {
-  const station = new Station({ station: 'bench' }, false, () => {})
+  const station = new Station({ station: 'bench' }, () => {})
   const server = await serveStation(station, { host: '127.0.0.1', port: 0, exposed: false })
   const reader = await openReader(server.url)
   const without = []

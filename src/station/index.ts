@@ -11,7 +11,7 @@ export interface StationPage {
   close(): Promise<void>
 }
 
-/** Starts the page's server; `exposed` (--ui-host) makes the controls and downloads need a token. */
+/** Starts the page's server; `exposed` (--ui-host) makes all but the page's own files need a token. */
 export async function openStationPage(options: {
   host: string
   port: number
@@ -19,7 +19,7 @@ export async function openStationPage(options: {
   job: StationJob
   onControl: (control: Control) => void
 }): Promise<StationPage> {
-  const station = new Station(options.job, options.exposed, options.onControl)
+  const station = new Station(options.job, options.onControl)
   const server = await serveStation(station, { host: options.host, port: options.port, exposed: options.exposed })
   return { station, server, close: () => server.close() }
 }

@@ -6,15 +6,16 @@
  * reading) is dropped; its reconnection starts with a fresh snapshot.
  * Server-sent events: https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { hostname } from 'node:os'
+import type { AddressInfo } from 'node:net'
 import { junitXml, summaryCsv } from '../provision/reports.js'
+import { refusal, servedNames, type AccessRules } from './access.js'
 import { closeServer, contentType, listen, pageHeaders, readPage } from './http.js'
 import type { Station } from './station.js'
 import type { StationEvent } from './state.js'
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 /** Bytes a page may leave unread before it is dropped: hundreds of boards' worth of events. */
 const CLIENT_BUFFER_BYTES = 1 << 20
 const PROGRESS_MS = 100
@@ -22,7 +23,7 @@ const PROGRESS_MS = 100
 export interface StationServerOptions {
   host: string
   port: number
-  /** Exposed (--ui-host): the controls and downloads need the token. */
+  /** Exposed (--ui-host): everything but the page's own files needs the token (see access.ts). */
   exposed: boolean
   clientBufferBytes?: number
   /** The built page (dist/station-page). */
@@ -31,14 +32,12 @@ export interface StationServerOptions {
 
 export interface StationServer {
   url: string
-  /** Set when exposed: the page's controls send it. */
+  /** Set when exposed: the page sends it with every request for the station's state, controls and downloads. */
   token?: string
   /** Pages connected now, and those dropped for not reading. */
   pages(): { open: number; dropped: number }
   close(): Promise<void>
 }
-
-const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
 export async function serveStation(station: Station, options: StationServerOptions): Promise<StationServer> {
   const files = readPage(
@@ -86,50 +85,33 @@ export async function serveStation(station: Station, options: StationServerOptio
     broadcast(event)
   })
 
-  const allowed = (request: IncomingMessage, url: URL): boolean => {
-    if (!token) return true
-    const given = request.headers['x-station-token'] ?? url.searchParams.get('token') ?? ''
-    return typeof given === 'string' && sameText(given, token)
-  }
+  const rules: AccessRules = { names: () => new Set(), token }
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value)
     const url = new URL(request.url ?? '/', 'http://station')
     const path = url.pathname
-    const host = request.headers.host ?? ''
-    // Bound to this machine only: refuse other names for it (DNS rebinding), and posts from other sites' pages.
-    if (!options.exposed && !LOOPBACK.has(host.replace(/:\d+$/, '')))
-      return plain(response, 403, 'This station page answers on 127.0.0.1 only.\n')
-    const origin = request.headers.origin
-    if (request.method === 'POST' && origin !== undefined && origin !== `http://${host}`)
-      return plain(response, 403, 'Controls are accepted from the station page only.\n')
+    const file = request.method === 'GET' ? files.get(path === '/' ? '/index.html' : path) : undefined
+    const refused = refusal(request, url, rules, file !== undefined)
+    if (refused) return plain(response, 403, refused)
+    if (file)
+      return void response.writeHead(200, { 'content-type': contentType(path), 'cache-control': 'no-cache' }).end(file)
     if (request.method === 'GET' && path === '/events') return openStream(response)
     if (request.method === 'GET' && path === '/state') return json(response, { ...station.state, pages: pages() })
-    const control = /^\/(pause|resume|stop)$/.exec(path)?.[1] as 'pause' | 'resume' | 'stop' | undefined
-    const download = DOWNLOADS[path]
-    if ((control && request.method === 'POST') || (download && request.method === 'GET')) {
-      if (!allowed(request, url))
-        return plain(
-          response,
-          403,
-          'The station is exposed on the network: the controls and downloads need the token printed with its address.\n',
-        )
-      if (control) {
-        station.control(control)
-        return json(response, { control: station.state.control })
-      }
-      const body = download!.body(station)
-      return void response
-        .writeHead(200, {
-          'content-type': download!.type,
-          'content-disposition': `attachment; filename="${download!.name(station.state.job.station.replace(/[^\w.-]/g, '_'))}"`,
-          'cache-control': 'no-store',
-        })
-        .end(body)
+    const control = request.method === 'POST' ? /^\/(pause|resume|stop)$/.exec(path)?.[1] : undefined
+    if (control) {
+      station.control(control as 'pause' | 'resume' | 'stop')
+      return json(response, { control: station.state.control })
     }
-    const body = files.get(path === '/' ? '/index.html' : path)
-    if (!body || request.method !== 'GET') return plain(response, 404, 'Not found\n')
-    response.writeHead(200, { 'content-type': contentType(path), 'cache-control': 'no-cache' }).end(body)
+    const download = request.method === 'GET' ? DOWNLOADS[path] : undefined
+    if (!download) return plain(response, 404, 'Not found\n')
+    response
+      .writeHead(200, {
+        'content-type': download.type,
+        'content-disposition': `attachment; filename="${download.name(station.state.job.station.replace(/[^\w.-]/g, '_'))}"`,
+        'cache-control': 'no-store',
+      })
+      .end(download.body(station))
   }
 
   const openStream = (response: ServerResponse) => {
@@ -153,6 +135,7 @@ export async function serveStation(station: Station, options: StationServerOptio
     'the station page',
     'Choose another port with --ui, or --ui 0 for a free one; --ui-host must be an address of this machine.',
   )
+  rules.names = servedNames(options.host, (server.address() as AddressInfo).address)
   const shown =
     options.host === '0.0.0.0' || options.host === '::'
       ? hostname()

@@ -44,8 +44,6 @@ export interface BoardView {
 export interface StationState {
   job: StationJob
   control: Control
-  /** Whether the controls and downloads need the token (the station is exposed with --ui-host). */
-  tokenRequired: boolean
   startedAt: string
   firstBoardAt?: string
   /** Every board seen, in the order of their first arrival. */
@@ -70,11 +68,10 @@ export type StationEvent =
 const KEEP_FAILURES = 10
 const KEEP_MESSAGES = 20
 
-export function initialState(job: StationJob, tokenRequired: boolean, startedAt = new Date()): StationState {
+export function initialState(job: StationJob, startedAt = new Date()): StationState {
   return {
     job,
     control: 'running',
-    tokenRequired,
     startedAt: startedAt.toISOString(),
     boards: [],
     attempts: 0,

@@ -24,10 +24,9 @@ export class Station {
   /** `onControl` hears every change the page asks for (the host prints it; on stopping it stops the jig). */
   constructor(
     job: StationJob,
-    tokenRequired: boolean,
     private readonly onControl: (control: Control) => void,
   ) {
-    this.state = initialState(job, tokenRequired)
+    this.state = initialState(job)
   }
 
   /** For the jig's `paused` option. */

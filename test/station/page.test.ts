@@ -273,8 +273,9 @@ describe('the station page', { timeout: 300_000 }, () => {
     await page.close()
   })
 
-  it('exposed with --ui-host, needs the token for its controls and downloads', async () => {
-    const bench4 = await bench('exposed', [serial(31)])
+  it('exposed with --ui-host, shows nothing and takes no control without its token', async () => {
+    const board = serial(31)
+    const bench4 = await bench('exposed', [], [board])
     const jig = await startJig([await dataFolder(), '--emulator', bench4.station, '--ui-host', '127.0.0.1'])
     const url = new URL(jig.url)
     const token = new URLSearchParams(url.hash.slice(1)).get('token')!
@@ -283,16 +284,23 @@ describe('the station page', { timeout: 300_000 }, () => {
     const base = `${url.origin}/`
     expect(await post(base, 'pause')).toBe(403)
     expect(await post(base, 'pause', { 'x-station-token': 'f'.repeat(32) })).toBe(403)
-    expect((await fetch(`${base}log.ndjson`)).status).toBe(403)
+    for (const path of ['state', 'events', 'log.ndjson', 'report.csv'])
+      expect((await fetch(`${base}${path}`)).status, path).toBe(403)
     expect((await fetch(`${base}log.ndjson?token=${token}`)).status).toBe(200)
 
-    const without = await openPage(base)
-    expect(await without.$eval('#pause', (button) => (button as HTMLButtonElement).disabled)).toBe(true)
-    expect(await without.$eval('#token-note', (note) => (note as HTMLElement).hidden)).toBe(false)
-    await without.close()
+    // Opened without the token, or with a wrong one: the page says what it needs, and has nothing of the station.
+    for (const address of [base, `${base}#token=${'f'.repeat(32)}`]) {
+      const without = await browser.newPage()
+      await without.goto(address)
+      await without.waitForFunction(() => !document.getElementById('token-note')!.hidden, { timeout: WAIT_MS })
+      expect(await without.$eval('#link', (el) => el.textContent)).toContain('needs the token')
+      expect(await without.$eval('main', (el) => el.textContent)).not.toContain(board)
+      await without.close()
+    }
 
     const page = await openPage(jig.url)
     expect(await page.$eval('#token-note', (note) => (note as HTMLElement).hidden)).toBe(true)
+    expect(await boardItem(page, board, /flashed/)).toContain('flashed')
     await (await byRole(page, 'button', 'Pause')).click()
     await page.waitForFunction(() => document.getElementById('control-state')!.textContent!.startsWith('Paused'), {
       timeout: WAIT_MS,

@@ -2,6 +2,7 @@
 // flowing to the others, and a page that connects late gets the full state first.
 import { get } from 'node:http'
 import { connect } from 'node:net'
+import { hostname, networkInterfaces } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { JobEvent } from 'flashdata'
 import { serveStation, type StationServer } from '../../src/station/server.js'
@@ -60,7 +61,7 @@ const phaseStart = (i: number): JobEvent => ({ type: 'phase-start', phase: 'writ
 
 describe('station server', () => {
   it('drops a page that never reads once its buffer passes the bound, and keeps serving the others', async () => {
-    const station = new Station({ station: 'bench' }, false, () => {})
+    const station = new Station({ station: 'bench' }, () => {})
     server = await serveStation(station, {
       host: '127.0.0.1',
       port: 0,
@@ -100,7 +101,7 @@ describe('station server', () => {
   })
 
   it("sends a board's progress at most every 100 ms, the latest only, and drops it when the board's next event supersedes it", async () => {
-    const station = new Station({ station: 'bench' }, false, () => {})
+    const station = new Station({ station: 'bench' }, () => {})
     server = await serveStation(station, { host: '127.0.0.1', port: 0, exposed: false, root })
     const live = reader(server.url)
     await live.ready
@@ -122,23 +123,147 @@ describe('station server', () => {
     expect(station.state.boards[0]).toMatchObject({ bytes: 1000 }) // the state itself has every event
   })
 
-  it('refuses another host name for a station bound to this machine, and posts from another site', async () => {
-    const station = new Station({ station: 'bench' }, false, () => {})
+  it('bound to this machine, answers only to its loopback names and takes controls only from its own page', async () => {
+    const station = new Station({ station: 'bench' }, () => {})
     server = await serveStation(station, { host: '127.0.0.1', port: 0, exposed: false, root })
+    const { status } = client(server)
     const port = new URL(server.url).port
-    const status = (path: string, headers: Record<string, string>, method = 'GET') =>
-      new Promise<number>((resolve, reject) => {
-        const req = get({ host: '127.0.0.1', port, path, headers, method }, (response) => {
-          response.resume()
-          resolve(response.statusCode!)
-        })
-        req.on('error', reject)
-      })
-    expect(await status('/state', { host: `evil.example:${port}` })).toBe(403)
-    expect(await status('/state', { host: `127.0.0.1:${port}` })).toBe(200)
-    expect(await status('/pause', { host: `127.0.0.1:${port}`, origin: 'http://evil.example' }, 'POST')).toBe(403)
+    for (const host of [
+      `evil.example:${port}`,
+      `127.0.0.1.evil.example:${port}`,
+      'localhost.evil.example',
+      '192.0.2.2',
+    ])
+      for (const path of ['/', '/state', '/events', '/log.ndjson'])
+        expect(await status(path, { host }), `${path} for Host ${host}`).toBe(403)
+    expect(await status('/state', { host: undefined })).toBe(403)
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`])
+      expect(await status('/state', { host })).toBe(200)
+    const own = { host: `127.0.0.1:${port}` }
+    expect(await status('/pause', { ...own, origin: 'http://evil.example' }, 'POST')).toBe(403)
+    expect(await status('/pause', { ...own, origin: `http://localhost:${port}` }, 'POST')).toBe(403)
+    expect(await status('/pause', { ...own, 'sec-fetch-site': 'cross-site' }, 'POST')).toBe(403)
+    expect(await status('/pause', { ...own, 'sec-fetch-site': 'same-site' }, 'POST')).toBe(403)
     expect(station.state.control).toBe('running')
-    expect(await status('/pause', { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` }, 'POST')).toBe(200)
+    expect(
+      await status('/pause', { ...own, origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' }, 'POST'),
+    ).toBe(200)
     expect(station.state.control).toBe('paused')
   })
+
+  it('exposed, shows nothing and takes no control without its token, in its place, from its own page', async () => {
+    const secret = 'sh make-cert.sh --ca-pass SECRET-IN-COMMAND'
+    const station = new Station({ station: 'bench', sources: { generate: secret } }, () => {})
+    station.publish({ type: 'board-attached', serial: A, mode: 'dfu', platform: 'electron' })
+    server = await serveStation(station, { host: '127.0.0.1', port: 0, exposed: true, root })
+    const token = server.token!
+    expect(new URL(server.url).hash).toBe(`#token=${token}`)
+    const { get: fetchText, status } = client(server)
+    const port = new URL(server.url).port
+    const own = { host: `127.0.0.1:${port}` }
+    const wrong = 'f'.repeat(32)
+    for (const path of ['/state', '/events', '/log.ndjson', '/report.xml', '/report.csv']) {
+      const refused = [
+        [path, own],
+        [`${path}?token=${wrong}`, own],
+        [path, { ...own, 'x-station-token': wrong }],
+        [path, { ...own, 'x-station-token': token.slice(0, 31) }],
+        [path, { ...own, authorization: `Bearer ${token}` }],
+        [path, { ...own, cookie: `token=${token}` }],
+        [`${path}?t=${token}`, own],
+        [`${path}/${token}`, own],
+        [`${path}#token=${token}`, own],
+        // The right token does not open it to another name (DNS rebinding) or an address not served.
+        [`${path}?token=${token}`, { host: `evil.example:${port}` }],
+        [`${path}?token=${token}`, { host: `127.0.0.1.nip.io:${port}` }],
+        [`${path}?token=${token}`, { host: `192.0.2.2:${port}` }],
+        [`${path}?token=${token}`, { host: undefined }],
+      ] as const
+      for (const [asked, headers] of refused) {
+        const answer = await fetchText(asked, headers)
+        expect(answer.status, `${asked} ${JSON.stringify(headers)}`).toBe(403)
+        expect(answer.text).not.toContain('SECRET')
+        expect(answer.text).not.toContain(A)
+      }
+      expect(await status(`${path}?token=${token}`, own)).toBe(200)
+      expect(await status(path, { ...own, 'x-station-token': token })).toBe(200)
+    }
+    expect((await fetchText(`/state?token=${token}`, own)).text).toContain('SECRET-IN-COMMAND')
+    // The page's own files hold no data: they load without the token, so that it can say what it needs.
+    for (const path of ['/', '/main.js', '/ui.css']) expect(await status(path, own)).toBe(200)
+    expect(await status('/', { host: `evil.example:${port}` })).toBe(403)
+
+    const page = { ...own, origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' }
+    for (const control of ['/pause', '/stop']) {
+      expect(await status(control, page, 'POST')).toBe(403)
+      expect(await status(control, { ...page, 'x-station-token': wrong }, 'POST')).toBe(403)
+      expect(await status(`${control}?token=${token}`, page, 'POST')).toBe(403) // a control takes it in the header only
+      expect(await status(control, { ...page, cookie: `token=${token}` }, 'POST')).toBe(403)
+      expect(await status(control, { ...page, 'x-station-token': token, origin: 'http://evil.example' }, 'POST')).toBe(
+        403,
+      )
+      expect(await status(control, { ...page, 'x-station-token': token, 'sec-fetch-site': 'cross-site' }, 'POST')).toBe(
+        403,
+      )
+      expect(
+        await status(
+          control,
+          { ...page, 'x-station-token': token, host: `evil.example:${port}`, origin: `http://evil.example:${port}` },
+          'POST',
+        ),
+      ).toBe(403)
+    }
+    expect(station.state.control).toBe('running')
+    expect(await status('/stop', { ...page, 'x-station-token': token }, 'POST')).toBe(200)
+    expect(station.state.control).toBe('stopping')
+  })
+
+  it("on every interface, answers to this machine's name and addresses, and to no other", async () => {
+    const station = new Station({ station: 'bench' }, () => {})
+    server = await serveStation(station, { host: '0.0.0.0', port: 0, exposed: true, root })
+    const { status } = client(server)
+    const port = new URL(server.url).port
+    const token = { 'x-station-token': server.token! }
+    expect(new URL(server.url).hostname).toBe(hostname().toLowerCase())
+    const addresses = Object.values(networkInterfaces())
+      .flat()
+      .map((a) => (a!.family === 'IPv6' ? `[${a!.address}]` : a!.address))
+    for (const name of [hostname(), 'localhost', ...addresses])
+      expect(await status('/state', { ...token, host: `${name}:${port}` }), name).toBe(200)
+    for (const name of ['evil.example', `${hostname()}.evil.example`, '203.0.113.9', '[2001:db8::1]', '0.0.0.0'])
+      expect(await status('/state', { ...token, host: `${name}:${port}` }), name).toBe(403)
+  })
 })
+
+/**
+ * Requests with exactly these headers, on a raw socket so nothing is added. A Host of undefined sends none, as
+ * HTTP/1.0 (Node itself answers 400 to an HTTP/1.1 request without one, before the station sees it).
+ */
+function client(running: StationServer) {
+  const port = Number(new URL(running.url).port)
+  const get = (path: string, headers: Record<string, string | undefined>, method = 'GET') =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1')
+      let text = ''
+      socket.setEncoding('utf8')
+      socket.on('error', reject)
+      socket.on('data', (chunk: string) => {
+        text += chunk
+        // The status line and headers are enough for a stream, which never ends.
+        if (/^HTTP\/1\.1 200/.test(text) && text.includes('text/event-stream') && text.includes('\r\n\r\n'))
+          socket.destroy()
+      })
+      socket.on('close', () => {
+        const status = Number(/^HTTP\/1\.\d (\d+)/.exec(text)?.[1])
+        resolve({ status, text: text.slice(text.indexOf('\r\n\r\n') + 4) })
+      })
+      const lines = Object.entries(headers)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+      const version = headers.host === undefined ? '1.0' : '1.1'
+      socket.write(
+        `${method} ${path} HTTP/${version}\r\n${lines.join('')}connection: close\r\ncontent-length: 0\r\n\r\n`,
+      )
+    })
+  return { get, status: async (...args: Parameters<typeof get>) => (await get(...args)).status }
+}

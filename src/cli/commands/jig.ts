@@ -143,7 +143,7 @@ async function openPage(
     onControl,
   })
   const token = page.server.token
-    ? '  Anyone who can reach it sees the page; its controls and downloads need the token in this address.\n'
+    ? '  On the network: its state, controls and downloads need the token in this address (keep it to those who run the station).\n'
     : ''
   io.stderr.write(`Station page: ${page.server.url}\n${token}`)
   return page
@@ -197,7 +197,7 @@ export function registerJig(program: Command, io: CliIo): void {
     )
     .option(
       '--ui-host <address>',
-      'serve the station page on this address instead of 127.0.0.1 (then its controls and downloads need the token printed with its address)',
+      'serve the station page on this address instead of 127.0.0.1 (then all it shows and its controls need the token printed with its address)',
       nonEmpty,
     )
   addProvisionOptions(command)

@@ -9,6 +9,8 @@ import { render } from './view.js'
 
 /** Given in the address's fragment (#token=...) when the station is exposed; a fragment is never sent to a server or in a Referer. */
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined
+/** For what cannot send a header (the event stream, the download links). */
+const query = token ? `?token=${encodeURIComponent(token)}` : ''
 let state: StationState | undefined
 // biome-ignore lint/correctness/noUnusedVariables: read by ??= in scheduleDraw()
 let drawing: ReturnType<typeof setTimeout> | undefined
@@ -18,15 +20,13 @@ function draw(): void {
   drawing = undefined
   if (!state) return
   render(state, Date.now())
-  const locked = state.tokenRequired && !token
   const { control } = state
-  byId<HTMLButtonElement>('pause').disabled = locked || control !== 'running'
-  byId<HTMLButtonElement>('resume').disabled = locked || control !== 'paused'
-  byId<HTMLButtonElement>('stop').disabled = locked || (control !== 'running' && control !== 'paused')
-  byId('token-note').hidden = !locked
+  byId<HTMLButtonElement>('pause').disabled = control !== 'running'
+  byId<HTMLButtonElement>('resume').disabled = control !== 'paused'
+  byId<HTMLButtonElement>('stop').disabled = control !== 'running' && control !== 'paused'
   for (const id of ['log', 'junit', 'csv']) {
     const a = byId<HTMLAnchorElement>(id)
-    a.href = `${a.getAttribute('href')!.split('?')[0]}${token ? `?token=${encodeURIComponent(token)}` : ''}`
+    a.href = `${a.getAttribute('href')!.split('?')[0]}${query}`
   }
   byId('link').textContent = link
 }
@@ -44,8 +44,16 @@ async function control(what: 'pause' | 'resume' | 'stop'): Promise<void> {
   }
 }
 
+/** The stream was refused (a station on the network, opened without its token): says why, from the server's own words. */
+async function refused(): Promise<void> {
+  const response = await fetch(`state${query}`)
+  if (response.ok) return
+  byId('link').textContent = (await response.text()).trim()
+  byId('token-note').hidden = response.status !== 403
+}
+
 function connect(): void {
-  const stream = new EventSource('events')
+  const stream = new EventSource(`events${query}`)
   stream.addEventListener('snapshot', (message) => {
     state = JSON.parse((message as MessageEvent<string>).data) as StationState
     link = 'Live'
@@ -57,6 +65,8 @@ function connect(): void {
     scheduleDraw()
   })
   stream.addEventListener('error', () => {
+    // Refused: the browser gives up on the stream (it reconnects only after a network error).
+    if (!state && stream.readyState === EventSource.CLOSED) return void refused().catch(() => {})
     // The station ended: its last state stays on the screen. Otherwise the browser reconnects and gets a fresh snapshot.
     if (state?.control === 'stopped') {
       stream.close()
