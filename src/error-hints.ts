@@ -1,11 +1,10 @@
-import type { ErrorCode } from './errors.js'
-
 /**
  * What to do next, for every error code: the hint an error gets when the
- * place that raises it has nothing more precise to say. A Record, so a new
- * code without a hint does not compile.
+ * place that raises it has nothing more precise to say. errors.ts holds it to
+ * the codes (a new code without a hint does not compile); this file imports
+ * nothing, so the two are no import cycle.
  */
-export const DEFAULT_HINTS: Record<ErrorCode, string> = {
+export const DEFAULT_HINTS = {
   BAD_OPTION: 'Run flashdata <command> --help for the options and their values.',
   INPUT_NOT_FOUND: 'Check the path; give a folder of files or an image file.',
   INPUT_NOT_DIRECTORY: 'Give a folder here, or the file itself where a file is expected.',

@@ -96,6 +96,9 @@ const CODES = {
 
 export type ErrorCode = keyof typeof CODES
 
+/** Every code's default hint: a code without one does not compile. */
+const HINTS: Record<ErrorCode, string> = DEFAULT_HINTS
+
 export interface FlashdataErrorOptions {
   /** What the user can do next, printed under the message. */
   hint?: string
@@ -114,7 +117,7 @@ export class FlashdataError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'FlashdataError'
     this.code = code
-    this.hint = options.hint ?? DEFAULT_HINTS[code]
+    this.hint = options.hint ?? HINTS[code]
     this.details = options.details
   }
 

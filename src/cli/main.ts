@@ -40,7 +40,7 @@ export const COMMANDS: Record<string, Register> = {
   web: registerWeb,
   doctor: registerDoctor,
   udev: registerUdev,
-  completion: registerCompletion,
+  completion: (program, io) => registerCompletion(program, io, () => createProgram(['node', 'flashdata'], io, false)),
 }
 
 const VERSION_FLAGS = ['-V', '--version']

@@ -12,7 +12,7 @@ import {
 import { unusableFlashFile } from '../emulator/flash-file.js'
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
-import type { OpenedBus } from './open-bus.js'
+import type { OpenedBus } from './opened-bus.js'
 
 /**
  * A flash file named by a 24-hex-digit serial gives the board that serial; a

@@ -5,5 +5,6 @@ export { readFirmwareInfo, resetFirmware, type DeviceOsMode, type FirmwareInfo }
 export { enterDfuMode, type ModeSwitchMethod, type ModeSwitchOptions } from './mode.js'
 export { filterBoards, listBoards, waitForBoard } from './wait.js'
 export { sameBoard } from './identity.js'
-export { openBus, type OpenedBus, type OpenBusOptions } from './open-bus.js'
+export { openBus, type OpenBusOptions } from './open-bus.js'
+export type { OpenedBus } from './opened-bus.js'
 export { wrapSystemUsb } from './system-usb.js'

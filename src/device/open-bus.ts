@@ -1,11 +1,4 @@
-import type { UsbBusLike } from '../usb/types.js'
-
-export interface OpenedBus {
-  bus: UsbBusLike
-  /** True for the emulated Electron (--emulator / FLASHDATA_EMULATOR). */
-  emulated: boolean
-  close(): Promise<void>
-}
+import type { OpenedBus } from './opened-bus.js'
 
 export interface OpenBusOptions {
   /** A flash file (one emulated board) or a folder (one board per *.bin file). */

@@ -8,6 +8,8 @@
  * line they see against it).
  */
 
+import type { SectorContents } from '../image/sector.js'
+
 /** Every phase of a job, in the order a push runs them (events.schema.json lists the same). */
 export const PHASES = [
   'connect',
@@ -37,9 +39,49 @@ export type JobEvent =
     }
   | { type: 'message'; level: 'info' | 'warning'; serial?: string; message: string }
   | { type: 'board-attached'; serial: string; mode: string; platform: string; port?: string; slot?: string }
-  | { type: 'board-done'; serial: string; record: import('./jig.js').JigRecord }
+  | { type: 'board-done'; serial: string; record: JigRecord }
 
 export type EventSink = (event: JobEvent) => void
+
+/** Facts about the station, the same in every record. */
+export interface StationStamp {
+  station?: string
+  host?: string
+  version?: string
+  /** SHA-256 of the job file the station runs. */
+  jobSha256?: string
+}
+
+/** Where a board's own data came from: names and row numbers, never contents. */
+export interface ProvisionFacts {
+  overlay?: { folder: string; files: string[] }
+  pool?: { row: number; files: string[]; reused: boolean }
+  generated?: { files: string[]; exitCode: number; output: string; durationMs: number }
+}
+
+/** One attempt at one board by the jig: the record of its board-done event. */
+export interface JigRecord extends StationStamp {
+  serial: string
+  /** USB port path of the board ("1-1.4"), and the slot name the station maps it to. */
+  port?: string
+  slot?: string
+  startedAt: string
+  endedAt: string
+  durationMs: number
+  imageCrc?: number
+  imageSize?: number
+  imageSha256?: string
+  provision?: ProvisionFacts
+  /** What the sector held before, when it was someone else's data, and where it was saved. */
+  foreign?: { contents: SectorContents; backup?: string }
+  /** Time spent in each phase that completed (for a failed board too). */
+  phases: PhaseTimes
+  /** aborted: the station was stopped (a second Ctrl-C, SIGTERM) while this board was in progress; its sector may be half-written. */
+  outcome: 'flashed' | 'unchanged' | 'failed' | 'aborted'
+  /** The phase a failed or aborted board stopped in (the last one begun). */
+  failedPhase?: Phase
+  error?: { code: string; message: string; hint?: string }
+}
 
 /**
  * How long the phases that move no bytes usually take, so a screen can show

@@ -4,7 +4,7 @@ import { sameBoard } from '../device/identity.js'
 import { listBoards, sleep, waitForBoard } from '../device/wait.js'
 import { sectorImage } from '../image/parse.js'
 import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
-import type { EventSink, JobEvent, Phase, PhaseTimes } from './events.js'
+import type { EventSink, JigRecord, JobEvent, Phase, PhaseTimes, ProvisionFacts, StationStamp } from './events.js'
 import type { SectorContents } from '../image/sector.js'
 import { sha256Hex } from '../image/sha256.js'
 import { push, type ForeignData } from './push.js'
@@ -12,44 +12,8 @@ import { push, type ForeignData } from './push.js'
 /** The message a board gets when it arrives at a paused station. */
 export const WAITING_MESSAGE = 'waiting: the station is paused'
 
-/** Facts about the station, the same in every record. */
-export interface StationStamp {
-  station?: string
-  host?: string
-  version?: string
-  /** SHA-256 of the job file the station runs. */
-  jobSha256?: string
-}
-
-/** Where a board's own data came from: names and row numbers, never contents. */
-export interface ProvisionFacts {
-  overlay?: { folder: string; files: string[] }
-  pool?: { row: number; files: string[]; reused: boolean }
-  generated?: { files: string[]; exitCode: number; output: string; durationMs: number }
-}
-
-export interface JigRecord extends StationStamp {
-  serial: string
-  /** USB port path of the board ("1-1.4"), and the slot name the station maps it to. */
-  port?: string
-  slot?: string
-  startedAt: string
-  endedAt: string
-  durationMs: number
-  imageCrc?: number
-  imageSize?: number
-  imageSha256?: string
-  provision?: ProvisionFacts
-  /** What the sector held before, when it was someone else's data, and where it was saved. */
-  foreign?: { contents: SectorContents; backup?: string }
-  /** Time spent in each phase that completed (for a failed board too). */
-  phases: PhaseTimes
-  /** aborted: the station was stopped (a second Ctrl-C, SIGTERM) while this board was in progress; its sector may be half-written. */
-  outcome: 'flashed' | 'unchanged' | 'failed' | 'aborted'
-  /** The phase a failed or aborted board stopped in (the last one begun). */
-  failedPhase?: Phase
-  error?: { code: string; message: string; hint?: string }
-}
+// Defined beside the board-done event that carries them; exported here too, where the jig's users look.
+export type { JigRecord, ProvisionFacts, StationStamp } from './events.js'
 
 /** One board's image, prepared when the board arrives and before any traffic to it. */
 export interface BoardPlan {

@@ -3,37 +3,9 @@ import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { isPostgresUrl } from './ledger-url.js'
-import { type FOREIGN_POLICIES, RULES, settingProblem, type JobKey } from './setting-rules.js'
+import { RULES, settingProblem, type JobKey, type StationSettings } from './setting-rules.js'
 
-export type ForeignPolicy = (typeof FOREIGN_POLICIES)[number]
-
-/** Everything a station runs with, from a job file and/or the command line. Paths are absolute once resolved. */
-export interface StationSettings {
-  station?: string
-  folder?: string
-  perBoard?: string
-  perBoardOptional?: boolean
-  pool?: string
-  /** A file, or a postgres:// URL. */
-  ledger?: string
-  generate?: string
-  /** Seconds. */
-  generateTimeout?: number
-  log?: string
-  junit?: string
-  csv?: string
-  count?: number
-  /** Seconds without a board before the station stops. */
-  timeout?: number
-  /** A JSON file mapping port paths to slot names, or the map itself (in a job file). */
-  slots?: string | Record<string, string>
-  foreign?: ForeignPolicy
-  backupDir?: string
-  /** --nul-terminate's patterns: files stored with a NUL after their data (PEM for mbedTLS). */
-  nulTerminate?: string[]
-  /** Where the generator runs: the job file's folder. */
-  cwd?: string
-}
+export type { StationSettings } from './setting-rules.js'
 
 export interface Job {
   settings: StationSettings

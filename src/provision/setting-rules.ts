@@ -1,9 +1,37 @@
-import type { StationSettings } from './job.js'
+export const FOREIGN_POLICIES = ['fail', 'backup-and-overwrite'] as const
+
+export type ForeignPolicy = (typeof FOREIGN_POLICIES)[number]
+
+/** Everything a station runs with, from a job file and/or the command line. Paths are absolute once resolved. */
+export interface StationSettings {
+  station?: string
+  folder?: string
+  perBoard?: string
+  perBoardOptional?: boolean
+  pool?: string
+  /** A file, or a postgres:// URL. */
+  ledger?: string
+  generate?: string
+  /** Seconds. */
+  generateTimeout?: number
+  log?: string
+  junit?: string
+  csv?: string
+  count?: number
+  /** Seconds without a board before the station stops. */
+  timeout?: number
+  /** A JSON file mapping port paths to slot names, or the map itself (in a job file). */
+  slots?: string | Record<string, string>
+  foreign?: ForeignPolicy
+  backupDir?: string
+  /** --nul-terminate's patterns: files stored with a NUL after their data (PEM for mbedTLS). */
+  nulTerminate?: string[]
+  /** Where the generator runs: the job file's folder. */
+  cwd?: string
+}
 
 /** The settings a job file may hold; the command line's options of the same names obey the same rules. */
 export type JobKey = Exclude<keyof StationSettings, 'cwd'>
-
-export const FOREIGN_POLICIES = ['fail', 'backup-and-overwrite'] as const
 
 type Rule =
   | { kind: 'text' }

@@ -2,7 +2,8 @@ import { Argument, type Command } from 'commander'
 import { SHELLS, type Shell } from '../completion.js'
 import type { CliIo } from '../io.js'
 
-export function registerCompletion(program: Command, io: CliIo): void {
+/** `wholeProgram` makes the command tree with every command set up, as --help sees it. */
+export function registerCompletion(program: Command, io: CliIo, wholeProgram: () => Command): void {
   program
     .command('completion')
     .description('print a shell completion script for bash, zsh or fish (commands, options and their values)')
@@ -16,9 +17,8 @@ Examples:
   $ flashdata completion fish > ~/.config/fish/completions/flashdata.fish`,
     )
     .action(async (shell: Shell) => {
-      // The whole command tree, as --help sees it: only this command was set up to run it.
-      const { createProgram } = await import('../main.js')
+      // The whole command tree: only this command was set up to run it.
       const { completionScript } = await import('../completion.js')
-      io.stdout.write(completionScript(createProgram(['node', 'flashdata'], io, false), shell))
+      io.stdout.write(completionScript(wholeProgram(), shell))
     })
 }
