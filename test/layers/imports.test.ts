@@ -1,81 +1,10 @@
+// Every import in src/ from one part into another is along an edge of ALLOWED (allowed.ts).
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { REPO } from '../helpers/cli.js'
-
-/**
- * The imports allowed between the parts of src/: its folders (src/cli,
- * src/dfu, ...; subfolders belong to theirs) and the root modules errors,
- * error-hints and index. Every import counts, `import type` and `import('...')`
- * types included: a type is as much a dependency of the design as a value,
- * and Biome's noImportCycles is set to count them too (biome.json).
- */
-const ALLOWED: Record<string, Record<string, string>> = {
-  errors: { 'error-hints': "each code's default hint" },
-  'error-hints': {},
-  usb: { errors: 'the error type a transfer may fail with' },
-  image: { errors: 'refusals of bad input and images' },
-  dfu: { usb: 'the device interface it drives', errors: 'typed failures' },
-  emulator: { usb: 'the device interface it implements', errors: 'typed failures of flash files' },
-  files: { image: 'packs folders into images', errors: 'typed failures' },
-  device: {
-    usb: 'finds and opens boards on the bus',
-    dfu: 'USB error mapping for control transfers',
-    emulator: 'the emulated boards behind --emulator',
-    errors: 'typed failures',
-  },
-  jobs: {
-    device: 'boards: selecting, waiting, mode switching',
-    dfu: 'the DfuSe session a job runs',
-    image: 'images to write and compare',
-    usb: 'bus events',
-    errors: 'typed failures',
-  },
-  provision: {
-    device: 'serials and waiting',
-    files: 'per-board folders and backups',
-    image: 'per-board images',
-    jobs: "the jig's plans, records and foreign data",
-    errors: 'typed failures',
-  },
-  station: {
-    jobs: "the jig's events and records it shows",
-    provision: 'the reports it serves',
-    ui: "the page's shared widgets",
-    errors: 'typed failures',
-  },
-  ui: { jobs: 'phases and events shown as progress', errors: 'error text for the pages' },
-  web: {
-    device: 'board identification and mode switching over WebUSB',
-    emulator: 'the emulated board of the demo',
-    image: 'packing and parsing in the browser',
-    jobs: 'push, verify and pull',
-    ui: 'shared widgets',
-    usb: 'the device interface WebUSB provides',
-    errors: 'typed failures',
-  },
-  cli: {
-    device: 'boards, the bus, udev and doctor facts',
-    files: 'folders and outputs on disk',
-    image: 'image formats and names',
-    jobs: 'the jobs the commands run',
-    provision: 'job files, pools, ledgers',
-    station: 'the station server of jig --ui',
-    usb: 'bus types',
-    errors: 'typed failures and exit codes',
-  },
-  index: {
-    device: 'the public API',
-    dfu: 'the public API',
-    emulator: 'the public API',
-    errors: 'the public API',
-    files: 'the public API',
-    image: 'the public API',
-    jobs: 'the public API',
-    usb: 'the public API',
-  },
-}
+import { ALLOWED } from './allowed.js'
 
 const SRC = join(REPO, 'src')
 
