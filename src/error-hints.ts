@@ -13,6 +13,8 @@ export const DEFAULT_HINTS = {
   INPUT_UNREADABLE: "Check the file's permissions (ls -l) and that it is not being written right now.",
   INPUT_SPECIAL_FILE: 'Pack regular files only: copy the data into a regular file first.',
   INPUT_SYMLINK_ESCAPE: 'Copy the file into the folder, or leave the link out with --exclude.',
+  INPUT_DATE_OUT_OF_RANGE:
+    "Set the file's date (touch it), or give a build time with --epoch or SOURCE_DATE_EPOCH: newer file times are clamped to it.",
   INPUT_PACKED_TWICE: 'Reach each folder one way only: leave a link or an input out (--exclude, or one input fewer).',
   NAME_TOO_LONG: 'Shorten the file name or its folders (names are stored with their relative path).',
   NAME_INVALID: 'Rename the file: names are stored as UTF-8 relative paths.',

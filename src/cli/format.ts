@@ -1,19 +1,10 @@
 /** Small formatting helpers shared by the renderers. */
 import { printable } from '../image/names.js'
 
-export function formatBytes(n: number): string {
-  return n.toLocaleString('en-US')
-}
+export { bytes, formatBytes, formatDate, plural } from '../image/words.js'
 
 export function hex32(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`
-}
-
-export function formatDate(seconds: number): string {
-  return new Date(seconds * 1000)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC')
 }
 
 export function percent(part: number, whole: number): string {
@@ -41,10 +32,6 @@ export function table(cells: string[][], rightAligned: number[] = []): string {
 export function formatSpeed(bytes: number, ms: number): string {
   if (ms <= 0) return ''
   return `${(bytes / 1024 / (ms / 1000)).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} KiB/s`
-}
-
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
 /** Where a board sits, for screen lines: "slot A, port 1-1.2", "port 1-1.2", or undefined. */

@@ -26,6 +26,8 @@ export interface FirmwareInfo {
   deviceOsMode?: DeviceOsMode
   /** The 24-hex-digit device id the firmware reports (lower case). */
   deviceId?: string
+  /** Why the firmware could not be asked (another process has the board, a read-only emulator flash file). */
+  notAsked?: { code: string; message: string }
 }
 
 /** Asks a board in firmware mode for its Device OS version, mode and device id; what it does not answer is left out. */
@@ -39,8 +41,10 @@ export async function readFirmwareInfo(board: Board): Promise<FirmwareInfo> {
     info.deviceId = await requestDeviceId(device)
     const mode = await sendControlRequest(device, CTRL_REQUEST.GET_DEVICE_MODE).catch(() => undefined)
     if (mode?.result === 0) info.deviceOsMode = DEVICE_MODES[protoField1Varint(mode.data)]
-  } catch {
-    // A board that cannot be opened (busy, resetting) is listed without these details.
+  } catch (error) {
+    // A board that cannot be opened (busy, resetting) is listed without these details, and why.
+    const known = error instanceof FlashdataError ? error : undefined
+    info.notAsked = { code: known?.code ?? 'USB_TRANSFER', message: known?.message ?? String(error) }
   } finally {
     await device.close().catch(() => {})
   }

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises'
+import { open, readFile, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
-import { imageFileTooLarge, imageOfFile } from '../image/dfu-file.js'
+import { DFU_SIGNATURE_BYTES, imageFileTooLarge, imageOfFile, maxFileSize } from '../image/dfu-file.js'
+import { SECTOR_SIZE } from '../image/format.js'
 import { printable } from '../image/names.js'
 import { readImage, type ImageListing } from '../image/parse.js'
 import type { BuildFromPathsOptions } from './build.js'
@@ -14,6 +15,26 @@ export interface ImageSource {
   skipped: SkippedFile[]
   /** Notes for people: --exclude patterns that matched nothing. */
   warnings: string[]
+}
+
+const unreadable = (path: string, error: NodeJS.ErrnoException) =>
+  new FlashdataError('INPUT_UNREADABLE', `Cannot read "${printable(path)}": ${error.message}`, {
+    hint: 'Check the file permissions.',
+    details: { path },
+    cause: error,
+  })
+
+/** A file's first bytes, without reading the rest (a sparse 2 GiB file is not read). */
+async function firstBytes(path: string, count: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw unreadable(path, error)
+  })
+  try {
+    const { buffer, bytesRead } = await handle.read(new Uint8Array(count), 0, count, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
 }
 
 /**
@@ -31,11 +52,7 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
         hint: 'Check the path.',
         details: { path },
       })
-    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, {
-      hint: 'Check the file permissions.',
-      details: { path },
-      cause: error,
-    })
+    throw unreadable(path, error)
   })
   if (!info.isFile()) {
     throw new FlashdataError(
@@ -47,14 +64,13 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
       },
     )
   }
-  const tooBig = imageFileTooLarge(path, info.size, 'Check the path')
+  // Between an image's size and a .dfu file's, the first bytes say which it is.
+  const head =
+    info.size > SECTOR_SIZE && info.size <= maxFileSize('dfu') ? await firstBytes(path, DFU_SIGNATURE_BYTES) : undefined
+  const tooBig = imageFileTooLarge(path, info.size, 'Check the path', head)
   if (tooBig) throw tooBig
   const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read "${shown}": ${error.message}`, {
-      hint: 'Check the file permissions.',
-      details: { path },
-      cause: error,
-    })
+    throw unreadable(path, error)
   })
   return imageOfFile(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
 }

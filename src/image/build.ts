@@ -2,8 +2,11 @@ import { FlashdataError } from '../errors.js'
 import { contentTypeFor } from './content-type.js'
 import { imageCrc } from './crc.js'
 import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
+import { bytes, formatBytes, formatDate, plural } from './words.js'
 import {
+  ENTRY_SIZE,
   FORMAT_VERSION,
+  HEADER_SIZE,
   HeaderOffset,
   MAGIC,
   MAX_CONTENT_TYPE_BYTES,
@@ -81,12 +84,10 @@ function prepare(file: ImageFileInput): PreparedFile {
       },
     )
   }
-  if (!Number.isInteger(file.mtime) || file.mtime < 0 || file.mtime > 0xffffffff) {
-    throw new FlashdataError(
-      'BAD_OPTION',
-      `Modification time of "${file.name}" (${file.mtime}) does not fit the format's 32-bit seconds.`,
-    )
+  if (!Number.isInteger(file.mtime)) {
+    throw new FlashdataError('BAD_OPTION', `Modification time of "${file.name}" (${file.mtime}) is not whole seconds.`)
   }
+  if (file.mtime < 0 || file.mtime > MAX_TIME) throw dateOutOfRange(file.name, file.mtime)
   return {
     name: file.name,
     nameBytes,
@@ -95,6 +96,24 @@ function prepare(file: ImageFileInput): PreparedFile {
     mtime: file.mtime,
     nulTerminate: file.nulTerminate === true,
   }
+}
+
+/** The latest time the format's unsigned 32-bit seconds hold: 2106-02-07 06:28:15 UTC. */
+const MAX_TIME = 0xffffffff
+
+/** A file dated outside 1970..2106 (a clock gone wrong, a copied archive): bad input, with the way out. */
+function dateOutOfRange(name: string, mtime: number): FlashdataError {
+  const late = mtime > MAX_TIME
+  return new FlashdataError(
+    'INPUT_DATE_OUT_OF_RANGE',
+    `"${printable(name)}" is dated ${formatDate(mtime)}, ${late ? `after ${formatDate(MAX_TIME)}, the last` : 'before 1970, earlier than any'} time an image can store.`,
+    {
+      hint: late
+        ? "Give a build time with --epoch <seconds> or SOURCE_DATE_EPOCH (newer file times are clamped to it), or set the file's date (touch it)."
+        : "Set the file's date (touch it) and pack again; --epoch and SOURCE_DATE_EPOCH only clamp newer times.",
+      details: { name, mtime, min: 0, max: MAX_TIME },
+    },
+  )
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -122,7 +141,7 @@ export function layoutImage(sizes: number[], align = 1): { addrs: number[]; tota
 export function tooLarge(path: string, size: number, what: string, hint: string): FlashdataError {
   return new FlashdataError(
     'IMAGE_TOO_LARGE',
-    `"${printable(path)}" is ${size.toLocaleString('en-US')} bytes, larger than the ${SECTOR_SIZE.toLocaleString('en-US')}-byte sector: it cannot be ${what}.`,
+    `"${printable(path)}" is ${bytes(size)}, larger than the ${formatBytes(SECTOR_SIZE)}-byte sector: it cannot be ${what}.`,
     {
       hint,
       details: { path, size, maxSize: SECTOR_SIZE },
@@ -130,18 +149,32 @@ export function tooLarge(path: string, size: number, what: string, hint: string)
   )
 }
 
+/**
+ * Refuses an image over the sector, with what to do: with the largest
+ * files, or, when the file table alone does not fit (many small files),
+ * with how many files can.
+ */
 function checkFits(files: PreparedFile[], totalSize: number, maxSize: number): void {
   if (totalSize <= maxSize) return
-  const largest = [...files].sort((a, b) => b.data.length - a.data.length).slice(0, 5)
   const over = totalSize - maxSize
-  throw new FlashdataError(
-    'IMAGE_TOO_LARGE',
-    `The image would be ${totalSize.toLocaleString('en-US')} bytes, ${over.toLocaleString('en-US')} bytes over the ${maxSize.toLocaleString('en-US')}-byte sector.`,
-    {
-      hint: `Remove or shrink files to free at least ${over} bytes. Largest: ${largest.map((f) => `${f.name} (${f.data.length})`).join(', ')}.`,
-      details: { totalSize, maxSize, over, largest: largest.map((f) => ({ name: f.name, size: f.data.length })) },
-    },
-  )
+  const message = `The image would be ${bytes(totalSize)}, ${bytes(over)} over the ${formatBytes(maxSize)}-byte sector.`
+  const table = tableEnd(files.length)
+  if (table > maxSize) {
+    const fit = Math.floor((maxSize - HEADER_SIZE) / ENTRY_SIZE)
+    throw new FlashdataError(
+      'IMAGE_TOO_LARGE',
+      `${message} Its table of ${plural(files.length, 'file')} alone takes ${bytes(table)} (${ENTRY_SIZE} bytes a file).`,
+      {
+        hint: `Pack fewer files: at most ${formatBytes(fit)} fit even when empty. Put small files together into one, or leave some out with --exclude.`,
+        details: { totalSize, maxSize, over, files: files.length, tableBytes: table, maxFiles: fit },
+      },
+    )
+  }
+  const largest = [...files].sort((a, b) => b.data.length - a.data.length).slice(0, 5)
+  throw new FlashdataError('IMAGE_TOO_LARGE', message, {
+    hint: `Remove or shrink files to free at least ${bytes(over)} (each file also takes ${ENTRY_SIZE} bytes of the table). Largest: ${largest.map((f) => `${printable(f.name)} (${bytes(f.data.length)})`).join(', ')}.`,
+    details: { totalSize, maxSize, over, largest: largest.map((f) => ({ name: f.name, size: f.data.length })) },
+  })
 }
 
 /**
@@ -154,18 +187,19 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
   if (!Number.isInteger(align) || align < 1 || align > 4096) {
     throw new FlashdataError('BAD_OPTION', `Alignment ${align} is not a whole number from 1 to 4096.`)
   }
-  if (!Number.isInteger(options.epoch) || options.epoch < 0 || options.epoch > 0xffffffff) {
-    throw new FlashdataError(
-      'BAD_OPTION',
-      `Build time ${options.epoch} is not whole seconds since 1970 that fit in 32 bits.`,
-    )
-  }
   if (files.length === 0) {
     throw new FlashdataError('INPUT_EMPTY', 'There are no files to put in the image.', {
       hint: 'Give a folder or files that contain at least one file.',
     })
   }
+  // Files first: a build time taken from the newest file is out of range only when that file is.
   const prepared = files.map(prepare).sort((a, b) => compareBytes(a.nameBytes, b.nameBytes))
+  if (!Number.isInteger(options.epoch) || options.epoch < 0 || options.epoch > MAX_TIME) {
+    throw new FlashdataError(
+      'BAD_OPTION',
+      `Build time ${options.epoch} is not whole seconds since 1970 that fit in 32 bits.`,
+    )
+  }
   for (let i = 1; i < prepared.length; i++) {
     if (compareBytes(prepared[i - 1].nameBytes, prepared[i].nameBytes) === 0) {
       throw new FlashdataError('DUPLICATE_NAME', `Two files would be stored as "${prepared[i].name}".`, {

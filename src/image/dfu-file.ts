@@ -18,9 +18,7 @@ import { tooLarge } from './build.js'
 import { crc32 } from './crc.js'
 import { SECTOR_ADDRESS, SECTOR_SIZE } from './format.js'
 import { printable } from './names.js'
-
-/** Byte counts in messages, with thousands separators as everywhere else. */
-const n = (value: number) => value.toLocaleString('en-US')
+import { formatBytes as n } from './words.js'
 
 const PREFIX_SIZE = 11
 const TARGET_SIZE = 274
@@ -185,13 +183,17 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   return bytes.subarray(element + ELEMENT_SIZE, suffix)
 }
 
-/**
- * The image an image file holds: a .dfu file (by its name, or a file that
- * starts with the DfuSe prefix, which no image does) is unwrapped and
- * checked; any other file is the image itself.
- */
+/** How many first bytes of a file tell a DfuSe file (its "DfuSe" signature) from an image. */
+export const DFU_SIGNATURE_BYTES = 5
+
+/** The format of an image file: a .dfu name, or a file that starts with the DfuSe prefix (no image does). */
+function formatOfFile(name: string, head: Uint8Array | undefined): ImageFileFormat {
+  return formatOfName(name) === 'dfu' || (head !== undefined && matches(head, 0, 'DfuSe')) ? 'dfu' : 'bin'
+}
+
+/** The image an image file holds: a .dfu file is unwrapped and checked; any other file is the image itself. */
 export function imageOfFile(name: string, bytes: Uint8Array, what = `"${printable(name)}"`): Uint8Array {
-  return formatOfName(name) === 'dfu' || matches(bytes, 0, 'DfuSe') ? fromDfuFile(bytes, what) : bytes
+  return formatOfFile(name, bytes) === 'dfu' ? fromDfuFile(bytes, what) : bytes
 }
 
 /** The largest file an image of the sector can be in this format: bigger ones are refused unread. */
@@ -202,10 +204,16 @@ export function maxFileSize(format: ImageFileFormat): number {
 /**
  * An image file too large to hold the sector's image in its format, refused
  * from its size before it is read (the CLI and the page); `nextStep` starts
- * the host's hint.
+ * the host's hint. A file over a plain image's size is told by its first
+ * DFU_SIGNATURE_BYTES (`head`): a .dfu file renamed .bin is still one.
  */
-export function imageFileTooLarge(name: string, size: number, nextStep: string): FlashdataError | undefined {
-  const format = formatOfName(name)
+export function imageFileTooLarge(
+  name: string,
+  size: number,
+  nextStep: string,
+  head?: Uint8Array,
+): FlashdataError | undefined {
+  const format = formatOfFile(name, head)
   if (size <= maxFileSize(format)) return undefined
   return format === 'dfu'
     ? tooLarge(

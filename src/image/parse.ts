@@ -12,9 +12,7 @@ import {
   tableEnd,
   type ImageHeader,
 } from './format.js'
-
-/** Byte counts in messages, with thousands separators. */
-const n = (count: number) => count.toLocaleString('en-US')
+import { formatBytes as n } from './words.js'
 
 export type ProblemCode =
   | 'blank'

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { copyFile, open, readFile, rename, rm, truncate } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
+import { plural } from '../image/words.js'
 import { freeRows, type Ledger, type LedgerEntry, type Reservation } from './ledger.js'
 import { replay, type Damage, type Line, type State } from './ledger-replay.js'
 import { withFileLock } from './lock.js'
@@ -149,7 +150,7 @@ export class FileLedger implements Ledger {
 export function exhausted(pool: Pool, location: string): FlashdataError {
   return new FlashdataError(
     'POOL_EXHAUSTED',
-    `The pool "${pool.path}" has no row left for a new board (${pool.rows.length} rows, all given out in ${location}).`,
+    `The pool "${pool.path}" has no row left for a new board (${plural(pool.rows.length, 'row')}, all given out in ${location}).`,
     {
       hint: 'Add rows to the end of the pool table (never remove or reorder given rows) and start the station again.',
       details: { pool: pool.path, rows: pool.rows.length },

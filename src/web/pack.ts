@@ -4,7 +4,7 @@
  * image file, checked before anything touches a board.
  */
 import { buildImage, tooLarge, type ImageFileInput } from '../image/build.js'
-import { imageFileTooLarge, imageOfFile } from '../image/dfu-file.js'
+import { DFU_SIGNATURE_BYTES, imageFileTooLarge, imageOfFile, maxFileSize } from '../image/dfu-file.js'
 import { SECTOR_SIZE } from '../image/format.js'
 import { readImage, type ImageListing } from '../image/parse.js'
 import { skipReason } from '../image/skip.js'
@@ -48,10 +48,16 @@ export async function packFolder(source: string, entries: FolderFile[]): Promise
 }
 
 export async function openImageFile(file: File): Promise<Chosen> {
+  // Between an image's size and a .dfu file's, the first bytes say which it is.
+  const head =
+    file.size > SECTOR_SIZE && file.size <= maxFileSize('dfu')
+      ? new Uint8Array(await file.slice(0, DFU_SIGNATURE_BYTES).arrayBuffer())
+      : undefined
   const tooBig = imageFileTooLarge(
     file.name,
     file.size,
     "Choose an image made by flashdata build or pull, or by the page's Read",
+    head,
   )
   if (tooBig) throw tooBig
   const image = imageOfFile(file.name, new Uint8Array(await file.arrayBuffer()))

@@ -81,7 +81,7 @@ describe('flashdata build / inspect / extract (CLI)', () => {
     const result = await runCli(['build', join(dir, 'src'), '-o', join(dir, 'out.bin')])
     expect(result.code).toBe(ExitCode.INPUT)
     expect(result.stderr).toContain('9,217 bytes over')
-    expect(result.stderr).toContain('big.bin (100000)')
+    expect(result.stderr).toContain('big.bin (100,000 bytes)')
     expect(await readdir(dir)).toEqual(['src'])
   })
 

@@ -17,14 +17,16 @@ async function built(dir: string, name: string, ...extra: string[]): Promise<Buf
 }
 
 describe('.dfu files in the CLI', () => {
-  it('build -o data.dfu writes the same image as data.bin, wrapped in a DfuSe file; --format overrides the name', async () => {
+  it('build -o data.dfu writes the same image as data.bin, wrapped in a DfuSe file; --format dfu overrides another name', async () => {
     const dir = await tempDir()
     const bin = await built(dir, 'data.bin')
     const dfu = await built(dir, 'data.dfu')
     expect(Buffer.from(fromDfuFile(dfu))).toEqual(bin)
     expect(dfu).toEqual(Buffer.from(toDfuFile(bin)))
     expect(await built(dir, 'data.img', '--format', 'dfu')).toEqual(dfu)
-    expect(await built(dir, 'raw.dfu', '--format', 'bin')).toEqual(bin)
+    // A .dfu name holding a plain image would be read back as a DfuSe file and refused: the name must agree.
+    const named = await runCli(['build', 'examples/data', '-o', join(dir, 'raw.dfu'), '--format', 'bin'])
+    expect(named.code).toBe(ExitCode.USAGE)
     const json = await runCli(['build', 'examples/data', '-o', join(dir, 'j.dfu'), ...EPOCH, '--json'])
     expect(JSON.parse(json.text)).toMatchObject({ format: 'dfu', size: bin.length, fileSize: dfu.length })
     const text = await runCli(['build', 'examples/data', '-o', join(dir, 't.dfu'), ...EPOCH])

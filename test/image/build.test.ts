@@ -97,8 +97,8 @@ describe('buildImage', () => {
     } catch (error) {
       const e = error as FlashdataError
       expect(e.code).toBe('IMAGE_TOO_LARGE')
-      expect(e.message).toContain('1 bytes over')
-      expect(e.hint).toContain('big (130854)')
+      expect(e.message).toContain('1 byte over')
+      expect(e.hint).toContain('big (130,854 bytes)')
       expect(e.details?.over).toBe(1)
     }
   })

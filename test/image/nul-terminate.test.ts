@@ -34,6 +34,6 @@ describe('buildImage with nulTerminate', () => {
   it('counts terminators against the sector size', () => {
     const full: ImageFileInput[] = [{ name: 'big.pem', data: new Uint8Array(131072 - 48 - 80), mtime: 1 }]
     expect(() => buildImage(full, { epoch: 1 })).not.toThrow()
-    expect(() => buildImage([{ ...full[0], nulTerminate: true }], { epoch: 1 })).toThrow(/1 bytes over/)
+    expect(() => buildImage([{ ...full[0], nulTerminate: true }], { epoch: 1 })).toThrow(/1 byte over/)
   })
 })

@@ -1,9 +1,11 @@
 import { Option, type Command } from 'commander'
+import { FlashdataError } from '../../errors.js'
 import type { ImageFileFormat } from '../../image/dfu-file.js'
 import { formatBytes, hex32, percent, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import {
   addBuildOptions,
+  checkDataOutput,
   noticeSkipped,
   nonEmpty,
   packNotesJson,
@@ -17,6 +19,23 @@ interface BuildOptions extends BuildCliOptions {
   force?: boolean
   json?: boolean
   quiet?: boolean
+}
+
+/**
+ * A .dfu name holding anything but a DfuSe file would be read back as one
+ * (inspect, push, extract go by the name) and refused: the name and the
+ * format must agree.
+ */
+function checkFormatMatchesName(output: string, format: string | undefined, byName: ImageFileFormat): void {
+  if (format === undefined || format === 'dfu' || byName !== 'dfu') return
+  throw new FlashdataError(
+    'BAD_OPTION',
+    `-o "${output}" names a .dfu file, but --format ${format} does not write one: inspect, push and extract would read it as a DfuSe file and refuse it.`,
+    {
+      hint: `Give the output another name (${output.replace(/\.dfu$/i, '.bin')}), or leave --format out to write a DfuSe file.`,
+      details: { output, format },
+    },
+  )
 }
 
 export function registerBuild(program: Command, io: CliIo): void {
@@ -61,6 +80,9 @@ Examples:
       const { formatOfName, toDfuFile } = await import('../../image/dfu-file.js')
       const { toCHeader } = await import('../../image/c-header.js')
       const { version } = await import('../version.js')
+      // A C header is text: only the binary formats are kept off a terminal.
+      if (options.format !== 'c') checkDataOutput(io, options.output, 'build')
+      checkFormatMatchesName(options.output, options.format, formatOfName(options.output))
       await checkOutputFile(options.output, { force: options.force })
       const built = await buildImageFromPaths(inputs, packOptions(options, io.env))
       const format = options.format ?? formatOfName(options.output)

@@ -62,13 +62,14 @@ Examples:
                     : b.deviceOsMode === 'listening'
                       ? 'listening'
                       : 'firmware',
-                b.deviceOs ?? '',
+                b.deviceOs ?? (b.notAsked ? '?' : ''),
                 `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`,
                 b.path ?? '',
               ])
             io.stdout.write(`${table(rows)}\n`)
             for (const b of boards)
               if (b.unusable) io.stdout.write(`${b.serial} cannot be used: ${b.unusable.message}\n`)
+              else if (b.notAsked) io.stdout.write(`${b.serial}: Device OS not read: ${b.notAsked.message}\n`)
           }
         },
         undefined,

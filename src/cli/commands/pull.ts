@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
-import { nonEmpty } from '../options.js'
+import { checkDataOutput, nonEmpty } from '../options.js'
 
 interface PullCliOptions extends DeviceCliOptions {
   output: string
@@ -50,6 +50,7 @@ Examples:
       const { formatOfName, toDfuFile } = await import('../../image/dfu-file.js')
       const toFolder = options.extract || (await stat(options.output).catch(() => undefined))?.isDirectory() === true
       // The destination is checked before the board is read; the files in it once the image is known.
+      checkDataOutput(io, options.output, 'pull')
       if (toFolder) await checkOutputFolder(options.output)
       else await checkOutputFile(options.output, { force: options.force })
       await runBoardCommand(
