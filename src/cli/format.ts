@@ -1,5 +1,6 @@
 /** Small formatting helpers shared by the renderers. */
 import { printable } from '../image/names.js'
+import { fit } from './render/style.js'
 
 export { bytes, formatBytes, formatDate, plural } from '../image/words.js'
 
@@ -14,17 +15,23 @@ export function percent(part: number, whole: number): string {
 /**
  * Left-aligned text table; numeric columns (by index) are right-aligned.
  * Cells are escaped: names from images and serials from USB devices must not
- * break or spoof the table.
+ * break or spoof the table. With a `width` (a terminal's) each line is cut
+ * to it with an ellipsis: a row wrapped by the terminal is no longer a row.
  */
-export function table(cells: string[][], rightAligned: number[] = []): string {
+export function table(
+  cells: string[][],
+  { right = [], indent = '', width }: { right?: number[]; indent?: string; width?: number } = {},
+): string {
   const rows = cells.map((r) => r.map(printable))
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
   return rows
     .map((r) =>
-      r
-        .map((cell, c) => (rightAligned.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
-        .join('  ')
-        .trimEnd(),
+      fit(
+        `${indent}${r
+          .map((cell, c) => (right.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+          .join('  ')}`.trimEnd(),
+        width,
+      ),
     )
     .join('\n')
 }

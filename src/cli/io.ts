@@ -24,6 +24,15 @@ function wrapped(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   return new Proxy(stream, { get: (target, key) => (key === 'write' ? write : Reflect.get(target, key)) })
 }
 
+/**
+ * The columns a screen line on standard output may fill: one less than the
+ * terminal's, as wrap() leaves (a line that reaches the last column wraps on
+ * some terminals); undefined when it is not a terminal (a pipe gets whole lines).
+ */
+export function stdoutWidth(io: CliIo): number | undefined {
+  return io.stdout.isTTY && (io.stdout.columns ?? 0) > 0 ? io.stdout.columns! - 1 : undefined
+}
+
 export const processIo = (): CliIo => ({
   stdout: wrapped(process.stdout),
   stderr: process.stderr,

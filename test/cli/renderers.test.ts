@@ -5,7 +5,7 @@ import type { CliIo } from '../../src/cli/io.js'
 import { BoardLinesRenderer } from '../../src/cli/render/boards.js'
 import { createRenderer, outputMode, progressText, waitingText } from '../../src/cli/render/progress.js'
 import { EXPECTED_MS } from '../../src/jobs/events.js'
-import { screenLines } from '../helpers/pty.js'
+import { finalScreen, screenLines } from '../helpers/pty.js'
 
 /** A terminal of `columns` on standard error, as the renderers see one. */
 function ttyIo(columns: number, env: NodeJS.ProcessEnv = {}) {
@@ -30,21 +30,8 @@ function ttyIo(columns: number, env: NodeJS.ProcessEnv = {}) {
  * back over what it drew).
  */
 function screen(output: string): { permanent: string[]; live: string[] } {
-  const lines: string[] = []
-  // eslint-disable-next-line no-control-regex
-  for (const part of output.split(/(\x1b\[\d+A\x1b\[0J)/)) {
-    const up = /^\x1b\[(\d+)A\x1b\[0J$/.exec(part)
-    if (up) {
-      lines.splice(lines.length - Number(up[1]))
-      continue
-    }
-    // eslint-disable-next-line no-control-regex
-    const added = part
-      .replace(/\x1b\[[0-9;]*m/g, '')
-      .split('\n')
-      .slice(0, -1)
-    lines.push(...added)
-  }
+  const lines = finalScreen(output)
+  if (lines.at(-1) === '') lines.pop() // the cursor's line, below the last one written
   // The live area is the last frame: its summary line says how many board lines are above it.
   const boards = Number(/^(\d+) boards? in progress;/.exec(lines.at(-1) ?? '')?.[1] ?? -1)
   const liveStart = lines.length - (boards + 1)

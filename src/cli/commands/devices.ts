@@ -3,7 +3,7 @@ import type { BoardInfo } from '../../device/board.js'
 import type { FirmwareInfo } from '../../device/firmware.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { table } from '../format.js'
-import { printResult, type CliIo } from '../io.js'
+import { printResult, stdoutWidth, type CliIo } from '../io.js'
 
 export function registerDevices(program: Command, io: CliIo): void {
   addDeviceOptions(
@@ -66,7 +66,7 @@ Examples:
                 `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`,
                 b.path ?? '',
               ])
-            io.stdout.write(`${table(rows)}\n`)
+            io.stdout.write(`${table(rows, { width: stdoutWidth(io) })}\n`)
             for (const b of boards)
               if (b.unusable) io.stdout.write(`${b.serial} cannot be used: ${b.unusable.message}\n`)
               else if (b.notAsked) io.stdout.write(`${b.serial}: Device OS not read: ${b.notAsked.message}\n`)

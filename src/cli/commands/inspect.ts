@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { exitCodeOf } from '../../errors.js'
-import { printResult, type CliIo } from '../io.js'
+import { printResult, stdoutWidth, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, packNotesJson, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
@@ -37,7 +37,7 @@ Examples:
       const image = built?.image ?? (await readImageFile(input))
       const listing = parseImage(image)
       if (options.json) printResult(io, 'inspect', { ...listingJson(listing, input), ...packNotesJson(built) })
-      else io.stdout.write(renderListing(listing, input))
+      else io.stdout.write(renderListing(listing, input, stdoutWidth(io)))
       // The listing already explains the problems; only the exit code is left to set.
       if (!listing.valid) io.exitCode = exitCodeOf(listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID')
     })

@@ -5,7 +5,7 @@ import { HEADER_SIZE } from '../../image/format.js'
 import type { FileDifference, VerifyResult } from '../../jobs/verify.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { formatBytes } from '../format.js'
-import { printResult, type CliIo } from '../io.js'
+import { printResult, stdoutWidth, type CliIo } from '../io.js'
 import { addBuildOptions, noticeSkipped, packNotesJson, packOptions, type BuildCliOptions } from '../options.js'
 import { listingJson, renderListing } from '../render/listing.js'
 
@@ -95,7 +95,8 @@ Examples:
             })
           } else if (mode !== 'quiet') {
             io.stdout.write(`${summary(result)}\n`)
-            if (result.status !== 'match') io.stdout.write(renderListing(result.listing, `board ${result.serial}`))
+            if (result.status !== 'match')
+              io.stdout.write(renderListing(result.listing, `board ${result.serial}`, stdoutWidth(io)))
           } else if (result.status === 'differs' || result.status === 'no-image') {
             // Quiet means errors only, and a mismatch is one.
             io.stderr.write(`${summary(result)}\n`)

@@ -71,8 +71,13 @@ export class BoardLinesRenderer implements ProgressRenderer {
     return (this.io.stderr.columns ?? 80) - 1
   }
 
+  /**
+   * From column 1 (a Ctrl-C the terminal echoed as "^C" left the cursor two
+   * columns in, and the first line's start would stay), up to the live
+   * area's first line, erased to the end of the screen, the echo too.
+   */
   private clear(): void {
-    if (this.drawn > 0) this.io.stderr.write(`\x1b[${this.drawn}A\x1b[0J`)
+    this.io.stderr.write(`\r${this.drawn > 0 ? `\x1b[${this.drawn}A` : ''}\x1b[0J`)
     this.drawn = 0
   }
 

@@ -17,7 +17,8 @@ export function listingJson(listing: ImageListing, source: string): Record<strin
   }
 }
 
-export function renderListing(listing: ImageListing, source: string): string {
+/** The listing for people; `width` (a terminal's) cuts the file table's lines to it. */
+export function renderListing(listing: ImageListing, source: string, width?: number): string {
   const lines: string[] = []
   const h = listing.header
   if (listing.blank) lines.push(`${source}: blank (every byte is 0xFF), no image`)
@@ -41,7 +42,7 @@ export function renderListing(listing: ImageListing, source: string): string {
     const rows = [['NAME', 'SIZE', 'OFFSET', 'TYPE', 'DATE']]
     for (const f of listing.files)
       rows.push([f.name, formatBytes(f.length), formatBytes(f.addr), f.contentType, formatDate(f.modDate)])
-    lines.push('', table(rows, [1, 2]).replace(/^/gm, '  '))
+    lines.push('', table(rows, { right: [1, 2], indent: '  ', width }))
   }
   if (listing.problems.length > 0) {
     lines.push('', '  problems:')
