@@ -19,6 +19,78 @@ CREATE TABLE IF NOT EXISTS flashdata_rows (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS flashdata_rows_serial ON flashdata_rows (pool, serial);`
 
+/**
+ * What the table itself refuses, so that a row edited by hand cannot free or
+ * move a row a board holds: values (a row number from 1, a serial exactly
+ * when the row is given), and a trigger that lets a given row change only
+ * from reserved to committed, and refuses deleting it or emptying the table.
+ * Added to a table of an older version too (a row that breaks them is found
+ * by the check at open first), and put back when dropped.
+ */
+const GUARDS = `
+ALTER TABLE flashdata_rows
+  DROP CONSTRAINT IF EXISTS flashdata_rows_row_number,
+  ADD CONSTRAINT flashdata_rows_row_number CHECK (pool_row >= 1),
+  DROP CONSTRAINT IF EXISTS flashdata_rows_given,
+  ADD CONSTRAINT flashdata_rows_given CHECK ((serial IS NULL) = (state = 'free') AND serial <> '');
+CREATE OR REPLACE FUNCTION flashdata_rows_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    IF EXISTS (SELECT 1 FROM flashdata_rows WHERE serial IS NOT NULL) THEN
+      RAISE EXCEPTION 'flashdata_rows holds rows given to boards: it is never emptied';
+    END IF;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.serial IS NOT NULL THEN
+      RAISE EXCEPTION 'row % of pool % is given to %: it is never deleted', OLD.pool_row, OLD.pool, OLD.serial;
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF NEW.pool IS DISTINCT FROM OLD.pool OR NEW.pool_row IS DISTINCT FROM OLD.pool_row THEN
+    RAISE EXCEPTION 'row % of pool % is never renumbered', OLD.pool_row, OLD.pool;
+  END IF;
+  IF OLD.serial IS NOT NULL AND (NEW.serial IS DISTINCT FROM OLD.serial OR (NEW.state <> OLD.state
+      AND NOT (OLD.state = 'reserved' AND NEW.state = 'committed'))) THEN
+    RAISE EXCEPTION 'row % of pool % is given to %: it is never freed or given to another board', OLD.pool_row, OLD.pool, OLD.serial;
+  END IF;
+  RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS flashdata_rows_guard ON flashdata_rows;
+CREATE TRIGGER flashdata_rows_guard BEFORE UPDATE OR DELETE ON flashdata_rows
+  FOR EACH ROW EXECUTE FUNCTION flashdata_rows_guard();
+DROP TRIGGER IF EXISTS flashdata_rows_guard_truncate ON flashdata_rows;
+CREATE TRIGGER flashdata_rows_guard_truncate BEFORE TRUNCATE ON flashdata_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION flashdata_rows_guard();`
+
+/** Whether the guards are all there (the catalog only: no lock on the table, which other stations are using). */
+const GUARDED = `
+SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = 'flashdata_rows'::regclass
+          AND conname IN ('flashdata_rows_row_number', 'flashdata_rows_given')) = 2
+   AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'flashdata_rows'::regclass
+          AND tgname IN ('flashdata_rows_guard', 'flashdata_rows_guard_truncate')) = 2 AS guarded`
+
+/**
+ * The pool's rows that no station would have written: a row number outside
+ * the pool, a serial without a reservation or a reservation without a serial,
+ * and a row missing below the highest one in the table (deleted: it may have
+ * been given). One line each, for the error.
+ */
+const DAMAGE = `
+SELECT pool_row AS n, format('row %s: %s', pool_row, CASE
+    WHEN pool_row < 1 OR pool_row > $2 THEN format('not in the pool (rows 1 to %s)', $2)
+    WHEN serial = '' OR (serial IS NULL) <> (state = 'free') THEN format('state %L with serial %L', state, serial)
+  END) AS problem
+FROM flashdata_rows
+WHERE pool = $1 AND (pool_row < 1 OR pool_row > $2 OR serial = '' OR (serial IS NULL) <> (state = 'free'))
+UNION ALL
+SELECT r AS n, format('row %s: missing from the table, though row %s is there (deleted?)', r, top) AS problem
+FROM (SELECT max(pool_row) AS top FROM flashdata_rows WHERE pool = $1 AND pool_row <= $2) AS m,
+  generate_series(1, m.top) AS r
+WHERE NOT EXISTS (SELECT 1 FROM flashdata_rows WHERE pool = $1 AND pool_row = r)
+ORDER BY n
+LIMIT 20`
+
 /** The URL without its password, for messages and records. */
 export function redact(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, '$1:***@')
@@ -73,18 +145,50 @@ class PostgresLedger implements Ledger {
     }
   }
 
-  /** Creates the table if needed and adds the pool's rows (existing rows are never changed). */
+  /**
+   * Creates the table if needed, checks the pool's rows in it (a damaged one
+   * refuses the ledger: LEDGER_CORRUPT), puts the guards on and adds the
+   * pool's new rows (existing rows are never changed).
+   */
   async setup(): Promise<void> {
     await this.transaction(async (client) => {
       // Stations starting at once: one creates the table, the others wait here.
       await client.query("SELECT pg_advisory_xact_lock(hashtext('flashdata_rows'))")
       await client.query(SCHEMA)
+      // Changing the table waits for the other stations' transactions: only when a guard is missing (a new
+      // table, one of an older version, or one dropped by hand), and with the table locked first, since taking
+      // that lock after reading it could deadlock with a station reserving a row.
+      const { guarded } = (await client.query<{ guarded: boolean }>(GUARDED)).rows[0]
+      if (!guarded) await client.query('LOCK TABLE flashdata_rows IN ACCESS EXCLUSIVE MODE')
+      // Before any row is added: a deleted row must be found missing, not put back free.
+      const damage = await client.query<{ n: number; problem: string }>(DAMAGE, [this.name, this.pool.rows.length])
+      if (damage.rows.length) throw this.corrupt(damage.rows)
+      if (!guarded) await client.query(GUARDS)
       const rows = this.pool.rows
       await client.query(
         'INSERT INTO flashdata_rows (pool, pool_row, pinned) SELECT $1, r, p FROM unnest($2::int[], $3::text[]) AS t(r, p) ON CONFLICT (pool, pool_row) DO NOTHING',
         [this.name, rows.map((r) => r.row), rows.map((r) => r.serial ?? null)],
       )
     })
+  }
+
+  private corrupt(damage: { n: number; problem: string }[]): FlashdataError {
+    const [first, ...rest] = damage
+    const also = rest.length ? ` (also ${rest.map((d) => d.problem).join('; ')})` : ''
+    return new FlashdataError(
+      'LEDGER_CORRUPT',
+      `The PostgreSQL ledger ${this.location} is damaged: in table flashdata_rows, pool "${this.name}", ${first.problem}${also}.`,
+      {
+        hint: 'Nothing was touched. A row edited by hand can hide a reservation, and its row would go to a second board: restore the table from a backup, or put the rows named back as they were.',
+        details: {
+          ledger: this.location,
+          table: 'flashdata_rows',
+          pool: this.name,
+          row: first.n,
+          damaged: damage.map((d) => d.problem),
+        },
+      },
+    )
   }
 
   private rowOf(n: number): PoolRow {
