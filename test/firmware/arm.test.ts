@@ -61,7 +61,7 @@ describe.skipIf(!hasArmToolchain)('firmware library, built with arm-none-eabi-g+
 
 // Elsewhere a missing tool skips its tests with a warning; CI must run them all.
 describe.runIf(process.env.CI)('CI (.ci/run installs what the firmware tests need)', () => {
-  it('has g++, 32-bit sanitizer builds, mbedTLS, openssl and arm-none-eabi-g++', () => {
+  it('has g++, 32-bit sanitized builds that run (natively or under qemu-i386), mbedTLS, openssl and arm-none-eabi-g++', () => {
     expect({ gxx: hasGxx, m32: canRun(32), mbedtls: hasMbedtls, openssl: hasOpenssl, arm: hasArmToolchain }).toEqual({
       gxx: true,
       m32: true,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImage, type ImageFileInput } from '../../src/image/index.js'
-import { Harness, canRun } from './harness.js'
+import { Harness, canRun, runner } from './harness.js'
 
 const utf8 = (s: string) => new TextEncoder().encode(s)
 const bytes = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 7) & 0xff)
@@ -22,7 +22,7 @@ const SEED_FILES: ImageFileInput[] = [
 const ITERATIONS = 200_000
 const SEED = 20261201
 
-describe.skipIf(!canRun(32))('firmware reader, 32-bit mutation fuzz under ASan/UBSan', () => {
+describe.skipIf(!canRun(32))(`firmware reader, 32-bit mutation fuzz under ${runner(32)?.label}`, () => {
   let fuzz: Harness
   beforeAll(async () => {
     fuzz = await Harness.build(32, 'fuzz.cpp')

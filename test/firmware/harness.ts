@@ -23,20 +23,47 @@ export const SANITIZERS = ['-fsanitize=address,undefined', '-fno-sanitize-recove
 /** Word sizes the host builds run at: the PC's, and the Cortex-M3's 32 bits (g++ -m32). */
 export type Bits = 64 | 32
 const bitsFlag = (bits: Bits) => (bits === 32 ? ['-m32'] : [])
+const UBSAN_ONLY = ['-fsanitize=undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
 
 /**
- * Whether g++ can build a sanitized program at this word size (-m32 needs
- * g++-multilib) and the kernel can run it (a 32-bit one needs the kernel's
- * IA-32 emulation).
+ * How a sanitized program of this word size runs here: natively under ASan
+ * and UBSan; or, for 32 bits on a kernel without IA-32 emulation, under
+ * qemu-user's qemu-i386 with UBSan alone (ASan's shadow memory does not come
+ * up under qemu-user: the program hangs at start). Undefined when it cannot
+ * run: no g++, no g++-multilib, neither way works.
  */
-export function canRun(bits: Bits): boolean {
-  if (!hasGxx) return false
-  const probe = spawnSync('sh', [
-    '-c',
-    `d=$(mktemp -d) && printf 'int main(){return 0;}' | g++ -x c++ ${bitsFlag(bits).join(' ')} ${SANITIZERS.join(' ')} -o "$d/probe" - && "$d/probe"; s=$?; rm -rf "$d"; exit $s`,
-  ])
-  return probe.status === 0
+export interface Runner {
+  /** The command the program runs under, if any. */
+  prefix: string[]
+  sanitizers: string[]
+  /** For test names: 'ASan/UBSan' or 'UBSan under qemu-i386'. */
+  label: string
 }
+
+function probe(bits: Bits, sanitizers: string[], prefix: string[]): boolean {
+  const run = [...prefix, '"$d/probe"'].join(' ')
+  return (
+    spawnSync('sh', [
+      '-c',
+      `d=$(mktemp -d) && printf 'int main(){return 0;}' | g++ -x c++ ${bitsFlag(bits).join(' ')} ${sanitizers.join(' ')} -o "$d/probe" - && timeout 20 ${run}; s=$?; rm -rf "$d"; exit $s`,
+    ]).status === 0
+  )
+}
+
+const runners = new Map<Bits, Runner | undefined>()
+export function runner(bits: Bits): Runner | undefined {
+  if (!runners.has(bits)) {
+    let found: Runner | undefined
+    if (hasGxx && probe(bits, SANITIZERS, [])) found = { prefix: [], sanitizers: SANITIZERS, label: 'ASan/UBSan' }
+    else if (hasGxx && bits === 32 && probe(bits, UBSAN_ONLY, ['qemu-i386']))
+      found = { prefix: ['qemu-i386'], sanitizers: UBSAN_ONLY, label: 'UBSan under qemu-i386' }
+    runners.set(bits, found)
+  }
+  return runners.get(bits)
+}
+
+/** Whether sanitized programs of this word size can be built and run here (see runner). */
+export const canRun = (bits: Bits): boolean => runner(bits) !== undefined
 
 /** Result codes of electron-flash-file.h. */
 export const Res = {
@@ -162,11 +189,14 @@ export class Harness {
 
   private constructor(
     private readonly dir: string,
-    private readonly binary: string,
+    /** The built program, after the command it runs under (qemu-i386), if any. */
+    private readonly command: string[],
   ) {}
 
   /** Builds harness.cpp (or another driver in this folder) with the library, sanitized, at `bits`. */
   static async build(bits: Bits = 64, driver = 'harness.cpp', libs: string[] = []): Promise<Harness> {
+    const how = runner(bits)
+    if (!how) throw new Error(`sanitized ${bits}-bit programs cannot run on this machine`)
     const dir = await mkdtemp(join(tmpdir(), 'flashdata-firmware-'))
     const binary = join(dir, 'harness')
     const args = [
@@ -175,7 +205,7 @@ export class Harness {
       '-g',
       ...bitsFlag(bits),
       ...WARNINGS,
-      ...SANITIZERS,
+      ...how.sanitizers,
       ...STUB_INCLUDES,
       ...LIBRARY_SOURCES,
       FLASH_MODEL,
@@ -189,7 +219,7 @@ export class Harness {
       await rm(dir, { recursive: true, force: true })
       throw new Error(`g++ failed:\n${compiled.stderr}`)
     }
-    return new Harness(dir, binary)
+    return new Harness(dir, [...how.prefix, binary])
   }
 
   /** Loads `slot` into the stand-in flash and looks up `names` first. */
@@ -202,7 +232,8 @@ export class Harness {
   async exec(slot: Uint8Array, args: string[] = []): Promise<Exit> {
     const file = join(this.dir, `slot-${this.runs++}.bin`)
     await writeFile(file, slot)
-    return run(this.binary, [file, ...args])
+    const [program, ...before] = this.command
+    return run(program, [...before, file, ...args])
   }
 
   async dispose(): Promise<void> {

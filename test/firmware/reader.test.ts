@@ -8,6 +8,7 @@ import {
   ORIGINAL_API_SKETCH,
   Res,
   canRun,
+  runner,
   hasGxx,
   syntaxCheck,
   type Bits,
@@ -151,11 +152,11 @@ if (!hasGxx) console.warn('test/firmware: g++ is not installed, so the firmware 
 const BITS: Bits[] = [64, 32]
 for (const bits of BITS.filter((b) => hasGxx && !canRun(b)))
   console.warn(
-    `test/firmware: g++ cannot build ${bits}-bit sanitized programs here (g++-multilib), so that run is skipped.`,
+    `test/firmware: ${bits}-bit sanitized programs cannot be built or run here (g++-multilib; a kernel without IA-32 emulation needs qemu-user), so that run is skipped.`,
   )
 
-describe.each(BITS.map((bits) => ({ bits, runnable: canRun(bits) })))(
-  'firmware reader, built with g++ -fsanitize=address,undefined at $bits bits',
+describe.each(BITS.map((bits) => ({ bits, runnable: canRun(bits), sanitizers: runner(bits)?.label })))(
+  'firmware reader, built with g++ at $bits bits, $sanitizers',
   ({ bits, runnable }) => {
     if (!runnable) {
       it.skip('needs g++ (and g++-multilib for 32 bits)', () => {})
