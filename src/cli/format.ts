@@ -41,8 +41,12 @@ export function formatSpeed(bytes: number, ms: number): string {
   return `${(bytes / 1024 / (ms / 1000)).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} KiB/s`
 }
 
-/** Where a board sits, for screen lines: "slot A, port 1-1.2", "port 1-1.2", or undefined. */
+/**
+ * Where a board sits, for screen lines: "slot A, port 1-1.2", "port 1-1.2",
+ * or undefined. Escaped: slot names come from the --slots file, and an
+ * emulated board's port is its flash file's path.
+ */
 export function boardPlace(slot: string | undefined, port: string | undefined): string | undefined {
   if (port === undefined) return undefined
-  return slot ? `slot ${slot}, port ${port}` : `port ${port}`
+  return slot ? `slot ${printable(slot)}, port ${printable(port)}` : `port ${printable(port)}`
 }

@@ -110,6 +110,20 @@ describe('flashdata jig (CLI, --json)', () => {
     expect(records.at(-1)!.serial).toBe(failed.serial)
   })
 
+  it('--slots names reach the screen escaped, as every name does', async () => {
+    const { dir, station } = await benchFolders()
+    const board = await makeBoard(station, SERIALS[0])
+    const slots = join(dir, 'slots.json')
+    await writeFile(slots, JSON.stringify({ [board]: 'A\x1b[2J\nB' }))
+    const result = await runCli(['jig', 'examples/data', '--emulator', station, '--slots', slots, '--count', '1'], {
+      env,
+    })
+    expect(result.code).toBe(0)
+    const screen = result.text + result.stderr
+    expect(screen).toContain(`attached at slot A\\x1b[2J\\nB, port ${board}`)
+    expect(screen).not.toContain('\x1b')
+  })
+
   it('counts boards, not attempts, against --count, and a failed record names the phase it failed in', async () => {
     const { dir, station, staging } = await benchFolders()
     const photon = `photon-${SERIALS[0]}.bin`
