@@ -10,7 +10,14 @@ import { printJson, type CliIo } from './io.js'
 /** Per-board data options, shared by push (one board at a desk) and jig: the same names as in a job file. */
 export type ProvisionCliOptions = Pick<
   StationSettings,
-  'perBoard' | 'perBoardOptional' | 'pool' | 'ledger' | 'generate' | 'generateTimeout' | 'backupDir'
+  | 'perBoard'
+  | 'perBoardOptional'
+  | 'pool'
+  | 'ledger'
+  | 'generate'
+  | 'generateTimeout'
+  | 'generateKeepOutput'
+  | 'backupDir'
 > & {
   /** Never in a job file: a repair is asked for each time. */
   repairLedger?: boolean
@@ -56,6 +63,10 @@ export function addProvisionOptions(command: Command): Command {
       parseSetting('generateTimeout'),
     )
     .option(
+      '--generate-keep-output',
+      "keep the generator's output (its last 4 KiB) in each record; by default none is kept, as it may hold keys",
+    )
+    .option(
       '--repair-ledger',
       "remove a ledger file's damaged lines (listed, the file kept in a copy) instead of refusing to start",
     )
@@ -76,6 +87,7 @@ export function provisionSettings(options: ProvisionCliOptions): StationSettings
     ledger: options.ledger === undefined || isPostgresUrl(options.ledger) ? options.ledger : resolve(options.ledger),
     generate: options.generate,
     generateTimeout: options.generateTimeout,
+    generateKeepOutput: options.generateKeepOutput,
     backupDir: abs(options.backupDir),
   }
 }

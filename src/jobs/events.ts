@@ -56,7 +56,8 @@ export interface StationStamp {
 export interface ProvisionFacts {
   overlay?: { folder: string; files: string[] }
   pool?: { row: number; files: string[]; reused: boolean }
-  generated?: { files: string[]; exitCode: number; output: string; durationMs: number }
+  /** `output`: the generator's last 4 KiB, kept only when asked (--generate-keep-output): it may hold keys. */
+  generated?: { files: string[]; exitCode: number; output?: string; durationMs: number }
 }
 
 /** One attempt at one board by the jig: the record of its board-done event. */

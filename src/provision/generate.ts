@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { collectFiles } from '../files/collect.js'
 import type { ImageFileInput } from '../image/build.js'
+import { failureLines } from './generate-output.js'
 
 export interface Generated {
   files: ImageFileInput[]
@@ -43,7 +44,7 @@ async function tail(path: string, limit: number): Promise<string> {
 export async function runGenerator(
   command: string,
   serial: string,
-  options: { timeoutMs?: number; cwd?: string; env?: Record<string, string | undefined> } = {},
+  options: { timeoutMs?: number; cwd?: string; env?: Record<string, string | undefined>; keepOutput?: boolean } = {},
 ): Promise<Generated> {
   const work = await mkdtemp(join(tmpdir(), 'flashdata-generate-'))
   const out = join(work, 'out')
@@ -82,13 +83,20 @@ export async function runGenerator(
     }).finally(() => sink.close())
     const output = await tail(log, OUTPUT_LIMIT)
     const durationMs = Date.now() - started
+    const last = failureLines(output)
     const fail = (why: string) =>
       new FlashdataError(
         'GENERATE_FAILED',
-        `The generator for ${serial} ${why}.${output ? ` Its output: ${output.trim().slice(-300)}` : ''}`,
+        `The generator for ${serial} ${why}.${last.length ? ` Its output: ${last.join(' | ')}` : ''}`,
         {
           hint: 'Run the command by hand with FLASHDATA_SERIAL and FLASHDATA_OUT set to see what goes wrong. The board was not touched.',
-          details: { serial, command, exitCode: code, output, durationMs },
+          details: {
+            serial,
+            command,
+            exitCode: code,
+            output: options.keepOutput ? output : last.join('\n'),
+            durationMs,
+          },
         },
       )
     if (timedOut) throw fail(`did not finish within ${timeoutMs / 1000} s and was stopped`)

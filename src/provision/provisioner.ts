@@ -22,6 +22,8 @@ export interface ProvisionConfig extends BuildFromPathsOptions {
   /** A shell command run per board; the files it writes are added last. */
   generate?: string
   generateTimeoutMs?: number
+  /** Keep the generator's output (its last 4 KiB) in the records; by default they keep none (it may hold keys). */
+  generateKeepOutput?: boolean
   /** Where the generator runs (the job file's folder). */
   generateCwd?: string
 }
@@ -99,12 +101,13 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
           timeoutMs: config.generateTimeoutMs,
           cwd: config.generateCwd,
           env: config.env,
+          keepOutput: config.generateKeepOutput,
         })
         generated = g.files
         facts.generated = {
           files: g.files.map((f) => f.name),
           exitCode: g.exitCode,
-          output: g.output,
+          ...(config.generateKeepOutput ? { output: g.output } : {}),
           durationMs: g.durationMs,
         }
       }

@@ -14,6 +14,8 @@ export interface StationSettings {
   generate?: string
   /** Seconds. */
   generateTimeout?: number
+  /** Keep the generator's output in the records (by default they keep none: it may hold keys). */
+  generateKeepOutput?: boolean
   log?: string
   junit?: string
   csv?: string
@@ -52,6 +54,7 @@ export const RULES: Record<JobKey, Rule> = {
   ledger: text,
   generate: text,
   generateTimeout: { kind: 'whole', min: 1, max: 3600 },
+  generateKeepOutput: { kind: 'boolean' },
   log: text,
   junit: text,
   csv: text,

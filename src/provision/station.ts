@@ -74,6 +74,7 @@ export async function openBoardData(
       generate: settings.generate,
       generateTimeoutMs: settings.generateTimeout === undefined ? undefined : settings.generateTimeout * 1000,
       generateCwd: settings.cwd,
+      generateKeepOutput: settings.generateKeepOutput,
       ...build,
     })
     return {

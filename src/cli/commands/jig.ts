@@ -229,6 +229,7 @@ Examples:
   $ flashdata jig data.bin --count 20 --timeout 300 --json > events.ndjson
   $ flashdata jig data --per-board boards --pool certs.csv --junit results.xml
   $ flashdata jig --job station.json --count 50
+  $ flashdata jig data --generate 'sh make-cert.sh' --generate-keep-output   its output in each record
   $ flashdata jig data --pool certs.csv --repair-ledger   refused as damaged: remove the damaged lines, then run
   $ flashdata jig data --slots slots.json --ui          the station page on http://127.0.0.1:${DEFAULT_UI_PORT}/
   $ flashdata jig data --ui 0 --ui-host 0.0.0.0          on the network, controls behind a token`,
