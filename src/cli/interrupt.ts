@@ -45,7 +45,7 @@ export function watchInterrupts() {
     },
     track(event: JobEvent): void {
       if (event.type === 'phase-start') phase = event.phase
-      else if (event.type === 'phase-end' && event.phase === phase) phase = undefined
+      else if ((event.type === 'phase-end' || event.type === 'phase-failed') && event.phase === phase) phase = undefined
     },
     dispose(): void {
       process.off('SIGINT', onSignal)

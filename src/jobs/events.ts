@@ -1,13 +1,26 @@
 /**
  * Typed progress events of the jobs (push, verify, pull, jig). The CLI renders
  * them as a spinner with progress on a TTY, plain lines otherwise, or NDJSON;
- * library users subscribe with `onEvent`. Every event of a board carries its
- * serial, so parallel boards can be told apart. events.schema.json beside
- * this file describes every event and result as the CLI prints them with
- * --json; an event added here needs its entry there (the tests check every
- * line they see against it).
+ * library users subscribe with `onEvent`. events.schema.json beside this file
+ * describes every event and result as the CLI prints them with --json; an
+ * event added here needs its entry there (test/jobs/events-schema.test.ts
+ * checks that the two list the same event types).
+ *
+ * The contract:
+ * - Each phase is `phase-start`, any number of `progress`, then exactly one of
+ *   `phase-end` (it finished) or `phase-failed` (its work threw; `code` is the
+ *   error's). A failed job's error follows as the command's error line.
+ * - A phase may repeat: a failed write or verify is retried once from the
+ *   erase, so erase, write and verify can each start twice in one push.
+ * - `progress.totalBytes` is present only when the total is known; without it
+ *   a screen shows an indeterminate bar, never a guessed percentage.
+ * - `serial` is on every event of a board once the board is known (from the
+ *   end of its connect phase on); station-wide events have none.
+ * - `board-waiting`: the jig's station is paused and a board is left waiting.
+ * - A sink (`onEvent`) that throws never stops the flash work: the error is
+ *   reported once as a warning `message` to the same sink and the job goes on.
  */
-
+import { type ErrorCode, FlashdataError } from '../errors.js'
 import type { SectorContents } from '../image/sector.js'
 
 /** Every phase of a job, in the order a push runs them (events.schema.json lists the same). */
@@ -27,7 +40,7 @@ export type Phase = (typeof PHASES)[number]
 
 export type JobEvent =
   | { type: 'phase-start'; phase: Phase; serial?: string; totalBytes?: number; expectedMs?: number }
-  | { type: 'progress'; phase: Phase; serial?: string; bytes: number; totalBytes: number; elapsedMs: number }
+  | { type: 'progress'; phase: Phase; serial?: string; bytes: number; totalBytes?: number; elapsedMs: number }
   | {
       type: 'phase-end'
       phase: Phase
@@ -37,8 +50,10 @@ export type JobEvent =
       skipped?: boolean
       detail?: string
     }
+  | { type: 'phase-failed'; phase: Phase; serial?: string; elapsedMs: number; bytes?: number; code: ErrorCode }
   | { type: 'message'; level: 'info' | 'warning'; serial?: string; message: string }
   | { type: 'board-attached'; serial: string; mode: string; platform: string; port?: string; slot?: string }
+  | { type: 'board-waiting'; serial: string }
   | { type: 'board-done'; serial: string; record: JigRecord }
 
 export type EventSink = (event: JobEvent) => void
@@ -85,6 +100,49 @@ export interface JigRecord extends StationStamp {
 }
 
 /**
+ * Every event type, for code that must know them all (the schema test checks
+ * events.schema.json lists the same); `satisfies` makes the compiler refuse a
+ * type missing here or one the union does not have.
+ */
+export const EVENT_TYPES = Object.keys({
+  'phase-start': true,
+  progress: true,
+  'phase-end': true,
+  'phase-failed': true,
+  message: true,
+  'board-attached': true,
+  'board-waiting': true,
+  'board-done': true,
+} satisfies Record<JobEvent['type'], true>) as JobEvent['type'][]
+
+/**
+ * A sink that never throws: the first throw is reported once to the sink
+ * itself as a warning message (swallowed if that throws too); later events
+ * are still offered to it.
+ */
+export function safeSink(sink: EventSink | undefined): EventSink {
+  if (!sink) return () => {}
+  let reported = false
+  return (event) => {
+    try {
+      sink(event)
+    } catch (error) {
+      if (reported) return
+      reported = true
+      try {
+        sink({
+          type: 'message',
+          level: 'warning',
+          message: `An event listener threw on a ${event.type} event (${(error as Error)?.message ?? error}); the job goes on.`,
+        })
+      } catch {
+        // The listener cannot take the notice either: the job still goes on.
+      }
+    }
+  }
+}
+
+/**
  * How long the phases that move no bytes usually take, so a screen can show
  * elapsed against expected time: a 128 KiB sector erase of the STM32F205 is
  * 1 s typical (its datasheet's flash characteristics, x32 parallelism); the
@@ -102,7 +160,11 @@ export class PhaseTracker {
   readonly startedAt = Date.now()
   serial?: string
 
-  constructor(private readonly sink: EventSink = () => {}) {}
+  private readonly sink: EventSink
+
+  constructor(sink?: EventSink) {
+    this.sink = safeSink(sink)
+  }
 
   emit(event: JobEvent): void {
     this.sink(this.serial === undefined ? event : { ...event, serial: this.serial })
@@ -114,25 +176,34 @@ export class PhaseTracker {
 
   /**
    * Runs one phase; the callback gets a progress reporter for byte counts,
-   * which also takes a new total once the phase knows it moves more (a
-   * compare that finds no flashdata image reads the whole sector).
+   * which also takes the total once the phase knows it (a read learns it
+   * from the header; a compare that finds no flashdata image reads the whole
+   * sector). A throw from the work is announced as phase-failed and thrown on.
    */
   async run<T>(
     phase: Phase,
     totalBytes: number | undefined,
-    work: (progress: (bytes: number, newTotal?: number) => void) => Promise<T>,
+    work: (progress: (bytes: number, total?: number) => void) => Promise<T>,
     describe?: (result: T) => { detail?: string; skipped?: boolean },
   ): Promise<T> {
     const start = Date.now()
     let done: number | undefined
-    let total = totalBytes
+    let known = totalBytes
     this.emit({ type: 'phase-start', phase, totalBytes, expectedMs: EXPECTED_MS[phase] })
-    const progress = (bytes: number, newTotal?: number) => {
+    const progress = (bytes: number, total?: number) => {
       done = bytes
-      total = newTotal ?? total
-      this.emit({ type: 'progress', phase, bytes, totalBytes: total ?? bytes, elapsedMs: Date.now() - start })
+      known = total ?? known
+      const elapsedMs = Date.now() - start
+      this.emit({ type: 'progress', phase, bytes, ...(known === undefined ? {} : { totalBytes: known }), elapsedMs })
     }
-    const result = await work(progress)
+    let result: T
+    try {
+      result = await work(progress)
+    } catch (error) {
+      const code = error instanceof FlashdataError ? error.code : 'INTERNAL'
+      this.emit({ type: 'phase-failed', phase, elapsedMs: Date.now() - start, bytes: done, code })
+      throw error
+    }
     const elapsedMs = Date.now() - start
     this.times[phase] = (this.times[phase] ?? 0) + elapsedMs
     // Bytes really moved: a compare that stops after the header reports 48, not the image size.

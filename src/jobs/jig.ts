@@ -4,13 +4,19 @@ import { sameBoard } from '../device/identity.js'
 import { listBoards, sleep, waitForBoard } from '../device/wait.js'
 import { sectorImage } from '../image/parse.js'
 import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
-import type { EventSink, JigRecord, JobEvent, Phase, PhaseTimes, ProvisionFacts, StationStamp } from './events.js'
+import {
+  safeSink,
+  type EventSink,
+  type JigRecord,
+  type JobEvent,
+  type Phase,
+  type PhaseTimes,
+  type ProvisionFacts,
+  type StationStamp,
+} from './events.js'
 import type { SectorContents } from '../image/sector.js'
 import { sha256Hex } from '../image/sha256.js'
 import { push, type ForeignData } from './push.js'
-
-/** The message a board gets when it arrives at a paused station. */
-export const WAITING_MESSAGE = 'waiting: the station is paused'
 
 // Defined beside the board-done event that carries them; exported here too, where the jig's users look.
 export type { JigRecord, ProvisionFacts, StationStamp } from './events.js'
@@ -114,7 +120,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
   /** Boards finished with a record: --count stops the station only once this many are done. */
   const done = new Set<string>()
   let lastActivity = Date.now()
-  const emit = options.onEvent ?? (() => {})
+  const emit = safeSink(options.onEvent)
   /** Boards in progress: their record so far and the phase each is in, for the records of a hard stop. */
   const inProgress = new Map<string, { record: JigRecord; phases: PhaseTimes; current?: Phase }>()
   let abortedAt: Date | undefined
@@ -267,7 +273,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       const serial = board.info.serial
       if (!serial || handled.has(serial) || active.has(serial) || full() || exhausted) continue
       if (paused) {
-        if (!waiting.has(serial)) emit({ type: 'message', level: 'info', serial, message: WAITING_MESSAGE })
+        if (!waiting.has(serial)) emit({ type: 'board-waiting', serial })
         waiting.add(serial)
         continue
       }

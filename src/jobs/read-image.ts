@@ -30,7 +30,7 @@ export async function readSectorImage(
       out.set(header)
       if (length > HEADER_SIZE)
         out.set(
-          await dfu.read(address + HEADER_SIZE, length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done)),
+          await dfu.read(address + HEADER_SIZE, length - HEADER_SIZE, (done) => progress(HEADER_SIZE + done, length)),
           HEADER_SIZE,
         )
       return out

@@ -5,7 +5,7 @@
  * events that follow. Browser-safe: the page bundles this file.
  */
 import type { JobEvent, Phase } from '../jobs/events.js'
-import { WAITING_MESSAGE, type JigRecord, type JigSummary, type ProvisionFacts } from '../jobs/jig.js'
+import type { JigRecord, JigSummary, ProvisionFacts } from '../jobs/jig.js'
 
 /** The job every board gets: the common image, or where each board's own data comes from. */
 export interface StationJob {
@@ -103,12 +103,12 @@ export function applyEvent(state: StationState, event: StationEvent): void {
       state.stoppedBy = event.stoppedBy
       return
     case 'message':
-      if (event.serial) {
-        if (event.message === WAITING_MESSAGE) board(state, event.serial).waiting = true
-        return
-      }
+      if (event.serial) return
       keepLast(state.messages, KEEP_MESSAGES - 1)
       state.messages.push(event.message)
+      return
+    case 'board-waiting':
+      board(state, event.serial).waiting = true
       return
     case 'board-attached': {
       const b = board(state, event.serial)
@@ -146,6 +146,7 @@ export function applyEvent(state: StationState, event: StationEvent): void {
         })
       return
     case 'phase-end':
+    case 'phase-failed':
       return
     case 'board-done': {
       const r = event.record

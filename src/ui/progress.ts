@@ -15,23 +15,29 @@ export const PHASES: Record<Phase, string> = {
   'wait-app': 'Waiting for the firmware',
 }
 
-/** What a progress event says in words: "Writing: 4,096 of 8,192 bytes at 64.0 KiB/s". */
-function progressText(event: { phase: Phase; bytes: number; totalBytes: number; elapsedMs: number }): string {
+/** What a progress event says in words: "Writing: 4,096 of 8,192 bytes at 64.0 KiB/s", or "Reading: 4,096 bytes" without a total. */
+function progressText(event: { phase: Phase; bytes: number; totalBytes?: number; elapsedMs: number }): string {
   const speed = event.elapsedMs > 0 ? ` at ${(event.bytes / 1.024 / event.elapsedMs).toFixed(1)} KiB/s` : ''
-  return `${PHASES[event.phase] ?? event.phase}: ${number(event.bytes)} of ${number(event.totalBytes)} bytes${speed}`
+  const of = event.totalBytes === undefined ? '' : ` of ${number(event.totalBytes)}`
+  return `${PHASES[event.phase] ?? event.phase}: ${number(event.bytes)}${of} bytes${speed}`
 }
 
-/** A bar and its label for a phase under way: the bytes so far, or just the phase before the first. */
+/**
+ * A bar and its label for a phase under way: the bytes so far, or just the
+ * phase before the first. Bytes without a known total leave the bar
+ * indeterminate (no value), never full.
+ */
 export function setProgress(
   bar: HTMLProgressElement,
   label: HTMLElement,
   at: { phase: Phase; bytes?: number; totalBytes?: number; elapsedMs?: number },
 ): void {
-  bar.value = at.totalBytes && at.bytes ? at.bytes / at.totalBytes : 0
-  label.textContent =
-    at.totalBytes && at.bytes !== undefined && at.bytes > 0
-      ? progressText({ phase: at.phase, bytes: at.bytes, totalBytes: at.totalBytes, elapsedMs: at.elapsedMs ?? 0 })
-      : `${PHASES[at.phase] ?? at.phase}…`
+  const moving = at.bytes !== undefined && at.bytes > 0
+  if (moving && !at.totalBytes) bar.removeAttribute('value')
+  else bar.value = moving && at.totalBytes ? at.bytes! / at.totalBytes : 0
+  label.textContent = moving
+    ? progressText({ phase: at.phase, bytes: at.bytes!, totalBytes: at.totalBytes, elapsedMs: at.elapsedMs ?? 0 })
+    : `${PHASES[at.phase] ?? at.phase}…`
 }
 
 /** Moves a bar and its label along with a job's phase events; other events are left alone. */

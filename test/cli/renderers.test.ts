@@ -196,6 +196,27 @@ describe('progress renderers', () => {
     }
   })
 
+  it('a phase-failed event ends the running phase with a ✖ line naming the code, on a terminal and in plain lines', async () => {
+    const { io, err } = ttyIo(80, { NO_COLOR: '1' })
+    const renderer = await createRenderer('tty', io)
+    renderer.event({ type: 'phase-start', phase: 'write', totalBytes: 4096 })
+    renderer.event({ type: 'phase-failed', phase: 'write', elapsedMs: 1200, bytes: 1024, code: 'DFU_WRITE_FAILED' })
+    renderer.close()
+    expect(screenLines(err()).filter((line) => line !== '')).toContain(
+      '✖ Writing failed after 1.2 s (DFU_WRITE_FAILED)',
+    )
+    const plain = captureIo()
+    const lines = await createRenderer('plain', plain.io)
+    lines.event({ type: 'phase-failed', phase: 'write', elapsedMs: 1200, code: 'DFU_WRITE_FAILED' })
+    expect(plain.err()).toBe('Writing failed after 1.2 s (DFU_WRITE_FAILED)\n')
+  })
+
+  it('progress without a known total shows bytes and speed, no bar and no percent', () => {
+    expect(progressText({ type: 'progress', phase: 'read', bytes: 12288, elapsedMs: 1000 })).toBe(
+      'Reading 12.0 KiB, 12.0 KiB/s',
+    )
+  })
+
   it('write and verify progress shows percent and time left; erase and the DFU switch elapsed against expected time', () => {
     expect(progressText({ type: 'progress', phase: 'write', bytes: 32768, totalBytes: 131072, elapsedMs: 1000 })).toBe(
       'Writing [#####---------------] 25% 32.0/128.0 KiB, 32.0 KiB/s, 3.0 s left',

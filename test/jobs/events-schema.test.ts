@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PHASES } from '../../src/jobs/events.js'
+import { EVENT_TYPES, PHASES } from '../../src/jobs/events.js'
 import { REPO } from '../helpers/cli.js'
 import { validateLine } from '../helpers/schema.js'
 
@@ -56,6 +56,11 @@ describe('events.schema.json', () => {
 
   it('lists the phases of the jobs', () => {
     expect(schema.$defs.phase.enum).toEqual([...PHASES])
+  })
+
+  it('lists exactly the event types of the TypeScript union (JobEvent)', () => {
+    const types = defs.filter((d) => d.startsWith('event:')).map((d) => d.slice('event:'.length))
+    expect(types.sort()).toEqual([...EVENT_TYPES].sort())
   })
 
   it("docs/output.md's machine output section lists exactly the schema's line types and result commands", () => {

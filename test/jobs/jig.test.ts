@@ -152,7 +152,7 @@ describe('jig station', () => {
       pollMs: 5,
       paused: () => paused,
       onEvent: (e) => {
-        if (e.type === 'message' && e.serial) waiting.push(e.serial)
+        if (e.type === 'board-waiting') waiting.push(e.serial)
       },
     })
     expect(scans).toBeGreaterThanOrEqual(20)

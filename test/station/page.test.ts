@@ -205,7 +205,7 @@ describe('the station page', { timeout: 300_000 }, () => {
       ndjson(jig.output())
         .filter((event) => event.serial === d)
         .map((event) => event.type),
-    ).toEqual(['message']) // announced, not taken
+    ).toEqual(['board-waiting']) // announced, not taken
     await (await byRole(page, 'button', 'Resume')).click()
     expect(await boardItem(page, d, /flashed/)).toContain('flashed')
 

@@ -1,8 +1,8 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
 import type { JigRecord } from '../../jobs/jig.js'
-import { boardPlace, plural } from '../format.js'
+import { boardPlace, formatBytes, plural } from '../format.js'
 import type { CliIo } from '../io.js'
-import { boardDone, type ProgressRenderer } from './progress.js'
+import { boardDone, WAITING, type ProgressRenderer } from './progress.js'
 import { fit, styleFor, type Style } from './style.js'
 
 const ACTIVE: Record<Phase, string> = {
@@ -113,7 +113,13 @@ function describe(event: JobEvent): string | undefined {
     case 'phase-start':
       return `${ACTIVE[event.phase]}...`
     case 'progress':
-      return `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
+      return event.totalBytes
+        ? `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
+        : `${ACTIVE[event.phase]} ${formatBytes(event.bytes)} bytes`
+    case 'phase-failed':
+      return `${ACTIVE[event.phase]} failed (${event.code})`
+    case 'board-waiting':
+      return WAITING
     case 'message':
       return event.message
     default:

@@ -8,7 +8,7 @@ export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet'
 
 export interface ProgressRenderer {
   event(event: JobEvent): void
-  /** The job failed: the running phase's line says so (a terminal's red ✖), before the error is printed. */
+  /** The job stopped with a phase still under way (an interrupt): its line says so (a terminal's red ✖), before the error is printed. */
   fail?(): void
   close(): void
 }
@@ -37,6 +37,8 @@ export function outputMode(io: CliIo, options: { json?: boolean; quiet?: boolean
   return io.stderr.isTTY && (io.stderr.columns ?? 0) > 0 && !io.env.CI ? 'tty' : 'plain'
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
 function endLine(event: Extract<JobEvent, { type: 'phase-end' }>): string {
   const [, done] = LABELS[event.phase]
   const parts = [event.detail ?? (event.skipped ? 'skipped' : '')]
@@ -45,6 +47,14 @@ function endLine(event: Extract<JobEvent, { type: 'phase-end' }>): string {
   const speed = event.bytes && event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''
   return `${done}${parts[0] ? `: ${parts[0]}` : ''} (${size}${seconds}${speed})`
 }
+
+/** "Writing failed after 0.05 s (DFU_WRITE_FAILED)": a phase whose work threw. */
+function failedLine(event: Extract<JobEvent, { type: 'phase-failed' }>): string {
+  return `${LABELS[event.phase][0]} failed after ${seconds(event.elapsedMs)} (${event.code})`
+}
+
+/** A board seen while the station is paused. */
+export const WAITING = 'waiting: the station is paused'
 
 /** A finished board in words: "flashed in 2.50 s", "failed after 0.02 s during connect: ...". */
 export function boardDone(r: JigRecord): string {
@@ -65,6 +75,8 @@ class PlainRenderer implements ProgressRenderer {
   event(event: JobEvent): void {
     const tag = this.tagged ? prefix(event) : ''
     if (event.type === 'phase-end') this.io.stderr.write(`${tag}${endLine(event)}\n`)
+    else if (event.type === 'phase-failed') this.io.stderr.write(`${tag}${failedLine(event)}\n`)
+    else if (event.type === 'board-waiting') this.io.stderr.write(`${tag}${WAITING}\n`)
     else if (event.type === 'message')
       this.io.stderr.write(`${tag}${event.level === 'warning' ? 'warning: ' : ''}${event.message}\n`)
     else if (event.type === 'board-attached') {
@@ -102,19 +114,18 @@ function bar(fraction: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-
-/** "Writing [#####-----] 45% 12.3/27.0 KiB, 20.1 KiB/s, 1.2 s left" */
+/** "Writing [#####-----] 45% 12.3/27.0 KiB, 20.1 KiB/s, 1.2 s left"; "Reading 12.3 KiB, 20.1 KiB/s" while the total is unknown. */
 export function progressText(event: Extract<JobEvent, { type: 'progress' }>): string {
   const kib = (n: number) => (n / 1024).toFixed(1)
-  const fraction = event.totalBytes > 0 ? event.bytes / event.totalBytes : 1
+  const speed = event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''
+  const total = event.totalBytes
+  if (total === undefined) return `${LABELS[event.phase][0]} ${kib(event.bytes)} KiB${speed}`
+  const fraction = total > 0 ? event.bytes / total : 1
   const left =
-    event.bytes > 0 && event.elapsedMs > 0
-      ? ((event.totalBytes - event.bytes) * event.elapsedMs) / event.bytes
-      : undefined
+    event.bytes > 0 && event.elapsedMs > 0 ? ((total - event.bytes) * event.elapsedMs) / event.bytes : undefined
   return (
-    `${LABELS[event.phase][0]} ${bar(fraction)} ${Math.floor(100 * fraction)}% ${kib(event.bytes)}/${kib(event.totalBytes)} KiB` +
-    `${event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''}${left === undefined ? '' : `, ${seconds(left)} left`}`
+    `${LABELS[event.phase][0]} ${bar(fraction)} ${Math.floor(100 * fraction)}% ${kib(event.bytes)}/${kib(total)} KiB` +
+    `${speed}${left === undefined ? '' : `, ${seconds(left)} left`}`
   )
 }
 
@@ -172,6 +183,9 @@ class TtyRenderer implements ProgressRenderer {
       this.phase = started
     } else if (event.type === 'progress' && this.spinner) {
       this.spinner.text = this.fit(progressText(event))
+    } else if (event.type === 'phase-failed') {
+      this.spinner?.stopAndPersist({ symbol: this.style.cross, text: this.fit(failedLine(event)) })
+      this.endPhase()
     } else if (event.type === 'phase-end') {
       const line = this.fit(endLine(event))
       this.spinner?.stopAndPersist({ symbol: event.skipped ? this.style.info : this.style.tick, text: line })
