@@ -35,6 +35,8 @@ export const DEFAULT_HINTS = {
     'Connect the board with a data USB cable (flashdata devices lists what is there; flashdata doctor says why a board cannot be used).',
   AMBIGUOUS_DEVICE: 'Choose the board with --serial (flashdata devices lists them).',
   WRONG_DEVICE: 'Connect an Electron or E-Series board; flashdata writes only their data sector.',
+  DEVICE_SERIAL_INVALID:
+    'Unplug this device: a genuine Electron reports its device id (24 hex digits) as its USB serial, and flashdata devices lists what is connected.',
   USB_ACCESS:
     'Install the udev rule (flashdata udev --install, as root) and replug the board; flashdata doctor checks it.',
   USB_UNAVAILABLE: 'Run flashdata doctor: it says what the usb library needs on this machine.',

@@ -60,6 +60,8 @@ const CODES = {
   NO_DEVICE: ExitCode.NO_DEVICE,
   AMBIGUOUS_DEVICE: ExitCode.AMBIGUOUS_DEVICE,
   WRONG_DEVICE: ExitCode.WRONG_DEVICE,
+  // A device whose USB serial is not 1-64 letters and digits: refused before anything is read or sent for it.
+  DEVICE_SERIAL_INVALID: ExitCode.WRONG_DEVICE,
   USB_ACCESS: ExitCode.USB_ACCESS,
   USB_UNAVAILABLE: ExitCode.USB_ACCESS,
   // Another process has the board (its USB interface, or the emulator's flash file).

@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path'
 import type { FlashdataError } from '../errors.js'
 import { identify, UDEV_INSTALL_COMMAND } from '../device/platforms.js'
 import { listParticleSysfs, type SysfsUsbDevice } from '../device/sysfs.js'
+import { SERIAL_RULE, shownSerial, toBoardSerial } from '../device/serial.js'
 import { versions } from './versions.js'
 
 export type CheckStatus = 'pass' | 'warn' | 'fail'
@@ -66,7 +67,7 @@ const describeDevice = (device: SysfsUsbDevice) => {
     ? `${known.platform.label} in ${known.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}`
     : 'Particle device'
   const drivers = device.interfaces.map((i) => `interface ${i.number}: ${i.driver ?? 'no driver'}`).join(', ')
-  return `${what} (${id}) serial ${device.serial ?? '(none)'} at port ${device.port}, ${device.devnode}${drivers ? `; ${drivers}` : ''}`
+  return `${what} (${id}) serial ${toBoardSerial(device.serial) ? device.serial : `${shownSerial(device.serial)} (refused: not ${SERIAL_RULE})`} at port ${device.port}, ${device.devnode}${drivers ? `; ${drivers}` : ''}`
 }
 
 /** Linux: every board's device node must be readable and writable by this user. */
@@ -168,20 +169,24 @@ function boardsCheck(devices: SysfsUsbDevice[]): Check {
 /** Boards as the usb package sees them, where there is no sysfs to read drivers from. */
 async function boardsFromUsbCheck(): Promise<Check> {
   const { openBus } = await import('../device/open-bus.js')
-  const { listBoards } = await import('../device/wait.js')
+  const { surveyBus } = await import('../device/wait.js')
+  const { describeRefused } = await import('../device/select.js')
   try {
     const { bus, close } = await openBus()
     try {
-      const boards = await listBoards(bus)
-      if (boards.length === 0) return boardsCheck([])
+      const { boards, refused } = await surveyBus(bus)
+      if (boards.length + refused.length === 0) return boardsCheck([])
       return {
         name: 'boards',
         status: 'pass',
-        summary: `${boards.length} seen`,
-        details: boards.map(
-          (b) =>
-            `${b.info.label} in ${b.info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'} serial ${b.info.serial}${b.info.path ? ` at ${b.info.path}` : ''}`,
-        ),
+        summary: `${boards.length + refused.length} seen`,
+        details: [
+          ...boards.map(
+            (b) =>
+              `${b.info.label} in ${b.info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'} serial ${b.info.serial}${b.info.path ? ` at ${b.info.path}` : ''}`,
+          ),
+          ...refused.map(describeRefused),
+        ],
       }
     } finally {
       await close()

@@ -17,14 +17,40 @@ import type { OpenedBus } from './opened-bus.js'
 /**
  * A flash file named by a 24-hex-digit serial gives the board that serial; a
  * "photon-" or "p1-" prefix makes it that (refused) platform, to try refusals.
+ * "<flash file>.serial", when it exists, holds the USB serial the board
+ * reports instead, exactly (one final newline dropped): any text a device
+ * could send, to try how flashdata takes a hostile one.
  */
-function boardFor(file: string): { serialNumber: string; platform: 'electron' | 'photon' | 'p1' } {
+type BoardIdentity = { serialNumber: string; platform: 'electron' | 'photon' | 'p1' }
+
+function boardFor(file: string, reported: string | undefined): BoardIdentity {
   const match = /^(?:(photon|p1)-)?(.*)$/.exec(basename(file, '.bin').toLowerCase())!
   const platform = (match[1] as 'photon' | 'p1' | undefined) ?? 'electron'
-  const serialNumber = /^[0-9a-f]{24}$/.test(match[2])
-    ? match[2]
-    : createHash('sha256').update(resolve(file)).digest('hex').slice(0, 24)
+  const serialNumber =
+    reported ??
+    (/^[0-9a-f]{24}$/.test(match[2]) ? match[2] : createHash('sha256').update(resolve(file)).digest('hex').slice(0, 24))
   return { serialNumber, platform }
+}
+
+/** The serial kept in "<flash file>.serial", if there is one; one that is not a regular file is refused, never read. */
+function reportedSerial(file: string): string | undefined {
+  const path = `${file}.serial`
+  try {
+    if (!statSync(path).isFile())
+      throw new FlashdataError('INPUT_SPECIAL_FILE', `${path} is not a regular file, so it cannot hold a USB serial.`, {
+        hint: `Remove it (rm -r '${path}'): the board then reports the serial its file name gives.`,
+        details: { path },
+      })
+    return readFileSync(path, 'utf8').replace(/\n$/, '')
+  } catch (error) {
+    if (error instanceof FlashdataError) throw error
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new FlashdataError('INPUT_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {
+      hint: 'Make it readable, or remove it: the board then reports the serial its file name gives.',
+      details: { path },
+      cause: error,
+    })
+  }
 }
 
 function timingFrom(env: Record<string, string | undefined>): EmulatorTimingName {
@@ -158,7 +184,9 @@ class EmulatorBus implements UsbBusLike {
       if (this.boards.has(file) && !this.problems.has(file)) continue
       let flash: FlashFile
       let mode: BoardMode
+      let identity: BoardIdentity
       try {
+        identity = boardFor(file, reportedSerial(file))
         flash = openFlashFile(file)
         mode = this.settings.mode ?? savedMode(file)
         saveMode(file, mode)
@@ -168,16 +196,16 @@ class EmulatorBus implements UsbBusLike {
         if (this.boards.has(file)) continue
         this.problems.set(file, error)
         // In DFU mode: a use opens the DFU interface at once and fails with the reason, not after a mode switch.
-        this.attach(file, unusableFlashFile(error), 'dfu')
+        this.attach(file, unusableFlashFile(error), 'dfu', boardFor(file, undefined))
         continue
       }
       if (this.boards.has(file)) this.unplug(file)
-      this.attach(file, flash, mode)
+      this.attach(file, flash, mode, identity)
     }
   }
 
-  private attach(file: string, flash: FlashFile, mode: BoardMode): void {
-    const board = new EmulatedElectron({ ...boardFor(file), flash, timing: this.settings.timing, mode, busPath: file })
+  private attach(file: string, flash: FlashFile, mode: BoardMode, identity: BoardIdentity): void {
+    const board = new EmulatedElectron({ ...identity, flash, timing: this.settings.timing, mode, busPath: file })
     board.onDeviceChange((device) => {
       if (!device || this.problems.has(file)) return
       try {

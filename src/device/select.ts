@@ -1,8 +1,9 @@
 import { FlashdataError } from '../errors.js'
 import type { UsbBusLike } from '../usb/types.js'
-import { normalizeSerial, type Board, type BoardInfo } from './board.js'
+import { normalizeSerial, type Board, type BoardInfo, type RefusedBoard } from './board.js'
 import { sameBoard } from './identity.js'
-import { filterBoards, listBoards, waitForBoard } from './wait.js'
+import { SERIAL_RULE } from './serial.js'
+import { filterBoards, surveyBus, waitForBoard } from './wait.js'
 
 export interface SelectOptions {
   /** Serial number or device id to match, case-insensitive (see identity.ts). */
@@ -22,13 +23,24 @@ export const DFU_MODE_HOWTO =
   'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'
 
 export function describeBoard(info: BoardInfo): string {
-  return `${info.label} ${info.serial || '(no serial)'} in ${info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}${info.path ? ` at ${info.path}` : ''}`
+  return `${info.label} ${info.serial} in ${info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}${info.path ? ` at ${info.path}` : ''}`
 }
 
+/** A refused board in a list of boards: its serial escaped, and why it is never used. */
+export function describeRefused(board: RefusedBoard): string {
+  return `${describeBoard(board.info as BoardInfo)}, refused (its USB serial is not ${SERIAL_RULE})`
+}
+
+const describeAll = (present: Board[], refused: RefusedBoard[]) => [
+  ...present.map((b) => describeBoard(b.info)),
+  ...refused.map(describeRefused),
+]
+
 /** NO_DEVICE for a wanted board (any, or the serial asked for) that is not on the bus, naming the boards that are. */
-export function noBoard(options: SelectOptions, present: Board[]): FlashdataError {
+export function noBoard(options: SelectOptions, present: Board[], refused: RefusedBoard[] = []): FlashdataError {
   const what = options.serial ? `No Particle board with serial ${normalizeSerial(options.serial)}` : 'No Particle board'
-  const others = present.length ? ` (on USB: ${present.map((b) => describeBoard(b.info)).join('; ')})` : ''
+  const listed = describeAll(present, refused)
+  const others = listed.length ? ` (on USB: ${listed.join('; ')})` : ''
   return new FlashdataError(
     'NO_DEVICE',
     `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? SETTLE_MS) / 1000)} s` : ''}${others}.`,
@@ -37,7 +49,11 @@ export function noBoard(options: SelectOptions, present: Board[]): FlashdataErro
         options.serial && present.length
           ? `Check the serial (flashdata devices lists the boards above), or connect the board ${normalizeSerial(options.serial)}.`
           : `Connect the board with a data USB cable, or ${options.waitMs === undefined ? 'use --wait to wait for it' : 'wait longer with --wait <seconds>'}. ${DFU_MODE_HOWTO} flashdata doctor shows which boards the system sees, and why one cannot be used.`,
-      details: { serial: options.serial, present: present.map((b) => b.info) },
+      details: {
+        serial: options.serial,
+        present: present.map((b) => b.info),
+        ...(refused.length ? { refused: refused.map((b) => b.info) } : {}),
+      },
     },
   )
 }
@@ -45,26 +61,37 @@ export function noBoard(options: SelectOptions, present: Board[]): FlashdataErro
 /**
  * Picks the one board a command should talk to. Several matches without a
  * serial is an error that lists them: guessing could flash the wrong board.
+ * Without --serial a board refused for its serial is one of the boards
+ * there: alone, it is refused (DEVICE_SERIAL_INVALID) before any traffic;
+ * beside others, the choice is ambiguous.
  */
 export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}): Promise<Board> {
   const matches = options.serial === undefined ? async () => true : sameBoard(options.serial)
   const waitMs = options.waitMs ?? SETTLE_MS
-  // One look first: a board that is there needs no hot-plug listener and no second enumeration.
-  let boards = await listBoards(bus)
-  let found = await filterBoards(boards, matches)
-  if (waitMs && found.length === 0) {
-    await waitForBoard(bus, matches, waitMs, options.signal)
-    boards = await listBoards(bus)
-    found = await filterBoards(boards, matches)
+  const look = async () => {
+    const { boards, refused } = await surveyBus(bus)
+    return { boards, refused, found: await filterBoards(boards, matches) }
   }
-  if (found.length === 1) return found[0]
-  if (found.length === 0) throw noBoard(options, boards)
+  // One look first: a board that is there needs no hot-plug listener and no second enumeration.
+  let seen = await look()
+  const candidates = () => [...seen.found, ...(options.serial === undefined ? seen.refused : [])]
+  if (waitMs && candidates().length === 0) {
+    await waitForBoard(bus, matches, waitMs, options.signal)
+    seen = await look()
+  }
+  const { found, refused } = seen
+  if (candidates().length === 0) throw noBoard(options, seen.boards, refused)
+  if (candidates().length === 1) {
+    if (found.length === 1) return found[0]
+    throw refused[0].error
+  }
+  const shown = options.serial === undefined ? describeAll(found, refused) : found.map((b) => describeBoard(b.info))
   throw new FlashdataError(
     'AMBIGUOUS_DEVICE',
-    `${found.length} Particle boards are connected; choose one with --serial:\n${found.map((b) => `    ${describeBoard(b.info)}`).join('\n')}`,
+    `${shown.length} Particle boards are connected; choose one with --serial:\n${shown.map((line) => `    ${line}`).join('\n')}`,
     {
       hint: 'Run flashdata devices to list them, then pass --serial <serial>.',
-      details: { boards: found.map((b) => b.info) },
+      details: { boards: found.map((b) => b.info), ...(refused.length ? { refused: refused.map((b) => b.info) } : {}) },
     },
   )
 }

@@ -1,5 +1,5 @@
 import type { UsbBusLike } from '../usb/types.js'
-import { describeBoards, type Board } from './board.js'
+import { describeBoards, surveyBoards, type Board, type RefusedBoard } from './board.js'
 
 export const POLL_MS = 200
 
@@ -15,8 +15,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
+/** The boards on the bus that can be used; a board refused for its serial is left out. */
 export async function listBoards(bus: UsbBusLike): Promise<Board[]> {
   return describeBoards(await bus.getDevices())
+}
+
+/** The boards on the bus, and those refused for their serial (listed by devices, failed by the jig). */
+export async function surveyBus(bus: UsbBusLike): Promise<{ boards: Board[]; refused: RefusedBoard[] }> {
+  return surveyBoards(await bus.getDevices())
 }
 
 /** The boards that `match`, asked one at a time (a match may talk to the board). */

@@ -24,7 +24,7 @@ import { EmulatedUsbDevice, type ClaimHooks } from './usb-device.js'
 import { ElectronUsbFunction } from './usb-function.js'
 
 export interface EmulatedElectronOptions {
-  /** Reported in both modes; default: a distinct 24-lowercase-hex id per board. */
+  /** Reported in both modes, as any text (up to 126 UTF-16 units, what a string descriptor holds); default: a distinct 24-lowercase-hex id per board. */
   serialNumber?: string
   /** The USB serial in firmware mode when it differs (older Device OS reported others, such as 00000000050C); default serialNumber. */
   firmwareSerial?: string
@@ -99,9 +99,10 @@ export class EmulatedElectron {
     if (!(this.platform in PLATFORMS)) throw new FlashdataError('BAD_OPTION', `Unknown platform "${this.platform}"`)
     this.serialNumber = options.serialNumber ?? defaultSerial(this.#port)
     this.firmwareSerial = options.firmwareSerial ?? this.serialNumber
+    // Any text a string descriptor can carry (bLength is one byte: 126 UTF-16 units): a device may report any.
     for (const serial of [this.serialNumber, this.firmwareSerial]) {
-      if (!/^[\x20-\x7e]{1,126}$/.test(serial))
-        throw new FlashdataError('BAD_OPTION', 'The serial number must be 1-126 printable ASCII characters')
+      if (serial.length > 126)
+        throw new FlashdataError('BAD_OPTION', 'The serial number must fit a USB string descriptor: 126 UTF-16 units')
     }
     this.deviceId = (
       options.deviceId ?? (/^[0-9a-f]{24}$/i.test(this.serialNumber) ? this.serialNumber : defaultSerial(this.#port))

@@ -77,6 +77,7 @@ export interface ProvisionFacts {
 
 /** One attempt at one board by the jig: the record of its board-done event. */
 export interface JigRecord extends StationStamp {
+  /** The board's serial; for a board refused for its serial (DEVICE_SERIAL_INVALID), that serial escaped (shownSerial). */
   serial: string
   /** USB port path of the board ("1-1.4"), and the slot name the station maps it to. */
   port?: string

@@ -1,7 +1,7 @@
 import { FlashdataError } from '../errors.js'
-import { normalizeSerial, type Board, type BoardInfo } from '../device/board.js'
+import { boardKey, type Board, type BoardInfo, type RefusedBoard } from '../device/board.js'
 import { sameBoard } from '../device/identity.js'
-import { listBoards, sleep, waitForBoard } from '../device/wait.js'
+import { sleep, surveyBus, waitForBoard } from '../device/wait.js'
 import { sectorImage } from '../image/parse.js'
 import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
 import {
@@ -106,6 +106,7 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
   const plan = options.prepare ?? (async (): Promise<BoardPlan> => ({ image: common! }))
   let exhausted = false
   const records: JigRecord[] = []
+  // Keyed by serial (a refused board's escaped one, never equal to a valid serial).
   const active = new Map<string, Promise<void>>()
   /** Boards announced as waiting for the station to resume. */
   const waiting = new Set<string>()
@@ -131,23 +132,34 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     emit({ type: 'board-done', serial: record.serial, record })
   }
 
+  /** A board's record as it starts: failed until it is done. */
+  const startRecord = (info: { serial: string; path?: string }, startedAt: Date): JigRecord => ({
+    serial: info.serial,
+    ...options.stamp,
+    port: info.path,
+    slot: info.path === undefined ? undefined : options.slots?.[info.path],
+    startedAt: startedAt.toISOString(),
+    endedAt: '',
+    durationMs: 0,
+    phases: {},
+    outcome: 'failed',
+  })
+
+  /** A board refused for its serial fails at once: nothing is read from disk for it or sent to it. */
+  const refuse = async (board: RefusedBoard): Promise<void> => {
+    const at = new Date()
+    const { code, message, hint } = board.error
+    await finish({ ...startRecord(board.info, at), endedAt: at.toISOString(), error: { code, message, hint } })
+    done.add(board.info.serial)
+    lastActivity = Date.now()
+  }
+
   const flashOne = async (board: Board): Promise<void> => {
     const serial = board.info.serial
     const startedAt = new Date()
-    const port = board.info.path
     // The phases completed and the last one begun (under way, or the one whose result was refused, such as
     // a Photon found by connect), so a failed record says how far the board got.
-    let record: JigRecord = {
-      serial,
-      ...options.stamp,
-      port,
-      slot: port === undefined ? undefined : options.slots?.[port],
-      startedAt: startedAt.toISOString(),
-      endedAt: '',
-      durationMs: 0,
-      phases: {},
-      outcome: 'failed',
-    }
+    let record = startRecord(board.info, startedAt)
     const live: { record: JigRecord; phases: PhaseTimes; current?: Phase } = { record, phases: {} }
     const { phases } = live
     inProgress.set(serial, live)
@@ -264,14 +276,18 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
 
   /** One look at the bus: forget boards that left, start every new one. */
   const scan = async (): Promise<void> => {
-    const present = await listBoards(options.bus)
+    const { boards, refused } = await surveyBus(options.bus)
+    const present = [
+      ...boards.map((board) => ({ info: board.info, run: () => flashOne(board) })),
+      ...refused.map((board) => ({ info: board.info, run: () => refuse(board) })),
+    ]
     const serials = new Set(present.map((b) => b.info.serial))
     for (const serial of handled) if (!serials.has(serial) && !active.has(serial)) handled.delete(serial)
     for (const serial of waiting) if (!serials.has(serial)) waiting.delete(serial)
     const paused = options.paused?.() === true
-    for (const board of present) {
-      const serial = board.info.serial
-      if (!serial || handled.has(serial) || active.has(serial) || full() || exhausted) continue
+    for (const { info, run } of present) {
+      const serial = info.serial
+      if (handled.has(serial) || active.has(serial) || full() || exhausted) continue
       if (paused) {
         if (!waiting.has(serial)) emit({ type: 'board-waiting', serial })
         waiting.add(serial)
@@ -281,25 +297,25 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
       handled.add(serial)
       taken.add(serial)
       lastActivity = Date.now()
-      const port = board.info.path
+      const port = info.path
       emit({
         type: 'board-attached',
         serial,
-        mode: board.info.mode,
-        platform: board.info.platform,
+        mode: info.mode,
+        platform: info.platform,
         port,
         slot: port === undefined ? undefined : options.slots?.[port],
       })
       active.set(
         serial,
-        flashOne(board).finally(() => active.delete(serial)),
+        run().finally(() => active.delete(serial)),
       )
     }
   }
 
   // A quick unplug and replug can fall between two scans: the disconnect event still tells.
   const onDisconnect = ({ device }: UsbConnectionEvent) => {
-    const serial = normalizeSerial(device.serialNumber)
+    const serial = boardKey(device)
     if (!active.has(serial)) handled.delete(serial)
   }
   options.bus.addEventListener('disconnect', onDisconnect)

@@ -1,4 +1,5 @@
 import { FlashdataError } from '../errors.js'
+import type { BoardSerial } from '../device/serial.js'
 import type { DfuseDevice } from '../dfu/dfuse.js'
 import { sameBoard } from '../device/identity.js'
 import { waitForBoard } from '../device/wait.js'
@@ -33,7 +34,7 @@ export interface PushOptions extends BoardOptions {
 }
 
 export interface ForeignData {
-  serial: string
+  serial: BoardSerial
   contents: SectorContents
   /** The whole 128 KiB sector as read. */
   sector: Uint8Array
@@ -262,7 +263,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
 /** Foreign data is overwritten only once the caller has saved it; otherwise the push stops here, before the erase. */
 async function keepForeign(
   options: PushOptions,
-  serial: string,
+  serial: BoardSerial,
   state: SectorState,
   tracker: PhaseTracker,
 ): Promise<PushResult['foreign']> {

@@ -1,10 +1,11 @@
 import { constants } from 'node:fs'
 import { access, mkdir, stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { writeFileAtomic } from '../files/write.js'
 import { printable } from '../image/names.js'
 import type { ForeignData } from '../jobs/push.js'
+import { childPath } from './child-path.js'
 
 const unwritable = (dir: string, error: NodeJS.ErrnoException) =>
   new FlashdataError('OUTPUT_UNWRITABLE', `Cannot write backups into "${printable(dir)}": ${error.message}`, {
@@ -60,7 +61,7 @@ export function sectorBackup(dir: string, now: () => Date = () => new Date()): (
       throw unwritable(dir, error)
     })
     const time = now().toISOString().replace(/[:.]/g, '-')
-    const path = join(dir, `flashdata-backup-${serial}-${time}.bin`)
+    const path = childPath(dir, `flashdata-backup-${serial}-${time}.bin`)
     await writeFileAtomic(path, sector)
     return path
   }

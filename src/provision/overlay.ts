@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { FlashdataError } from '../errors.js'
+import type { BoardSerial } from '../device/serial.js'
 import { collectFiles } from '../files/collect.js'
 import type { ImageFileInput } from '../image/build.js'
+import { childPath } from './child-path.js'
 
 /** The files of one layer of a board's image, and where they came from (for the record). */
 export interface Layer {
@@ -16,10 +17,10 @@ export interface Layer {
  */
 export async function perBoardLayer(
   dir: string,
-  serial: string,
+  serial: BoardSerial,
   options: { optional?: boolean; exclude?: string[]; includeVcs?: boolean } = {},
 ): Promise<Layer | undefined> {
-  const folder = join(dir, serial)
+  const folder = childPath(dir, serial)
   const info = await stat(folder).catch(() => undefined)
   if (!info?.isDirectory()) {
     if (options.optional) return undefined

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
 import type { BoardInfo } from '../device/board.js'
+import { requireBoardSerial } from '../device/serial.js'
 import { collectFiles } from '../files/collect.js'
 import { packFiles, type BuildFromPathsOptions } from '../files/build.js'
 import type { ImageFileInput } from '../image/build.js'
@@ -81,7 +82,8 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
 
   return {
     async prepare(board) {
-      const serial = board.serial
+      // Checked again here: a caller may hand the library any string.
+      const serial = requireBoardSerial(board.serial)
       const facts: ProvisionFacts = {}
       const layers: ImageFileInput[][] = [common]
       if (config.perBoard) {

@@ -6,7 +6,7 @@
  * second permission.
  */
 import { FlashdataError } from '../errors.js'
-import { describeBoards, type Board } from '../device/board.js'
+import { describeBoards, surveyBoards, type Board } from '../device/board.js'
 import { enterDfuMode } from '../device/mode.js'
 import { PARTICLE_VENDOR_ID, PLATFORMS } from '../device/platforms.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
@@ -45,7 +45,9 @@ export function webUsb(): WebUsb {
  */
 async function chooseBoard(usb: WebUsb, why: string, others: Board[]): Promise<Board> {
   try {
-    return describeBoards([await usb.requestDevice({ filters: FILTERS })])[0]
+    const { boards, refused } = surveyBoards([await usb.requestDevice({ filters: FILTERS })])
+    if (boards[0]) return boards[0]
+    throw refused[0].error
   } catch (error) {
     if ((error as Error).name !== 'NotFoundError') throw error
     const other = others[0]

@@ -34,7 +34,7 @@ describe('platforms', () => {
     expect(emu.flashLog).toEqual([])
   })
 
-  it('an unknown platform, mode or left-over state, or an unprintable serial number, is a BAD_OPTION', () => {
+  it('an unknown platform, mode or left-over state, or a serial number longer than a string descriptor holds, is a BAD_OPTION', () => {
     const attempt = (create: () => unknown) => {
       try {
         create()
@@ -44,7 +44,8 @@ describe('platforms', () => {
       return false
     }
     expect(attempt(() => new EmulatedElectron({ platform: 'argon' as 'p1' }))).toBe(true)
-    expect(attempt(() => new EmulatedElectron({ serialNumber: '' }))).toBe(true)
+    expect(attempt(() => new EmulatedElectron({ serialNumber: 'x'.repeat(127) }))).toBe(true)
+    expect(attempt(() => new EmulatedElectron({ serialNumber: 'x'.repeat(126) }))).toBe(false)
     expect(attempt(() => new EmulatedElectron({ mode: 'listening' as 'dfu' }))).toBe(true)
     expect(attempt(() => new EmulatedElectron({ dfuState: 'dfuIDLE' as 'dfuERROR' }))).toBe(true)
   })

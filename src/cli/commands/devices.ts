@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { BoardInfo } from '../../device/board.js'
+import type { RefusedBoard } from '../../device/board.js'
 import type { FirmwareInfo } from '../../device/firmware.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { table } from '../format.js'
@@ -26,7 +26,7 @@ Examples:
   $ flashdata devices --emulator board.bin`,
     )
     .action(async (options: DeviceCliOptions) => {
-      const { filterBoards, listBoards, waitForBoard } = await import('../../device/wait.js')
+      const { filterBoards, surveyBus, waitForBoard } = await import('../../device/wait.js')
       const { noBoard } = await import('../../device/select.js')
       const { sameBoard } = await import('../../device/identity.js')
       const { readFirmwareInfo } = await import('../../device/firmware.js')
@@ -36,17 +36,22 @@ Examples:
         async ({ bus, board }) => {
           const matches = board.serial === undefined ? async () => true : sameBoard(board.serial)
           if (board.waitMs !== undefined) await waitForBoard(bus, matches, board.waitMs)
-          const present = await listBoards(bus)
+          const { boards: present, refused } = await surveyBus(bus)
           const listed = await filterBoards(present, matches)
           if (listed.length === 0 && (board.serial !== undefined || board.waitMs !== undefined))
-            throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present)
+            throw noBoard({ serial: board.serial, waitMs: board.waitMs ?? 0 }, present, refused)
           // A board running firmware is asked for its Device OS version and mode (a DFU-mode board runs the bootloader).
-          const boards: Array<BoardInfo & FirmwareInfo & { unusable?: { code: string; message: string } }> = []
+          const boards: Array<RefusedBoard['info'] & FirmwareInfo & { unusable?: { code: string; message: string } }> =
+            []
           for (const found of listed) {
             const problem = bus.unusable?.(found.device)
             if (problem) boards.push({ ...found.info, unusable: { code: problem.code, message: problem.message } })
             else boards.push({ ...found.info, ...(await readFirmwareInfo(found)) })
           }
+          // Refused for its serial: listed (escaped) and never asked anything. No --serial matches it.
+          if (board.serial === undefined)
+            for (const { info, error } of refused)
+              boards.push({ ...info, unusable: { code: error.code, message: error.message } })
           if (options.json) printResult(io, 'devices', { boards })
           else if (boards.length === 0) io.stdout.write('No Particle boards found on USB.\n')
           else {
