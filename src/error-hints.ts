@@ -65,6 +65,8 @@ export const DEFAULT_HINTS = {
   POOL_EXHAUSTED: 'Add rows to the pool, or give a new pool, and start the station again.',
   PER_BOARD_MISSING:
     "Add the board's folder (<dir>/<serial>/), or use --per-board-optional to give it the common files.",
+  PER_BOARD_AMBIGUOUS:
+    'Keep one folder per board (serials compare case-insensitively): merge the others into it and remove them.',
   POOL_INVALID: 'Fix the pool table: a header row of stored names, then one row per board.',
   JOB_INVALID: 'Fix the job file (docs/station.md#job-files lists its fields).',
   GENERATE_FAILED:

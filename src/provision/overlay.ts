@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
 import type { BoardSerial } from '../device/serial.js'
 import { collectFiles } from '../files/collect.js'
@@ -12,16 +12,41 @@ export interface Layer {
 }
 
 /**
- * A board's own folder, `<dir>/<serial>/`. Missing: undefined when per-board
- * data is optional, else PER_BOARD_MISSING (the board fails untouched).
+ * The entry of `dir` named by the serial in any case (serials compare
+ * case-insensitively, and a folder may be named as the board's label prints
+ * it); undefined when there is none. Two that differ only in case are
+ * refused: either could be meant.
+ */
+async function boardEntry(dir: string, serial: BoardSerial): Promise<string | undefined> {
+  const names = (await readdir(dir).catch(() => [] as string[]))
+    .filter((name) => /^[0-9A-Za-z]+$/.test(name) && name.toLowerCase() === serial)
+    .sort()
+  if (names.length > 1) {
+    throw new FlashdataError(
+      'PER_BOARD_AMBIGUOUS',
+      `Per-board folders ${names.map((n) => `"${n}"`).join(' and ')} in "${dir}" differ only in case; either could be ${serial}'s. The board was not touched.`,
+      {
+        hint: 'Keep one folder per board (serials compare case-insensitively): merge the others into it and remove them.',
+        details: { serial, dir, folders: names },
+      },
+    )
+  }
+  return names[0]
+}
+
+/**
+ * A board's own folder, `<dir>/<serial>/` (in any case). Missing: undefined
+ * when per-board data is optional, else PER_BOARD_MISSING (the board fails
+ * untouched).
  */
 export async function perBoardLayer(
   dir: string,
   serial: BoardSerial,
   options: { optional?: boolean; exclude?: string[]; includeVcs?: boolean } = {},
 ): Promise<Layer | undefined> {
-  const folder = childPath(dir, serial)
-  const info = await stat(folder).catch(() => undefined)
+  const entry = await boardEntry(dir, serial)
+  const folder = childPath(dir, entry ?? serial)
+  const info = entry === undefined ? undefined : await stat(folder).catch(() => undefined)
   if (!info?.isDirectory()) {
     if (options.optional) return undefined
     throw new FlashdataError('PER_BOARD_MISSING', `No per-board folder for ${serial}: "${folder}" does not exist.`, {
