@@ -6,7 +6,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
 import { EmulatedElectron, openFlashFile, ExitCode, parseImage } from 'flashdata'
 import { CLI, REPO, ndjson, runCli, startUntil } from '../helpers/cli.js'
-import { writeTree } from '../helpers/files.js'
+import { sameBytes, writeTree } from '../helpers/files.js'
 import { factoryModule, writeFlashFileAt } from '../helpers/particle-module.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -68,14 +68,14 @@ describe('push with per-board data and foreign data (CLI)', () => {
     expect(refused.code).toBe(ExitCode.FOREIGN_DATA)
     expect(refused.stderr).toContain('a Particle firmware module: electron user part (module version 6')
     expect(refused.stderr).toContain('--force')
-    expect(await readFile(board)).toEqual(before)
+    expect(sameBytes(await readFile(board), before)).toBe(true)
 
     const forced = await runCli(['push', 'examples/data', '--force', '--backup-dir', dir], { env })
     expect(forced.code).toBe(0)
     const [backup] = (await readdir(dir)).filter((f) => f.startsWith('flashdata-backup-'))
     expect(backup).toMatch(/^flashdata-backup-[0-9a-f]{24}-\d{4}-.*\.bin$/)
     expect(forced.text).toContain(`saved to ${join(dir, backup)}`)
-    expect(await readFile(join(dir, backup))).toEqual(before.subarray(SECTOR, SECTOR + 131072))
+    expect(sameBytes(await readFile(join(dir, backup)), before.subarray(SECTOR, SECTOR + 131072))).toBe(true)
     expect((await runCli(['verify', 'examples/data'], { env })).code).toBe(0)
   })
 

@@ -10,7 +10,7 @@ import { openProvisioner } from '../../src/provision/provisioner.js'
 import { junitXml } from '../../src/provision/reports.js'
 import { sectorBackup } from '../../src/provision/backup.js'
 import { bench, DATA_SECTOR_ADDRESS, flashOps, sectorBytes } from '../helpers/emulator.js'
-import { writeTree } from '../helpers/files.js'
+import { sameBytes, writeTree } from '../helpers/files.js'
 import { factoryModule, writeFlashFileAt } from '../helpers/particle-module.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -248,7 +248,7 @@ describe('provisioning station (library)', () => {
       outcome: 'flashed',
       foreign: { backup: join(backups, name), contents: { kind: 'particle-module' } },
     })
-    expect(new Uint8Array(await readFile(join(backups, name)))).toEqual(before)
+    expect(sameBytes(await readFile(join(backups, name)), before)).toBe(true)
     expect(boardFiles(overwritten.boards[0])).toEqual({ 'x.txt': 'x' })
     overwritten.boards[0].close()
   })
