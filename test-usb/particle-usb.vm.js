@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
+import './particle-usb-patch.js'
 import particleUsb from 'particle-usb'
 import {
   BridgedBoard,

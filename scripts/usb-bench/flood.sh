@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bridge flood (npm run flood:usb -- [--commands N] [--minutes M], after
+# The bridge flood (npm run flood:usb -- [--commands N] [--minutes M] [--only TEXT], after
 # npm run build): boots the bench VM once and runs flood.vm.js in it, which
 # prints a line per command and ends with 'N passed, M failed'. Without a
 # bound it runs 7 minutes. Exits 77 with the reason when this machine cannot

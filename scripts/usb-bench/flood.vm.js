@@ -4,7 +4,7 @@
  * one bridged board with datasheet flash timing and every peer taking turns
  * on it, one command at a time, until a count or a time bound is reached.
  *
- *   flood.vm.js [--commands N] [--minutes M]
+ *   flood.vm.js [--commands N] [--minutes M] [--only TEXT]
  *
  * Each command is a separate process: dfu-util -D and -U, flashdata push
  * --force --no-leave, flashdata verify, the DFU switch and back (flashdata dfu
@@ -31,13 +31,13 @@ import {
 } from '../../test-usb/bench.js'
 
 const { values: opts } = parseArgs({
-  options: { commands: { type: 'string' }, minutes: { type: 'string' } },
+  options: { commands: { type: 'string' }, minutes: { type: 'string' }, only: { type: 'string' } },
 })
 const maxCommands = opts.commands === undefined ? Number.POSITIVE_INFINITY : Number(opts.commands)
 const minutes =
   opts.minutes === undefined ? (opts.commands === undefined ? 7 : Number.POSITIVE_INFINITY) : Number(opts.minutes)
 if (!(maxCommands > 0) || !(minutes > 0)) {
-  console.error('usage: flood.vm.js [--commands N] [--minutes M] (both positive)')
+  console.error('usage: flood.vm.js [--commands N] [--minutes M] [--only TEXT] (N and M positive)')
   process.exit(2)
 }
 
@@ -127,10 +127,10 @@ function commands(images) {
       run: async () => checked(await particle('info')),
     },
     {
-      name: 'flashdata dfu',
+      name: 'particle-usb enterDfuMode',
       needs: 'firmware',
       leaves: 'dfu',
-      run: async () => checked(await flashdata(['dfu', '--serial', SERIAL, '--json'])),
+      run: async () => checked(await particle('enter-dfu')),
     },
     {
       name: 'particle-usb reset (leave)',
@@ -139,10 +139,10 @@ function commands(images) {
       run: async () => checked(await particle('reset')),
     },
     {
-      name: 'particle-usb enterDfuMode',
+      name: 'flashdata dfu',
       needs: 'firmware',
       leaves: 'dfu',
-      run: async () => checked(await particle('enter-dfu')),
+      run: async () => checked(await flashdata(['dfu', '--serial', SERIAL, '--json'])),
     },
   ]
 }
@@ -174,7 +174,8 @@ const board = new BridgedBoard(SERIAL, { mode: 'dfu', timing: 'datasheet', log: 
 await board.next('attached')
 await waitForDevice(SERIAL, DFU_PRODUCT)
 const images = [await image('a', [60_000, 30_000, 1200]), await image('b', [100_000, 700])]
-const list = commands(images)
+// --only TEXT keeps the commands whose names hold it (e.g. particle-usb: its three, in turns).
+const list = commands(images).filter((command) => !opts.only || command.name.includes(opts.only))
 const deadline = Date.now() + minutes * 60_000
 const failures = []
 let passed = 0
