@@ -4,10 +4,6 @@ import { fit } from './render/style.js'
 
 export { bytes, formatBytes, formatDate, plural } from '../image/words.js'
 
-export function hex32(n: number): string {
-  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`
-}
-
 export function percent(part: number, whole: number): string {
   return `${((100 * part) / whole).toFixed(1)}%`
 }

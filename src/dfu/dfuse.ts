@@ -8,7 +8,8 @@ import { FlashdataError, type ErrorCode } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import { connectDfu, disconnectDfu } from './connect.js'
 import { checkModifiable, checkReadable, pageToErase, type AddressRange } from './guard.js'
-import { formatAddress, type MemoryLayout, type MemoryPage } from './layout.js'
+import { hex32 } from '../text.js'
+import type { MemoryLayout, MemoryPage } from './layout.js'
 import {
   DfuRequest,
   DfuState,
@@ -199,7 +200,7 @@ export class DfuseDevice {
       if (result.data === undefined || got !== size) {
         throw new FlashdataError(
           'DFU_PROTOCOL',
-          `Read at ${formatAddress(blockAddress)} returned ${got.toLocaleString('en-US')} bytes instead of ${size.toLocaleString('en-US')}`,
+          `Read at ${hex32(blockAddress)} returned ${got.toLocaleString('en-US')} bytes instead of ${size.toLocaleString('en-US')}`,
         )
       }
       out.set(new Uint8Array(result.data.buffer, result.data.byteOffset, got), offset)
@@ -324,7 +325,7 @@ export class DfuseDevice {
    * the first (busy) status request; a STALL of it means the work failed.
    */
   private async waitAfterDnload(failure: ErrorCode, what: string, address: number): Promise<void> {
-    const at = formatAddress(address)
+    const at = hex32(address)
     for (let poll = 0; poll < MAX_BUSY_POLLS; poll++) {
       const result = await this.usb.classIn(DfuRequest.GETSTATUS, 0, 6)
       if (result.status === 'stall') {
@@ -366,7 +367,7 @@ export class DfuseDevice {
   }
 
   private stall(what: string, address: number | undefined): FlashdataError {
-    const where = address === undefined ? '' : ` at ${formatAddress(address)}`
+    const where = address === undefined ? '' : ` at ${hex32(address)}`
     return new FlashdataError(
       'DFU_STALL',
       `${what}${where}: the device stalled the request (state ${describeState(this.state)})`,

@@ -4,12 +4,12 @@
  * layout, and never below 0x08020000 on alt 0 unless the range says so.
  */
 import { FlashdataError } from '../errors.js'
+import { hex32 } from '../text.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import {
   describeRange,
   ELECTRON_PROTECTED_END,
   findPage,
-  formatAddress,
   pagesInRange,
   type MemoryLayout,
   type MemoryPage,
@@ -75,13 +75,13 @@ export function checkModifiable(target: GuardedTarget, operation: 'erase' | 'wri
       operation,
       start,
       end,
-      `below ${formatAddress(ELECTRON_PROTECTED_END)} (bootloader, configuration and EEPROM sectors)`,
+      `below ${hex32(ELECTRON_PROTECTED_END)} (bootloader, configuration and EEPROM sectors)`,
     )
   }
   const flag = operation === 'erase' ? 'erasable' : 'writable'
   for (const page of pagesInRange(target.layout, start, end)) {
     if (!page.segment[flag])
-      refuse(operation, start, end, `the page at ${formatAddress(page.start)} is not ${flag} on this device`)
+      refuse(operation, start, end, `the page at ${hex32(page.start)} is not ${flag} on this device`)
   }
 }
 
@@ -99,7 +99,7 @@ export function checkReadable(target: GuardedTarget, start: number, length: numb
   checkBounds('read', start, length)
   for (const page of pagesInRange(target.layout, start, start + length)) {
     if (!page.segment.readable)
-      refuse('read', start, start + length, `the page at ${formatAddress(page.start)} is not readable`)
+      refuse('read', start, start + length, `the page at ${hex32(page.start)} is not readable`)
   }
 }
 

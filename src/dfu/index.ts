@@ -3,7 +3,6 @@ export { type AddressRange, isParticleGen2Dfu } from './guard.js'
 export {
   ELECTRON_PROTECTED_END,
   findPage,
-  formatAddress,
   pagesInRange,
   parseMemoryLayout,
   protectBelow,

@@ -12,6 +12,7 @@
  * naming the position, never a silently dropped or resized segment.
  */
 import { FlashdataError } from '../errors.js'
+import { hex32 } from '../text.js'
 
 export interface MemorySegment {
   start: number
@@ -42,16 +43,10 @@ const MULTIPLIERS: Record<string, number> = { B: 1, K: 1024, M: 1024 * 1024, ' '
 const TYPES = 'abcdefg'
 const LIMIT = 2 ** 32
 
-export function formatAddress(address: number): string {
-  return `0x${address.toString(16).padStart(8, '0')}`
-}
-
 /** [start, end) for people: first and last byte and the length, so an exclusive end is never read as inclusive. */
 export function describeRange(start: number, end: number): string {
   const length = end - start
-  return length <= 1
-    ? formatAddress(start)
-    : `${formatAddress(start)}-${formatAddress(end - 1)} (${length.toLocaleString('en-US')} bytes)`
+  return length <= 1 ? hex32(start) : `${hex32(start)}-${hex32(end - 1)} (${length.toLocaleString('en-US')} bytes)`
 }
 
 export function parseMemoryLayout(text: string): MemoryLayout {
@@ -144,10 +139,7 @@ export function parseMemoryLayout(text: string): MemoryLayout {
   const sorted = [...segments].sort((a, b) => a.start - b.start)
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].start < sorted[i - 1].end) {
-      fail(
-        text.length,
-        `segments at ${formatAddress(sorted[i - 1].start)} and ${formatAddress(sorted[i].start)} overlap`,
-      )
+      fail(text.length, `segments at ${hex32(sorted[i - 1].start)} and ${hex32(sorted[i].start)} overlap`)
     }
   }
   return { name, segments }
@@ -179,7 +171,7 @@ export function pagesInRange(layout: MemoryLayout, start: number, end: number): 
     if (page === undefined) {
       throw new FlashdataError(
         'ADDRESS_REFUSED',
-        `Address ${formatAddress(address)} is not in the memory layout "${layout.name}"`,
+        `Address ${hex32(address)} is not in the memory layout "${layout.name}"`,
         {
           details: { address, layout: layout.name },
         },

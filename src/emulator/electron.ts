@@ -13,6 +13,7 @@
  * same boot rule, or in the mode given (as if MODE were held).
  */
 import { FlashdataError } from '../errors.js'
+import { hex32 } from '../text.js'
 import { dfuDescriptors, firmwareDescriptors, PLATFORMS, type BoardMode, type Platform } from './descriptors.js'
 import { DfuBootloader } from './dfu-bootloader.js'
 import { DEVICE_OS_VERSION, DeviceOsFirmware } from './device-os.js'
@@ -195,7 +196,7 @@ export class EmulatedElectron {
       address < FLASH_BASE ||
       address + length > FLASH_END
     ) {
-      throw new RangeError(`readFlash(0x${address.toString(16)}, ${length}) is outside 0x08000000-0x080FFFFF`)
+      throw new RangeError(`readFlash(${hex32(address)}, ${length}) is outside 0x08000000-0x080FFFFF`)
     }
     return this.#flash.read(address, length)
   }

@@ -4,7 +4,7 @@
  * (firmware/README.md, "Updating the data in the field").
  */
 
-const hex32 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`
+import { hex32 } from '../text.js'
 
 export interface CHeaderSource {
   /** The build's inputs, as given on the command line. */

@@ -14,6 +14,7 @@
  * is touched. Pure functions over bytes; no I/O.
  */
 import { FlashdataError } from '../errors.js'
+import { hex32 } from '../text.js'
 import { tooLarge } from './build.js'
 import { crc32 } from './crc.js'
 import { SECTOR_ADDRESS, SECTOR_SIZE } from './format.js'
@@ -95,7 +96,7 @@ export type DfuFileProblem =
   | 'element-address'
   | 'element-size'
 
-const hex = (n: number, digits: number) => `0x${n.toString(16).toUpperCase().padStart(digits, '0')}`
+const hex16 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`
 
 /**
  * The image inside a DfuSe file, after checking the suffix (signature, length,
@@ -106,7 +107,7 @@ const hex = (n: number, digits: number) => `0x${n.toString(16).toUpperCase().pad
 export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Array {
   const refuse = (problem: DfuFileProblem, message: string): never => {
     throw new FlashdataError('DFU_FILE_INVALID', `${what} is not a .dfu file flashdata accepts: ${message}`, {
-      hint: `flashdata takes .dfu files holding one image at ${hex(SECTOR_ADDRESS, 8)}: rebuild it with flashdata build <folder> -o data.dfu, or give the image file itself.`,
+      hint: `flashdata takes .dfu files holding one image at ${hex32(SECTOR_ADDRESS)}: rebuild it with flashdata build <folder> -o data.dfu, or give the image file itself.`,
       details: { problem },
     })
   }
@@ -131,12 +132,12 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   if (u32(suffix + 12) !== crc)
     refuse(
       'suffix-crc',
-      `the suffix CRC is ${hex(u32(suffix + 12), 8)} but the bytes give ${hex(crc, 8)}: the file is corrupt or was changed after the suffix was added.`,
+      `the suffix CRC is ${hex32(u32(suffix + 12))} but the bytes give ${hex32(crc)}: the file is corrupt or was changed after the suffix was added.`,
     )
   if (u16(suffix + 6) !== DFU_FILE_DEVICE.bcdDFU)
     refuse(
       'not-dfuse',
-      `its suffix says bcdDFU ${hex(u16(suffix + 6), 4)}, not DfuSe's ${hex(DFU_FILE_DEVICE.bcdDFU, 4)}.`,
+      `its suffix says bcdDFU ${hex16(u16(suffix + 6))}, not DfuSe's ${hex16(DFU_FILE_DEVICE.bcdDFU)}.`,
     )
   const [vendorId, productId] = [u16(suffix + 4), u16(suffix + 2)]
   if (
@@ -175,7 +176,7 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   if (address !== SECTOR_ADDRESS)
     refuse(
       'element-address',
-      `its element is at ${hex(address, 8)}; flashdata writes only sector 9 at ${hex(SECTOR_ADDRESS, 8)}.`,
+      `its element is at ${hex32(address)}; flashdata writes only sector 9 at ${hex32(SECTOR_ADDRESS)}.`,
     )
   if (size > SECTOR_SIZE)
     refuse('element-size', `its element is ${n(size)} bytes, more than the ${n(SECTOR_SIZE)}-byte sector.`)

@@ -1,4 +1,5 @@
 import { FlashdataError } from '../errors.js'
+import { hex32 } from '../text.js'
 import { imageCrc } from './crc.js'
 import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
 import {
@@ -200,10 +201,7 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   }
   const header = readHeader(bytes)
   if (header.magic !== MAGIC) {
-    error(
-      'bad-magic',
-      `Magic is 0x${header.magic.toString(16).padStart(8, '0')}, expected 0x${MAGIC.toString(16)}: not a flash-file image.`,
-    )
+    error('bad-magic', `Magic is ${hex32(header.magic)}, expected ${hex32(MAGIC)}: not a flash-file image.`)
     return listing({ header })
   }
   if (header.version > FORMAT_VERSION)
@@ -244,7 +242,7 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
     if (computedCrc !== header.crc) {
       error(
         'bad-crc',
-        `CRC is 0x${header.crc.toString(16).padStart(8, '0')} but the bytes give 0x${computedCrc.toString(16).padStart(8, '0')}: the image is corrupt or was not fully written.`,
+        `CRC is ${hex32(header.crc)} but the bytes give ${hex32(computedCrc)}: the image is corrupt or was not fully written.`,
       )
     }
   }

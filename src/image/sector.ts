@@ -5,6 +5,7 @@
  * here recognises. Pure functions over bytes.
  */
 import { MAGIC } from './format.js'
+import { hex32 } from '../text.js'
 
 export interface ParticleModule {
   platformId: number
@@ -117,7 +118,7 @@ export function describeSector(contents: SectorContents): string {
       return 'data that is neither a flashdata image nor a Particle firmware module'
     case 'particle-module': {
       const m = contents.module
-      return `a Particle firmware module: ${m.platform} ${m.function} (module version ${m.version}, index ${m.index}, built for 0x${m.startAddress.toString(16).padStart(8, '0')})`
+      return `a Particle firmware module: ${m.platform} ${m.function} (module version ${m.version}, index ${m.index}, built for ${hex32(m.startAddress)})`
     }
   }
 }

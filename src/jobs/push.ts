@@ -8,7 +8,8 @@ import { HEADER_SIZE } from '../image/format.js'
 import { pageNumber, pagesInRange } from '../dfu/layout.js'
 import { sectorImage } from '../image/parse.js'
 import { classifySector, describeSector, type SectorContents } from '../image/sector.js'
-import { firstDifference, hex } from './compare.js'
+import { hex32 } from '../text.js'
+import { firstDifference } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
 import { planPush } from './plan.js'
@@ -144,7 +145,7 @@ async function eraseAndWrite(
       detail: pages
         .map(
           (page) =>
-            `sector ${pageNumber(dfu.layout, page)} at ${hex(page.start)} (${(page.end - page.start) / 1024} KiB)`,
+            `sector ${pageNumber(dfu.layout, page)} at ${hex32(page.start)} (${(page.end - page.start) / 1024} KiB)`,
         )
         .join(', '),
     }),
@@ -198,7 +199,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
           if (at === -1) break
           failure = new FlashdataError(
             'VERIFY_MISMATCH',
-            `Read-back differs from the image at offset ${at} (${hex(address + at)}).`,
+            `Read-back differs from the image at offset ${at} (${hex32(address + at)}).`,
             {
               hint: "The flash may be failing. Run the push again; if it fails at the same offset, the board's flash is damaged.",
               details: { offset: at, address: address + at },

@@ -1,7 +1,8 @@
 import { FlashdataError, isFlashdataError } from '../errors.js'
 import { DfuseDevice } from '../dfu/dfuse.js'
 import { checkPlan } from '../dfu/guard.js'
-import { describeRange, formatAddress } from '../dfu/layout.js'
+import { describeRange } from '../dfu/layout.js'
+import { hex32 } from '../text.js'
 import { DfuState } from '../dfu/protocol.js'
 import type { Board } from '../device/board.js'
 import { enterDfuMode, type ModeSwitchMethod } from '../device/mode.js'
@@ -56,7 +57,7 @@ function checkPlatform(board: Board, options: BoardOptions): void {
     if (options.address === undefined || options.address === DATA_SECTOR.start) return
     throw new FlashdataError(
       'BAD_OPTION',
-      `--address ${formatAddress(options.address)} is refused on the ${board.platform.label} ${board.info.serial}: there flashdata writes only sector 9 (${describeRange(DATA_SECTOR.start, DATA_SECTOR.end)}); the rest of its flash holds firmware. Nothing was sent to the board.`,
+      `--address ${hex32(options.address)} is refused on the ${board.platform.label} ${board.info.serial}: there flashdata writes only sector 9 (${describeRange(DATA_SECTOR.start, DATA_SECTOR.end)}); the rest of its flash holds firmware. Nothing was sent to the board.`,
       {
         hint: 'Leave out --address: on an Electron or E-Series the target is always sector 9.',
         details: { board: board.info, address: options.address },

@@ -1,6 +1,7 @@
 import { writeFileAtomic } from '../files/write.js'
 import { lastAttempts, type JigRecord } from '../jobs/jig.js'
 import { formatCsv } from './csv.js'
+import { hex32 } from '../text.js'
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 cannot carry
 const NOT_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g
@@ -69,7 +70,7 @@ export function summaryCsv(records: JigRecord[]): string {
     r.provision?.pool?.row,
     r.provision?.overlay?.folder,
     r.imageSize,
-    r.imageCrc === undefined ? undefined : `0x${r.imageCrc.toString(16).padStart(8, '0')}`,
+    r.imageCrc === undefined ? undefined : hex32(r.imageCrc),
     r.imageSha256,
     r.startedAt,
     r.durationMs,

@@ -12,7 +12,7 @@ describe('flashdata build / inspect / extract (CLI)', () => {
     const image = join(dir, 'data.bin')
     const built = await runCli(['build', 'examples/data', '-o', image, '--epoch', '1700000000'])
     expect(built.code).toBe(0)
-    expect(built.text).toMatch(/Wrote .*data\.bin: 4 files, [\d,]+ bytes .* CRC 0x[0-9a-f]{8}/)
+    expect(built.text).toMatch(/Wrote .*data\.bin: 4 files, [\d,]+ bytes .* CRC 0x[0-9A-F]{8}/)
     const inspected = await runCli(['inspect', image])
     expect(inspected.code).toBe(0)
     expect(inspected.text).toContain('valid flash-file image, version 1')

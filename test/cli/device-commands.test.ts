@@ -15,7 +15,7 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
     const env = { ...instant, FLASHDATA_EMULATOR: emulator }
     const pushed = await runCli(['push', 'examples/data'], { env })
     expect(pushed.stderr).toContain("In DFU mode: switched with Device OS's DFU request (50)")
-    expect(pushed.text).toMatch(/^Flashed [\d,]+ bytes \(4 files, CRC 0x[0-9a-f]{8}\) to [0-9a-f]{24} and verified it/)
+    expect(pushed.text).toMatch(/^Flashed [\d,]+ bytes \(4 files, CRC 0x[0-9A-F]{8}\) to [0-9a-f]{24} and verified it/)
     expect(pushed.code).toBe(0)
 
     const verified = await runCli(['verify', 'examples/data'], { env })

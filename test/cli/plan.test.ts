@@ -88,6 +88,6 @@ describe('every erase and write is planned and checked before the first USB requ
     const { env } = await boardWithImage()
     const pushed = await runCli(['push', 'examples/data', '--force', '--address', '0x080a0000'], { env })
     expect(pushed.code).toBe(0)
-    expect(pushed.stderr).toContain('Erased: sector 9 at 0x080a0000 (128 KiB)')
+    expect(pushed.stderr).toContain('Erased: sector 9 at 0x080A0000 (128 KiB)')
   })
 })

@@ -34,7 +34,7 @@ describe('screens on a 40-column terminal (CLI, on a pty)', () => {
     for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(40)
     expect(lines.some((line) => line.startsWith('✔ Wrote'))).toBe(true)
     expect(lines.join(' ')).toMatch(
-      /Flashed 3,566 bytes \(4 files, CRC 0x[0-9a-f]{8}\) to [0-9a-f]{24} and verified it in \d+\.\d\d s\./,
+      /Flashed 3,566 bytes \(4 files, CRC 0x[0-9A-F]{8}\) to [0-9a-f]{24} and verified it in \d+\.\d\d s\./,
     )
   })
 

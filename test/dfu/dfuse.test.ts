@@ -317,7 +317,7 @@ describe('failures', () => {
     emu.faults.failNextErase()
     const error = await errorOf(dfu.erase(SECTOR_9))
     expect(error.code).toBe('DFU_ERASE_FAILED')
-    expect(error.message).toContain('0x080a0000')
+    expect(error.message).toContain('0x080A0000')
     expect(error.details).toMatchObject({ address: SECTOR_9 })
     expect((await dfu.getStatus()).state).toBe(DfuState.dfuIDLE)
     await dfu.erase(SECTOR_9)
@@ -427,7 +427,7 @@ describe('address guard', () => {
       'a sector and one byte',
       { allowedRange: SECTOR_9_RANGE },
       (dfu) => dfu.write(SECTOR_9, new Uint8Array(0x20001)),
-      /^Refusing to write 0x080a0000-0x080c0000 \(131,073 bytes\): outside the allowed range 0x080a0000-0x080bffff \(131,072 bytes\)$/,
+      /^Refusing to write 0x080A0000-0x080C0000 \(131,073 bytes\): outside the allowed range 0x080A0000-0x080BFFFF \(131,072 bytes\)$/,
     ],
     ['erase below 0x08020000', {}, (dfu) => dfu.erase(0x08010000), /below 0x08020000/],
     ['write below 0x08020000', {}, (dfu) => dfu.write(0x0801fffc, new Uint8Array(8)), /below 0x08020000/],

@@ -1,17 +1,26 @@
 /**
  * The imports allowed between the parts of src/: its folders (src/cli,
  * src/dfu, ...; subfolders belong to theirs) and the root modules errors,
- * error-hints and index. Every import counts, `import type` and `import('...')`
+ * error-hints, text and index. Every import counts, `import type` and `import('...')`
  * types included: a type is as much a dependency of the design as a value,
  * and Biome's noImportCycles is set to count them too (biome.json).
  */
 export const ALLOWED: Record<string, Record<string, string>> = {
   errors: { 'error-hints': "each code's default hint" },
   'error-hints': {},
+  text: {},
   usb: { errors: 'the error type a transfer may fail with' },
-  image: { errors: 'refusals of bad input and images' },
-  dfu: { usb: 'the device interface it drives', errors: 'typed failures' },
-  emulator: { usb: 'the device interface it implements', errors: 'typed failures of flash files' },
+  image: { errors: 'refusals of bad input and images', text: 'hex32, the one spelling of addresses and CRCs' },
+  dfu: {
+    usb: 'the device interface it drives',
+    errors: 'typed failures',
+    text: 'hex32, the one spelling of addresses and CRCs',
+  },
+  emulator: {
+    usb: 'the device interface it implements',
+    errors: 'typed failures of flash files',
+    text: 'hex32, the one spelling of addresses and CRCs',
+  },
   files: { image: 'packs folders into images', errors: 'typed failures' },
   device: {
     usb: 'finds and opens boards on the bus',
@@ -25,6 +34,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     image: 'images to write and compare',
     usb: 'bus events',
     errors: 'typed failures',
+    text: 'hex32, the one spelling of addresses and CRCs',
   },
   provision: {
     device: 'serials and waiting',
@@ -32,12 +42,14 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     image: 'per-board images',
     jobs: "the jig's plans, records and foreign data",
     errors: 'typed failures',
+    text: 'hex32, the one spelling of addresses and CRCs',
   },
   station: {
     jobs: "the jig's events and records it shows",
     provision: 'the reports it serves',
     ui: "the page's shared widgets",
     errors: 'typed failures',
+    text: 'hex32, the one spelling of addresses and CRCs',
   },
   ui: { jobs: 'phases and events shown as progress', errors: 'error text for the pages' },
   web: {
@@ -58,6 +70,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     station: 'the station server of jig --ui',
     usb: 'bus types',
     errors: 'typed failures and exit codes',
+    text: 'hex32, the one spelling of addresses and CRCs',
   },
   index: {
     device: 'the public API',
@@ -68,5 +81,6 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     image: 'the public API',
     jobs: 'the public API',
     usb: 'the public API',
+    text: 'the public API',
   },
 }

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander'
 import { FlashdataError } from '../../errors.js'
 import type { ImageFileFormat } from '../../image/dfu-file.js'
-import { formatBytes, hex32, percent, plural } from '../format.js'
+import { hex32 } from '../../text.js'
+import { formatBytes, percent, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import {
   addBuildOptions,

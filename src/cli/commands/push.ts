@@ -1,7 +1,8 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
-import { formatBytes, hex32, plural } from '../format.js'
+import { hex32 } from '../../text.js'
+import { formatBytes, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import {
   addBuildOptions,

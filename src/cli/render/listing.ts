@@ -1,5 +1,6 @@
 import type { ImageListing } from '../../image/parse.js'
-import { formatBytes, formatDate, hex32, percent, table } from '../format.js'
+import { hex32 } from '../../text.js'
+import { formatBytes, formatDate, percent, table } from '../format.js'
 
 /** The listing as data for --json: the same facts the text shows. */
 export function listingJson(listing: ImageListing, source: string): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** Rendering of the station's state: tiles, the boards list, totals, failures, the job. */
-import { hex } from '../../jobs/compare.js'
+import { hex32 } from '../../text.js'
 import { byId, element, number } from '../../ui/dom.js'
 import { hintedText } from '../../ui/error-text.js'
 import { outcomeBadge } from '../../ui/outcome.js'
@@ -122,7 +122,7 @@ function jobFacts(state: StationState): HTMLElement[] {
   const { image, sources } = state.job
   const rows: [string, string][] = [['Station', state.job.station]]
   if (image) {
-    rows.push(['Image', `${number(image.size)} bytes, CRC ${hex(image.crc)}`])
+    rows.push(['Image', `${number(image.size)} bytes, CRC ${hex32(image.crc)}`])
     rows.push([
       image.files.length === 1 ? 'File' : `Files (${image.files.length})`,
       image.files.map((f) => `${f.name} (${number(f.length)} bytes)`).join(', '),
