@@ -105,7 +105,7 @@ describe('one process at a time on a board (CLI)', () => {
     const asRoot = process.getuid?.() === 0
     if (asRoot) await chown(dir, 65534, 65534)
     const prefix = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []
-    const result = await runCli(['push', 'examples/data', '--force'], { env, prefix })
+    const result = await runCli(['push', 'examples/data', '--force', '--backup-dir', dir], { env, prefix })
     expect(result.code).toBe(ExitCode.INPUT)
     expect(result.stderr).toContain('is read-only')
     expect(result.stderr).toContain('chmod u+w')
