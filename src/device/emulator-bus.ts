@@ -124,9 +124,24 @@ function saveMode(flashFile: string, mode: BoardMode): void {
   }
 }
 
+/**
+ * FLASHDATA_EMULATOR_FAIL_WRITE=<n>, for tests of failures through the CLI:
+ * the n-th block write of the command fails as a bad flash cell does.
+ */
+function failWriteFrom(env: Record<string, string | undefined>): number | undefined {
+  const value = env.FLASHDATA_EMULATOR_FAIL_WRITE
+  if (value === undefined || value === '') return undefined
+  if (!/^[1-9]\d{0,5}$/.test(value))
+    throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_FAIL_WRITE="${value}" is not a block write's number.`, {
+      hint: 'Set it to 1 for the first block write, 2 for the second, and so on, or unset it.',
+    })
+  return Number(value)
+}
+
 interface EmulatorSettings {
   timing: EmulatorTimingName
   mode?: BoardMode
+  failWrite?: number
 }
 
 /**
@@ -206,6 +221,7 @@ class EmulatorBus implements UsbBusLike {
 
   private attach(file: string, flash: FlashFile, mode: BoardMode, identity: BoardIdentity): void {
     const board = new EmulatedElectron({ ...identity, flash, timing: this.settings.timing, mode, busPath: file })
+    if (this.settings.failWrite !== undefined) board.faults.failNextWrite({ after: this.settings.failWrite - 1 })
     board.onDeviceChange((device) => {
       if (!device || this.problems.has(file)) return
       try {
@@ -254,7 +270,7 @@ export function openEmulatorBus(
   env: Record<string, string | undefined>,
   { create = true } = {},
 ): OpenedBus {
-  const settings = { timing: timingFrom(env), mode: modeFrom(env) }
+  const settings = { timing: timingFrom(env), mode: modeFrom(env), failWrite: failWriteFrom(env) }
   const info = (() => {
     try {
       return statSync(path)

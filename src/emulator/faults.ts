@@ -8,7 +8,8 @@
  *   STALL and not processed; the DFU state is unchanged.
  * - neverAnswer({ request, occurrence? }): that request is never answered;
  *   the host's transfer times out. The board keeps working afterwards.
- * - failNextErase() / failNextWrite(): the next erase command / block write
+ * - failNextErase() / failNextWrite({ after? }): the next erase command /
+ *   the (after+1)-th block write from now
  *   fails as a real flash failure shows: nothing is erased or programmed,
  *   and the GETSTATUS that runs it (#1) stalls.
  * - disconnectDuring(op, { after? }): the cable is pulled during the
@@ -51,7 +52,8 @@ interface Corruption {
 export class FaultInjector {
   #requests: RequestFault[] = []
   #failErase = false
-  #failWrite = false
+  /** Block writes to let through before the failing one; undefined: none armed. */
+  #failWrite: number | undefined
   #disconnects: { op: FlashOperation; remaining: number }[] = []
   #corruptions: Corruption[] = []
   #vanish = false
@@ -74,8 +76,8 @@ export class FaultInjector {
     this.#failErase = true
   }
 
-  failNextWrite(): void {
-    this.#failWrite = true
+  failNextWrite(options: { after?: number } = {}): void {
+    this.#failWrite = options.after ?? 0
   }
 
   disconnectDuring(op: FlashOperation, options: { after?: number } = {}): void {
@@ -96,7 +98,8 @@ export class FaultInjector {
 
   clear(): void {
     this.#requests = []
-    this.#failErase = this.#failWrite = this.#vanish = false
+    this.#failErase = this.#vanish = false
+    this.#failWrite = undefined
     this.#disconnects = []
     this.#corruptions = []
     this.#dfuState = undefined
@@ -122,9 +125,10 @@ export class FaultInjector {
   }
 
   takeFailWrite(): boolean {
-    const armed = this.#failWrite
-    this.#failWrite = false
-    return armed
+    if (this.#failWrite === undefined) return false
+    if (this.#failWrite-- > 0) return false
+    this.#failWrite = undefined
+    return true
   }
 
   /** Counts one operation of kind `op`; true if the cable is pulled during it. */
