@@ -135,7 +135,7 @@ describe('--nul-terminate', () => {
     await writeFile(join(dir, 'job.json'), JSON.stringify({ folder: 'common', nulTerminate: '*.pem' }))
     const refused = await runCli(['jig', '--job', join(dir, 'job.json'), '--emulator', join(dir, 'station')], { env })
     expect(refused.code).toBe(ExitCode.INPUT)
-    expect(refused.stderr).toContain('"nulTerminate" must be a list of strings')
+    expect(refused.stderr).toContain('"nulTerminate" must be a list of patterns that are not empty')
   })
 
   it('is refused with an image that is already built', async () => {
