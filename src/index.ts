@@ -1,5 +1,6 @@
 export * from './errors.js'
 export type * from './usb/types.js'
+export { isUsbError, UsbError, type UsbErrorKind } from './usb/errors.js'
 export * from './image/index.js'
 export * from './files/index.js'
 export * from './dfu/index.js'

@@ -1,22 +1,27 @@
 import { createRequire } from 'node:module'
 import { usbError } from '../dfu/transport.js'
 import { FlashdataError } from '../errors.js'
-import type { UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
+import { classifyingDevice } from '../usb/classifying.js'
+import { isUsbError } from '../usb/errors.js'
+import type { ClosableUsbBus, UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
+import { isNoUsbBus, isStringReadFailure, usbPackageError } from '../usb/usb-package-errors.js'
 import { UDEV_HINT } from './platforms.js'
 
 /** Long enough for a 128 KiB sector erase, which blocks the status request (1-2 s, up to 4 s). */
 export const USB_TIMEOUT_MS = 5000
 
-const STALL_MESSAGE = /stall/i
+const ATTEMPTS = 5
+const RETRY_MS = 100
+
 /**
  * Failed string-descriptor reads (enumeration, open): the device is leaving
  * the bus (the package's own open of a board that just reset says "open
  * error: device not found"), or answered after the package's timeout, which
  * it reports as a cancelled transfer. Both pass within a few hundred milliseconds.
  */
-const TRANSIENT = /getString error|transfer was cancelled|no such device|device not found|LIBUSB_ERROR_(NO_DEVICE|IO)/i
-const ATTEMPTS = 5
-const RETRY_MS = 100
+function isTransient(error: unknown): boolean {
+  return isUsbError(error, 'disconnected', 'timeout', 'transfer')
+}
 
 /**
  * A property of the package's device. Some getters talk to the device:
@@ -43,7 +48,7 @@ async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work()
     } catch (error) {
-      if (!TRANSIENT.test((error as Error)?.message ?? '') || attempt === ATTEMPTS) throw error
+      if (!isTransient(error) || attempt === ATTEMPTS) throw error
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
     }
   }
@@ -51,25 +56,27 @@ async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * The same device object every time (bus events and enumeration must agree),
- * with the `usb` package's quirks smoothed into plain WebUSB: a STALL may
- * arrive as a rejected promise rather than as status 'stall', an OUT
- * transfer without data must still pass an empty buffer, and open reads
- * string descriptors and is tried again after a transient failure. The
- * `configuration` getter reads the interface names over the wire at every
- * call, synchronously, so it cannot pause before trying again: open reads it
- * once (tried again like open) and the getter returns that until close.
+ * its failures typed once (usbPackageError), with the `usb` package's quirks
+ * smoothed into plain WebUSB: a STALL may arrive as a rejected promise rather
+ * than as status 'stall', an OUT transfer without data must still pass an
+ * empty buffer, and open reads string descriptors and is tried again after a
+ * transient failure. The `configuration` getter reads the interface names
+ * over the wire at every call, synchronously, so it cannot pause before
+ * trying again: open reads it once (tried again like open) and the getter
+ * returns that until close.
  */
 const normalized = new WeakMap<UsbDeviceLike, UsbDeviceLike>()
 function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
   let wrapped = normalized.get(device)
   if (wrapped) return wrapped
+  const typed = classifyingDevice(device, usbPackageError)
   let configuration: UsbDeviceLike['configuration'] | undefined
   const stallAsStatus = <T>(transfer: Promise<T>, stalled: T): Promise<T> =>
-    transfer.catch((error: Error) => {
-      if (STALL_MESSAGE.test(error?.message ?? '')) return stalled
+    transfer.catch((error: unknown) => {
+      if (isUsbError(error, 'stall')) return stalled
       throw error
     })
-  wrapped = new Proxy(device, {
+  wrapped = new Proxy(typed, {
     get(target, property) {
       if (property === 'controlTransferIn') {
         return (setup: UsbControlSetup, length: number, timeoutMs?: number) =>
@@ -85,7 +92,9 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
       if (property === 'open') {
         return async () => {
           await retryTransient(() => target.open())
-          configuration = await retryTransient(async () => readConfiguration(target))
+          configuration = await retryTransient(async () => target.configuration).catch((error: unknown) => {
+            throw usbError(error, 'configuration read')
+          })
         }
       }
       if (property === 'close') {
@@ -95,8 +104,7 @@ function normalizeDevice(device: UsbDeviceLike): UsbDeviceLike {
         }
       }
       if (property === 'configuration') return configuration ?? readConfiguration(target)
-      const value = readProperty(target, property)
-      return typeof value === 'function' ? value.bind(target) : value
+      return readProperty(target, property)
     },
   })
   normalized.set(device, wrapped)
@@ -144,8 +152,8 @@ class SystemUsb implements UsbBusLike {
       return (await enumerate(this.webusb)).map(normalizeDevice)
     } catch (error) {
       const message = (error as Error).message ?? ''
-      if (noUsbHere(error)) return []
-      if (/permission|access|EACCES/i.test(message)) {
+      if (isNoUsbBus(error)) return []
+      if (isUsbError(error, 'access')) {
         throw new FlashdataError('USB_ACCESS', `No permission to list USB devices: ${message}`, {
           hint: UDEV_HINT,
           cause: error,
@@ -185,7 +193,7 @@ class SystemUsb implements UsbBusLike {
   }
 }
 
-export async function openSystemUsb(): Promise<UsbBusLike & { close(): void }> {
+export async function openSystemUsb(): Promise<ClosableUsbBus> {
   let usb: typeof import('usb')
   try {
     // require, not import(): the package is CommonJS, and import() would first scan its source for exports.
@@ -203,37 +211,37 @@ export async function openSystemUsb(): Promise<UsbBusLike & { close(): void }> {
   const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: USB_TIMEOUT_MS }) as unknown as UsbBusLike
   const hotplug = await enumerate(webusb).then(
     () => true,
-    (error: unknown) => !noUsbHere(error),
+    (error: unknown) => !isNoUsbBus(error),
   )
   return new SystemUsb(webusb, hotplug, hotplug ? ignoreStrayEnumerationFailures() : undefined)
 }
 
 /**
- * While the bus is open, an unhandled rejection that is a failed string read
- * of the package's own uncaught enumeration is ignored; any other unhandled
+ * While the bus is open, an unhandled rejection that is the package's own
+ * uncaught enumeration failing (a string read, or a device that left or
+ * answered late) is ignored; any other unhandled
  * rejection still ends the process, as it would without this handler.
  * Returns the function that removes the handler.
  */
 export function ignoreStrayEnumerationFailures(): () => void {
   const handler = (reason: unknown) => {
-    if (TRANSIENT.test((reason as Error)?.message ?? '')) return
+    if (isStringReadFailure(reason) || isUsbError(usbPackageError(reason), 'disconnected', 'timeout')) return
     throw reason
   }
   process.on('unhandledRejection', handler)
   return () => process.off('unhandledRejection', handler)
 }
 
-/** The package's enumeration, tried again after a transient failure. */
+/** The package's enumeration, its failures typed, tried again after a transient failure. */
 function enumerate(webusb: UsbBusLike): Promise<UsbDeviceLike[]> {
-  return retryTransient(() => webusb.getDevices())
-}
-
-/** A machine (or container) without USB at all: there are simply no boards. */
-function noUsbHere(error: unknown): boolean {
-  return /sys\/bus\/usb|no such file|not found/i.test((error as Error)?.message ?? '')
+  return retryTransient(() =>
+    webusb.getDevices().catch((error: unknown) => {
+      throw isNoUsbBus(error) ? error : usbPackageError(error)
+    }),
+  )
 }
 
 /** The quirk and error mapping around a WebUSB object (exported for tests). */
-export function wrapSystemUsb(webusb: UsbBusLike, hotplug = true): UsbBusLike & { close(): void } {
+export function wrapSystemUsb(webusb: UsbBusLike, hotplug = true): ClosableUsbBus {
   return new SystemUsb(webusb, hotplug)
 }

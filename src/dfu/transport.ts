@@ -5,6 +5,7 @@
  * decide what it means.
  */
 import { FlashdataError, type ErrorCode } from '../errors.js'
+import { UsbError, type UsbErrorKind } from '../usb/errors.js'
 import type { UsbControlSetup, UsbDeviceLike, UsbInTransferResult, UsbOutTransferResult } from '../usb/types.js'
 import { DfuRequest } from './protocol.js'
 
@@ -63,30 +64,27 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   USB_TRANSFER: 'Check the cable (a short one, no unpowered hub) and run the command again.',
 }
 
-/**
- * How the USB stacks word their failures: the `usb` package (libusb names in
- * 2.x, "claimInterface error: interface is busy" and the like in 3.x), WebUSB
- * DOMException names, and the emulator, which words them as the `usb` package.
- * The first rule that matches wins; anything else is a transfer error.
- */
-const RULES: Array<[ErrorCode, string[], RegExp]> = [
-  [
-    'DISCONNECTED',
-    ['NotFoundError'],
-    /NO_DEVICE|disconnect|gone|no device|no such device|device not found|not connected|unavailable/i,
-  ],
-  ['BUSY', [], /BUSY|is busy|resource busy|already claimed|unable to claim/i],
-  // The `usb` package cancels a transfer whose timeout expires; we never cancel one ourselves.
-  ['TIMEOUT', ['TimeoutError'], /TIMEOUT|timed? ?out|cancell?ed/i],
-  ['USB_ACCESS', ['SecurityError'], /ACCESS|EACCES|permission|denied|not allowed/i],
-]
+/** What each kind of USB failure is to a command: its error code (and so its exit code). */
+const CODES: Record<UsbErrorKind, ErrorCode> = {
+  disconnected: 'DISCONNECTED',
+  timeout: 'TIMEOUT',
+  busy: 'BUSY',
+  access: 'USB_ACCESS',
+  stall: 'USB_TRANSFER',
+  state: 'USB_TRANSFER',
+  invalid: 'USB_TRANSFER',
+  transfer: 'USB_TRANSFER',
+}
 
-/** Maps an exception from the USB stack to a typed error; ours pass through unchanged. */
+/**
+ * Maps a failure of a UsbDeviceLike call to a typed error by its UsbError kind;
+ * ours pass through unchanged, and anything an adapter did not classify is a
+ * transfer error.
+ */
 export function usbError(error: unknown, action: string): FlashdataError {
   if (error instanceof FlashdataError) return error
-  const name = error instanceof Error ? error.name : ''
+  const code = error instanceof UsbError ? CODES[error.kind] : 'USB_TRANSFER'
   const message = error instanceof Error ? error.message : String(error)
-  const code = RULES.find(([, names, pattern]) => names.includes(name) || pattern.test(message))?.[0] ?? 'USB_TRANSFER'
   return new FlashdataError(code, `USB ${action} failed: ${message}`, { cause: error, hint: HINTS[code] })
 }
 

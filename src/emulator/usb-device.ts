@@ -1,22 +1,22 @@
 /**
  * EmulatedUsbDevice: the board as a WebUSB-shaped USBDevice (UsbDeviceLike),
- * behaving like the npm `usb` package (v3, nusb-based) does on Linux. Its
- * identity and configurations come from the descriptors the board returned
- * at enumeration; every method turns into setup packets on the board's raw
- * layer (ElectronUsbFunction), as a host stack would.
+ * keeping the contract src/usb/types.ts states and failing with the UsbError
+ * kinds it names. Its identity and configurations come from the descriptors
+ * the board returned at enumeration; every method turns into setup packets on
+ * the board's raw layer (ElectronUsbFunction), as a host stack would.
  *
- * As strict as `usb` v3: methods on a closed device reject ('invalid state');
- * control transfers need at least one claimed interface (the package routes
- * them through one); claiming an unknown interface rejects; selecting an alt
- * the descriptors do not list rejects without reaching the device (Linux
- * checks it); selectConfiguration with claimed interfaces rejects (busy).
- * A STALL resolves `{ status: 'stall' }`. Once the board resets or the cable
- * is pulled, everything rejects with '<method> error: device disconnected';
- * the board reappears as a new device object. Control transfers take an
- * optional timeout (default 1000 ms, as `usb`; 0 = none) and reject with
- * '<method> error: transfer timed out after <n> ms' when it expires. Like
- * `usb` v3, `interface.alternate` is always the first alternate setting.
- * Errors are plain Errors, worded like the package's ('<method> error: ...').
+ * It enforces the contract's preconditions, as strictly as the strictest real
+ * stack (the `usb` package 3.x on Linux): methods on a closed device reject
+ * (`state`); control transfers need at least one claimed interface (`state`);
+ * claiming an interface or selecting an alternate setting the descriptors do
+ * not list rejects without reaching the device (`invalid`);
+ * selectConfiguration with claimed interfaces rejects (`state`). A STALL of a
+ * control transfer resolves `{ status: 'stall' }`. Once the board resets or
+ * the cable is pulled, everything rejects (`disconnected`); the board
+ * reappears as a new device object. Control transfers take an optional
+ * timeout (default 1000 ms, as `usb`; 0 = none) and reject (`timeout`) when
+ * it expires. Like `usb` v3, `interface.alternate` is always the first
+ * alternate setting.
  */
 import type {
   UsbAlternateInfo,
@@ -27,6 +27,7 @@ import type {
   UsbInTransferResult,
   UsbOutTransferResult,
 } from '../usb/types.js'
+import { UsbError, type UsbErrorKind } from '../usb/errors.js'
 import { DESCRIPTOR_TYPE } from './descriptors.js'
 import type { SetupPacket, SetupReply } from './setup.js'
 import { UsbFunctionGoneError, type ElectronUsbFunction } from './usb-function.js'
@@ -39,8 +40,8 @@ const ENDPOINT_TYPES = ['control', 'isochronous', 'bulk', 'interrupt'] as const
 /** String descriptors hold UTF-16LE text. */
 const UTF16LE = new TextDecoder('utf-16le')
 
-function usbError(method: string, reason: string): Error {
-  return new Error(`${method} error: ${reason}`)
+function usbError(kind: UsbErrorKind, method: string, reason: string): UsbError {
+  return new UsbError(kind, `${method}: ${reason}`)
 }
 
 export interface ClaimHooks {
@@ -120,8 +121,8 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
   async selectConfiguration(configurationValue: number): Promise<void> {
     this.#checkOpened('selectConfiguration')
     if (configurationValue !== this.#configuration.configurationValue)
-      throw usbError('selectConfiguration', 'invalid configuration')
-    if (this.#claimed.size > 0) throw usbError('selectConfiguration', 'device or resource busy')
+      throw usbError('invalid', 'selectConfiguration', `the device has no configuration ${configurationValue}`)
+    if (this.#claimed.size > 0) throw usbError('state', 'selectConfiguration', 'interfaces are claimed')
     await this.#standardOut('selectConfiguration', {
       bmRequestType: 0x00,
       bRequest: 9,
@@ -134,7 +135,7 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
   async claimInterface(interfaceNumber: number): Promise<void> {
     this.#checkOpened('claimInterface')
     if (!this.configuration?.interfaces.some((i) => i.interfaceNumber === interfaceNumber)) {
-      throw usbError('claimInterface', `interface ${interfaceNumber} not found`)
+      throw usbError('invalid', 'claimInterface', `the configuration has no interface ${interfaceNumber}`)
     }
     if (this.#claimed.size === 0 && !this.#claimed.has(interfaceNumber)) this.#hooks?.claim()
     this.#claimed.add(interfaceNumber)
@@ -142,17 +143,22 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
 
   async releaseInterface(interfaceNumber: number): Promise<void> {
     this.#checkOpened('releaseInterface')
-    if (!this.#claimed.delete(interfaceNumber)) throw usbError('releaseInterface', 'not claimed')
+    if (!this.#claimed.delete(interfaceNumber))
+      throw usbError('state', 'releaseInterface', `interface ${interfaceNumber} is not claimed`)
     if (this.#claimed.size === 0) this.#hooks?.release()
   }
 
   async selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void> {
-    this.#checkConnected('selectAlternateInterface')
-    if (!this.#opened || !this.#claimed.has(interfaceNumber))
-      throw usbError('selectAlternateInterface', 'invalid state')
+    this.#checkOpened('selectAlternateInterface')
+    if (!this.#claimed.has(interfaceNumber))
+      throw usbError('state', 'selectAlternateInterface', `interface ${interfaceNumber} is not claimed`)
     const iface = this.#configuration.interfaces.find((i) => i.interfaceNumber === interfaceNumber)
     if (!iface?.alternates.some((a) => a.alternateSetting === alternateSetting))
-      throw usbError('selectAlternateInterface', 'invalid argument')
+      throw usbError(
+        'invalid',
+        'selectAlternateInterface',
+        `interface ${interfaceNumber} has no alternate setting ${alternateSetting}`,
+      )
     await this.#standardOut('selectAlternateInterface', {
       bmRequestType: 0x01,
       bRequest: 11,
@@ -189,7 +195,7 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
 
   #packet(method: string, setup: UsbControlSetup, direction: number, length: number): SetupPacket {
     this.#checkOpened(method)
-    if (this.#claimed.size === 0) throw usbError(method, 'invalid state')
+    if (this.#claimed.size === 0) throw usbError('state', method, 'no interface is claimed')
     const type = REQUEST_TYPES[setup.requestType]
     const recipient = RECIPIENTS[setup.recipient]
     if (type === undefined || recipient === undefined)
@@ -231,12 +237,15 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
     let timer: ReturnType<typeof setTimeout> | undefined
     const expiry = new Promise<never>((_, reject) => {
       if (timeoutMs > 0)
-        timer = setTimeout(() => reject(usbError(method, `transfer timed out after ${timeoutMs} ms`)), timeoutMs)
+        timer = setTimeout(
+          () => reject(usbError('timeout', method, `transfer timed out after ${timeoutMs} ms`)),
+          timeoutMs,
+        )
     })
     try {
       return await Promise.race([answer, expiry])
     } catch (error) {
-      throw error instanceof UsbFunctionGoneError ? usbError(method, 'device disconnected') : error
+      throw error instanceof UsbFunctionGoneError ? usbError('disconnected', method, 'device disconnected') : error
     } finally {
       clearTimeout(timer)
     }
@@ -244,16 +253,16 @@ export class EmulatedUsbDevice implements UsbDeviceLike {
 
   async #standardOut(method: string, packet: SetupPacket): Promise<void> {
     const answer = await this.#transfer(method, packet, undefined, DEFAULT_TRANSFER_TIMEOUT_MS)
-    if (answer.status === 'stall') throw usbError(method, 'endpoint STALL condition')
+    if (answer.status === 'stall') throw usbError('stall', method, 'the device stalled the request')
   }
 
   #checkConnected(method: string): void {
-    if (this.#function.ended) throw usbError(method, 'device disconnected')
+    if (this.#function.ended) throw usbError('disconnected', method, 'device disconnected')
   }
 
   #checkOpened(method: string): void {
     this.#checkConnected(method)
-    if (!this.#opened) throw usbError(method, 'invalid state')
+    if (!this.#opened) throw usbError('state', method, 'the device is not open')
   }
 
   #string(index: number): string | null {

@@ -9,7 +9,10 @@ import { FlashdataError } from '../errors.js'
 import { describeBoards, surveyBoards, type Board } from '../device/board.js'
 import { enterDfuMode } from '../device/mode.js'
 import { PARTICLE_VENDOR_ID, PLATFORMS } from '../device/platforms.js'
+import { classifyingBus, classifyingDevice } from '../usb/classifying.js'
+import { UsbError } from '../usb/errors.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
+import { webUsbError } from '../usb/webusb-errors.js'
 
 interface WebUsb extends UsbBusLike {
   requestDevice(options: { filters: { vendorId: number; productId: number }[] }): Promise<UsbDeviceLike>
@@ -30,9 +33,10 @@ const UDEV_RULE = 'SUBSYSTEM=="usb", ATTRS{idVendor}=="2b04", MODE="0664", GROUP
 const LINUX_HINT = `On Linux, allow your user to access Particle boards: echo '${UDEV_RULE}' | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger, then replug the board.`
 const DRIVER_HINT = `${LINUX_HINT} On Windows, the board's DFU interface needs the WinUSB driver (install it with Zadig), and no other program (Particle CLI, dfu-util) may have it open.`
 
+/** navigator.usb, its devices' failures typed by webUsbError. */
 export function webUsb(): WebUsb {
   const usb = (navigator as Navigator & { usb?: WebUsb }).usb
-  if (usb) return usb
+  if (usb) return classifyingBus(usb, webUsbError)
   throw new FlashdataError('NO_DEVICE', 'This browser has no WebUSB, so the page cannot reach a board.', {
     hint: `${BROWSERS} Open this page in one of them, or press "Try without a board".`,
   })
@@ -45,7 +49,9 @@ export function webUsb(): WebUsb {
  */
 async function chooseBoard(usb: WebUsb, why: string, others: Board[]): Promise<Board> {
   try {
-    const { boards, refused } = surveyBoards([await usb.requestDevice({ filters: FILTERS })])
+    const { boards, refused } = surveyBoards([
+      classifyingDevice(await usb.requestDevice({ filters: FILTERS }), webUsbError),
+    ])
     if (boards[0]) return boards[0]
     throw refused[0].error
   } catch (error) {
@@ -92,13 +98,14 @@ export function explainUsbError(error: unknown): unknown {
     return new FlashdataError(error.code, message, { hint, details: error.details, cause: error })
   }
   if (!(error instanceof Error)) return error
-  if (error.name === 'SecurityError' || /access denied/i.test(error.message)) {
+  const kind = (error instanceof UsbError ? error : webUsbError(error, '')).kind
+  if (kind === 'access') {
     return new FlashdataError('USB_ACCESS', `The browser may not open the board: ${error.message}`, {
       hint: DRIVER_HINT,
       cause: error,
     })
   }
-  if (error.name === 'NetworkError' || error.name === 'NotFoundError') {
+  if (kind === 'disconnected' || error.name === 'NetworkError') {
     return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, {
       hint: PAGE_HINTS.DISCONNECTED,
       cause: error,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isFlashdataError, parseStatus, stateName, statusName, usbError } from '../../src/index.js'
+import { isFlashdataError, parseStatus, stateName, statusName, UsbError, usbError } from '../../src/index.js'
 import { parseConfigurationDescriptor, parseFunctionalDescriptor } from '../../src/dfu/protocol.js'
 
 // The Electron's DFU configuration descriptor (docs/electron-bootloader.md#descriptors): two alts, one
@@ -110,24 +110,31 @@ describe('descriptors', () => {
 
 describe('USB error mapping', () => {
   it.each([
-    ['controlTransferIn error: device disconnected', 'Error', 'DISCONNECTED'],
-    ['No such device (os error 19)', 'Error', 'DISCONNECTED'],
-    ['The device was disconnected.', 'NotFoundError', 'DISCONNECTED'],
-    ['controlTransferIn error: transfer timed out after 5000 ms', 'Error', 'TIMEOUT'],
-    ['transfer was cancelled', 'Error', 'TIMEOUT'],
-    ['open error: permission denied', 'Error', 'USB_ACCESS'],
-    ['Access denied.', 'SecurityError', 'USB_ACCESS'],
-    ['hardware fault or protocol violation', 'Error', 'USB_TRANSFER'],
-  ])('%s -> %s', (message, name, code) => {
-    const cause = Object.assign(new Error(message), { name })
+    ['disconnected', 'DISCONNECTED'],
+    ['timeout', 'TIMEOUT'],
+    ['busy', 'BUSY'],
+    ['access', 'USB_ACCESS'],
+    ['stall', 'USB_TRANSFER'],
+    ['state', 'USB_TRANSFER'],
+    ['invalid', 'USB_TRANSFER'],
+    ['transfer', 'USB_TRANSFER'],
+  ] as const)('a UsbError of kind %s is %s, whatever its message says', (kind, code) => {
+    const cause = new UsbError(kind, 'the quick brown fox')
     const error = usbError(cause, 'getstatus request')
     expect(error.code).toBe(code)
-    expect(error.message).toBe(`USB getstatus request failed: ${message}`)
+    expect(error.message).toBe('USB getstatus request failed: the quick brown fox')
     expect(error.cause).toBe(cause)
   })
 
+  it('reads no message: an unclassified failure is a transfer error, whatever it says', () => {
+    expect(usbError(new Error('controlTransferIn error: device disconnected'), 'x').code).toBe('USB_TRANSFER')
+    expect(usbError(Object.assign(new Error('Access denied.'), { name: 'SecurityError' }), 'x').code).toBe(
+      'USB_TRANSFER',
+    )
+  })
+
   it('passes a FlashdataError through unchanged', () => {
-    const original = usbError(new Error('device disconnected'), 'x')
+    const original = usbError(new UsbError('disconnected', 'gone'), 'x')
     expect(usbError(original, 'y')).toBe(original)
     expect(isFlashdataError(original, 'DISCONNECTED')).toBe(true)
   })

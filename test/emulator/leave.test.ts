@@ -31,7 +31,7 @@ describe('leave', () => {
     await classOut(device, DNLOAD, 2)
     await getStatus(device)
     expect(await nextEvent(emu)).toBeNull()
-    await expect(getStatus(device)).rejects.toThrow('controlTransferIn error: device disconnected')
+    await expect(getStatus(device)).rejects.toMatchObject({ kind: 'disconnected' })
     const next = await emu.nextDevice()
     expect(next).not.toBe(device)
     expect(next.serialNumber).toBe(device.serialNumber)

@@ -1,4 +1,4 @@
-// The WebUSB-shaped device: as strict as the `usb` package (v3) is with a real board, so host bugs show here first.
+// The WebUSB-shaped device: it enforces src/usb/types.ts' preconditions and fails with its UsbError kinds, so host bugs show here first.
 import { describe, expect, it } from 'vitest'
 import { EmulatedElectron } from '../../src/emulator/index.js'
 import { GETSTATUS, STATE, classIn, classOut, dfuBoard, getStatus } from './helpers.js'
@@ -8,30 +8,36 @@ const getStatusSetup = { requestType: 'class', recipient: 'interface', request: 
 describe('USBDevice adapter', () => {
   it('transfers on a device that is not open reject', async () => {
     const device = new EmulatedElectron().device!
-    await expect(device.controlTransferIn(getStatusSetup, 6)).rejects.toThrow('controlTransferIn error: invalid state')
-    await expect(device.claimInterface(0)).rejects.toThrow('claimInterface error: invalid state')
+    await expect(device.controlTransferIn(getStatusSetup, 6)).rejects.toMatchObject({
+      kind: 'state',
+      message: 'controlTransferIn: the device is not open',
+    })
+    await expect(device.claimInterface(0)).rejects.toMatchObject({ kind: 'state' })
   })
 
   it('transfers before any interface is claimed reject (the usb package routes control transfers through a claimed interface)', async () => {
     const device = new EmulatedElectron().device!
     await device.open()
-    await expect(device.controlTransferOut(getStatusSetup)).rejects.toThrow('controlTransferOut error: invalid state')
+    await expect(device.controlTransferOut(getStatusSetup)).rejects.toMatchObject({
+      kind: 'state',
+      message: 'controlTransferOut: no interface is claimed',
+    })
   })
 
   it('claiming an interface the configuration does not have rejects', async () => {
     const device = new EmulatedElectron().device!
     await device.open()
-    await expect(device.claimInterface(1)).rejects.toThrow('claimInterface error')
+    await expect(device.claimInterface(1)).rejects.toMatchObject({ kind: 'invalid' })
   })
 
   it('releasing an interface that is not claimed rejects; close releases every claim', async () => {
     const { device } = await dfuBoard()
-    await expect(device.releaseInterface(2)).rejects.toThrow('releaseInterface error: not claimed')
+    await expect(device.releaseInterface(2)).rejects.toMatchObject({ kind: 'state' })
     expect(device.configuration!.interfaces[0].claimed).toBe(true)
     await device.close()
     expect(device.opened).toBe(false)
     expect(device.configuration!.interfaces[0].claimed).toBe(false)
-    await expect(getStatus(device)).rejects.toThrow('invalid state')
+    await expect(getStatus(device)).rejects.toMatchObject({ kind: 'state' })
   })
 
   it('a STALL resolves with status "stall" and no data, like WebUSB; OUT reports bytesWritten', async () => {
@@ -50,17 +56,15 @@ describe('USBDevice adapter', () => {
 
   it('selecting an alternate setting the descriptors do not list rejects without reaching the board (Linux checks it)', async () => {
     const { device } = await dfuBoard()
-    await expect(device.selectAlternateInterface(0, 2)).rejects.toThrow(
-      'selectAlternateInterface error: invalid argument',
-    )
+    await expect(device.selectAlternateInterface(0, 2)).rejects.toMatchObject({ kind: 'invalid' })
     await device.releaseInterface(0)
-    await expect(device.selectAlternateInterface(0, 1)).rejects.toThrow('selectAlternateInterface error: invalid state')
+    await expect(device.selectAlternateInterface(0, 1)).rejects.toMatchObject({ kind: 'state' })
   })
 
   it('selectConfiguration rejects an unknown value, and while interfaces are claimed', async () => {
     const { device } = await dfuBoard()
-    await expect(device.selectConfiguration(2)).rejects.toThrow('selectConfiguration error: invalid configuration')
-    await expect(device.selectConfiguration(1)).rejects.toThrow('selectConfiguration error: device or resource busy')
+    await expect(device.selectConfiguration(2)).rejects.toMatchObject({ kind: 'invalid' })
+    await expect(device.selectConfiguration(1)).rejects.toMatchObject({ kind: 'state' })
   })
 
   it('configurations come from the descriptors; like usb v3, interface.alternate is the first alternate setting', async () => {
@@ -75,9 +79,10 @@ describe('USBDevice adapter', () => {
   it('a request the board never answers rejects after timeoutMs with a "timed out" error; the board answers later requests', async () => {
     const { emu, device } = await dfuBoard()
     emu.faults.neverAnswer({ request: GETSTATUS })
-    await expect(device.controlTransferIn(getStatusSetup, 6, 20)).rejects.toThrow(
-      'controlTransferIn error: transfer timed out after 20 ms',
-    )
+    await expect(device.controlTransferIn(getStatusSetup, 6, 20)).rejects.toMatchObject({
+      kind: 'timeout',
+      message: 'controlTransferIn: transfer timed out after 20 ms',
+    })
     expect(await getStatus(device)).toEqual([0, 0, 0, 0, STATE.dfuIDLE, 0])
   })
 
@@ -86,7 +91,7 @@ describe('USBDevice adapter', () => {
     emu.faults.neverAnswer({ request: GETSTATUS })
     const hung = device.controlTransferIn(getStatusSetup, 6, 20)
     const next = getStatus(device)
-    await expect(hung).rejects.toThrow('timed out')
+    await expect(hung).rejects.toMatchObject({ kind: 'timeout' })
     expect(await next).toEqual([0, 0, 0, 0, STATE.dfuIDLE, 0])
   })
 
@@ -94,9 +99,9 @@ describe('USBDevice adapter', () => {
     const { emu, device } = await dfuBoard()
     emu.unplug()
     expect(emu.device).toBeNull()
-    await expect(getStatus(device)).rejects.toThrow('controlTransferIn error: device disconnected')
-    await expect(device.open()).rejects.toThrow('open error: device disconnected')
-    await expect(device.selectAlternateInterface(0, 1)).rejects.toThrow('device disconnected')
+    await expect(getStatus(device)).rejects.toMatchObject({ kind: 'disconnected' })
+    await expect(device.open()).rejects.toMatchObject({ kind: 'disconnected' })
+    await expect(device.selectAlternateInterface(0, 1)).rejects.toMatchObject({ kind: 'disconnected' })
   })
 
   it('setup values out of range are refused before anything is sent', async () => {
