@@ -85,12 +85,27 @@ export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}):
     if (found.length === 1) return found[0]
     throw refused[0].error
   }
-  const shown = options.serial === undefined ? describeAll(found, refused) : found.map((b) => describeBoard(b.info))
-  throw new FlashdataError(
+  throw ambiguous(found, options.serial, options.serial === undefined ? refused : [])
+}
+
+/**
+ * Several boards match: with no --serial, pass one; when they match the one
+ * given, they share it (or a device id) and only unplugging tells them apart.
+ */
+export function ambiguous(found: Board[], serial?: string, refused: RefusedBoard[] = []): FlashdataError {
+  const list = describeAll(found, refused)
+    .map((line) => `    ${line}`)
+    .join('\n')
+  return new FlashdataError(
     'AMBIGUOUS_DEVICE',
-    `${shown.length} Particle boards are connected; choose one with --serial:\n${shown.map((line) => `    ${line}`).join('\n')}`,
+    serial === undefined
+      ? `${found.length + refused.length} Particle boards are connected; choose one with --serial:\n${list}`
+      : `${found.length} Particle boards answer to ${normalizeSerial(serial)} (they share a serial or device id), and nothing else tells them apart:\n${list}`,
     {
-      hint: 'Run flashdata devices to list them, then pass --serial <serial>.',
+      hint:
+        serial === undefined
+          ? 'Run flashdata devices to list them, then pass --serial <serial>.'
+          : 'Unplug all but the board you mean, then run the command again.',
       details: { boards: found.map((b) => b.info), ...(refused.length ? { refused: refused.map((b) => b.info) } : {}) },
     },
   )

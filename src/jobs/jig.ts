@@ -1,6 +1,7 @@
 import { FlashdataError } from '../errors.js'
 import { boardKey, type Board, type BoardInfo, type RefusedBoard } from '../device/board.js'
 import { sameBoard } from '../device/identity.js'
+import { ambiguous } from '../device/select.js'
 import { sleep, surveyBus, waitForBoard } from '../device/wait.js'
 import { sectorImage } from '../image/parse.js'
 import type { UsbBusLike, UsbConnectionEvent } from '../usb/types.js'
@@ -274,6 +275,37 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     return undefined
   }
 
+  /**
+   * Boards that share a serial (or answer to one device id) cannot be told
+   * apart: a push finds its board by serial. Each is failed once, by its
+   * port, until it leaves; the one left alone is then flashed as usual.
+   */
+  const twins = new Set<string>()
+  const twinKey = (info: { serial: string; path?: string }) => `${info.serial}\n${info.path ?? ''}`
+  const failTwin = async (board: Board, sharing: Board[]): Promise<void> => {
+    twins.add(twinKey(board.info))
+    taken.add(board.info.serial)
+    const { serial, path: port, mode, platform } = board.info
+    emit({
+      type: 'board-attached',
+      serial,
+      mode,
+      platform,
+      port,
+      slot: port === undefined ? undefined : options.slots?.[port],
+    })
+    const at = new Date()
+    const { code, message, hint } = ambiguous(sharing, serial)
+    await finish({
+      ...startRecord(board.info, at),
+      endedAt: at.toISOString(),
+      failedPhase: 'connect',
+      error: { code, message, hint },
+    })
+    done.add(serial)
+    lastActivity = Date.now()
+  }
+
   /** One look at the bus: forget boards that left, start every new one. */
   const scan = async (): Promise<void> => {
     const { boards, refused } = await surveyBus(options.bus)
@@ -284,9 +316,19 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
     const serials = new Set(present.map((b) => b.info.serial))
     for (const serial of handled) if (!serials.has(serial) && !active.has(serial)) handled.delete(serial)
     for (const serial of waiting) if (!serials.has(serial)) waiting.delete(serial)
+    const twinKeys = new Set(present.map((p) => twinKey(p.info)))
+    for (const key of twins) if (!twinKeys.has(key)) twins.delete(key)
     const paused = options.paused?.() === true
     for (const { info, run } of present) {
       const serial = info.serial
+      const sharing = boards.filter((b) => b.info.serial === serial)
+      const twin = sharing.length > 1 ? sharing.find((b) => b.info === info) : undefined
+      if (twin && !paused) {
+        // The one already in progress (its twin came later) goes on: its push meets the twin itself.
+        const inProgressHere = active.has(serial) && inProgress.get(serial)?.record.port === info.path
+        if (!twins.has(twinKey(info)) && !inProgressHere) await failTwin(twin, sharing)
+        continue
+      }
       if (handled.has(serial) || active.has(serial) || full() || exhausted) continue
       if (paused) {
         if (!waiting.has(serial)) emit({ type: 'board-waiting', serial })

@@ -85,6 +85,25 @@ describe('push / verify / pull / devices on an emulated Electron (CLI)', () => {
     expect(chosen.code).toBe(0)
   })
 
+  it('two boards answering to the --serial given: says they share it and to unplug one, never to pass --serial', async () => {
+    const dir = await tempDir()
+    // Serials compare in lower case: these two flash files are two boards with one serial.
+    await writeFile(join(dir, 'AAAAAAAAAAAAAAAAAAAAAAA1.bin'), '')
+    await writeFile(join(dir, 'aaaaaaaaaaaaaaaaaaaaaaa1.bin'), '')
+    const result = await runCli(
+      ['push', 'examples/data', '--emulator', dir, '--serial', 'aaaaaaaaaaaaaaaaaaaaaaa1', '--json'],
+      {
+        env: instant,
+      },
+    )
+    expect(result.code).toBe(ExitCode.AMBIGUOUS_DEVICE)
+    const error = ndjson(result.text).at(-1)!
+    expect(error.message).toMatch(
+      /^2 Particle boards answer to aaaaaaaaaaaaaaaaaaaaaaa1 \(they share a serial or device id\)/,
+    )
+    expect(error.hint).toBe('Unplug all but the board you mean, then run the command again.')
+  })
+
   it('checks bad input before touching the board: an oversized folder writes nothing', async () => {
     const dir = await tempDir()
     const emulator = join(dir, 'e.bin')

@@ -110,6 +110,32 @@ describe('flashdata jig (CLI, --json)', () => {
     expect(records.at(-1)!.serial).toBe(failed.serial)
   })
 
+  it('two boards sharing a serial: each fails once with that reason and its port; alone again, the other is flashed', async () => {
+    const { station, staging } = await benchFolders()
+    const upper = await makeBoard(station, SERIALS[0].toUpperCase())
+    const lower = await makeBoard(station, SERIALS[0])
+    const done = (lines: string[]) => lines.filter((l) => l.includes('"type":"board-done"'))
+    const run = startUntil(['jig', 'examples/data', '--json', '--emulator', station, '--timeout', '3'], env)
+    await run.until((lines) => done(lines).length >= 2)
+    await rename(upper, join(staging, 'unplugged.bin'))
+    await run.until((lines) => done(lines).length >= 3)
+    expect(await run.exited).toBe(0) // the serial's last attempt was flashed
+    const records = ndjson(run.output())
+      .filter((e) => e.type === 'board-done')
+      .map((e) => e.record as { port: string; outcome: string; error?: { code: string; message: string } })
+    expect(
+      records
+        .slice(0, 2)
+        .map((r) => r.port)
+        .sort(),
+    ).toEqual([upper, lower].sort())
+    for (const record of records.slice(0, 2)) {
+      expect(record).toMatchObject({ outcome: 'failed', error: { code: 'AMBIGUOUS_DEVICE' } })
+      expect(record.error!.message).toContain('they share a serial')
+    }
+    expect(records[2]).toMatchObject({ port: lower, outcome: 'flashed' })
+  })
+
   it('--slots names reach the screen escaped, as every name does', async () => {
     const { dir, station } = await benchFolders()
     const board = await makeBoard(station, SERIALS[0])
