@@ -11,7 +11,7 @@ import {
 } from '../emulator/index.js'
 import { unusableFlashFile } from '../emulator/flash-file.js'
 import { FlashdataError } from '../errors.js'
-import type { UsbBusLike, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
+import type { ClosableUsbBus, UsbConnectionListener, UsbDeviceLike } from '../usb/types.js'
 import type { OpenedBus } from './opened-bus.js'
 
 /**
@@ -149,7 +149,7 @@ interface EmulatorSettings {
  * *.bin files, re-read at every enumeration: adding a file plugs a board in,
  * removing it unplugs the board, so scripts and tests can play a bench.
  */
-class EmulatorBus implements UsbBusLike {
+class EmulatorBus implements ClosableUsbBus {
   private readonly usb = new EmulatedUsb()
   private readonly boards = new Map<string, EmulatedElectron>()
   /** Flash files in the folder that cannot be opened, each with why: their boards fail every use. */
