@@ -73,6 +73,10 @@ export interface ProvisionFacts {
   pool?: { row: number; files: string[]; reused: boolean }
   /** `output`: the generator's last 4 KiB, kept only when asked (--generate-keep-output): it may hold keys. */
   generated?: { files: string[]; exitCode: number; output?: string; durationMs: number }
+  /** What packing the common and the board's own folder left out (paths with their folder), when anything was. */
+  skipped?: { path: string; reason: string }[]
+  /** Notes on packing them: --exclude patterns that matched nothing, Unicode twins. */
+  warnings?: string[]
 }
 
 /** One attempt at one board by the jig: the record of its board-done event. */

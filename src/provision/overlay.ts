@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
 import type { BoardSerial } from '../device/serial.js'
-import { collectFiles } from '../files/collect.js'
+import { collectFiles, type SkippedFile } from '../files/collect.js'
 import type { ImageFileInput } from '../image/build.js'
 import { childPath } from './child-path.js'
 
@@ -9,6 +9,9 @@ import { childPath } from './child-path.js'
 export interface Layer {
   files: ImageFileInput[]
   source: string
+  /** What packing the folder left out, and notes on it (--exclude patterns that matched nothing). */
+  skipped: SkippedFile[]
+  warnings: string[]
 }
 
 /**
@@ -54,8 +57,11 @@ export async function perBoardLayer(
       details: { serial, folder },
     })
   }
-  const { files } = await collectFiles([folder], { exclude: options.exclude, includeVcs: options.includeVcs })
-  return { files, source: folder }
+  const { files, skipped, warnings } = await collectFiles([folder], {
+    exclude: options.exclude,
+    includeVcs: options.includeVcs,
+  })
+  return { files, source: folder, skipped, warnings }
 }
 
 /** Stacks layers in order: a file of a later layer replaces the same-named file of an earlier one. */

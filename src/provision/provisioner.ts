@@ -76,7 +76,7 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
       },
     )
   }
-  const common = (await collectFiles([config.folder], { exclude: config.exclude, includeVcs: config.includeVcs })).files
+  const common = await collectFiles([config.folder], { exclude: config.exclude, includeVcs: config.includeVcs })
   // One header-time rule with every other command, over the board's whole set of files.
   const build = (layers: ImageFileInput[][]): Uint8Array => packFiles(overlay(layers), config).image
 
@@ -85,7 +85,9 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
       // Checked again here: a caller may hand the library any string.
       const serial = requireBoardSerial(board.serial)
       const facts: ProvisionFacts = {}
-      const layers: ImageFileInput[][] = [common]
+      const layers: ImageFileInput[][] = [common.files]
+      const skipped = [...common.skipped]
+      const warnings = [...common.warnings]
       if (config.perBoard) {
         const own = await perBoardLayer(config.perBoard, serial, {
           optional: config.perBoardOptional,
@@ -95,8 +97,18 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
         if (own) {
           layers.push(own.files)
           facts.overlay = { folder: own.source, files: own.files.map((f) => f.name) }
+          skipped.push(...own.skipped)
+          warnings.push(...own.warnings)
         }
       }
+      // Nothing is left out unreported: the common folder's skips and the board's own. A pattern
+      // is unmatched only if it matched in neither folder, and each note is given once.
+      const used = new Set(skipped.map((s) => s.reason))
+      const matchedElsewhere = (w: string) =>
+        (config.exclude ?? []).some((p) => w.startsWith(`--exclude "${p}"`) && used.has(`excluded by ${p}`))
+      const notes = [...new Set(warnings)].filter((w) => !matchedElsewhere(w))
+      if (skipped.length) facts.skipped = skipped
+      if (notes.length) facts.warnings = notes
       let generated: ImageFileInput[] = []
       if (config.generate) {
         const g = await runGenerator(config.generate, serial, {
