@@ -21,11 +21,16 @@ export interface SkippedFile {
   reason: string
 }
 
+export const unmatchedExcludeWarning = (pattern: string): string =>
+  `--exclude "${pattern}" matches none of the files to pack.`
+
 export interface CollectedFiles {
   files: ImageFileInput[]
   skipped: SkippedFile[]
   /** Notes for people: --exclude patterns that matched nothing. */
   warnings: string[]
+  /** The --exclude patterns that matched nothing (each also has its warning). */
+  unmatchedExcludes: string[]
   /** Where each stored name came from, for messages. */
   sources: Map<string, string>
 }
@@ -113,7 +118,7 @@ function packedTwice(here: Packed, earlier: Packed, kind: 'folder' | 'file'): Fl
 const capitalise = (text: string) => text[0].toUpperCase() + text.slice(1)
 
 class Collector {
-  readonly result: CollectedFiles = { files: [], skipped: [], warnings: [], sources: new Map() }
+  readonly result: CollectedFiles = { files: [], skipped: [], warnings: [], unmatchedExcludes: [], sources: new Map() }
   private readonly excluded: (name: string) => string | undefined
   private readonly usedPatterns = new Set<string>()
   /** Every folder, and every file packed under its own name, by real path. */
@@ -143,8 +148,9 @@ class Collector {
   /** A warning for each --exclude pattern that matched nothing: a mistyped one packs what it meant to leave out. */
   finish(): void {
     for (const pattern of this.options.exclude ?? []) {
-      if (!this.usedPatterns.has(pattern))
-        this.result.warnings.push(`--exclude "${pattern}" matches none of the files to pack.`)
+      if (this.usedPatterns.has(pattern)) continue
+      this.result.unmatchedExcludes.push(pattern)
+      this.result.warnings.push(unmatchedExcludeWarning(pattern))
     }
   }
 

@@ -12,6 +12,7 @@ export interface Layer {
   /** What packing the folder left out, and notes on it (--exclude patterns that matched nothing). */
   skipped: SkippedFile[]
   warnings: string[]
+  unmatchedExcludes: string[]
 }
 
 /**
@@ -57,11 +58,11 @@ export async function perBoardLayer(
       details: { serial, folder },
     })
   }
-  const { files, skipped, warnings } = await collectFiles([folder], {
+  const { files, skipped, warnings, unmatchedExcludes } = await collectFiles([folder], {
     exclude: options.exclude,
     includeVcs: options.includeVcs,
   })
-  return { files, source: folder, skipped, warnings }
+  return { files, source: folder, skipped, warnings, unmatchedExcludes }
 }
 
 /** Stacks layers in order: a file of a later layer replaces the same-named file of an earlier one. */

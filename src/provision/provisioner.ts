@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
 import type { BoardInfo } from '../device/board.js'
 import { requireBoardSerial } from '../device/serial.js'
-import { collectFiles } from '../files/collect.js'
+import { collectFiles, unmatchedExcludeWarning } from '../files/collect.js'
 import { packFiles, type BuildFromPathsOptions } from '../files/build.js'
 import type { ImageFileInput } from '../image/build.js'
 import type { BoardPlan, ProvisionFacts } from '../jobs/jig.js'
@@ -88,6 +88,7 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
       const layers: ImageFileInput[][] = [common.files]
       const skipped = [...common.skipped]
       const warnings = [...common.warnings]
+      let unmatched = common.unmatchedExcludes
       if (config.perBoard) {
         const own = await perBoardLayer(config.perBoard, serial, {
           optional: config.perBoardOptional,
@@ -99,14 +100,16 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
           facts.overlay = { folder: own.source, files: own.files.map((f) => f.name) }
           skipped.push(...own.skipped)
           warnings.push(...own.warnings)
+          unmatched = unmatched.filter((p) => own.unmatchedExcludes.includes(p))
         }
       }
       // Nothing is left out unreported: the common folder's skips and the board's own. A pattern
-      // is unmatched only if it matched in neither folder, and each note is given once.
-      const used = new Set(skipped.map((s) => s.reason))
-      const matchedElsewhere = (w: string) =>
-        (config.exclude ?? []).some((p) => w.startsWith(`--exclude "${p}"`) && used.has(`excluded by ${p}`))
-      const notes = [...new Set(warnings)].filter((w) => !matchedElsewhere(w))
+      // is unmatched only if it matched in neither folder; each note is given once.
+      const patternNotes = new Set((config.exclude ?? []).map(unmatchedExcludeWarning))
+      const notes = [
+        ...new Set(warnings.filter((w) => !patternNotes.has(w))),
+        ...unmatched.map(unmatchedExcludeWarning),
+      ]
       if (skipped.length) facts.skipped = skipped
       if (notes.length) facts.warnings = notes
       let generated: ImageFileInput[] = []
