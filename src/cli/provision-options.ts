@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
-import type { StationSettings } from '../provision/job.js'
+import type { StationSettings } from '../provision/setting-rules.js'
 import { isPostgresUrl } from '../provision/ledger-url.js'
 import { FlashdataError } from '../errors.js'
 import { fromCommandLine, settingProblem, type JobKey } from '../provision/setting-rules.js'

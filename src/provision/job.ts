@@ -5,8 +5,6 @@ import { FlashdataError } from '../errors.js'
 import { isPostgresUrl } from './ledger-url.js'
 import { RULES, settingProblem, type JobKey, type StationSettings } from './setting-rules.js'
 
-export type { StationSettings } from './setting-rules.js'
-
 export interface Job {
   settings: StationSettings
   path: string

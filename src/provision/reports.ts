@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../files/write.js'
-import { lastAttempts, type JigRecord } from '../jobs/jig.js'
+import type { JigRecord } from '../jobs/events.js'
+import { lastAttempts } from '../jobs/jig/summary.js'
 import { formatCsv } from './csv.js'
 import { hex32 } from '../text.js'
 

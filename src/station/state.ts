@@ -4,8 +4,8 @@
  * that opens or reloads mid-run gets all of it at once; then it applies the
  * events that follow. Browser-safe: the page bundles this file.
  */
-import type { JobEvent, Phase } from '../jobs/events.js'
-import type { JigRecord, JigSummary, ProvisionFacts } from '../jobs/jig.js'
+import type { JigRecord, JobEvent, Phase, ProvisionFacts } from '../jobs/events.js'
+import type { JigSummary } from '../jobs/jig/summary.js'
 
 /** The job every board gets: the common image, or where each board's own data comes from. */
 export interface StationJob {

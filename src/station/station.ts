@@ -3,7 +3,7 @@
  * records for the downloads, and the controls. Publishing never waits for a
  * listener: each one gets the event synchronously and must not block.
  */
-import type { JigRecord } from '../jobs/jig.js'
+import type { JigRecord } from '../jobs/events.js'
 import {
   applyEvent,
   initialState,

@@ -1,5 +1,5 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
-import type { JigRecord } from '../../jobs/jig.js'
+import type { JigRecord } from '../../jobs/events.js'
 import { boardPlace, formatBytes, plural } from '../format.js'
 import type { CliIo } from '../io.js'
 import { boardDone, WAITING, type ProgressRenderer } from './progress.js'

@@ -1,5 +1,5 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
-import type { JigRecord } from '../../jobs/jig.js'
+import type { JigRecord } from '../../jobs/events.js'
 import { boardPlace, formatBytes, formatSpeed } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { fit, styleFor, type Style } from './style.js'
