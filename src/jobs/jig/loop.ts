@@ -83,7 +83,7 @@ async function scan(jig: JigState): Promise<void> {
   }
 }
 
-/** Boards that left the bus are ready for when they come back; so are the ports of twins that left. */
+/** Boards that left the bus are ready again for when they come back; twins that left are forgotten by port. */
 function forgetAbsent(jig: JigState, present: Present[]): void {
   const serials = new Set(present.map(({ info }) => info.serial))
   const ports = new Set(present.map(({ info }) => `${info.serial}\n${info.path ?? ''}`))
