@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { openBus } from '../device/open-bus.js'
 import type { EventSink } from '../jobs/events.js'
+import { BOARD_SETTLE_MS, WAIT_FLAG_MS } from '../timeouts.js'
 import type { UsbBusLike } from '../usb/types.js'
 import { watchInterrupts } from './interrupt.js'
 import type { CliIo } from './io.js'
@@ -16,8 +17,6 @@ export interface DeviceCliOptions {
   quiet?: boolean
   plain?: boolean
 }
-
-const DEFAULT_WAIT_S = 30
 
 function parseAddress(value: string): number {
   const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : NaN
@@ -44,8 +43,8 @@ export function addDeviceOptions(command: Command, { address = false, select = t
       .option(
         '-w, --wait [seconds]',
         listing
-          ? `wait for a (matching) board to appear (default ${DEFAULT_WAIT_S} s with the flag; without it, look once)`
-          : `wait for the board to appear (default ${DEFAULT_WAIT_S} s with the flag, 3 s without)`,
+          ? `wait for a (matching) board to appear (default ${WAIT_FLAG_MS / 1000} s with the flag; without it, look once)`
+          : `wait for the board to appear (default ${WAIT_FLAG_MS / 1000} s with the flag, ${BOARD_SETTLE_MS / 1000} s without)`,
         parseInteger(0, 86400),
       )
   }
@@ -72,7 +71,7 @@ export function addDeviceOptions(command: Command, { address = false, select = t
 
 function waitMs(options: DeviceCliOptions): number | undefined {
   if (options.wait === undefined) return undefined
-  return (options.wait === true ? DEFAULT_WAIT_S : options.wait) * 1000
+  return options.wait === true ? WAIT_FLAG_MS : options.wait * 1000
 }
 
 export interface BoardCommandContext {

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import type { StationSettings } from '../provision/setting-rules.js'
 import { isPostgresUrl } from '../provision/ledger-url.js'
 import { FlashdataError } from '../errors.js'
+import { GENERATE_MS } from '../timeouts.js'
 import { fromCommandLine, settingProblem, type JobKey } from '../provision/setting-rules.js'
 import type { LedgerOptions } from '../provision/station.js'
 import { printJson, type CliIo } from './io.js'
@@ -59,7 +60,7 @@ export function addProvisionOptions(command: Command): Command {
     )
     .option(
       '--generate-timeout <seconds>',
-      'how long the generator may run per board (default 60)',
+      `how long the generator may run per board (default ${GENERATE_MS / 1000})`,
       parseSetting('generateTimeout'),
     )
     .option(

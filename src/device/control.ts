@@ -5,6 +5,7 @@
  * and the raw bRequest 0x50 requests every version answers.
  */
 import { usbError } from '../dfu/transport.js'
+import { FIRMWARE_CHECK_BACKOFF_MS, FIRMWARE_REQUEST_MS } from '../timeouts.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import { sleep } from './wait.js'
 
@@ -18,9 +19,6 @@ const FLAG = { ID: 0x02, SIZE: 0x04, RESULT: 0x08 } as const
 const RAW_REQUEST = 0x50
 /** Service requests need a data stage of at least 64 bytes. */
 const SERVICE_WLENGTH = 64
-/** particle-usb's CHECK back-off, in ms. */
-const CHECK_BACKOFF = [50, 50, 100, 100, 250, 250, 500, 500, 1000]
-const REQUEST_TIMEOUT_MS = 2000
 
 interface ServiceReply {
   status: number
@@ -55,7 +53,7 @@ async function vendorIn(
   const result = await device.controlTransferIn(
     { requestType: 'vendor', recipient: 'device', request, value: 0, index },
     length,
-    REQUEST_TIMEOUT_MS,
+    FIRMWARE_REQUEST_MS,
   )
   return result.status === 'ok' ? result.data : undefined
 }
@@ -75,7 +73,7 @@ export interface ControlReply {
 export async function sendControlRequest(device: UsbDeviceLike, type: number): Promise<ControlReply | undefined> {
   const init = parseReply(await vendorIn(device, SERVICE.INIT, type, SERVICE_WLENGTH))
   if (!init || init.id === undefined || (init.status !== STATUS.OK && init.status !== STATUS.PENDING)) return undefined
-  for (const delay of [0, ...CHECK_BACKOFF]) {
+  for (const delay of [0, ...FIRMWARE_CHECK_BACKOFF_MS]) {
     if (delay) await sleep(delay)
     const check = parseReply(await vendorIn(device, SERVICE.CHECK, init.id, SERVICE_WLENGTH))
     if (!check) return undefined

@@ -1,4 +1,5 @@
 import { FlashdataError } from '../errors.js'
+import { DFU_SWITCH_MS, FIRMWARE_REQUEST_MS, LINE_CODING_GRACE_MS } from '../timeouts.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
 import type { Board } from './board.js'
 import { claim, CTRL_REQUEST, openForControl, sendControlRequest } from './control.js'
@@ -9,9 +10,6 @@ import { waitForBoard } from './wait.js'
 /** The CDC trick: a running board resets into DFU mode when its port is set to 14400 baud. */
 const DFU_BAUD = 14400
 const SAFE_BAUD = 9600
-/** How long a board gets to vanish after 14400 baud before the port is put back to 9600. */
-const LINE_CODING_GRACE_MS = 3000
-const REQUEST_TIMEOUT_MS = 2000
 
 export type ModeSwitchMethod = 'control-request' | 'line-coding'
 
@@ -41,7 +39,7 @@ async function setLineCoding(device: UsbDeviceLike, baud: number): Promise<void>
     .controlTransferOut(
       { requestType: 'class', recipient: 'interface', request: 0x20, value: 0, index: 0 },
       lineCoding(baud),
-      REQUEST_TIMEOUT_MS,
+      FIRMWARE_REQUEST_MS,
     )
     .catch(() => {})
 }
@@ -60,7 +58,7 @@ export async function enterDfuMode(
 ): Promise<{ board: Board; method: ModeSwitchMethod }> {
   if (board.info.mode === 'dfu') return { board, method: 'control-request' }
   const serial = board.info.serial
-  const timeoutMs = options.timeoutMs ?? 60_000
+  const timeoutMs = options.timeoutMs ?? DFU_SWITCH_MS
   const device = board.device
   let method: ModeSwitchMethod = 'control-request'
   let deviceId: string | undefined

@@ -1,4 +1,5 @@
 import { FlashdataError } from '../errors.js'
+import { BOARD_SETTLE_MS } from '../timeouts.js'
 import type { UsbBusLike } from '../usb/types.js'
 import { normalizeSerial, type Board, type BoardInfo, type RefusedBoard } from './board.js'
 import { sameBoard } from './identity.js'
@@ -16,8 +17,6 @@ export interface SelectOptions {
   waitMs?: number
   signal?: AbortSignal
 }
-
-export const SETTLE_MS = 3000
 
 export const DFU_MODE_HOWTO =
   'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'
@@ -43,7 +42,7 @@ export function noBoard(options: SelectOptions, present: Board[], refused: Refus
   const others = listed.length ? ` (on USB: ${listed.join('; ')})` : ''
   return new FlashdataError(
     'NO_DEVICE',
-    `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? SETTLE_MS) / 1000)} s` : ''}${others}.`,
+    `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? BOARD_SETTLE_MS) / 1000)} s` : ''}${others}.`,
     {
       hint:
         options.serial && present.length
@@ -67,7 +66,7 @@ export function noBoard(options: SelectOptions, present: Board[], refused: Refus
  */
 export async function selectBoard(bus: UsbBusLike, options: SelectOptions = {}): Promise<Board> {
   const matches = options.serial === undefined ? async () => true : sameBoard(options.serial)
-  const waitMs = options.waitMs ?? SETTLE_MS
+  const waitMs = options.waitMs ?? BOARD_SETTLE_MS
   const look = async () => {
     const { boards, refused } = await surveyBus(bus)
     return { boards, refused, found: await filterBoards(boards, matches) }

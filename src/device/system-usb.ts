@@ -1,17 +1,12 @@
 import { createRequire } from 'node:module'
 import { usbError } from '../dfu/transport.js'
 import { FlashdataError } from '../errors.js'
+import { ENUMERATION_ATTEMPTS, ENUMERATION_RETRY_MS, TRANSFER_MS } from '../timeouts.js'
 import { classifyingDevice } from '../usb/classifying.js'
 import { isUsbError } from '../usb/errors.js'
 import type { ClosableUsbBus, UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
 import { isNoUsbBus, isStringReadFailure, usbPackageError } from '../usb/usb-package-errors.js'
 import { UDEV_HINT } from './platforms.js'
-
-/** Long enough for a 128 KiB sector erase, which blocks the status request (1-2 s, up to 4 s). */
-export const USB_TIMEOUT_MS = 5000
-
-const ATTEMPTS = 5
-const RETRY_MS = 100
 
 /**
  * Failed string-descriptor reads (enumeration, open): the device is leaving
@@ -42,14 +37,14 @@ function readConfiguration(device: UsbDeviceLike): UsbDeviceLike['configuration'
   return readProperty(device, 'configuration') as UsbDeviceLike['configuration']
 }
 
-/** Runs `work` again while it fails with a transient error, up to ATTEMPTS times. */
+/** Runs `work` again while it fails with a transient error, up to ENUMERATION_ATTEMPTS times. */
 async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work()
     } catch (error) {
-      if (!isTransient(error) || attempt === ATTEMPTS) throw error
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
+      if (!isTransient(error) || attempt === ENUMERATION_ATTEMPTS) throw error
+      await new Promise((resolve) => setTimeout(resolve, ENUMERATION_RETRY_MS))
     }
   }
 }
@@ -208,7 +203,7 @@ export async function openSystemUsb(): Promise<ClosableUsbBus> {
       },
     )
   }
-  const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: USB_TIMEOUT_MS }) as unknown as UsbBusLike
+  const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: TRANSFER_MS }) as unknown as UsbBusLike
   const hotplug = await enumerate(webusb).then(
     () => true,
     (error: unknown) => !isNoUsbBus(error),

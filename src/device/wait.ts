@@ -1,7 +1,6 @@
+import { BUS_POLL_MS } from '../timeouts.js'
 import type { UsbBusLike } from '../usb/types.js'
 import { describeBoards, surveyBoards, type Board, type RefusedBoard } from './board.js'
-
-export const POLL_MS = 200
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -47,7 +46,7 @@ export async function waitForBoard(
   signal?: AbortSignal,
 ): Promise<Board | undefined> {
   const deadline = Date.now() + timeoutMs
-  // Each pause ends at a connect event, at the signal or after POLL_MS; no timer outlives the wait.
+  // Each pause ends at a connect event, at the signal or after BUS_POLL_MS; no timer outlives the wait.
   let pause: AbortController | undefined
   const wake = () => pause?.abort()
   bus.addEventListener('connect', wake)
@@ -60,7 +59,7 @@ export async function waitForBoard(
       const left = deadline - Date.now()
       if (left <= 0) return undefined
       pause = new AbortController()
-      await sleep(Math.min(POLL_MS, left), pause.signal)
+      await sleep(Math.min(BUS_POLL_MS, left), pause.signal)
     }
   } finally {
     bus.removeEventListener('connect', wake)

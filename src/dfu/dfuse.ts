@@ -9,6 +9,7 @@ import type { UsbDeviceLike } from '../usb/types.js'
 import { connectDfu, disconnectDfu } from './connect.js'
 import { checkModifiable, checkReadable, pageToErase, type AddressRange } from './guard.js'
 import { hex32 } from '../text.js'
+import { BUSY_POLLS, NORMALISE_ROUNDS, TRANSFER_MS } from '../timeouts.js'
 import type { MemoryLayout, MemoryPage } from './layout.js'
 import {
   DfuRequest,
@@ -39,11 +40,6 @@ export interface LeaveResult {
   state: number | null
 }
 
-const DEFAULT_TIMEOUT_MS = 5000
-/** Status requests allowed while the device reports busy, so a stuck device cannot hang us. */
-const MAX_BUSY_POLLS = 256
-/** Rounds of the start-state normalisation. */
-const MAX_NORMALISE_ROUNDS = 6
 /** Block numbers are 16-bit and data blocks start at 2. */
 const MAX_BLOCKS_PER_RUN = 0xffff - 1
 const ABORTABLE: number[] = [
@@ -84,7 +80,7 @@ export class DfuseDevice {
       device,
       interfaceNumber,
       alt,
-      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      options.timeoutMs ?? TRANSFER_MS,
     )
     const dfu = new DfuseDevice(usb, alt, functional, layout, options.allowedRange)
     try {
@@ -132,7 +128,7 @@ export class DfuseDevice {
       await this.abort(DfuState.dfuDNLOAD_SYNC)
     }
     let cleared = false
-    for (let round = 0; round < MAX_NORMALISE_ROUNDS; round++) {
+    for (let round = 0; round < NORMALISE_ROUNDS; round++) {
       const { state, status, pollTimeoutMs } = await this.getStatus()
       if (state === DfuState.dfuIDLE && status === DfuStatus.OK) return
       if (state === DfuState.dfuERROR && !cleared) {
@@ -326,7 +322,7 @@ export class DfuseDevice {
    */
   private async waitAfterDnload(failure: ErrorCode, what: string, address: number): Promise<void> {
     const at = hex32(address)
-    for (let poll = 0; poll < MAX_BUSY_POLLS; poll++) {
+    for (let poll = 0; poll < BUSY_POLLS; poll++) {
       const result = await this.usb.classIn(DfuRequest.GETSTATUS, 0, 6)
       if (result.status === 'stall') {
         throw await this.recoverFrom(
@@ -352,9 +348,7 @@ export class DfuseDevice {
         )
       }
     }
-    throw await this.recoverFrom(
-      this.stateError(`${what} at ${at}: still busy after ${MAX_BUSY_POLLS} status requests`),
-    )
+    throw await this.recoverFrom(this.stateError(`${what} at ${at}: still busy after ${BUSY_POLLS} status requests`))
   }
 
   /** Brings the device back to idle after a failure so a retry can run; the failure is what counts. */

@@ -5,6 +5,7 @@
  * decide what it means.
  */
 import { FlashdataError, type ErrorCode } from '../errors.js'
+import { READ_ATTEMPTS, READ_RETRY_STEP_MS } from '../timeouts.js'
 import { UsbError, type UsbErrorKind } from '../usb/errors.js'
 import type { UsbControlSetup, UsbDeviceLike, UsbInTransferResult, UsbOutTransferResult } from '../usb/types.js'
 import { DfuRequest } from './protocol.js'
@@ -93,9 +94,6 @@ export function isTransient(error: unknown): boolean {
   return error instanceof FlashdataError && (error.code === 'USB_TRANSFER' || error.code === 'TIMEOUT')
 }
 
-/** Read-only requests (descriptors, enumeration) are retried this many times in all. */
-export const READ_ATTEMPTS = 3
-
 /** Runs a read-only USB step, again after a transient failure, up to READ_ATTEMPTS times. */
 export async function retryRead<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -103,7 +101,7 @@ export async function retryRead<T>(run: () => Promise<T>): Promise<T> {
       return await run()
     } catch (error) {
       if (attempt >= READ_ATTEMPTS || !isTransient(error)) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+      await new Promise((resolve) => setTimeout(resolve, READ_RETRY_STEP_MS * attempt))
     }
   }
 }

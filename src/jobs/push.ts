@@ -9,6 +9,7 @@ import { pageNumber, pagesInRange } from '../dfu/layout.js'
 import { sectorImage } from '../image/parse.js'
 import { classifySector, describeSector, type SectorContents } from '../image/sector.js'
 import { hex32 } from '../text.js'
+import { WRITE_ATTEMPTS } from '../timeouts.js'
 import { firstDifference } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
@@ -62,7 +63,6 @@ export interface PushResult {
   foreign?: { contents: SectorContents; backup: string }
 }
 
-const WAIT_APP_DEFAULT_MS = 30_000
 const n = (count: number) => count.toLocaleString('en-US')
 
 const COMPARED: Record<ImageMatch, string> = {
@@ -213,7 +213,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
             throw error
           failure = error
         }
-        if (attempt === 2) throw failure
+        if (attempt === WRITE_ATTEMPTS) throw failure
         retried = true
         tracker.message(`${failure.message} Erasing and writing again.`, 'warning')
       }
@@ -224,19 +224,20 @@ export async function push(options: PushOptions): Promise<PushResult> {
   } finally {
     await dfu.close()
   }
-  if (options.leave !== false && options.waitAppMs !== 0 && options.waitAppMs !== undefined) {
+  const waitAppMs = options.waitAppMs
+  if (options.leave !== false && waitAppMs !== 0 && waitAppMs !== undefined) {
     await tracker.run('wait-app', undefined, async () => {
       const same = sameBoard(board.info.serial)
       const back = await waitForBoard(
         options.bus,
         async (b) => b.info.mode === 'firmware' && (await same(b)),
-        options.waitAppMs ?? WAIT_APP_DEFAULT_MS,
+        waitAppMs,
         options.signal,
       )
       if (!back) {
         throw new FlashdataError(
           'TIMEOUT',
-          `The board ${board.info.serial} was written but did not come back running firmware within ${Math.round((options.waitAppMs ?? WAIT_APP_DEFAULT_MS) / 1000)} s.`,
+          `The board ${board.info.serial} was written but did not come back running firmware within ${Math.round(waitAppMs / 1000)} s.`,
           {
             hint: "Check the board's LED: blinking yellow means it is still in DFU mode (no valid firmware at 0x08020000).",
           },

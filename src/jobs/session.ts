@@ -8,7 +8,8 @@ import type { Board } from '../device/board.js'
 import { enterDfuMode, type ModeSwitchMethod } from '../device/mode.js'
 import { UDEV_HINT, type BoardMode } from '../device/platforms.js'
 import { selectBoard } from '../device/select.js'
-import { POLL_MS, sleep } from '../device/wait.js'
+import { sleep } from '../device/wait.js'
+import { BUS_POLL_MS, DFU_ACCESS_SETTLE_MS, LEAVE_GONE_MS, RESET_WAIT_MS, UNPLUG_GRACE_MS } from '../timeouts.js'
 import type { UsbBusLike, UsbConnectionEvent, UsbDeviceLike } from '../usb/types.js'
 import type { PhaseTracker } from './events.js'
 import { DATA_SECTOR } from './target.js'
@@ -38,7 +39,7 @@ export interface BoardOptions {
   dfuTimeoutMs?: number
   /** Target another DfuSe board's 128 KiB at this address instead of the Electron's sector 9. */
   address?: number
-  /** Per control transfer (default 5000 ms, enough for a sector erase that blocks the status request). */
+  /** Per control transfer (default TRANSFER_MS in timeouts.ts, enough for a sector erase that blocks the status request). */
   transferTimeoutMs?: number
   signal?: AbortSignal
 }
@@ -135,22 +136,19 @@ async function openOnce(
   return { dfu, board, foundIn, modeSwitch }
 }
 
-/** How long a board that has just re-enumerated may refuse access while udev applies its permissions (Linux). */
-const ACCESS_SETTLE_MS = 3000
-
 async function openDfu(
   board: Board,
   options: BoardOptions,
   plan: JobPlan,
   reenumerated: boolean,
 ): Promise<DfuseDevice> {
-  const deadline = Date.now() + (reenumerated ? ACCESS_SETTLE_MS : 0)
+  const deadline = Date.now() + (reenumerated ? DFU_ACCESS_SETTLE_MS : 0)
   for (;;) {
     try {
       return await DfuseDevice.open(board.device, { allowedRange: plan.target, timeoutMs: options.transferTimeoutMs })
     } catch (error) {
       if (!isFlashdataError(error, 'USB_ACCESS') || Date.now() >= deadline || options.signal?.aborted) throw error
-      await sleep(POLL_MS)
+      await sleep(BUS_POLL_MS)
     }
   }
 }
@@ -171,11 +169,6 @@ export function openDfuSession(options: BoardOptions, tracker: PhaseTracker, pla
   return openOnce(options, tracker, plan)
 }
 
-/** How long a board may take to drop off the bus after the leave request (the bootloader waits 500 ms). */
-const LEAVE_RESET_MS = 3000
-/** How long a board that was resetting may take to come back. */
-const RESET_WAIT_MS = 10_000
-
 /**
  * Leaves DFU mode: done when the bootloader acknowledges, as for dfu-util.
  * With `untilGone`, also waits until the board has dropped off the bus (the
@@ -195,7 +188,7 @@ export async function leaveDfuMode(
 }
 
 /** Resolves true when the device has dropped off the bus (its disconnect event), false after `timeoutMs`. */
-function waitUntilGone(bus: UsbBusLike, device: UsbDeviceLike, timeoutMs = LEAVE_RESET_MS): Promise<boolean> {
+function waitUntilGone(bus: UsbBusLike, device: UsbDeviceLike, timeoutMs = LEAVE_GONE_MS): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     let done = false
     // Cancelled when the device goes first, so no timer keeps the process alive after the job.
@@ -213,9 +206,6 @@ function waitUntilGone(bus: UsbBusLike, device: UsbDeviceLike, timeoutMs = LEAVE
     void sleep(timeoutMs, timer.signal).then(() => finish(false))
   })
 }
-
-/** How long a board that stopped answering gets to drop off the bus before the failure counts as a transfer error. */
-const UNPLUG_GRACE_MS = 500
 
 /**
  * Some stacks report a transfer cut by a pulled cable as a protocol error

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FlashdataError } from '../errors.js'
 import { collectFiles } from '../files/collect.js'
+import { GENERATE_MS } from '../timeouts.js'
 import type { ImageFileInput } from '../image/build.js'
 import { failureLines } from './generate-output.js'
 
@@ -50,7 +51,7 @@ export async function runGenerator(
   const out = join(work, 'out')
   const log = join(work, 'output')
   const started = Date.now()
-  const timeoutMs = options.timeoutMs ?? 60_000
+  const timeoutMs = options.timeoutMs ?? GENERATE_MS
   try {
     await mkdir(out)
     const sink = await open(log, 'a')

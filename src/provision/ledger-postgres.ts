@@ -1,6 +1,7 @@
 import { basename, extname } from 'node:path'
 import pg from 'pg'
 import { FlashdataError } from '../errors.js'
+import { POSTGRES_CONNECT_MS } from '../timeouts.js'
 import { exhausted } from './ledger-file.js'
 import type { Ledger, LedgerEntry, Reservation } from './ledger.js'
 import type { Pool, PoolRow } from './pool.js'
@@ -254,7 +255,7 @@ class PostgresLedger implements Ledger {
 }
 
 export async function openPostgresLedger(url: string, pool: Pool, station?: string): Promise<Ledger> {
-  const db = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 })
+  const db = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: POSTGRES_CONNECT_MS })
   db.on('error', () => {}) // an idle connection dropped by the server: the next query reconnects or fails with LEDGER_FAILED
   const ledger = new PostgresLedger(url, db, pool, station)
   try {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { open, readFile, rename, unlink } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
 import { sleep } from '../device/wait.js'
+import { LEDGER_LOCK_MS, LEDGER_LOCK_RETRY_MS } from '../timeouts.js'
 
 interface Owner {
   pid: number
@@ -24,7 +25,7 @@ function alive(pid: number): boolean {
  * host (a station killed with SIGKILL) is taken over; one held by another
  * host is waited for.
  */
-export async function withFileLock<T>(file: string, work: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+export async function withFileLock<T>(file: string, work: () => Promise<T>, timeoutMs = LEDGER_LOCK_MS): Promise<T> {
   const path = `${file}.lock`
   const me: Owner = { pid: process.pid, host: hostname(), at: new Date().toISOString() }
   const deadline = Date.now() + timeoutMs
@@ -62,7 +63,8 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, time
         },
       )
     }
-    await sleep(10 + Math.random() * 20)
+    const { min, max } = LEDGER_LOCK_RETRY_MS
+    await sleep(min + Math.random() * (max - min))
   }
   try {
     return await work()

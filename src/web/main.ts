@@ -11,6 +11,7 @@ import { EmulatedUsb } from '../emulator/bus.js'
 import { EmulatedElectron } from '../emulator/electron.js'
 import { fileData, parseImage } from '../image/parse.js'
 import { pull } from '../jobs/pull.js'
+import { LEAVE_GONE_MS, WEB_BACK_RUNNING_MS, WEB_GONE_POLL_MS } from '../timeouts.js'
 import { push } from '../jobs/push.js'
 import { verify } from '../jobs/verify.js'
 import type { UsbBusLike } from '../usb/types.js'
@@ -88,9 +89,6 @@ function useBoard(bus: UsbBusLike, board: Board, seenRunning: boolean, emulated?
   refresh()
 }
 
-/** How long a board that reset after leaving DFU mode may take to come back before the page stops waiting. */
-const BACK_MS = 5000
-
 /**
  * A job that left DFU mode returns when the bootloader acknowledges; the board
  * resets about 500 ms later and comes back running firmware. Wait for both,
@@ -101,11 +99,11 @@ const BACK_MS = 5000
 async function settle(phases: PhaseTimes): Promise<void> {
   if (phases.leave === undefined) return
   const { bus, serial, seenRunning } = target!
-  for (const deadline = Date.now() + 3000; Date.now() < deadline; await sleep(100)) {
+  for (const deadline = Date.now() + LEAVE_GONE_MS; Date.now() < deadline; await sleep(WEB_GONE_POLL_MS)) {
     const boards = describeBoards(await bus.getDevices())
     if (!boards.some((b) => b.info.serial === serial && b.info.mode === 'dfu')) break
   }
-  if (seenRunning) await waitForBoard(bus, (b) => b.info.serial === serial, BACK_MS)
+  if (seenRunning) await waitForBoard(bus, (b) => b.info.serial === serial, WEB_BACK_RUNNING_MS)
 }
 
 const filesText = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`

@@ -9,6 +9,7 @@ import { FlashdataError } from '../errors.js'
 import { describeBoards, surveyBoards, type Board } from '../device/board.js'
 import { enterDfuMode } from '../device/mode.js'
 import { PARTICLE_VENDOR_ID, PLATFORMS } from '../device/platforms.js'
+import { WEB_DFU_SWITCH_MS } from '../timeouts.js'
 import { classifyingBus, classifyingDevice } from '../usb/classifying.js'
 import { UsbError } from '../usb/errors.js'
 import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
@@ -23,8 +24,6 @@ const FILTERS = [ELECTRON.firmwareProductId, ELECTRON.dfuProductId].map((product
   vendorId: PARTICLE_VENDOR_ID,
   productId,
 }))
-/** Long enough for request 50's reset and re-enumeration; short enough that a missing permission is told soon. */
-const SWITCH_WAIT_MS = 10_000
 
 export const BROWSERS =
   'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
@@ -134,7 +133,7 @@ export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board; w
   const wasRunning = board.info.mode === 'firmware'
   if (wasRunning) {
     try {
-      board = (await enterDfuMode(usb, board, { timeoutMs: SWITCH_WAIT_MS })).board
+      board = (await enterDfuMode(usb, board, { timeoutMs: WEB_DFU_SWITCH_MS })).board
     } catch (error) {
       if (!(error instanceof FlashdataError) || error.code !== 'DFU_MODE_TIMEOUT') throw error
       throw new FlashdataError(

@@ -1,7 +1,7 @@
 /**
  * The imports allowed between the parts of src/: its folders (src/cli,
  * src/dfu, ...; subfolders belong to theirs) and the root modules errors,
- * error-hints, text and index. Every import counts, `import type` and `import('...')`
+ * error-hints, text, timeouts and index. Every import counts, `import type` and `import('...')`
  * types included: a type is as much a dependency of the design as a value,
  * and Biome's noImportCycles is set to count them too (biome.json).
  */
@@ -9,12 +9,14 @@ export const ALLOWED: Record<string, Record<string, string>> = {
   errors: { 'error-hints': "each code's default hint" },
   'error-hints': {},
   text: {},
+  timeouts: {},
   usb: { errors: 'the error type a transfer may fail with' },
   image: { errors: 'refusals of bad input and images', text: 'hex32, the one spelling of addresses and CRCs' },
   dfu: {
     usb: 'the device interface it drives',
     errors: 'typed failures',
     text: 'hex32, the one spelling of addresses and CRCs',
+    timeouts: 'the one table of waits and retries',
   },
   emulator: {
     usb: 'the device interface it implements',
@@ -27,6 +29,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     dfu: 'USB error mapping for control transfers',
     emulator: 'the emulated boards behind --emulator',
     errors: 'typed failures',
+    timeouts: 'the one table of waits and retries',
   },
   jobs: {
     device: 'boards: selecting, waiting, mode switching',
@@ -35,6 +38,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     usb: 'bus events',
     errors: 'typed failures',
     text: 'hex32, the one spelling of addresses and CRCs',
+    timeouts: 'the one table of waits and retries',
   },
   provision: {
     device: 'serials and waiting',
@@ -43,6 +47,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     jobs: "the jig's plans, records and foreign data",
     errors: 'typed failures',
     text: 'hex32, the one spelling of addresses and CRCs',
+    timeouts: 'the one table of waits and retries',
   },
   station: {
     jobs: "the jig's events and records it shows",
@@ -60,6 +65,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     ui: 'shared widgets',
     usb: 'the device interface WebUSB provides',
     errors: 'typed failures',
+    timeouts: 'the one table of waits and retries',
   },
   cli: {
     device: 'boards, the bus, udev and doctor facts',
@@ -71,6 +77,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     usb: 'bus types',
     errors: 'typed failures and exit codes',
     text: 'hex32, the one spelling of addresses and CRCs',
+    timeouts: 'the one table of waits and retries',
   },
   index: {
     device: 'the public API',

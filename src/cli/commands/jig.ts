@@ -3,6 +3,7 @@ import { exitCodeOf } from '../../errors.js'
 import type { JobEvent } from '../../jobs/events.js'
 import { FOREIGN_POLICIES } from '../../provision/setting-rules.js'
 import type { Control } from '../../station/index.js'
+import { JIG_DFU_SWITCH_MS } from '../../timeouts.js'
 import { addDeviceOptions, runBoardCommand } from '../device-options.js'
 import type { CliIo } from '../io.js'
 import { DEFAULT_UI_PORT, type JigCliOptions } from '../jig/options.js'
@@ -53,7 +54,12 @@ export function registerJig(program: Command, io: CliIo): void {
       ).choices(FOREIGN_POLICIES),
     )
     .option('-f, --force', 'rewrite boards that already hold the image')
-    .option('--dfu-timeout <seconds>', 'how long a board may take to come back in DFU mode', parseInteger(1, 600), 20)
+    .option(
+      '--dfu-timeout <seconds>',
+      'how long a board may take to come back in DFU mode',
+      parseInteger(1, 600),
+      JIG_DFU_SWITCH_MS / 1000,
+    )
     .option(
       '--ui [port]',
       `also serve the station page (a tile per board, totals, pause/resume/stop, downloads) on this port (default ${DEFAULT_UI_PORT}; 0: a free one)`,

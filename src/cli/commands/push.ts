@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { hex32 } from '../../text.js'
+import { WAIT_APP_MS } from '../../timeouts.js'
 import { formatBytes, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import {
@@ -40,7 +41,7 @@ export function registerPush(program: Command, io: CliIo): void {
     .option('--no-leave', 'stay in DFU mode afterwards instead of starting the firmware')
     .option(
       '--wait-app [seconds]',
-      'after leaving DFU mode, wait until the board runs its firmware again (default 30 s)',
+      `after leaving DFU mode, wait until the board runs its firmware again (default ${WAIT_APP_MS / 1000} s)`,
       parseInteger(1, 3600),
     )
   addProvisionOptions(command)
@@ -92,7 +93,7 @@ Examples:
       noticeSkipped(io, source, options, source?.listing.problems)
       try {
         await runBoardCommand(io, options, async ({ bus, board, onEvent, endProgress }) => {
-          const waitApp = options.waitApp === true ? 30 : options.waitApp
+          const waitApp = options.waitApp === true ? WAIT_APP_MS / 1000 : options.waitApp
           // Per-board data: the board is found first (enumeration only), its image built and checked before any request to it.
           const found = boardData ? await selectBoard(bus, board) : undefined
           const plan = found ? await boardData!.provisioner.prepare(found.info) : { image: source!.image }

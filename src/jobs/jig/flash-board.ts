@@ -5,6 +5,7 @@ import { FlashdataError } from '../../errors.js'
 import { sectorImage } from '../../image/parse.js'
 import type { SectorContents } from '../../image/sector.js'
 import { sha256Hex } from '../../image/sha256.js'
+import { JIG_REAPPEAR_MS } from '../../timeouts.js'
 import type { JigRecord, JobEvent } from '../events.js'
 import { push } from '../push.js'
 import type { Attempt, JigState, Running } from './state.js'
@@ -50,7 +51,7 @@ export async function flashBoard(jig: JigState, board: Board, running: Running):
     await prepared.commit?.()
     record = { ...record, phases: result.phases, outcome: result.status, foreign: result.foreign }
     // Released: wait for it to re-enumerate, so the reset is not taken for an unplug.
-    await waitForBoard(options.bus, sameBoard(serial), options.reappearTimeoutMs ?? 15_000)
+    await waitForBoard(options.bus, sameBoard(serial), options.reappearTimeoutMs ?? JIG_REAPPEAR_MS)
   } catch (error) {
     const e = error instanceof FlashdataError ? error : new FlashdataError('INTERNAL', (error as Error).message)
     if (e.code === 'POOL_EXHAUSTED') return leaveUntouched(jig, serial, e)

@@ -1,5 +1,6 @@
 import { boardKey, type Board, type BoardInfo, type RefusedBoard } from '../../device/board.js'
 import { sleep, surveyBus } from '../../device/wait.js'
+import { BUS_POLL_MS } from '../../timeouts.js'
 import type { UsbConnectionEvent } from '../../usb/types.js'
 import { failTwin, recordAborted, refuseBoard } from './fail-board.js'
 import { flashBoard } from './flash-board.js'
@@ -32,7 +33,7 @@ export async function watchBus(jig: JigState): Promise<JigSummary['stoppedBy']> 
   try {
     for (stoppedBy = stopReason(jig); !stoppedBy && !options.abort?.aborted; stoppedBy = stopReason(jig)) {
       await scan(jig)
-      await Promise.race([sleep(options.pollMs ?? 200, options.signal), hardStop, ...runs(jig)])
+      await Promise.race([sleep(options.pollMs ?? BUS_POLL_MS, options.signal), hardStop, ...runs(jig)])
     }
     await Promise.race([Promise.all(runs(jig)), hardStop])
     if (options.abort?.aborted) {
