@@ -103,13 +103,16 @@ export async function runBoardCommand(
   try {
     const opened = await openBus({ emulator: options.emulator, env: io.env, create: !looksOnly })
     const renderer = await makeRenderer(mode)
+    // Once the command has ended, its last line (result or error) stays last: a jig's hard stop
+    // leaves pushes in flight until the process exits, and their events are not shown.
+    let ended = false
     try {
       const working = work({
         bus: opened.bus,
         mode,
         board: { serial: options.serial, waitMs: waitMs(options), address: options.address },
         onEvent: (event) => {
-          if (signals?.fired) return
+          if (ended || signals?.fired) return
           signals?.track(event)
           renderer.event(event)
         },
@@ -122,6 +125,7 @@ export async function runBoardCommand(
       renderer.fail?.()
       throw error
     } finally {
+      ended = true
       renderer.close()
       await opened.close()
     }

@@ -15,8 +15,8 @@ import {
   sendControlRequest,
 } from './control.js'
 
-/** DeviceMode in Device OS's control/config.proto. */
-const DEVICE_MODES = ['normal', 'listening'] as const
+/** DeviceMode in Device OS's control/config.proto (events.schema.json lists the same). */
+export const DEVICE_MODES = ['normal', 'listening'] as const
 export type DeviceOsMode = (typeof DEVICE_MODES)[number]
 
 export interface FirmwareInfo {

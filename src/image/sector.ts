@@ -27,6 +27,9 @@ export type SectorContents =
   | { kind: 'particle-module'; module: ParticleModule }
   | { kind: 'unknown' }
 
+/** Someone else's data: neither erased nor a flashdata image (what a push saves before overwriting it). */
+export type ForeignContents = Exclude<SectorContents, { kind: 'blank' } | { kind: 'flashdata' }>
+
 /** Device OS module_info_t: 24 bytes, little-endian. */
 export const MODULE_INFO_SIZE = 24
 /** Offsets where Device OS puts module_info_t: the start, or after the STM32F2 vector table. */

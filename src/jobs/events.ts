@@ -3,8 +3,10 @@
  * them as a spinner with progress on a TTY, plain lines otherwise, or NDJSON;
  * library users subscribe with `onEvent`. events.schema.json beside this file
  * describes every event and result as the CLI prints them with --json; an
- * event added here needs its entry there (test/jobs/events-schema.test.ts
- * checks that the two list the same event types).
+ * event or a field added here needs its entry there (test/jobs/events-schema.test.ts
+ * checks that the two list the same event types; every line a test prints is
+ * checked against the schema, and test/cli/json-fields.test.ts that every
+ * field the schema names is printed).
  *
  * The contract:
  * - Each phase is `phase-start`, any number of `progress`, then exactly one of
@@ -21,7 +23,7 @@
  *   reported once as a warning `message` to the same sink and the job goes on.
  */
 import { type ErrorCode, FlashdataError } from '../errors.js'
-import type { SectorContents } from '../image/sector.js'
+import type { ForeignContents } from '../image/sector.js'
 
 /** Every phase of a job, in the order a push runs them (events.schema.json lists the same). */
 export const PHASES = [
@@ -47,7 +49,6 @@ export type JobEvent =
       serial?: string
       elapsedMs: number
       bytes?: number
-      skipped?: boolean
       detail?: string
     }
   | { type: 'phase-failed'; phase: Phase; serial?: string; elapsedMs: number; bytes?: number; code: ErrorCode }
@@ -94,7 +95,7 @@ export interface JigRecord extends StationStamp {
   imageSha256?: string
   provision?: ProvisionFacts
   /** What the sector held before, when it was someone else's data, and where it was saved. */
-  foreign?: { contents: SectorContents; backup?: string }
+  foreign?: { contents: ForeignContents; backup?: string }
   /** Time spent in each phase that completed (for a failed board too). */
   phases: PhaseTimes
   /** aborted: the station was stopped (a second Ctrl-C, SIGTERM) while this board was in progress; its sector may be half-written. */
@@ -189,7 +190,7 @@ export class PhaseTracker {
     phase: Phase,
     totalBytes: number | undefined,
     work: (progress: (bytes: number, total?: number) => void) => Promise<T>,
-    describe?: (result: T) => { detail?: string; skipped?: boolean },
+    describe?: (result: T) => { detail?: string },
   ): Promise<T> {
     const start = Date.now()
     let done: number | undefined

@@ -7,7 +7,7 @@ import { matchImage, withoutTimeStamps, type ImageMatch } from '../image/compare
 import { HEADER_SIZE } from '../image/format.js'
 import { pageNumber, pagesInRange } from '../dfu/layout.js'
 import { sectorImage } from '../image/parse.js'
-import { classifySector, describeSector, type SectorContents } from '../image/sector.js'
+import { classifySector, describeSector, type ForeignContents, type SectorContents } from '../image/sector.js'
 import { hex32 } from '../text.js'
 import { WRITE_ATTEMPTS } from '../timeouts.js'
 import { firstDifference } from './compare.js'
@@ -37,7 +37,7 @@ export interface PushOptions extends BoardOptions {
 
 export interface ForeignData {
   serial: BoardSerial
-  contents: SectorContents
+  contents: ForeignContents
   /** The whole 128 KiB sector as read. */
   sector: Uint8Array
 }
@@ -60,7 +60,7 @@ export interface PushResult {
   retried: boolean
   transfers: Record<string, number>
   /** What the sector held before, when it was not blank or a flashdata image, and where it was saved. */
-  foreign?: { contents: SectorContents; backup: string }
+  foreign?: { contents: ForeignContents; backup: string }
 }
 
 const n = (count: number) => count.toLocaleString('en-US')
@@ -123,7 +123,7 @@ async function inspectSector(
   return { match: 'different', contents: classifySector(sector), sector }
 }
 
-function isForeign(contents: SectorContents): boolean {
+function isForeign(contents: SectorContents): contents is ForeignContents {
   return contents.kind !== 'blank' && contents.kind !== 'flashdata'
 }
 
@@ -187,7 +187,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     )
     // An explicit --address is another board's memory, at the user's risk: only sector 9 has a meaning to check.
     if (options.address === undefined && isForeign(state.contents))
-      foreign = await keepForeign(options, board.info.serial, state, tracker)
+      foreign = await keepForeign(options, board.info.serial, state.contents, state.sector!, tracker)
     timeStampsDiffer = state.match === 'time-stamps'
     if (state.match !== 'different') status = 'unchanged'
     else {
@@ -266,22 +266,22 @@ export async function push(options: PushOptions): Promise<PushResult> {
 async function keepForeign(
   options: PushOptions,
   serial: BoardSerial,
-  state: SectorState,
+  contents: ForeignContents,
+  sector: Uint8Array,
   tracker: PhaseTracker,
 ): Promise<PushResult['foreign']> {
-  const what = describeSector(state.contents)
+  const what = describeSector(contents)
   if (!options.onForeign) {
     throw new FlashdataError(
       'FOREIGN_DATA',
       `The board ${serial} holds ${what} in its data sector; nothing was erased.`,
       {
         hint: 'If it may go, run push again with --force: the sector is first saved to a backup file. A jig overwrites it only with the foreign-data policy "backup-and-overwrite".',
-        details: { serial, contents: state.contents },
+        details: { serial, contents },
       },
     )
   }
-  const sector = state.sector!
-  const backup = await options.onForeign({ serial, contents: state.contents, sector })
+  const backup = await options.onForeign({ serial, contents, sector })
   tracker.message(`The sector held ${what}; saved it to ${backup} before overwriting it.`, 'warning')
-  return { contents: state.contents, backup }
+  return { contents, backup }
 }

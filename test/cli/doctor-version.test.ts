@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { ndjson, REPO, runCli } from '../helpers/cli.js'
 import { fakeCommands } from '../helpers/fake-commands.js'
+import { sysfsDevice } from '../helpers/host.js'
 import { tempDir } from '../helpers/tmp.js'
 
 interface Check {
@@ -13,24 +14,6 @@ interface Check {
   summary: string
   details?: string[]
   fix?: string
-}
-
-/** A USB device in a fake sysfs: its attributes, and its interfaces with the driver bound to each. */
-async function sysfsDevice(
-  root: string,
-  port: string,
-  attrs: Record<string, string>,
-  drivers: Array<string | undefined> = [],
-) {
-  const devices = join(root, 'sys/bus/usb/devices')
-  await mkdir(join(devices, port), { recursive: true })
-  for (const [name, value] of Object.entries(attrs)) await writeFile(join(devices, port, name), `${value}\n`)
-  for (const [number, driver] of drivers.entries()) {
-    const dir = join(devices, `${port}:1.${number}`)
-    await mkdir(dir, { recursive: true })
-    await writeFile(join(dir, 'bInterfaceNumber'), `0${number}\n`)
-    if (driver) await symlink(`../../../bus/usb/drivers/${driver}`, join(dir, 'driver'))
-  }
 }
 
 /** A host with an Electron in DFU mode (its device node present), one in firmware mode (cdc_acm) and a hub. */

@@ -42,9 +42,13 @@ describe('job events in --json (CLI)', () => {
     expect((await runCli(['push', data, '--emulator', board], { env })).code).toBe(0)
     const verified = await runCli(['verify', '--emulator', board, '--json'], { env })
     expect(verified.code).toBe(0)
-    const reads = ndjson(verified.text).filter((l) => l.type === 'progress' && l.phase === 'read')
+    const lines = ndjson(verified.text)
+    // Unknown until the header is read: absent, not guessed.
+    expect(lines.find((l) => l.type === 'phase-start' && l.phase === 'read')).not.toHaveProperty('totalBytes')
+    const reads = lines.filter((l) => l.type === 'progress' && l.phase === 'read')
     expect(reads.length).toBeGreaterThan(1)
     const total = reads[0].totalBytes as number
+    expect(total).toBe((lines.at(-1)!.image as { usedBytes: number }).usedBytes) // the image's own size
     expect(reads.every((l) => l.totalBytes === total)).toBe(true)
     expect(reads.at(-1)!.bytes).toBe(total)
     expect(reads.slice(0, -1).every((l) => (l.bytes as number) < total)).toBe(true)

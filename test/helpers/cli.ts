@@ -102,5 +102,6 @@ export function startUntil(args: string[], env: NodeJS.ProcessEnv, ready?: (line
     until,
     exited,
     output: () => out,
+    errors: () => err,
   }
 }

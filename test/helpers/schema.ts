@@ -2,17 +2,30 @@
  * The check every test that runs the CLI applies to what it printed: each
  * JSON line is one of the shapes src/jobs/events.schema.json describes, and
  * with --json the machine stream holds nothing else and ends with a result
- * or an error.
+ * or an error. The facets of the schema the lines showed are kept
+ * (shownFacets), so a test can find what the schema names that nothing prints.
  */
 import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
+import { facetsIn, type SchemaNode } from './schema-facets.js'
 
-const schema = JSON.parse(readFileSync(new URL('../../src/jobs/events.schema.json', import.meta.url), 'utf8')) as object
-export const validateLine = new Ajv2020({ allErrors: true, strict: true }).compile(schema)
+export const schema = JSON.parse(
+  readFileSync(new URL('../../src/jobs/events.schema.json', import.meta.url), 'utf8'),
+) as SchemaNode
+const ajv = new Ajv2020({ allErrors: true, strict: true })
+ajv.addSchema(schema, 'events')
+export const validateLine = ajv.getSchema('events')!
+
+/** Every facet of the schema (schema-facets.ts) that a line checked in this test file showed. */
+export const shownFacets = new Set<string>()
+const matchesAt = (pointer: string, value: unknown) => ajv.getSchema(`events#${pointer}`)!(value) as boolean
 
 /** Throws with the line and ajv's findings when a JSON line is not in the schema. */
 export function expectInSchema(value: unknown, where: string): void {
-  if (validateLine(value)) return
+  if (validateLine(value)) {
+    for (const facet of facetsIn(schema, value, matchesAt)) shownFacets.add(facet)
+    return
+  }
   // oneOf reports every branch; the branch of the line's own type says what is wrong.
   const type = (value as { type?: string })?.type
   const command = (value as { command?: string })?.command

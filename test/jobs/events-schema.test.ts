@@ -1,14 +1,27 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { DEVICE_MODES } from '../../src/device/firmware.js'
+import { ERROR_CODES, exitCodeOf } from '../../src/errors.js'
 import { EVENT_TYPES, PHASES } from '../../src/jobs/events.js'
 import { REPO } from '../helpers/cli.js'
+import type { SchemaNode } from '../helpers/schema-facets.js'
 import { validateLine } from '../helpers/schema.js'
 
 const schema = JSON.parse(readFileSync(join(REPO, 'src/jobs/events.schema.json'), 'utf8')) as {
-  $defs: Record<string, { enum?: string[] }>
+  $defs: Record<string, SchemaNode & { enum?: string[] }>
 }
 const defs = Object.keys(schema.$defs)
+
+/** Every object in the schema that lists properties, by its path, with whether it refuses others. */
+function objects(node: SchemaNode, path: string, out: [string, unknown][] = []): [string, unknown][] {
+  if (node.properties) out.push([path, node.additionalProperties])
+  for (const [key, child] of Object.entries(node.properties ?? {})) objects(child, `${path}.${key}`, out)
+  for (const [i, branch] of (node.oneOf ?? []).entries()) objects(branch, `${path}|${i}`, out)
+  if (node.items) objects(node.items, `${path}[]`, out)
+  if (typeof node.additionalProperties === 'object') objects(node.additionalProperties, `${path}.*`, out)
+  return out
+}
 
 const phaseEnd = { type: 'phase-end', phase: 'write', serial: 'aa', elapsedMs: 5, time: '2026-01-01T00:00:00.000Z' }
 const jig = {
@@ -56,6 +69,22 @@ describe('events.schema.json', () => {
 
   it('lists the phases of the jobs', () => {
     expect(schema.$defs.phase.enum).toEqual([...PHASES])
+  })
+
+  it('refuses a property it does not list, in every object that lists its properties', () => {
+    const open = Object.entries(schema.$defs)
+      .flatMap(([name, def]) => objects(def, name))
+      .filter(([, additional]) => additional !== false)
+    expect(open).toEqual([])
+  })
+
+  it("lists exactly the error lines' exit codes (those of ERROR_CODES) and Device OS's modes (DEVICE_MODES)", () => {
+    const error = schema.$defs.error.properties!.exitCode as { enum: number[] }
+    expect(error.enum).toEqual([...new Set(ERROR_CODES.map(exitCodeOf))].sort((a, b) => a - b))
+    const devices = schema.$defs['result:devices'].properties!.boards.items!.properties!.deviceOsMode as {
+      enum: string[]
+    }
+    expect(devices.enum).toEqual([...DEVICE_MODES])
   })
 
   it('lists exactly the event types of the TypeScript union (JobEvent)', () => {

@@ -41,11 +41,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 function endLine(event: Extract<JobEvent, { type: 'phase-end' }>): string {
   const [, done] = LABELS[event.phase]
-  const parts = [event.detail ?? (event.skipped ? 'skipped' : '')]
   const seconds = `${(event.elapsedMs / 1000).toFixed(2)} s`
   const size = event.bytes ? `${formatBytes(event.bytes)} bytes, ` : ''
   const speed = event.bytes && event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''
-  return `${done}${parts[0] ? `: ${parts[0]}` : ''} (${size}${seconds}${speed})`
+  return `${done}${event.detail ? `: ${event.detail}` : ''} (${size}${seconds}${speed})`
 }
 
 /** "Writing failed after 0.05 s (DFU_WRITE_FAILED)": a phase whose work threw. */
@@ -188,7 +187,7 @@ class TtyRenderer implements ProgressRenderer {
       this.endPhase()
     } else if (event.type === 'phase-end') {
       const line = this.fit(endLine(event))
-      this.spinner?.stopAndPersist({ symbol: event.skipped ? this.style.info : this.style.tick, text: line })
+      this.spinner?.stopAndPersist({ symbol: this.style.tick, text: line })
       this.endPhase()
     } else if (event.type === 'message') {
       this.spinner?.clear()

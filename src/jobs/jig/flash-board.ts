@@ -3,7 +3,7 @@ import { sameBoard } from '../../device/identity.js'
 import { waitForBoard } from '../../device/wait.js'
 import { FlashdataError } from '../../errors.js'
 import { sectorImage } from '../../image/parse.js'
-import type { SectorContents } from '../../image/sector.js'
+import type { ForeignContents } from '../../image/sector.js'
 import { sha256Hex } from '../../image/sha256.js'
 import { JIG_REAPPEAR_MS } from '../../timeouts.js'
 import type { JigRecord, JobEvent } from '../events.js'
@@ -78,7 +78,7 @@ function leaveUntouched(jig: JigState, serial: string, e: FlashdataError): void 
 
 /** The phases completed and the last one begun, so a failed record says how far the board got. */
 function failedRecord(record: JigRecord, attempt: Attempt, e: FlashdataError): JigRecord {
-  const foreign = e.code === 'FOREIGN_DATA' ? { contents: e.details?.contents as SectorContents } : undefined
+  const foreign = e.code === 'FOREIGN_DATA' ? { contents: e.details?.contents as ForeignContents } : undefined
   return {
     ...record,
     phases: attempt.phases,
