@@ -5,6 +5,7 @@ import type { FlashdataError } from '../errors.js'
 import { identify, UDEV_INSTALL_COMMAND } from '../device/platforms.js'
 import { listParticleSysfs, type SysfsUsbDevice } from '../device/sysfs.js'
 import { SERIAL_RULE, shownSerial, toBoardSerial } from '../device/serial.js'
+import { usbId } from '../text.js'
 import { versions } from './versions.js'
 
 export type CheckStatus = 'pass' | 'warn' | 'fail'
@@ -62,12 +63,11 @@ async function usbLibraryCheck(): Promise<Check> {
 
 const describeDevice = (device: SysfsUsbDevice) => {
   const known = identify(device.vendorId, device.productId)
-  const id = `${device.vendorId.toString(16).padStart(4, '0')}:${device.productId.toString(16).padStart(4, '0')}`
   const what = known
     ? `${known.platform.label} in ${known.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}`
     : 'Particle device'
   const drivers = device.interfaces.map((i) => `interface ${i.number}: ${i.driver ?? 'no driver'}`).join(', ')
-  return `${what} (${id}) serial ${toBoardSerial(device.serial) ? device.serial : `${shownSerial(device.serial)} (refused: not ${SERIAL_RULE})`} at port ${device.port}, ${device.devnode}${drivers ? `; ${drivers}` : ''}`
+  return `${what} (${usbId(device.vendorId, device.productId)}) serial ${toBoardSerial(device.serial) ? device.serial : `${shownSerial(device.serial)} (refused: not ${SERIAL_RULE})`} at port ${device.port}, ${device.devnode}${drivers ? `; ${drivers}` : ''}`
 }
 
 /** Linux: every board's device node must be readable and writable by this user. */

@@ -2,7 +2,7 @@
 import { printable } from '../image/names.js'
 import { fit } from './render/style.js'
 
-export { bytes, formatBytes, formatDate, plural } from '../image/words.js'
+export { bytes, formatBytes, formatDate, plural } from '../text.js'
 
 export function percent(part: number, whole: number): string {
   return `${((100 * part) / whole).toFixed(1)}%`

@@ -4,6 +4,7 @@
  * indexes), the functional descriptor alone, and string descriptors.
  */
 import { FlashdataError } from '../errors.js'
+import { bytes, hex16 } from '../text.js'
 import type { UsbDeviceLike, UsbInTransferResult } from '../usb/types.js'
 import { isParticleGen2Dfu } from './guard.js'
 import { parseMemoryLayout, withElectronProtection, type MemoryLayout } from './layout.js'
@@ -23,7 +24,7 @@ const DEFAULT_LANGID = 0x0409
 
 function bytesOf(result: UsbInTransferResult, what: string, minimum: number): Uint8Array {
   if (result.status === 'stall' || result.data === undefined || result.data.byteLength < minimum) {
-    const got = result.status === 'stall' ? 'a stall' : `${result.data?.byteLength ?? 0} bytes`
+    const got = result.status === 'stall' ? 'a stall' : bytes(result.data?.byteLength ?? 0)
     throw new FlashdataError('DFU_PROTOCOL', `Reading the ${what} descriptor returned ${got}`)
   }
   return new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength)
@@ -120,11 +121,10 @@ export function checkAlternate(device: UsbDeviceLike, interfaceNumber: number, a
 }
 
 function checkFunctional(device: UsbDeviceLike, functional: DfuFunctionalDescriptor): void {
-  const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
   if (functional.dfuVersion !== DFUSE_VERSION) {
     throw new FlashdataError(
       'DFU_PROTOCOL',
-      `Not a DfuSe device: bcdDFU is ${hex(functional.dfuVersion)}, expected ${hex(DFUSE_VERSION)}`,
+      `Not a DfuSe device: bcdDFU is ${hex16(functional.dfuVersion)}, expected ${hex16(DFUSE_VERSION)}`,
     )
   }
   // The Gen 2 bootloader strides blocks by its fixed 4096-byte buffer, whatever the descriptor says.

@@ -8,7 +8,7 @@ import { FlashdataError, type ErrorCode } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import { connectDfu, disconnectDfu } from './connect.js'
 import { checkModifiable, checkReadable, pageToErase, type AddressRange } from './guard.js'
-import { hex32 } from '../text.js'
+import { bytes, formatBytes, hex32 } from '../text.js'
 import { BUSY_POLLS, NORMALISE_ROUNDS, TRANSFER_MS } from '../timeouts.js'
 import type { MemoryLayout, MemoryPage } from './layout.js'
 import {
@@ -196,7 +196,7 @@ export class DfuseDevice {
       if (result.data === undefined || got !== size) {
         throw new FlashdataError(
           'DFU_PROTOCOL',
-          `Read at ${hex32(blockAddress)} returned ${got.toLocaleString('en-US')} bytes instead of ${size.toLocaleString('en-US')}`,
+          `Read at ${hex32(blockAddress)} returned ${bytes(got)} instead of ${formatBytes(size)}`,
         )
       }
       out.set(new Uint8Array(result.data.buffer, result.data.byteOffset, got), offset)
@@ -310,7 +310,7 @@ export class DfuseDevice {
       this.known = null
       throw new FlashdataError(
         'DFU_PROTOCOL',
-        `${what}: the device took ${result.bytesWritten.toLocaleString('en-US')} of ${data.length.toLocaleString('en-US')} bytes`,
+        `${what}: the device took ${formatBytes(result.bytesWritten)} of ${bytes(data.length)}`,
       )
     }
     this.known = data.length === 0 ? DfuState.dfuMANIFEST_SYNC : DfuState.dfuDNLOAD_SYNC

@@ -12,7 +12,7 @@
  * naming the position, never a silently dropped or resized segment.
  */
 import { FlashdataError } from '../errors.js'
-import { hex32 } from '../text.js'
+import { bytes, hex32 } from '../text.js'
 
 export interface MemorySegment {
   start: number
@@ -46,7 +46,7 @@ const LIMIT = 2 ** 32
 /** [start, end) for people: first and last byte and the length, so an exclusive end is never read as inclusive. */
 export function describeRange(start: number, end: number): string {
   const length = end - start
-  return length <= 1 ? hex32(start) : `${hex32(start)}-${hex32(end - 1)} (${length.toLocaleString('en-US')} bytes)`
+  return length <= 1 ? hex32(start) : `${hex32(start)}-${hex32(end - 1)} (${bytes(length)})`
 }
 
 export function parseMemoryLayout(text: string): MemoryLayout {
@@ -122,7 +122,11 @@ export function parseMemoryLayout(text: string): MemoryLayout {
       const pageSize = Number(size) * MULTIPLIERS[mult]
       if (pages === 0 || pageSize === 0) fail(segmentStart, 'page count and page size must be greater than zero')
       const end = start + pages * pageSize
-      if (end > LIMIT) fail(segmentStart, `the segment ends at ${end.toString(16)}, beyond the 32-bit address space`)
+      if (end > LIMIT)
+        fail(
+          segmentStart,
+          `the segment from ${hex32(start)} (${bytes(pages * pageSize)}) ends beyond the 32-bit address space`,
+        )
       const bits = type.charCodeAt(0) - 0x60
       segments.push({
         start,

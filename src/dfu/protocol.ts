@@ -3,6 +3,7 @@
  * functional descriptor.
  */
 import { FlashdataError } from '../errors.js'
+import { bytes as byteCount, hex8 } from '../text.js'
 
 export const DfuRequest = {
   DETACH: 0,
@@ -67,7 +68,7 @@ export function stateName(state: number): string {
 }
 
 export function statusName(status: number): string {
-  return STATUS_NAMES[status] ?? `unknown status 0x${status.toString(16)}`
+  return STATUS_NAMES[status] ?? `unknown status ${hex8(status)}`
 }
 
 export interface DfuStatusRecord {
@@ -80,7 +81,7 @@ export interface DfuStatusRecord {
 
 export function parseStatus(data: DataView | undefined): DfuStatusRecord {
   if (data === undefined || data.byteLength < 6) {
-    throw new FlashdataError('DFU_PROTOCOL', `DFU GETSTATUS returned ${data?.byteLength ?? 0} bytes instead of 6`)
+    throw new FlashdataError('DFU_PROTOCOL', `DFU GETSTATUS returned ${byteCount(data?.byteLength ?? 0)} instead of 6`)
   }
   return {
     status: data.getUint8(0),
@@ -106,7 +107,7 @@ export function parseFunctionalDescriptor(bytes: Uint8Array): DfuFunctionalDescr
   if (bytes.length < 9 || bytes[1] !== DFU_FUNCTIONAL_DESCRIPTOR_TYPE) {
     throw new FlashdataError(
       'DFU_PROTOCOL',
-      `The DFU functional descriptor is malformed (${bytes.length} bytes, expected 9 of type 0x21)`,
+      `The DFU functional descriptor is malformed (${byteCount(bytes.length)}, expected 9 of type ${hex8(DFU_FUNCTIONAL_DESCRIPTOR_TYPE)})`,
     )
   }
   const attributes = bytes[2]

@@ -28,6 +28,7 @@ import {
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import { FlashdataError } from '../errors.js'
+import { bytes, formatBytes } from '../text.js'
 import { FLASH_SIZE, factoryFlashContents, type FlashFile, type PersistHook } from './flash.js'
 import { checkLockFile, lockFile, unlockFile, type LockOwner } from './file-lock.js'
 
@@ -138,7 +139,7 @@ function reload(path: string, contents: Uint8Array): 'read' | 'empty' {
     if (size !== FLASH_SIZE)
       throw new FlashdataError(
         'INPUT_UNREADABLE',
-        `The emulator flash file ${path} was changed by another program (${size} bytes).`,
+        `The emulator flash file ${path} was changed by another program (${bytes(size)}).`,
         { details: { path, size } },
       )
     for (let done = 0; done < contents.length; ) {
@@ -182,7 +183,7 @@ function readOrCreate(path: string): Uint8Array | 'empty' {
   if (size !== FLASH_SIZE) {
     throw new FlashdataError(
       'INPUT_UNREADABLE',
-      `${path} is not an emulator flash file (${size.toLocaleString('en-US')} bytes, expected ${FLASH_SIZE.toLocaleString('en-US')} or an empty file)`,
+      `${path} is not an emulator flash file (${bytes(size)}, expected ${formatBytes(FLASH_SIZE)} or an empty file)`,
       {
         hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
         details: { path, size },

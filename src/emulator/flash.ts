@@ -8,6 +8,7 @@
  * length, so tests (and a global guard) can see exactly what a run touched.
  * An optional `persist` hook writes changed ranges through to a file.
  */
+import { bytes } from '../text.js'
 
 export const FLASH_BASE = 0x08000000
 export const FLASH_SIZE = 0x100000
@@ -77,7 +78,7 @@ export class FlashMemory {
   readonly #persist: PersistHook | undefined
 
   constructor(contents: Uint8Array = factoryFlashContents(), persist?: PersistHook) {
-    if (contents.length !== FLASH_SIZE) throw new RangeError(`flash contents must be ${FLASH_SIZE} bytes`)
+    if (contents.length !== FLASH_SIZE) throw new RangeError(`flash contents must be ${bytes(FLASH_SIZE)}`)
     this.#bytes = contents
     this.#persist = persist
   }

@@ -2,7 +2,7 @@ import { FlashdataError } from '../errors.js'
 import { contentTypeFor } from './content-type.js'
 import { imageCrc } from './crc.js'
 import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
-import { bytes, formatBytes, formatDate, plural } from './words.js'
+import { bytes, formatBytes, formatDate, plural } from '../text.js'
 import {
   ENTRY_SIZE,
   FORMAT_VERSION,
@@ -65,7 +65,7 @@ function prepare(file: ImageFileInput): PreparedFile {
   if (nameBytes.length > MAX_NAME_BYTES) {
     throw new FlashdataError(
       'NAME_TOO_LONG',
-      `File name "${file.name}" is ${nameBytes.length} bytes in UTF-8; the format allows at most ${MAX_NAME_BYTES}.`,
+      `File name "${file.name}" is ${bytes(nameBytes.length)} in UTF-8; the format allows at most ${MAX_NAME_BYTES}.`,
       {
         hint: 'Rename the file or move it to a shorter folder path (the whole path counts).',
         details: { name: file.name, bytes: nameBytes.length, max: MAX_NAME_BYTES },
@@ -77,7 +77,7 @@ function prepare(file: ImageFileInput): PreparedFile {
   if (contentTypeBytes.length > MAX_CONTENT_TYPE_BYTES || contentType.includes('\0')) {
     throw new FlashdataError(
       'CONTENT_TYPE_TOO_LONG',
-      `Content type "${contentType}" of "${file.name}" is ${contentTypeBytes.length} bytes; the format allows at most ${MAX_CONTENT_TYPE_BYTES}.`,
+      `Content type "${contentType}" of "${file.name}" is ${bytes(contentTypeBytes.length)}; the format allows at most ${MAX_CONTENT_TYPE_BYTES}.`,
       {
         hint: 'Give the file an extension with a shorter content type, or none (application/octet-stream).',
         details: { name: file.name, contentType, bytes: contentTypeBytes.length, max: MAX_CONTENT_TYPE_BYTES },

@@ -14,12 +14,11 @@
  * is touched. Pure functions over bytes; no I/O.
  */
 import { FlashdataError } from '../errors.js'
-import { hex32 } from '../text.js'
+import { bytes as byteCount, formatBytes as n, hex16, hex32, usbId } from '../text.js'
 import { tooLarge } from './build.js'
 import { crc32 } from './crc.js'
 import { SECTOR_ADDRESS, SECTOR_SIZE } from './format.js'
 import { printable } from './names.js'
-import { formatBytes as n } from './words.js'
 
 const PREFIX_SIZE = 11
 const TARGET_SIZE = 274
@@ -96,8 +95,6 @@ export type DfuFileProblem =
   | 'element-address'
   | 'element-size'
 
-const hex16 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`
-
 /**
  * The image inside a DfuSe file, after checking the suffix (signature, length,
  * CRC, bcdDFU, the board's IDs), the prefix, the one target at alt 0 and its
@@ -114,7 +111,7 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   if (bytes.length < DFU_FILE_OVERHEAD)
     refuse(
       'too-short',
-      `it is ${n(bytes.length)} bytes, shorter than the ${DFU_FILE_OVERHEAD} bytes of a DfuSe prefix, target, element and suffix.`,
+      `it is ${byteCount(bytes.length)}, shorter than the ${byteCount(DFU_FILE_OVERHEAD)} of a DfuSe prefix, target, element and suffix.`,
     )
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const u16 = (at: number) => v.getUint16(at, true)
@@ -127,7 +124,7 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
       'its last 16 bytes are not a DFU suffix (no "UFD" signature); a plain image is given as image.bin.',
     )
   if (bytes[suffix + 11] !== SUFFIX_SIZE)
-    refuse('suffix-length', `its DFU suffix says it is ${bytes[suffix + 11]} bytes long, not ${SUFFIX_SIZE}.`)
+    refuse('suffix-length', `its DFU suffix says it is ${byteCount(bytes[suffix + 11])} long, not ${SUFFIX_SIZE}.`)
   const crc = suffixCrc(bytes.subarray(0, bytes.length - 4))
   if (u32(suffix + 12) !== crc)
     refuse(
@@ -146,14 +143,14 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   ) {
     refuse(
       'other-device',
-      `its suffix is for USB device ${vendorId.toString(16).padStart(4, '0')}:${productId.toString(16).padStart(4, '0')}, not the Electron in DFU mode (2b04:d00a).`,
+      `its suffix is for USB device ${usbId(vendorId, productId)}, not the Electron in DFU mode (${usbId(DFU_FILE_DEVICE.vendorId, DFU_FILE_DEVICE.productId)}).`,
     )
   }
 
   if (!matches(bytes, 0, 'DfuSe') || bytes[5] !== 1)
     refuse('no-prefix', 'it does not start with a version-1 DfuSe prefix ("DfuSe", 1).')
   if (u32(6) !== suffix)
-    refuse('prefix-size', `its prefix says ${n(u32(6))} bytes before the suffix, but there are ${n(suffix)}.`)
+    refuse('prefix-size', `its prefix says ${byteCount(u32(6))} before the suffix, but there are ${n(suffix)}.`)
   if (bytes[10] !== 1) refuse('target-count', `it holds ${bytes[10]} targets; flashdata writes files with exactly one.`)
   const target = PREFIX_SIZE
   if (!matches(bytes, target, 'Target')) refuse('no-target', 'its first target does not start with "Target".')
@@ -170,7 +167,7 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
   if (u32(target + 11 + TARGET_NAME_BYTES) !== ELEMENT_SIZE + room)
     refuse(
       'target-size',
-      `its target says ${n(u32(target + 11 + TARGET_NAME_BYTES))} bytes of elements, but ${n(ELEMENT_SIZE + room)} follow it.`,
+      `its target says ${byteCount(u32(target + 11 + TARGET_NAME_BYTES))} of elements, but ${n(ELEMENT_SIZE + room)} follow it.`,
     )
   const [address, size] = [u32(element), u32(element + 4)]
   if (address !== SECTOR_ADDRESS)
@@ -179,8 +176,8 @@ export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Arr
       `its element is at ${hex32(address)}; flashdata writes only sector 9 at ${hex32(SECTOR_ADDRESS)}.`,
     )
   if (size > SECTOR_SIZE)
-    refuse('element-size', `its element is ${n(size)} bytes, more than the ${n(SECTOR_SIZE)}-byte sector.`)
-  if (size !== room) refuse('element-size', `its element says ${n(size)} bytes, but ${n(room)} are there.`)
+    refuse('element-size', `its element is ${byteCount(size)}, more than the ${n(SECTOR_SIZE)}-byte sector.`)
+  if (size !== room) refuse('element-size', `its element says ${byteCount(size)}, but ${n(room)} are there.`)
   return bytes.subarray(element + ELEMENT_SIZE, suffix)
 }
 
@@ -220,7 +217,7 @@ export function imageFileTooLarge(
     ? tooLarge(
         name,
         size,
-        `a .dfu file of it (at most ${DFU_FILE_OVERHEAD} bytes more)`,
+        `a .dfu file of it (at most ${byteCount(DFU_FILE_OVERHEAD)} more)`,
         `${nextStep}: a .dfu file holds at most one sector.`,
       )
     : tooLarge(name, size, 'an image', `${nextStep}: images are at most one sector.`)

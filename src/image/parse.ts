@@ -1,5 +1,5 @@
 import { FlashdataError } from '../errors.js'
-import { hex32 } from '../text.js'
+import { bytes as byteCount, formatBytes as n, hex32 } from '../text.js'
 import { imageCrc } from './crc.js'
 import { clashMessage, nameClashes, nameProblem, printable } from './names.js'
 import {
@@ -13,7 +13,6 @@ import {
   tableEnd,
   type ImageHeader,
 } from './format.js'
-import { formatBytes as n } from './words.js'
 
 export type ProblemCode =
   | 'blank'
@@ -188,15 +187,15 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   if (bytes.length > sectorBytes) {
     error(
       'file-over-sector',
-      `The file is ${n(bytes.length)} bytes, ${n(bytes.length - sectorBytes)} more than the ${n(sectorBytes)}-byte sector holds.`,
+      `The file is ${byteCount(bytes.length)}, ${n(bytes.length - sectorBytes)} more than the ${n(sectorBytes)}-byte sector holds.`,
     )
   }
   if (bytes.length > 0 && bytes.every((b) => b === 0xff)) {
-    error('blank', `All ${n(bytes.length)} bytes are 0xFF: an erased sector with no image.`)
+    error('blank', `All ${byteCount(bytes.length)} are 0xFF: an erased sector with no image.`)
     return { ...listing({}), blank: true }
   }
   if (bytes.length < HEADER_SIZE) {
-    error('truncated-header', `Only ${bytes.length} bytes; the header alone is ${HEADER_SIZE}.`)
+    error('truncated-header', `Only ${byteCount(bytes.length)}; the header alone is ${HEADER_SIZE}.`)
     return listing({})
   }
   const header = readHeader(bytes)
@@ -207,18 +206,18 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   if (header.version > FORMAT_VERSION)
     error('bad-version', `Version ${header.version} is newer than the supported version ${FORMAT_VERSION}.`)
   if (header.totalSize > sectorBytes)
-    error('size-over-sector', `totalSize ${header.totalSize} is larger than the ${sectorBytes}-byte sector.`)
+    error('size-over-sector', `totalSize ${header.totalSize} is larger than the ${n(sectorBytes)}-byte sector.`)
   const dataStart = tableEnd(header.numFiles)
   if (header.totalSize < dataStart) {
     error(
       header.totalSize < HEADER_SIZE ? 'size-too-small' : 'table-overflow',
-      `totalSize ${header.totalSize} cannot hold the header and ${header.numFiles} entries (${dataStart} bytes).`,
+      `totalSize ${header.totalSize} cannot hold the header and ${n(header.numFiles)} entries (${byteCount(dataStart)}).`,
     )
   }
   if (bytes.length < header.totalSize) {
     error(
       'truncated',
-      `The image says it is ${n(header.totalSize)} bytes but only ${n(bytes.length)} are present (${n(header.totalSize - bytes.length)} missing).`,
+      `The image says it is ${byteCount(header.totalSize)} but only ${n(bytes.length)} are present (${n(header.totalSize - bytes.length)} missing).`,
     )
   } else if (bytes.length > header.totalSize) {
     // Only totalSize bytes reach the sector. 0xFF is what erased flash reads, so padding loses nothing; anything else would be silently dropped.
@@ -227,12 +226,12 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
       problems.push({
         code: 'padding',
         severity: 'warning',
-        message: `${n(extra)} bytes of 0xFF padding follow the image's end (${n(header.totalSize)}); only the image's ${n(header.totalSize)} bytes are written.`,
+        message: `${byteCount(extra)} of 0xFF padding follow the image's end (${n(header.totalSize)}); only the image's ${byteCount(header.totalSize)} are written.`,
       })
     } else {
       error(
         'trailing-bytes',
-        `${n(extra)} bytes follow the image's end (totalSize ${n(header.totalSize)}) and are not 0xFF padding: they would not be written.`,
+        `${byteCount(extra)} follow the image's end (totalSize ${n(header.totalSize)}) and are not 0xFF padding: they would not be written.`,
       )
     }
   }

@@ -1,6 +1,8 @@
 import { FlashdataError } from '../errors.js'
 import { sectorImage } from '../image/parse.js'
+import { bytes, plural } from '../text.js'
 import { watchBus } from './jig/loop.js'
+import { paddingNote } from './plan.js'
 import type { BoardPlan, JigOptions } from './jig/options.js'
 import { JigState } from './jig/state.js'
 import { summarize, type JigSummary } from './jig/summary.js'
@@ -24,16 +26,14 @@ export async function runJig(options: JigOptions): Promise<JigSummary> {
 
 /** What the station writes, before it waits for boards. */
 function announce(jig: JigState, station: ReturnType<typeof sectorImage> | undefined): void {
-  const bytes = (n: number) => n.toLocaleString('en-US')
   if (station && station.padding > 0)
     jig.emit({
       type: 'message',
       level: 'info',
-      message: `The image is followed by ${bytes(station.padding)} bytes of 0xFF padding; only its ${bytes(station.image.length)} bytes are written.`,
+      message: paddingNote(station.padding, station.image.length),
     })
-  const files = station?.listing.files.length ?? 0
   const what = station
-    ? `image ${bytes(station.image.length)} bytes, ${files} file${files === 1 ? '' : 's'}`
+    ? `image ${bytes(station.image.length)}, ${plural(station.listing.files.length, 'file')}`
     : 'an image per board'
   jig.emit({ type: 'message', level: 'info', message: `Station ready: waiting for boards (${what}).` })
 }

@@ -8,7 +8,12 @@
 import { FlashdataError } from '../errors.js'
 import type { AddressRange, PlannedOperation } from '../dfu/guard.js'
 import { describeRange } from '../dfu/layout.js'
+import { bytes, formatBytes } from '../text.js'
 import { DATA_SECTOR_SIZE, targetRange } from './target.js'
+
+/** The note for an image file that carries 0xFF padding after its end (push and the jig). */
+export const paddingNote = (padding: number, imageLength: number) =>
+  `The image is followed by ${bytes(padding)} of 0xFF padding; only its ${bytes(imageLength)} are written.`
 
 export interface JobPlan {
   target: AddressRange
@@ -35,7 +40,7 @@ export function planPush(imageLength: number, address?: number): JobPlan {
   if (imageLength > DATA_SECTOR_SIZE) {
     throw new FlashdataError(
       'IMAGE_TOO_LARGE',
-      `The image is ${imageLength.toLocaleString('en-US')} bytes, ${(imageLength - DATA_SECTOR_SIZE).toLocaleString('en-US')} more than the ${DATA_SECTOR_SIZE.toLocaleString('en-US')}-byte sector ${describeRange(target.start, target.end)} holds; nothing was sent to the board.`,
+      `The image is ${bytes(imageLength)}, ${formatBytes(imageLength - DATA_SECTOR_SIZE)} more than the ${formatBytes(DATA_SECTOR_SIZE)}-byte sector ${describeRange(target.start, target.end)} holds; nothing was sent to the board.`,
       {
         hint: 'Rebuild the image from fewer or smaller files (flashdata build shows the largest).',
         details: { imageLength, target },

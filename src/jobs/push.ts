@@ -13,7 +13,7 @@ import { WRITE_ATTEMPTS } from '../timeouts.js'
 import { firstDifference } from './compare.js'
 import { PhaseTracker, type EventSink, type PhaseTimes } from './events.js'
 import { explainFailure, leaveDfuMode, openDfuSession, type BoardOptions } from './session.js'
-import { planPush } from './plan.js'
+import { paddingNote, planPush } from './plan.js'
 import { DATA_SECTOR_SIZE } from './target.js'
 
 export interface PushOptions extends BoardOptions {
@@ -62,8 +62,6 @@ export interface PushResult {
   /** What the sector held before, when it was not blank or a flashdata image, and where it was saved. */
   foreign?: { contents: ForeignContents; backup: string }
 }
-
-const n = (count: number) => count.toLocaleString('en-US')
 
 const COMPARED: Record<ImageMatch, string> = {
   identical: 'the board already holds this image',
@@ -166,10 +164,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
   const plan = planPush(image.length, options.address)
   const address = plan.target.start
   const tracker = new PhaseTracker(options.onEvent)
-  if (padding > 0)
-    tracker.message(
-      `The image is followed by ${n(padding)} bytes of 0xFF padding; only its ${n(image.length)} bytes are written.`,
-    )
+  if (padding > 0) tracker.message(paddingNote(padding, image.length))
   const session = await openDfuSession(options, tracker, plan)
   const { dfu, board } = session
   let status: PushResult['status'] = 'flashed'

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { copyFile, open, readFile, rename, rm, truncate } from 'node:fs/promises'
 import { FlashdataError } from '../errors.js'
-import { plural } from '../image/words.js'
+import { plural } from '../text.js'
 import { freeRows, type Ledger, type LedgerEntry, type Reservation } from './ledger.js'
 import { replay, type Damage, type Line, type State } from './ledger-replay.js'
 import { withFileLock } from './lock.js'
@@ -219,6 +219,6 @@ export async function repairLedgerFile(path: string, pool: Pool): Promise<string
     const lost = unknown.length
       ? ` Line${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} name${unknown.length > 1 ? '' : 's'} no row that can be read: a row held only there may be given again.`
       : ''
-    return `Repaired the ledger "${path}": removed ${dropped.length === 1 ? '1 line' : `${dropped.length} lines`} and kept ${state.kept.length}. Removed ${removed}.${kept}${lost} The file as it was is kept in "${copy}". Check the boards the removed lines name.`
+    return `Repaired the ledger "${path}": removed ${plural(dropped.length, 'line')} and kept ${state.kept.length}. Removed ${removed}.${kept}${lost} The file as it was is kept in "${copy}". Check the boards the removed lines name.`
   })
 }

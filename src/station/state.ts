@@ -6,6 +6,7 @@
  */
 import type { JigRecord, JobEvent, Phase, ProvisionFacts } from '../jobs/events.js'
 import type { JigSummary } from '../jobs/jig/summary.js'
+import { plural } from '../text.js'
 
 /** The job every board gets: the common image, or where each board's own data comes from. */
 export interface StationJob {
@@ -204,8 +205,7 @@ export function pace(state: StationState, now: number): { perHour?: number; msPe
 export function sourcesText(provision: ProvisionFacts | undefined): string | undefined {
   if (!provision) return undefined
   const parts = [
-    provision.overlay &&
-      `overlay ${provision.overlay.folder} (${provision.overlay.files.length} ${provision.overlay.files.length === 1 ? 'file' : 'files'})`,
+    provision.overlay && `overlay ${provision.overlay.folder} (${plural(provision.overlay.files.length, 'file')})`,
     provision.pool && `pool row ${provision.pool.row}${provision.pool.reused ? ' (reused)' : ''}`,
     provision.generated && `generated ${provision.generated.files.join(', ')}`,
   ].filter(Boolean)

@@ -1,9 +1,6 @@
 /** Small DOM helpers both pages use. */
 export const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 
-/** A number with thousands separators, the same on every machine. */
-export const number = (n: number) => n.toLocaleString('en-US')
-
 export function element(tag: string, text?: string, attributes: Record<string, string> = {}): HTMLElement {
   const el = document.createElement(tag)
   if (text !== undefined) el.textContent = text

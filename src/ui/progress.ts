@@ -1,6 +1,6 @@
 /** The progress bar and its label: the phase, bytes and speed of a job. */
 import type { JobEvent, Phase } from '../jobs/events.js'
-import { number } from './dom.js'
+import { bytes, formatBytes } from '../text.js'
 
 export const PHASES: Record<Phase, string> = {
   connect: 'Connecting',
@@ -18,8 +18,9 @@ export const PHASES: Record<Phase, string> = {
 /** What a progress event says in words: "Writing: 4,096 of 8,192 bytes at 64.0 KiB/s", or "Reading: 4,096 bytes" without a total. */
 function progressText(event: { phase: Phase; bytes: number; totalBytes?: number; elapsedMs: number }): string {
   const speed = event.elapsedMs > 0 ? ` at ${(event.bytes / 1.024 / event.elapsedMs).toFixed(1)} KiB/s` : ''
-  const of = event.totalBytes === undefined ? '' : ` of ${number(event.totalBytes)}`
-  return `${PHASES[event.phase] ?? event.phase}: ${number(event.bytes)}${of} bytes${speed}`
+  const done =
+    event.totalBytes === undefined ? bytes(event.bytes) : `${formatBytes(event.bytes)} of ${bytes(event.totalBytes)}`
+  return `${PHASES[event.phase] ?? event.phase}: ${done}${speed}`
 }
 
 /**

@@ -16,7 +16,8 @@ import { push } from '../jobs/push.js'
 import { verify } from '../jobs/verify.js'
 import type { UsbBusLike } from '../usb/types.js'
 import { fromDroppedFolder, fromFolderInput, openImageFile, packFolder, type Chosen } from './pack.js'
-import { byId, element, number } from '../ui/dom.js'
+import { bytes, formatBytes, plural } from '../text.js'
+import { byId, element } from '../ui/dom.js'
 import { setStatus, showError, showEvent, showListing } from './view.js'
 import { BROWSERS, connectBoard, explainUsbError, webUsb } from './webusb.js'
 
@@ -60,7 +61,7 @@ async function step(what: string, work: () => Promise<void>): Promise<void> {
 function choose(next: Chosen): void {
   chosen = next
   const skipped = next.skipped.length ? ` (${next.skipped.length} left out: ${next.skipped.join(', ')})` : ''
-  byId('chosen').textContent = `${next.source}: ${number(next.image.length)}-byte image${skipped}`
+  byId('chosen').textContent = `${next.source}: ${formatBytes(next.image.length)}-byte image${skipped}`
   showListing(byId('listing'), next.listing)
   setStatus(target ? `Ready to write ${next.source}.` : `${next.source} is ready; now connect a board.`)
 }
@@ -106,8 +107,6 @@ async function settle(phases: PhaseTimes): Promise<void> {
   if (seenRunning) await waitForBoard(bus, (b) => b.info.serial === serial, WEB_BACK_RUNNING_MS)
 }
 
-const filesText = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`
-
 const jobOptions = () => ({ bus: target!.bus, serial: target!.serial, onEvent: showEvent })
 
 async function write(): Promise<void> {
@@ -115,7 +114,7 @@ async function write(): Promise<void> {
   setStatus(`Writing ${what.source} to ${target!.label}; keep the board connected until it is verified.`)
   const result = await push({ ...jobOptions(), image: what.image })
   await settle(result.phases)
-  const files = `${filesText(what.listing.files.length)} (${number(what.image.length)} bytes)`
+  const files = `${plural(what.listing.files.length, 'file')} (${bytes(what.image.length)})`
   const phases = Object.entries(result.phases)
     .filter(([, ms]) => ms >= 50)
     .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`)
@@ -132,7 +131,7 @@ async function check(): Promise<void> {
   const result = await verify({ ...jobOptions(), expected: chosen?.image })
   await settle(result.phases)
   showListing(byId('listing'), result.listing)
-  const holds = `${target!.label} holds ${filesText(result.listing.files.length)}`
+  const holds = `${target!.label} holds ${plural(result.listing.files.length, 'file')}`
   if (result.status === 'match') setStatus(`${holds}, the same as ${chosen!.source}: verified.`, 'done')
   else if (result.status === 'valid')
     setStatus(`${holds} in a consistent image (choose a folder or image file to compare): verified.`, 'done')
@@ -167,7 +166,7 @@ async function read(): Promise<void> {
   )
   byId('chosen').replaceChildren(download(`${result.serial}.bin`, result.bytes, 'Download the image'))
   setStatus(
-    `Read ${filesText(listing.files.length)} (${number(result.bytes.length)} bytes) from ${target!.label}.`,
+    `Read ${plural(listing.files.length, 'file')} (${bytes(result.bytes.length)}) from ${target!.label}.`,
     'done',
   )
 }

@@ -2,7 +2,8 @@
 import type { JobEvent } from '../jobs/events.js'
 import { SECTOR_SIZE, tableEnd } from '../image/format.js'
 import type { ImageListing } from '../image/parse.js'
-import { byId, element, number } from '../ui/dom.js'
+import { bytes as byteCount, formatBytes, plural } from '../text.js'
+import { byId, element } from '../ui/dom.js'
 import { errorText } from '../ui/error-text.js'
 import { showProgress } from '../ui/progress.js'
 
@@ -22,7 +23,7 @@ export function showListing(
   table.append(
     element(
       'caption',
-      `${listing.files.length} ${listing.files.length === 1 ? 'file' : 'files'}, ${number(listing.usedBytes)} of ${number(SECTOR_SIZE)} bytes used, ${number(listing.freeBytes)} free`,
+      `${plural(listing.files.length, 'file')}, ${formatBytes(listing.usedBytes)} of ${byteCount(SECTOR_SIZE)} used, ${formatBytes(listing.freeBytes)} free`,
     ),
   )
   const head = element('tr')
@@ -31,17 +32,17 @@ export function showListing(
   const sector = element('div', undefined, {
     class: 'sector',
     role: 'img',
-    'aria-label': `Sector 9: ${number(listing.usedBytes)} bytes used, ${number(listing.freeBytes)} free`,
+    'aria-label': `Sector 9: ${byteCount(listing.usedBytes)} used, ${formatBytes(listing.freeBytes)} free`,
   })
   sector.append(block('table', tableEnd(listing.files.length), 'header and file table'))
   for (const file of listing.files) {
     const row = element('tr')
-    row.append(element('td', file.name), element('td', number(file.length)), element('td', file.contentType))
+    row.append(element('td', file.name), element('td', formatBytes(file.length)), element('td', file.contentType))
     if (links) row.append(element('td').appendChild(links(file.index)).parentElement!)
     table.append(row)
-    sector.append(block('file', file.length, `${file.name}: ${number(file.length)} bytes`))
+    sector.append(block('file', file.length, `${file.name}: ${byteCount(file.length)}`))
   }
-  sector.append(block('free', listing.freeBytes, `free: ${number(listing.freeBytes)} bytes`))
+  sector.append(block('free', listing.freeBytes, `free: ${byteCount(listing.freeBytes)}`))
   container.replaceChildren(sector, table)
 }
 

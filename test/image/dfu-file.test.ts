@@ -165,6 +165,14 @@ describe('DfuSe files', () => {
     expect(() => fromDfuFile(big)).toThrow(/more than the 131,072-byte sector/)
   })
 
+  it('say USB ids as lsusb and dfu-util -d write them, other hex in upper case, and 1 byte in the singular', () => {
+    const other = edited((b, v) => v.setUint16(suffixAt(b) + 4, 0x0483, true))
+    expect(() => fromDfuFile(other)).toThrow('for USB device 0483:d00a, not the Electron in DFU mode (2b04:d00a).')
+    const dfu = edited((b, v) => v.setUint16(suffixAt(b) + 6, 0x010a, true))
+    expect(() => fromDfuFile(dfu)).toThrow("its suffix says bcdDFU 0x010A, not DfuSe's 0x011A.")
+    expect(() => fromDfuFile(new Uint8Array(1))).toThrow(`it is 1 byte, shorter than the ${DFU_FILE_OVERHEAD} bytes`)
+  })
+
   it('accept suffix IDs of 0xFFFF (any device), as dfu-suffix writes by default', () => {
     const any = edited((b, v) => {
       v.setUint16(suffixAt(b) + 2, 0xffff, true)

@@ -11,17 +11,17 @@ export const ALLOWED: Record<string, Record<string, string>> = {
   text: {},
   timeouts: {},
   usb: { errors: 'the error type a transfer may fail with' },
-  image: { errors: 'refusals of bad input and images', text: 'hex32, the one spelling of addresses and CRCs' },
+  image: { errors: 'refusals of bad input and images', text: 'hex, byte counts and plurals, spelt one way' },
   dfu: {
     usb: 'the device interface it drives',
     errors: 'typed failures',
-    text: 'hex32, the one spelling of addresses and CRCs',
+    text: 'hex, byte counts and plurals, spelt one way',
     timeouts: 'the one table of waits and retries',
   },
   emulator: {
     usb: 'the device interface it implements',
     errors: 'typed failures of flash files',
-    text: 'hex32, the one spelling of addresses and CRCs',
+    text: 'hex, byte counts and plurals, spelt one way',
   },
   files: { image: 'packs folders into images', errors: 'typed failures' },
   device: {
@@ -37,7 +37,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     image: 'images to write and compare',
     usb: 'bus events',
     errors: 'typed failures',
-    text: 'hex32, the one spelling of addresses and CRCs',
+    text: 'hex, byte counts and plurals, spelt one way',
     timeouts: 'the one table of waits and retries',
   },
   provision: {
@@ -46,7 +46,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     image: 'per-board images',
     jobs: "the jig's plans, records and foreign data",
     errors: 'typed failures',
-    text: 'hex32, the one spelling of addresses and CRCs',
+    text: 'hex, byte counts and plurals, spelt one way',
     timeouts: 'the one table of waits and retries',
   },
   station: {
@@ -54,9 +54,13 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     provision: 'the reports it serves',
     ui: "the page's shared widgets",
     errors: 'typed failures',
-    text: 'hex32, the one spelling of addresses and CRCs',
+    text: 'hex, byte counts and plurals, spelt one way',
   },
-  ui: { jobs: 'phases and events shown as progress', errors: 'error text for the pages' },
+  ui: {
+    jobs: 'phases and events shown as progress',
+    errors: 'error text for the pages',
+    text: 'hex, byte counts and plurals, spelt one way',
+  },
   web: {
     device: 'board identification and mode switching over WebUSB',
     emulator: 'the emulated board of the demo',
@@ -65,6 +69,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     ui: 'shared widgets',
     usb: 'the device interface WebUSB provides',
     errors: 'typed failures',
+    text: 'hex, byte counts and plurals, spelt one way',
     timeouts: 'the one table of waits and retries',
   },
   cli: {
@@ -76,7 +81,7 @@ export const ALLOWED: Record<string, Record<string, string>> = {
     station: 'the station server of jig --ui',
     usb: 'bus types',
     errors: 'typed failures and exit codes',
-    text: 'hex32, the one spelling of addresses and CRCs',
+    text: 'hex, byte counts and plurals, spelt one way',
     timeouts: 'the one table of waits and retries',
   },
   index: {

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander'
 import { FlashdataError } from '../../errors.js'
 import type { ImageFileFormat } from '../../image/dfu-file.js'
 import { hex32 } from '../../text.js'
-import { formatBytes, percent, plural } from '../format.js'
+import { bytes, formatBytes, percent, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import {
   addBuildOptions,
@@ -114,10 +114,10 @@ Examples:
       noticeSkipped(io, built, options, listing.problems)
       if (options.quiet) return
       report.write(
-        `Wrote ${options.output === '-' ? 'the image to standard output' : options.output}: ${plural(listing.files.length, 'file')}, ${formatBytes(built.image.length)} bytes ` +
+        `Wrote ${options.output === '-' ? 'the image to standard output' : options.output}: ${plural(listing.files.length, 'file')}, ${bytes(built.image.length)} ` +
           `(${percent(built.image.length, listing.sectorBytes)} of the sector, ${formatBytes(listing.freeBytes)} free), CRC ${hex32(listing.header!.crc)}` +
-          `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${formatBytes(file.length)} bytes)` : ''}` +
-          `${format === 'c' ? `, as a C header (${formatBytes(file.length)} bytes)` : ''}\n`,
+          `${format === 'dfu' ? `, as a DfuSe file for 0x080A0000 (${bytes(file.length)})` : ''}` +
+          `${format === 'c' ? `, as a C header (${bytes(file.length)})` : ''}\n`,
       )
     })
 }

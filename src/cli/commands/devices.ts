@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { RefusedBoard } from '../../device/board.js'
 import type { FirmwareInfo } from '../../device/firmware.js'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
+import { usbId } from '../../text.js'
 import { table } from '../format.js'
 import { printResult, stdoutWidth, type CliIo } from '../io.js'
 
@@ -68,7 +69,7 @@ Examples:
                       ? 'listening'
                       : 'firmware',
                 b.deviceOs ?? (b.notAsked ? '?' : ''),
-                `${b.vendorId.toString(16).padStart(4, '0')}:${b.productId.toString(16).padStart(4, '0')}`,
+                usbId(b.vendorId, b.productId),
                 b.path ?? '',
               ])
             io.stdout.write(`${table(rows, { width: stdoutWidth(io) })}\n`)

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
-import { formatBytes, plural } from '../format.js'
+import { bytes as byteCount, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import { checkDataOutput, nonEmpty } from '../options.js'
 
@@ -73,7 +73,7 @@ Examples:
             io.stdout.write(
               files
                 ? `Extracted ${plural(files.length, 'file')} from ${result.serial} into ${options.output}.\n`
-                : `Read ${formatBytes(bytes.length)} bytes from ${result.serial} into ${options.output}.\n`,
+                : `Read ${byteCount(bytes.length)} from ${result.serial} into ${options.output}.\n`,
             )
           }
         },

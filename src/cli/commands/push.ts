@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { addDeviceOptions, runBoardCommand, type DeviceCliOptions } from '../device-options.js'
 import { hex32 } from '../../text.js'
 import { WAIT_APP_MS } from '../../timeouts.js'
-import { formatBytes, plural } from '../format.js'
+import { bytes, plural } from '../format.js'
 import { printResult, type CliIo } from '../io.js'
 import {
   addBuildOptions,
@@ -119,7 +119,7 @@ Examples:
               ...packNotesJson(source, source?.listing.problems),
             })
           else if (mode !== 'quiet') {
-            const what = `${formatBytes(result.imageSize)} bytes (${plural(files, 'file')}, CRC ${hex32(result.crc)})`
+            const what = `${bytes(result.imageSize)} (${plural(files, 'file')}, CRC ${hex32(result.crc)})`
             const seconds = `${(result.totalMs / 1000).toFixed(2)} s`
             if (result.foreign)
               io.stdout.write(
@@ -128,7 +128,7 @@ Examples:
             io.stdout.write(
               result.status === 'unchanged'
                 ? result.timeStampsDiffer
-                  ? `Unchanged: ${result.serial} already holds these files (${plural(files, 'file')}, ${formatBytes(result.imageSize)} bytes); only their time stamps differ and are kept. Nothing written (${seconds}); --force rewrites it.\n`
+                  ? `Unchanged: ${result.serial} already holds these files (${plural(files, 'file')}, ${bytes(result.imageSize)}); only their time stamps differ and are kept. Nothing written (${seconds}); --force rewrites it.\n`
                   : `Unchanged: ${result.serial} already holds ${what}; nothing written (${seconds}).\n`
                 : `Flashed ${what} to ${result.serial} and verified it in ${seconds}.\n`,
             )

@@ -1,6 +1,6 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
 import type { JigRecord } from '../../jobs/events.js'
-import { boardPlace, formatBytes, plural } from '../format.js'
+import { boardPlace, bytes, plural } from '../format.js'
 import type { CliIo } from '../io.js'
 import { boardDone, WAITING, type ProgressRenderer } from './progress.js'
 import { fit, styleFor, type Style } from './style.js'
@@ -115,7 +115,7 @@ function describe(event: JobEvent): string | undefined {
     case 'progress':
       return event.totalBytes
         ? `${ACTIVE[event.phase]} ${Math.round((100 * event.bytes) / event.totalBytes)}%`
-        : `${ACTIVE[event.phase]} ${formatBytes(event.bytes)} bytes`
+        : `${ACTIVE[event.phase]} ${bytes(event.bytes)}`
     case 'phase-failed':
       return `${ACTIVE[event.phase]} failed (${event.code})`
     case 'board-waiting':

@@ -1,6 +1,6 @@
 import type { ImageListing } from '../../image/parse.js'
 import { hex32 } from '../../text.js'
-import { formatBytes, formatDate, percent, table } from '../format.js'
+import { bytes, formatBytes, formatDate, percent, table } from '../format.js'
 
 /** The listing as data for --json: the same facts the text shows. */
 export function listingJson(listing: ImageListing, source: string): Record<string, unknown> {
@@ -29,7 +29,7 @@ export function renderListing(listing: ImageListing, source: string, width?: num
     lines.push(`  built  ${formatDate(h.modDate)}`)
     lines.push(`  files  ${h.numFiles}`)
     lines.push(
-      `  size   ${formatBytes(h.totalSize)} bytes, ${percent(Math.min(h.totalSize, listing.sectorBytes), listing.sectorBytes)} of the ${formatBytes(listing.sectorBytes)}-byte sector (${formatBytes(listing.freeBytes)} free)`,
+      `  size   ${bytes(h.totalSize)}, ${percent(Math.min(h.totalSize, listing.sectorBytes), listing.sectorBytes)} of the ${formatBytes(listing.sectorBytes)}-byte sector (${formatBytes(listing.freeBytes)} free)`,
     )
     const crcOk =
       listing.computedCrc === undefined

@@ -1,6 +1,6 @@
 import type { JobEvent, Phase } from '../../jobs/events.js'
 import type { JigRecord } from '../../jobs/events.js'
-import { boardPlace, formatBytes, formatSpeed } from '../format.js'
+import { boardPlace, bytes, formatSpeed } from '../format.js'
 import { printJson, type CliIo } from '../io.js'
 import { fit, styleFor, type Style } from './style.js'
 
@@ -42,7 +42,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 function endLine(event: Extract<JobEvent, { type: 'phase-end' }>): string {
   const [, done] = LABELS[event.phase]
   const seconds = `${(event.elapsedMs / 1000).toFixed(2)} s`
-  const size = event.bytes ? `${formatBytes(event.bytes)} bytes, ` : ''
+  const size = event.bytes ? `${bytes(event.bytes)}, ` : ''
   const speed = event.bytes && event.elapsedMs > 0 ? `, ${formatSpeed(event.bytes, event.elapsedMs)}` : ''
   return `${done}${event.detail ? `: ${event.detail}` : ''} (${size}${seconds}${speed})`
 }

@@ -1,6 +1,6 @@
 /** Rendering of the station's state: tiles, the boards list, totals, failures, the job. */
-import { hex32 } from '../../text.js'
-import { byId, element, number } from '../../ui/dom.js'
+import { bytes, formatBytes, hex32 } from '../../text.js'
+import { byId, element } from '../../ui/dom.js'
 import { hintedText } from '../../ui/error-text.js'
 import { outcomeBadge } from '../../ui/outcome.js'
 import { PHASES, setProgress } from '../../ui/progress.js'
@@ -122,10 +122,10 @@ function jobFacts(state: StationState): HTMLElement[] {
   const { image, sources } = state.job
   const rows: [string, string][] = [['Station', state.job.station]]
   if (image) {
-    rows.push(['Image', `${number(image.size)} bytes, CRC ${hex32(image.crc)}`])
+    rows.push(['Image', `${bytes(image.size)}, CRC ${hex32(image.crc)}`])
     rows.push([
       image.files.length === 1 ? 'File' : `Files (${image.files.length})`,
-      image.files.map((f) => `${f.name} (${number(f.length)} bytes)`).join(', '),
+      image.files.map((f) => `${f.name} (${bytes(f.length)})`).join(', '),
     ])
   }
   if (sources?.perBoard) rows.push(['Per-board folders', sources.perBoard])
@@ -150,7 +150,7 @@ export function render(state: StationState, now: number): void {
     total('Failed', String(t.failed), 'failed'),
     total('In progress', String(t.inProgress)),
     ...(t.waiting ? [total('Waiting', String(t.waiting))] : []),
-    total('Boards per hour', p.perHour === undefined ? '–' : number(Math.round(p.perHour))),
+    total('Boards per hour', p.perHour === undefined ? '–' : formatBytes(Math.round(p.perHour))),
     total('Time per board', p.msPerBoard === undefined ? '–' : seconds(p.msPerBoard)),
   )
   byId('tiles').replaceChildren(...tiles(state))
