@@ -58,11 +58,19 @@ function stopReason(jig: JigState): JigSummary['stoppedBy'] | undefined {
   return undefined
 }
 
-/** The idle clock stands still while the station is paused and starts again when it resumes. */
+/**
+ * The idle clock stands still while the station is paused and starts again when it resumes.
+ * A paused (or just resumed) station is never idle: the clock, set to now, is not read back,
+ * since a second reading can land a millisecond later and time out a station still paused.
+ */
 function idle(jig: JigState): boolean {
   const paused = jig.options.paused?.() === true
-  if (paused || jig.wasPaused) jig.touch()
+  const stands = paused || jig.wasPaused
   jig.wasPaused = paused
+  if (stands) {
+    jig.touch()
+    return false
+  }
   const { idleTimeoutMs } = jig.options
   return idleTimeoutMs !== undefined && jig.running().length === 0 && Date.now() - jig.lastActivity >= idleTimeoutMs
 }
