@@ -85,7 +85,7 @@ function usageError(error: CommanderError, args: string[]): FlashdataError {
   })
 }
 
-export function createProgram(argv: string[], io: CliIo, json: boolean): Command {
+function createProgram(argv: string[], io: CliIo, json: boolean): Command {
   const program = new Command('flashdata')
     .description(
       "Put data files into the Particle Electron's spare 128 KiB flash sector over USB: pack, write, verify.",

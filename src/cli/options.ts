@@ -21,7 +21,7 @@ export function nonEmpty(value: string): string {
   return value
 }
 
-export function collect(value: string, previous: string[] = []): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, nonEmpty(value)]
 }
 

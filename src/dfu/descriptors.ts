@@ -40,7 +40,7 @@ const MAX_CONFIGURATIONS = 8
  * configurations: the `usb` package reads every interface name of every
  * configuration for that list, several blocking transfers at each open.
  */
-export async function readDfuInterfaceDescriptors(
+async function readDfuInterfaceDescriptors(
   usb: DfuTransport,
   configurationValue: number,
 ): Promise<DfuInterfaceDescriptors> {
@@ -55,13 +55,13 @@ export async function readDfuInterfaceDescriptors(
 }
 
 /** GET_DESCRIPTOR(DFU functional) to the interface, for stacks that hide it from the configuration. */
-export async function readFunctionalDescriptor(usb: DfuTransport): Promise<DfuFunctionalDescriptor> {
+async function readFunctionalDescriptor(usb: DfuTransport): Promise<DfuFunctionalDescriptor> {
   const result = await usb.getDescriptor(DFU_FUNCTIONAL_DESCRIPTOR_TYPE, 0, 9, { toInterface: true })
   return parseFunctionalDescriptor(bytesOf(result, 'DFU functional', 9))
 }
 
 /** A string descriptor in the device's first language, decoded from UTF-16LE. */
-export async function readStringDescriptor(usb: DfuTransport, index: number): Promise<string> {
+async function readStringDescriptor(usb: DfuTransport, index: number): Promise<string> {
   const languages = await usb.getDescriptor(STRING, 0, 255)
   const langId =
     languages.status === 'ok' && languages.data !== undefined && languages.data.byteLength >= 4

@@ -31,7 +31,7 @@ export interface DfuseStats {
   bytesIn: number
 }
 
-export function emptyStats(): DfuseStats {
+function emptyStats(): DfuseStats {
   return {
     transfers: { dnload: 0, upload: 0, getstatus: 0, clrstatus: 0, abort: 0, getstate: 0, descriptor: 0, other: 0 },
     setAddress: 0,
@@ -90,12 +90,12 @@ export function usbError(error: unknown, action: string): FlashdataError {
 }
 
 /** Failures worth another try at once: a transfer cut short under load, not a board that left or a permission. */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   return error instanceof FlashdataError && (error.code === 'USB_TRANSFER' || error.code === 'TIMEOUT')
 }
 
 /** Runs a read-only USB step, again after a transient failure, up to READ_ATTEMPTS times. */
-export async function retryRead<T>(run: () => Promise<T>): Promise<T> {
+async function retryRead<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run()

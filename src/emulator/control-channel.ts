@@ -22,7 +22,7 @@
 import { processControlRequest, SYSTEM_ERROR, type AfterReply, type DeviceOsState } from './control-requests.js'
 import { ACK, isIn, NO_REPLY, reply, STALL, type HandlerResult, type SetupPacket } from './setup.js'
 
-export const PARTICLE_RAW_REQUEST = 0x50
+const PARTICLE_RAW_REQUEST = 0x50
 const SERVICE = { INIT: 1, CHECK: 2, SEND: 3, RECV: 4, RESET: 5 } as const
 const STATUS = { OK: 0, ERROR: 1, PENDING: 2, BUSY: 3, NO_MEMORY: 4, NOT_FOUND: 5 } as const
 /** usb_control_request_channel.h lines 31-37, and MIN_WLENGTH (usb_control_request_channel.cpp line 45). */

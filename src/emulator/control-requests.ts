@@ -11,7 +11,7 @@
  */
 
 /** system_ctrl_request_type (system/inc/system_control.h lines 41-128), the types modelled here. */
-export const CTRL_REQUEST = {
+const CTRL_REQUEST = {
   ECHO: 1,
   DEVICE_ID: 20,
   SERIAL_NUMBER: 21,

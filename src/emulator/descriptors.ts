@@ -13,7 +13,7 @@
 export type Platform = 'electron' | 'photon' | 'p1'
 export type BoardMode = 'dfu' | 'firmware'
 
-export const PARTICLE_VENDOR_ID = 0x2b04
+const PARTICLE_VENDOR_ID = 0x2b04
 
 interface PlatformInfo {
   name: string
@@ -30,7 +30,7 @@ export const PLATFORMS: Readonly<Record<Platform, PlatformInfo>> = {
 }
 
 /** The DfuSe memory-layout strings; note the three spaces before the first '/'. */
-export const ALT_NAMES = [
+const ALT_NAMES = [
   '@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg',
   '@DCT Flash   /0x00000000/01*016Kg',
   '@Serial Flash   /0x00000000/256*004Kg',

@@ -29,7 +29,7 @@ import {
 } from './setup.js'
 
 export const DEVICE_OS_VERSION = '2.3.1'
-export const DFU_SWITCH_BAUD = 14400
+const DFU_SWITCH_BAUD = 14400
 
 const CDC = { SET_LINE_CODING: 0x20, GET_LINE_CODING: 0x21, SET_CONTROL_LINE_STATE: 0x22, SEND_BREAK: 0x23 } as const
 const CDC_INTERFACES = [0, 3]

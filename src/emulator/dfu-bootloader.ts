@@ -34,7 +34,7 @@ import {
   type SetupReply,
 } from './setup.js'
 
-export const DFU_REQUEST = {
+const DFU_REQUEST = {
   DETACH: 0,
   DNLOAD: 1,
   UPLOAD: 2,
@@ -44,7 +44,7 @@ export const DFU_REQUEST = {
   ABORT: 6,
 } as const
 
-export const DFU_STATE = {
+const DFU_STATE = {
   appIDLE: 0,
   appDETACH: 1,
   dfuIDLE: 2,
@@ -60,10 +60,10 @@ export const DFU_STATE = {
   uploadBlock1Bug: 0x0f,
 } as const
 
-export const DFU_STATUS_OK = 0x00
-export const DFU_STATUS_ERR_UNKNOWN = 0x0e
+const DFU_STATUS_OK = 0x00
+const DFU_STATUS_ERR_UNKNOWN = 0x0e
 /** Where the address pointer starts: the first system module, 0x08020000. */
-export const DEFAULT_POINTER = 0x08020000
+const DEFAULT_POINTER = 0x08020000
 
 const S = DFU_STATE
 const DIRECTION_IN: Record<number, boolean> = { 0: false, 1: false, 2: true, 3: true, 4: false, 5: true, 6: false }

@@ -20,7 +20,7 @@ export interface DfuMedium {
 }
 
 /** Erase and write are refused below 0x08020000 (sectors 0-4), whatever the layout string says. */
-export const FIRST_WRITABLE_ADDRESS = 0x08020000
+const FIRST_WRITABLE_ADDRESS = 0x08020000
 
 /**
  * Runs a flash operation of `ms` modelled time. If the cable is pulled
@@ -86,7 +86,7 @@ export function internalFlash(board: BoardServices): DfuMedium {
   }
 }
 
-export const DCT_SIZE = 0x4000
+const DCT_SIZE = 0x4000
 /** Sector 1. The real DCT alternates between sectors 1 and 2; the emulator keeps it in sector 1. */
 const DCT_SECTOR = FLASH_SECTORS[1]
 

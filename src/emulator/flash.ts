@@ -14,8 +14,8 @@ export const FLASH_BASE = 0x08000000
 export const FLASH_SIZE = 0x100000
 export const FLASH_END = FLASH_BASE + FLASH_SIZE
 /** Sector 9, the factory-backup slot flashdata writes its image into. */
-export const DATA_SECTOR_ADDRESS = 0x080a0000
-export const DATA_SECTOR_SIZE = 0x20000
+const DATA_SECTOR_ADDRESS = 0x080a0000
+const DATA_SECTOR_SIZE = 0x20000
 
 export interface FlashSector {
   index: number

@@ -75,7 +75,7 @@ export function resolveTiming(option: TimingOption = 'instant'): EmulatorTiming 
   return { ...option }
 }
 
-export const EP0_PACKET_SIZE = 64
+const EP0_PACKET_SIZE = 64
 
 /** Modelled wire time of one control transfer carrying `dataBytes` in its data stage. */
 export function usbTransferMs(timing: EmulatorTiming, dataBytes: number): number {

@@ -32,7 +32,7 @@ import { DESCRIPTOR_TYPE } from './descriptors.js'
 import type { SetupPacket, SetupReply } from './setup.js'
 import { UsbFunctionGoneError, type ElectronUsbFunction } from './usb-function.js'
 
-export const DEFAULT_TRANSFER_TIMEOUT_MS = 1000
+const DEFAULT_TRANSFER_TIMEOUT_MS = 1000
 
 const REQUEST_TYPES = { standard: 0, class: 1, vendor: 2 } as const
 const RECIPIENTS = { device: 0, interface: 1, endpoint: 2, other: 3 } as const

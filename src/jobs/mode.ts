@@ -29,15 +29,6 @@ export async function switchToDfu(options: ModeJobOptions): Promise<ModeJobResul
   return { serial: board.info.serial, changed: true, method }
 }
 
-/** Leaves DFU mode (the board resets into its firmware). */
-export async function leaveDfu(options: ModeJobOptions): Promise<ModeJobResult> {
-  const tracker = new PhaseTracker(options.onEvent)
-  const board = await tracker.run('connect', undefined, () => selectBoard(options.bus, options), describeFound)
-  tracker.serial = board.info.serial
-  if (board.info.mode !== 'dfu') return { serial: board.info.serial, changed: false }
-  return leave(options, board, tracker)
-}
-
 /**
  * Restarts a board into its firmware: leaves DFU mode, or resets a board
  * running Device OS with its reset request (40). Done once the board has

@@ -31,7 +31,7 @@ export function parseCsv(text: string): string[][] {
   return rows.filter((r) => !(r.length === 1 && r[0] === ''))
 }
 
-export function csvField(value: unknown): string {
+function csvField(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value)
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }

@@ -9,7 +9,7 @@
  */
 
 /** Lines a failure's message keeps, and the characters kept of each. */
-export const FAILURE_LINES = 3
+const FAILURE_LINES = 3
 const LINE_CHARS = 200
 
 const PEM = /-----BEGIN [^-\n]*-----[\s\S]*?(?:-----END [^-\n]*-----|$)/g

@@ -93,7 +93,7 @@ ORDER BY n
 LIMIT 20`
 
 /** The URL without its password, for messages and records. */
-export function redact(url: string): string {
+function redact(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, '$1:***@')
 }
 

@@ -11,7 +11,7 @@ import { loadPool, type Pool } from './pool.js'
 import { isPerBoard, openProvisioner, type Provisioner } from './provisioner.js'
 
 /** The ledger beside the pool: `pool.csv` -> `pool.ledger.ndjson`. */
-export function defaultLedgerPath(pool: string): string {
+function defaultLedgerPath(pool: string): string {
   return join(dirname(pool), `${basename(pool, extname(pool))}.ledger.ndjson`)
 }
 
@@ -23,7 +23,7 @@ export interface LedgerOptions {
 }
 
 /** Opens the ledger and checks it whole: a damaged one is refused (LEDGER_CORRUPT) before any board is touched. */
-export async function openLedger(
+async function openLedger(
   location: string,
   pool: Pool,
   station?: string,

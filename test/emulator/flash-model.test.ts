@@ -1,7 +1,6 @@
 // The STM32F2 flash model, checked against a plain reference model with random erase/program sequences.
 import { describe, expect, it } from 'vitest'
 import {
-  DATA_SECTOR_ADDRESS,
   FLASH_BASE,
   FLASH_SECTORS,
   FLASH_SIZE,
@@ -51,7 +50,7 @@ describe('flash geometry', () => {
 
   it('a board nobody wrote to has sector 9 erased and no 0xFF byte anywhere else, so stray writes show', () => {
     const bytes = factoryFlashContents()
-    const sector9 = DATA_SECTOR_ADDRESS - FLASH_BASE
+    const sector9 = SECTOR_9 - FLASH_BASE
     expect(bytes.subarray(sector9, sector9 + 0x20000).every((b) => b === 0xff)).toBe(true)
     expect(bytes.subarray(0, sector9).includes(0xff)).toBe(false)
     expect(bytes.subarray(sector9 + 0x20000).includes(0xff)).toBe(false)

@@ -14,7 +14,7 @@ export interface Style {
   info: string
 }
 
-export function useColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
+function useColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
   if (env.NO_COLOR) return false
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '')
     return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
