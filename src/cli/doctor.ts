@@ -1,8 +1,9 @@
 import { constants } from 'node:fs'
 import { access, readdir, readFile } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
-import type { FlashdataError } from '../errors.js'
-import { identify, UDEV_INSTALL_COMMAND } from '../device/platforms.js'
+import { type FlashdataError, toFlashdataError } from '../errors.js'
+import { identify } from '../device/platforms.js'
+import { cliHint, UDEV_INSTALL_COMMAND } from './hints.js'
 import { listParticleSysfs, type SysfsUsbDevice } from '../device/sysfs.js'
 import { SERIAL_RULE, shownSerial, toBoardSerial } from '../device/serial.js'
 import { usbId } from '../text.js'
@@ -56,7 +57,7 @@ async function usbLibraryCheck(): Promise<Check> {
       name: 'usb-library',
       status: 'fail',
       summary: failure.message,
-      fix: failure.hint ?? 'Reinstall flashdata on this machine.',
+      fix: cliHint(failure),
     }
   }
 }
@@ -196,7 +197,7 @@ async function boardsFromUsbCheck(): Promise<Check> {
       name: 'boards',
       status: 'fail',
       summary: (error as Error).message,
-      fix: (error as FlashdataError).hint ?? 'Run the command again.',
+      fix: cliHint(toFlashdataError(error)),
     }
   }
 }

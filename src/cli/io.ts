@@ -1,4 +1,5 @@
-import { FlashdataError } from '../errors.js'
+import type { FlashdataError } from '../errors.js'
+import { cliHint } from './hints.js'
 import { printable } from '../image/names.js'
 import { wrap } from './render/style.js'
 
@@ -51,7 +52,8 @@ export function printResult(io: CliIo, command: string, value: object): void {
 }
 
 export function errorJson(error: FlashdataError): { type: 'error'; [key: string]: unknown } {
-  return { type: 'error', exitCode: error.exitCode, ...error.toJSON() }
+  const { code, message, details } = error.toJSON()
+  return { type: 'error', exitCode: error.exitCode, code, message, hint: cliHint(error), details }
 }
 
 /** Prints an error for people: the message, then what to do next. */
@@ -60,14 +62,5 @@ export function printError(io: CliIo, error: FlashdataError): void {
   const safe = (text: string) =>
     wrap(text.split('\n').map(printable).join('\n'), io.stderr.isTTY ? io.stderr.columns : undefined)
   io.stderr.write(`${safe(`flashdata: ${error.message}`)}\n`)
-  if (error.hint) io.stderr.write(`${safe(`  ${error.hint}`)}\n`)
-}
-
-/** Anything thrown that is not ours becomes INTERNAL, with the original kept. */
-export function asFlashdataError(error: unknown): FlashdataError {
-  if (error instanceof FlashdataError) return error
-  return new FlashdataError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, {
-    hint: 'This is a bug in flashdata; please report it with the command you ran.',
-    cause: error,
-  })
+  io.stderr.write(`${safe(`  ${cliHint(error)}`)}\n`)
 }

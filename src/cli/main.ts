@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
-import { ExitCode, FlashdataError } from '../errors.js'
+import { ExitCode, type FlashdataError, toFlashdataError } from '../errors.js'
+import { CliError } from './hints.js'
 import { registerBuild } from './commands/build.js'
 import { registerCompletion } from './commands/completion.js'
 import { registerDevices } from './commands/devices.js'
@@ -13,7 +14,7 @@ import { registerPush } from './commands/push.js'
 import { registerUdev } from './commands/udev.js'
 import { registerVerify } from './commands/verify.js'
 import { registerWeb } from './commands/web.js'
-import { asFlashdataError, errorJson, printError, printJson, printResult, processIo, type CliIo } from './io.js'
+import { errorJson, printError, printJson, printResult, processIo, type CliIo } from './io.js'
 import { wrap } from './render/style.js'
 import { versions, versionsText } from './versions.js'
 
@@ -79,8 +80,7 @@ function usageError(error: CommanderError, args: string[]): FlashdataError {
       : `${first.charAt(0).toUpperCase()}${first.slice(1)}${/[.?!]$/.test(first) ? '' : '.'}`
   const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1')
   const word = args.find((arg) => Object.hasOwn(COMMANDS, arg))
-  return new FlashdataError('BAD_OPTION', message, {
-    hint: suggestion || `Run flashdata ${word ? `${word} ` : ''}--help for usage.`,
+  return new CliError('BAD_OPTION', message, suggestion || `Run flashdata ${word ? `${word} ` : ''}--help for usage.`, {
     details: { commander: error.code },
   })
 }
@@ -146,7 +146,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       }
       return ExitCode.USAGE
     }
-    const failure = asFlashdataError(error)
+    const failure = toFlashdataError(error)
     if (json) printJson(io, errorJson(failure))
     else printError(io, failure)
     if (failure.code === 'INTERNAL' && io.env.FLASHDATA_DEBUG) io.stderr.write(`${(failure.cause as Error)?.stack}\n`)

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander'
-import { FlashdataError } from '../errors.js'
+import { CliError } from './hints.js'
 import type { BuildFromPathsOptions } from '../files/build.js'
 import type { SkippedFile } from '../files/collect.js'
 import { printable } from '../image/names.js'
@@ -31,10 +31,12 @@ function collect(value: string, previous: string[] = []): string[] {
  */
 export function checkDataOutput(io: CliIo, output: string, command: string): void {
   if (output !== '-' || !io.stdout.isTTY) return
-  throw new FlashdataError('BAD_OPTION', '-o - writes the binary image to standard output, which is a terminal here.', {
-    hint: `Redirect it (flashdata ${command} ... -o - > image.bin, or | xxd | head), or write a file with -o image.bin.`,
-    details: { output },
-  })
+  throw new CliError(
+    'BAD_OPTION',
+    '-o - writes the binary image to standard output, which is a terminal here.',
+    `Redirect it (flashdata ${command} ... -o - > image.bin, or | xxd | head), or write a file with -o image.bin.`,
+    { details: { output } },
+  )
 }
 
 /** The options shared by every command that packs a folder. */

@@ -37,13 +37,7 @@ export async function servePage(
       .writeHead(200, { ...headers, 'content-type': contentType(path), 'cache-control': 'no-cache' })
       .end(request.method === 'HEAD' ? undefined : body)
   })
-  const served = await listen(
-    server,
-    host,
-    port,
-    'the page',
-    'Choose another port with --port, or --port 0 for a free one; --host must be an address of this machine.',
-  )
+  const served = await listen(server, host, port, 'the page', '--port')
   const at = (name: string) => `http://${name.includes(':') ? `[${name}]` : name}:${served}/`
   const everywhere = isWildcard(host)
   return {

@@ -38,16 +38,14 @@ function reportedSerial(file: string): string | undefined {
   try {
     if (!statSync(path).isFile())
       throw new FlashdataError('INPUT_SPECIAL_FILE', `${path} is not a regular file, so it cannot hold a USB serial.`, {
-        hint: `Remove it (rm -r '${path}'): the board then reports the serial its file name gives.`,
-        details: { path },
+        details: { path, sideFile: 'serial' },
       })
     return readFileSync(path, 'utf8').replace(/\n$/, '')
   } catch (error) {
     if (error instanceof FlashdataError) throw error
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new FlashdataError('INPUT_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {
-      hint: 'Make it readable, or remove it: the board then reports the serial its file name gives.',
-      details: { path },
+      details: { path, sideFile: 'serial' },
       cause: error,
     })
   }
@@ -57,7 +55,7 @@ function timingFrom(env: Record<string, string | undefined>): EmulatorTimingName
   const timing = env.FLASHDATA_EMULATOR_TIMING ?? 'datasheet'
   if (timing !== 'datasheet' && timing !== 'instant') {
     throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_TIMING="${timing}" is not "datasheet" or "instant".`, {
-      hint: 'Set it to datasheet (real flash timing) or instant, or unset it.',
+      details: { option: 'FLASHDATA_EMULATOR_TIMING', value: timing },
     })
   }
   return timing
@@ -68,7 +66,7 @@ function modeFrom(env: Record<string, string | undefined>): BoardMode | undefine
   if (mode === undefined || mode === '') return undefined
   if (mode !== 'dfu' && mode !== 'firmware') {
     throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_MODE="${mode}" is not "dfu" or "firmware".`, {
-      hint: 'Set it to dfu (in DFU mode) or firmware (running its firmware), or unset it to keep the mode the last command left.',
+      details: { option: 'FLASHDATA_EMULATOR_MODE', value: mode },
     })
   }
   return mode
@@ -89,18 +87,14 @@ function savedMode(flashFile: string): BoardMode {
       throw new FlashdataError(
         'INPUT_SPECIAL_FILE',
         `${path} is not a regular file, so it cannot hold the mode the emulated board keeps beside its flash file.`,
-        {
-          hint: `Remove it (rm -r '${path}'): the board then starts running its firmware.`,
-          details: { path },
-        },
+        { details: { path, sideFile: 'mode' } },
       )
     return readFileSync(path, 'utf8').trim() === 'dfu' ? 'dfu' : 'firmware'
   } catch (error) {
     if (error instanceof FlashdataError) throw error
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'firmware'
     throw new FlashdataError('INPUT_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {
-      hint: 'Make it readable, or remove it: the board then starts running its firmware.',
-      details: { path },
+      details: { path, sideFile: 'mode' },
       cause: error,
     })
   }
@@ -116,8 +110,7 @@ function saveMode(flashFile: string, mode: BoardMode): void {
       'OUTPUT_UNWRITABLE',
       `Cannot keep the emulated board's mode in ${modeFile(flashFile)}: ${(error as Error).message}`,
       {
-        hint: 'Keep emulator flash files in a folder you can write to.',
-        details: { path: modeFile(flashFile) },
+        details: { path: modeFile(flashFile), output: 'emulator-mode' },
         cause: error,
       },
     )
@@ -133,7 +126,7 @@ function failWriteFrom(env: Record<string, string | undefined>): number | undefi
   if (value === undefined || value === '') return undefined
   if (!/^[1-9]\d{0,5}$/.test(value))
     throw new FlashdataError('BAD_OPTION', `FLASHDATA_EMULATOR_FAIL_WRITE="${value}" is not a block write's number.`, {
-      hint: 'Set it to 1 for the first block write, 2 for the second, and so on, or unset it.',
+      details: { option: 'FLASHDATA_EMULATOR_FAIL_WRITE', value },
     })
   return Number(value)
 }
@@ -280,7 +273,6 @@ export function openEmulatorBus(
   })()
   if (!info && !create) {
     throw new FlashdataError('NO_DEVICE', `No emulated board at ${path}: the file does not exist.`, {
-      hint: 'Check the path. Commands that only look (devices, verify, pull) never create a board; push, dfu, reset or jig create a factory-fresh one there, and so does an empty file (touch).',
       details: { emulator: path },
     })
   }

@@ -81,7 +81,6 @@ export async function resetFirmware(board: Board): Promise<void> {
           ? 'it does not support the reset request'
           : `it answered error ${reply.result}`
     throw new FlashdataError('RESET_REFUSED', `The board ${board.info.serial} refused the reset request: ${why}.`, {
-      hint: 'Press the RESET button on the board, or unplug it and plug it back in.',
       details: { serial: board.info.serial, result: reply?.result },
     })
   } finally {

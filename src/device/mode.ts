@@ -4,7 +4,6 @@ import type { UsbBusLike, UsbDeviceLike } from '../usb/types.js'
 import type { Board } from './board.js'
 import { claim, CTRL_REQUEST, openForControl, sendControlRequest } from './control.js'
 import { requestDeviceId } from './firmware.js'
-import { DFU_MODE_HOWTO } from './select.js'
 import { waitForBoard } from './wait.js'
 
 /** The CDC trick: a running board resets into DFU mode when its port is set to 14400 baud. */
@@ -85,7 +84,6 @@ export async function enterDfuMode(
     'DFU_MODE_TIMEOUT',
     `The board ${serial} did not come back in DFU mode within ${Math.round(timeoutMs / 1000)} s after the switch (${method}).`,
     {
-      hint: `${DFU_MODE_HOWTO} Then run the command again.`,
       details: { serial, deviceId, method, timeoutMs },
     },
   )

@@ -40,9 +40,6 @@ export function identify(
   return undefined
 }
 
-/** Installs flashdata's udev rule however flashdata was installed (npm -g, npx, a clone, the executable). */
-export const UDEV_INSTALL_COMMAND =
-  'flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger'
-
-/** What to do when the operating system refuses access to a board. */
-export const UDEV_HINT = `On Linux, allow your user to access Particle boards: ${UDEV_INSTALL_COMMAND}, then replug the board. flashdata doctor checks USB access.`
+/** How a person puts a board into DFU mode with its buttons (every host tells it in its hints). */
+export const DFU_MODE_HOWTO =
+  'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'

@@ -18,8 +18,6 @@ export interface SelectOptions {
   signal?: AbortSignal
 }
 
-export const DFU_MODE_HOWTO =
-  'To enter DFU mode by hand: hold MODE, tap RESET, and release MODE when the LED blinks yellow.'
 
 export function describeBoard(info: BoardInfo): string {
   return `${info.label} ${info.serial} in ${info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}${info.path ? ` at ${info.path}` : ''}`
@@ -44,12 +42,9 @@ export function noBoard(options: SelectOptions, present: Board[], refused: Refus
     'NO_DEVICE',
     `${what} found on USB${options.waitMs !== 0 ? ` within ${Math.round((options.waitMs ?? BOARD_SETTLE_MS) / 1000)} s` : ''}${others}.`,
     {
-      hint:
-        options.serial && present.length
-          ? `Check the serial (flashdata devices lists the boards above), or connect the board ${normalizeSerial(options.serial)}.`
-          : `Connect the board with a data USB cable, or ${options.waitMs === undefined ? 'use --wait to wait for it' : 'wait longer with --wait <seconds>'}. ${DFU_MODE_HOWTO} flashdata doctor shows which boards the system sees, and why one cannot be used.`,
       details: {
         serial: options.serial,
+        waitGiven: options.waitMs !== undefined,
         present: present.map((b) => b.info),
         ...(refused.length ? { refused: refused.map((b) => b.info) } : {}),
       },
@@ -101,11 +96,11 @@ export function ambiguous(found: Board[], serial?: string, refused: RefusedBoard
       ? `${found.length + refused.length} Particle boards are connected; choose one with --serial:\n${list}`
       : `${found.length} Particle boards answer to ${normalizeSerial(serial)} (they share a serial or device id), and nothing else tells them apart:\n${list}`,
     {
-      hint:
-        serial === undefined
-          ? 'Run flashdata devices to list them, then pass --serial <serial>.'
-          : 'Unplug all but the board you mean, then run the command again.',
-      details: { boards: found.map((b) => b.info), ...(refused.length ? { refused: refused.map((b) => b.info) } : {}) },
+      details: {
+        serial,
+        boards: found.map((b) => b.info),
+        ...(refused.length ? { refused: refused.map((b) => b.info) } : {}),
+      },
     },
   )
 }

@@ -6,7 +6,6 @@ import { classifyingDevice } from '../usb/classifying.js'
 import { isUsbError } from '../usb/errors.js'
 import type { ClosableUsbBus, UsbBusLike, UsbConnectionListener, UsbControlSetup, UsbDeviceLike } from '../usb/types.js'
 import { isNoUsbBus, isStringReadFailure, usbPackageError } from '../usb/usb-package-errors.js'
-import { UDEV_HINT } from './platforms.js'
 
 /**
  * Failed string-descriptor reads (enumeration, open): the device is leaving
@@ -150,12 +149,11 @@ class SystemUsb implements UsbBusLike {
       if (isNoUsbBus(error)) return []
       if (isUsbError(error, 'access')) {
         throw new FlashdataError('USB_ACCESS', `No permission to list USB devices: ${message}`, {
-          hint: UDEV_HINT,
           cause: error,
         })
       }
       throw new FlashdataError('USB_UNAVAILABLE', `Cannot list USB devices: ${message}`, {
-        hint: 'flashdata doctor checks the USB library and USB access on this machine.',
+        details: { reason: 'no-usb-access' },
         cause: error,
       })
     }
@@ -197,10 +195,7 @@ export async function openSystemUsb(): Promise<ClosableUsbBus> {
     throw new FlashdataError(
       'USB_UNAVAILABLE',
       `The USB library could not be loaded on this machine: ${(error as Error).message}`,
-      {
-        hint: 'Reinstall flashdata (npm install) on this machine; the usb package ships prebuilt binaries for Linux, macOS and Windows.',
-        cause: error,
-      },
+      { details: { reason: 'no-binding' }, cause: error },
     )
   }
   const webusb = new usb.WebUSB({ allowAllDevices: true, deviceTimeout: TRANSFER_MS }) as unknown as UsbBusLike

@@ -56,15 +56,6 @@ function kindOf(setup: UsbControlSetup): TransferKind {
   return setup.requestType === 'standard' && setup.request === GET_DESCRIPTOR ? 'descriptor' : 'other'
 }
 
-const HINTS: Partial<Record<ErrorCode, string>> = {
-  DISCONNECTED: 'The board disconnected. Check the cable, then run the command again.',
-  TIMEOUT: 'The board stopped answering. Reset it into DFU mode and run the command again.',
-  USB_ACCESS:
-    'This user may not open the USB device (on Linux, install the udev rule: flashdata udev). flashdata doctor checks USB access.',
-  BUSY: 'Another program has the board open (another flashdata, dfu-util, the Particle CLI): let it finish or close it, then run the command again.',
-  USB_TRANSFER: 'Check the cable (a short one, no unpowered hub) and run the command again.',
-}
-
 /** What each kind of USB failure is to a command: its error code (and so its exit code). */
 const CODES: Record<UsbErrorKind, ErrorCode> = {
   disconnected: 'DISCONNECTED',
@@ -86,7 +77,7 @@ export function usbError(error: unknown, action: string): FlashdataError {
   if (error instanceof FlashdataError) return error
   const code = error instanceof UsbError ? CODES[error.kind] : 'USB_TRANSFER'
   const message = error instanceof Error ? error.message : String(error)
-  return new FlashdataError(code, `USB ${action} failed: ${message}`, { cause: error, hint: HINTS[code] })
+  return new FlashdataError(code, `USB ${action} failed: ${message}`, { cause: error })
 }
 
 /** Failures worth another try at once: a transfer cut short under load, not a board that left or a permission. */

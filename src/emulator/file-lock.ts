@@ -53,8 +53,7 @@ function readOwner(lock: string): LockOwner | undefined {
         'INPUT_SPECIAL_FILE',
         `${lock} is not a regular file, so it cannot be the lock the emulated board keeps beside its flash file.`,
         {
-          hint: `If no flashdata command is using the board, remove it (rm -r '${lock}') and run this one again.`,
-          details: { path: lock },
+          details: { path: lock, sideFile: 'lock' },
         },
       )
     text = readFileSync(lock, 'utf8')

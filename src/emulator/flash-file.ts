@@ -57,8 +57,7 @@ export function openFlashFile(path: string): FlashFile {
         'EMULATOR_READ_ONLY',
         `Cannot lock the emulator flash file ${path}: its folder is read-only (${code}).`,
         {
-          hint: 'The emulated board keeps a lock file beside its flash file: point --emulator at a file in a writable folder.',
-          details: { path },
+          details: { path, folder: true },
           cause: error,
         },
       )
@@ -69,7 +68,6 @@ export function openFlashFile(path: string): FlashFile {
         'BUSY',
         `The emulated board ${path} is in use by another process (pid ${holder.pid}${where}).`,
         {
-          hint: `Wait for the other flashdata command (a push, or a jig on this folder) to finish, or stop it, then run this one again.${where ? ` A lock left by a host that stopped is removed by hand: rm '${path}.lock'.` : ''}`,
           details: { path, pid: holder.pid, host: holder.host },
         },
       )
@@ -127,7 +125,6 @@ function reload(path: string, contents: Uint8Array): 'read' | 'empty' {
       'EMULATOR_READ_ONLY',
       `The emulator flash file ${path} is read-only (${code}): the emulated board cannot be written or used.`,
       {
-        hint: `Make it writable (chmod u+w ${path}), or point --emulator at another file.`,
         details: { path },
         cause: error,
       },
@@ -168,8 +165,7 @@ function readOrCreate(path: string): Uint8Array | 'empty' {
         'INPUT_SPECIAL_FILE',
         `${path} is not a regular file, so it cannot be an emulator flash file.`,
         {
-          hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
-          details: { path },
+          details: { path, flashFile: true },
         },
       )
     }
@@ -184,10 +180,7 @@ function readOrCreate(path: string): Uint8Array | 'empty' {
     throw new FlashdataError(
       'INPUT_UNREADABLE',
       `${path} is not an emulator flash file (${bytes(size)}, expected ${formatBytes(FLASH_SIZE)} or an empty file)`,
-      {
-        hint: 'Point the emulator at a new path or an empty file to start from a factory-fresh board.',
-        details: { path, size },
-      },
+      { details: { path, size, flashFile: true } },
     )
   }
   let existing: Buffer
@@ -217,8 +210,7 @@ function create(path: string): Uint8Array {
       'OUTPUT_UNWRITABLE',
       `Cannot create the emulator flash file ${path}: ${(error as Error).message}`,
       {
-        hint: 'Give --emulator a path in a folder that exists and that you can write to.',
-        details: { path },
+        details: { path, output: 'emulator-flash' },
         cause: error,
       },
     )

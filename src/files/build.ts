@@ -31,9 +31,7 @@ export function explicitEpoch(options: BuildFromPathsOptions): number | undefine
   const fromEnv = (options.env ?? process.env).SOURCE_DATE_EPOCH
   if (fromEnv === undefined || fromEnv === '') return undefined
   if (!/^\d+$/.test(fromEnv) || Number(fromEnv) > 0xffffffff) {
-    throw new FlashdataError('BAD_OPTION', `SOURCE_DATE_EPOCH="${fromEnv}" is not whole seconds since 1970.`, {
-      hint: 'Set it to a number such as 1700000000, or unset it.',
-    })
+    throw new FlashdataError('BAD_OPTION', `SOURCE_DATE_EPOCH="${fromEnv}" is not whole seconds since 1970.`)
   }
   return Number(fromEnv)
 }
@@ -52,7 +50,6 @@ function markNulTerminated(files: ImageFileInput[], patterns: string[]): ImageFi
   if (unused.size > 0) {
     const [first] = unused
     throw new FlashdataError('BAD_OPTION', `--nul-terminate "${first}" matches none of the files to pack.`, {
-      hint: 'Patterns match stored names such as certs/ca.pem; one without "/" also matches base names (*.pem). Run flashdata inspect <folder> to list them.',
       details: { patterns: [...unused] },
     })
   }

@@ -39,11 +39,9 @@ function ioError(error: unknown, path: string): FlashdataError {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT')
     return new FlashdataError('INPUT_NOT_FOUND', `"${path}" does not exist.`, {
-      hint: 'Check the path.',
       details: { path },
     })
   return new FlashdataError('INPUT_UNREADABLE', `Cannot read "${path}": ${(error as Error).message}`, {
-    hint: 'Check the file permissions.',
     details: { path, code },
     cause: error,
   })
@@ -58,7 +56,6 @@ function utf8Name(name: Buffer, dir: string): string {
       'NAME_INVALID',
       `A file in "${printable(dir)}" has a name that is not valid UTF-8 (bytes ${name.toString('hex').replace(/(..)/g, '$1 ').trim()}); images store UTF-8 names.`,
       {
-        hint: 'Rename it (for example with convmv) or leave it out with --exclude.',
         details: { dir, nameHex: name.toString('hex') },
       },
     )
@@ -96,23 +93,15 @@ function packedTwice(here: Packed, earlier: Packed, kind: 'folder' | 'file'): Fl
     return new FlashdataError(
       'INPUT_PACKED_TWICE',
       `${capitalise(describe(here))} leads back to ${describe(earlier)}, a folder that contains it: it would be packed endlessly.`,
-      { hint: `Leave the link out with --exclude '${here.stored}'.`, details },
+      { details: { ...details, excludes: [here.stored] } },
     )
   const both = `${describe(earlier)} and ${describe(here)}`
   const message =
     here.stored === '' && earlier.stored === '' && here.input === earlier.input
       ? `Input "${printable(here.input)}" is given twice.`
       : `${capitalise(both)} are the same ${kind}: it would be packed twice.`
-  const ways = [earlier, here].map((p) =>
-    p.stored === '' ? `leave out input "${printable(p.input)}"` : `--exclude '${p.stored}' leaves out ${describe(p)}`,
-  )
-  return new FlashdataError('INPUT_PACKED_TWICE', message, {
-    hint:
-      here.stored === '' && earlier.stored === ''
-        ? 'Give each folder or file once.'
-        : `Pack it once: ${ways.join(', or ')}.`,
-    details,
-  })
+  const excludes = [earlier, here].filter((p) => p.stored !== '').map((p) => p.stored)
+  return new FlashdataError('INPUT_PACKED_TWICE', message, { details: { ...details, excludes } })
 }
 
 const capitalise = (text: string) => text[0].toUpperCase() + text.slice(1)
@@ -134,7 +123,6 @@ class Collector {
     })
     if (!info.isDirectory() && !info.isFile()) {
       throw new FlashdataError('INPUT_NOT_DIRECTORY', `"${input}" is neither a folder nor a regular file.`, {
-        hint: 'Give a folder of files, or files.',
         details: { path: input },
       })
     }
@@ -203,7 +191,6 @@ class Collector {
           'INPUT_SPECIAL_FILE',
           `"${path}" is a special file (device, socket or pipe), not a regular file.`,
           {
-            hint: 'Remove it from the folder or leave it out with --exclude.',
             details: { path },
           },
         )
@@ -215,7 +202,7 @@ class Collector {
     const info = await stat(path).catch((e) => {
       throw ioError(e, path)
     })
-    if (info.size > SECTOR_SIZE) throw tooLarge(path, info.size, 'stored in it', 'Leave the file out with --exclude.')
+    if (info.size > SECTOR_SIZE) throw tooLarge(path, info.size, 'file', 'stored in it')
     const data = await readFile(path).catch((e) => {
       throw ioError(e, path)
     })
@@ -224,7 +211,6 @@ class Collector {
     const earlier = this.result.sources.get(name)
     if (earlier) {
       throw new FlashdataError('DUPLICATE_NAME', `"${earlier}" and "${path}" would both be stored as "${name}".`, {
-        hint: 'Each stored name must be unique: rename one, or leave one out with --exclude.',
         details: { name, paths: [earlier, path] },
       })
     }
@@ -249,7 +235,6 @@ function checkLinkInside(path: string, target: string, root: string): void {
     'INPUT_SYMLINK_ESCAPE',
     `"${path}" is a symbolic link to "${target}", outside the folder being packed.`,
     {
-      hint: 'Copy the file into the folder instead of linking to it, or leave it out with --exclude.',
       details: { path, target },
     },
   )
@@ -270,7 +255,6 @@ export async function collectFiles(inputs: string[], options: CollectOptions = {
       'INPUT_EMPTY',
       `No files to pack in ${inputs.map((i) => `"${i}"`).join(', ')}${collector.result.skipped.length ? ` (${collector.result.skipped.length} skipped)` : ''}.`,
       {
-        hint: 'Put the files you want on the board in the folder.',
         details: { inputs },
       },
     )

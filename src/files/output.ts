@@ -11,7 +11,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { join } from 'node:path'
-import { FlashdataError } from '../errors.js'
+import { type Conflict, FlashdataError, type Output } from '../errors.js'
 import { printable } from '../image/names.js'
 
 export interface OutputOptions {
@@ -38,28 +38,16 @@ const lstatOrUndefined = (path: string) =>
   })
 
 /** What to do about an output of the wrong type, by where it was met. */
-const WRONG_TYPE_HINTS = {
-  image: 'Give the path of a new or existing regular file, or "-" for standard output.',
-  report: 'Give the path of a new or existing regular file.',
-  'extract-folder': 'Give a folder (created if missing) for the extracted files.',
-  'in-extract': 'Move it out of the way, or extract into another (new) folder.',
-} as const
-
-function wrongType(
-  path: string,
-  kind: string,
-  wanted: 'file' | 'folder',
-  where: keyof typeof WRONG_TYPE_HINTS,
-): FlashdataError {
+function wrongType(path: string, kind: string, wanted: 'file' | 'folder', output: Output): FlashdataError {
   return new FlashdataError(
     'OUTPUT_WRONG_TYPE',
     `"${printable(path)}" is ${kind}, not a ${wanted === 'file' ? 'regular file' : 'folder'}; flashdata does not replace it.`,
-    { hint: WRONG_TYPE_HINTS[where], details: { path, kind } },
+    { details: { path, kind, output } },
   )
 }
 
-function exists(path: string, hint = 'Pass --force to replace it, or choose another path.'): FlashdataError {
-  return new FlashdataError('OUTPUT_EXISTS', `"${printable(path)}" already exists.`, { hint, details: { path } })
+function exists(path: string, output: Output): FlashdataError {
+  return new FlashdataError('OUTPUT_EXISTS', `"${printable(path)}" already exists.`, { details: { path, output } })
 }
 
 /**
@@ -74,7 +62,7 @@ export async function checkOutputFile(path: string, options: OutputOptions = {})
   if (target === undefined) throw wrongType(path, 'a symbolic link to a missing file', 'file', 'image')
   const info = link.isSymbolicLink() ? await stat(target) : link
   if (!info.isFile()) throw wrongType(path, kindOf(info), 'file', 'image')
-  if (!options.force) throw exists(path)
+  if (!options.force) throw exists(path, 'image')
   return target
 }
 
@@ -141,10 +129,7 @@ export async function planExtractTargets(
           new FlashdataError(
             'UNSAFE_PATH',
             `"${printable(path)}" is a symbolic link; extract does not write through links.`,
-            {
-              hint: 'Remove the link, or extract into another folder.',
-              details: { path },
-            },
+            { details: { path } },
           ),
         )
         break
@@ -152,8 +137,7 @@ export async function planExtractTargets(
         conflicts.push(wrongType(path, kindOf(info), 'folder', 'in-extract'))
         break
       } else if (last && !info.isFile()) conflicts.push(wrongType(path, kindOf(info), 'file', 'in-extract'))
-      else if (last && !options.force)
-        conflicts.push(exists(path, 'Extract into an empty folder, or pass --force to overwrite.'))
+      else if (last && !options.force) conflicts.push(exists(path, 'in-extract'))
     }
     targets.push(path)
   }
@@ -167,8 +151,7 @@ export async function planExtractTargets(
     conflicts[0].code,
     `${conflicts.length} files cannot be extracted; nothing was written. ${shown}${conflicts.length > 5 ? ` And ${conflicts.length - 5} more.` : ''}`,
     {
-      hint: conflicts[0].hint,
-      details: { conflicts: conflicts.map((c) => ({ code: c.code, ...c.details })) },
+      details: { conflicts: conflicts.map((c) => ({ code: c.code, ...(c.details as Omit<Conflict, 'code'>) })) },
     },
   )
 }

@@ -19,7 +19,6 @@ export interface ImageSource {
 
 const unreadable = (path: string, error: NodeJS.ErrnoException) =>
   new FlashdataError('INPUT_UNREADABLE', `Cannot read "${printable(path)}": ${error.message}`, {
-    hint: 'Check the file permissions.',
     details: { path },
     cause: error,
   })
@@ -49,7 +48,6 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT')
       throw new FlashdataError('INPUT_NOT_FOUND', `"${shown}" does not exist.`, {
-        hint: 'Check the path.',
         details: { path },
       })
     throw unreadable(path, error)
@@ -58,16 +56,13 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
     throw new FlashdataError(
       'INPUT_SPECIAL_FILE',
       `"${shown}" is ${info.isDirectory() ? 'a folder' : 'a special file (device, socket or pipe)'}, not an image file.`,
-      {
-        hint: 'Give an image file made by flashdata build or pull.',
-        details: { path },
-      },
+      { details: { path, image: true } },
     )
   }
   // Between an image's size and a .dfu file's, the first bytes say which it is.
   const head =
     info.size > SECTOR_SIZE && info.size <= maxFileSize('dfu') ? await firstBytes(path, DFU_SIGNATURE_BYTES) : undefined
-  const tooBig = imageFileTooLarge(path, info.size, 'Check the path', head)
+  const tooBig = imageFileTooLarge(path, info.size, head)
   if (tooBig) throw tooBig
   const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw unreadable(path, error)
@@ -88,21 +83,12 @@ export async function loadImageSource(inputs: string[], options: BuildFromPathsO
         'BAD_OPTION',
         `--nul-terminate applies when packing a folder; "${inputs[0]}" is an image that is already built.`,
         {
-          hint: 'Build the image with flashdata build --nul-terminate, or push the folder with the option.',
-          details: { path: inputs[0] },
+          details: { option: '--nul-terminate', path: inputs[0] },
         },
       )
     }
     const image = await readImageFile(inputs[0])
-    try {
-      return { image, listing: readImage(image, `"${inputs[0]}"`), origin: 'image', skipped: [], warnings: [] }
-    } catch (error) {
-      if (!(error instanceof FlashdataError)) throw error
-      throw new FlashdataError(error.code, error.message, {
-        hint: 'To pack a single file rather than write an image, put it in a folder and give the folder.',
-        details: error.details,
-      })
-    }
+    return { image, listing: readImage(image, inputs[0]), origin: 'image', skipped: [], warnings: [] }
   }
   // Packing (and the MIME database) is loaded only when there is a folder to pack.
   const { buildImageFromPaths } = await import('./build.js')

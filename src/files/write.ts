@@ -25,8 +25,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, mtime?: n
   } catch (error) {
     await unlink(temp).catch(() => {})
     throw new FlashdataError('OUTPUT_UNWRITABLE', `Cannot write "${printable(path)}": ${(error as Error).message}`, {
-      hint: 'Check that the folder exists and is writable.',
-      details: { path },
+      details: { path, code: (error as NodeJS.ErrnoException).code },
       cause: error,
     })
   }

@@ -58,7 +58,6 @@ function prepare(file: ImageFileInput): PreparedFile {
   const problem = nameProblem(file.name)
   if (problem) {
     throw new FlashdataError('NAME_INVALID', `File name "${printable(file.name)}" ${problem}.`, {
-      hint: 'Names are relative paths with "/" between parts, without empty, "." or ".." parts, backslashes or control characters: rename the file.',
       details: { name: file.name },
     })
   }
@@ -67,7 +66,6 @@ function prepare(file: ImageFileInput): PreparedFile {
       'NAME_TOO_LONG',
       `File name "${file.name}" is ${bytes(nameBytes.length)} in UTF-8; the format allows at most ${MAX_NAME_BYTES}.`,
       {
-        hint: 'Rename the file or move it to a shorter folder path (the whole path counts).',
         details: { name: file.name, bytes: nameBytes.length, max: MAX_NAME_BYTES },
       },
     )
@@ -79,7 +77,6 @@ function prepare(file: ImageFileInput): PreparedFile {
       'CONTENT_TYPE_TOO_LONG',
       `Content type "${contentType}" of "${file.name}" is ${bytes(contentTypeBytes.length)}; the format allows at most ${MAX_CONTENT_TYPE_BYTES}.`,
       {
-        hint: 'Give the file an extension with a shorter content type, or none (application/octet-stream).',
         details: { name: file.name, contentType, bytes: contentTypeBytes.length, max: MAX_CONTENT_TYPE_BYTES },
       },
     )
@@ -108,9 +105,6 @@ function dateOutOfRange(name: string, mtime: number): FlashdataError {
     'INPUT_DATE_OUT_OF_RANGE',
     `"${printable(name)}" is dated ${formatDate(mtime)}, ${late ? `after ${formatDate(MAX_TIME)}, the last` : 'before 1970, earlier than any'} time an image can store.`,
     {
-      hint: late
-        ? "Give a build time with --epoch <seconds> or SOURCE_DATE_EPOCH (newer file times are clamped to it), or set the file's date (touch it)."
-        : "Set the file's date (touch it) and pack again; --epoch and SOURCE_DATE_EPOCH only clamp newer times.",
       details: { name, mtime, min: 0, max: MAX_TIME },
     },
   )
@@ -138,14 +132,11 @@ export function layoutImage(sizes: number[], align = 1): { addrs: number[]; tota
 }
 
 /** A file that cannot fit in the sector, refused from its size alone, before it is read (the CLI and the page). */
-export function tooLarge(path: string, size: number, what: string, hint: string): FlashdataError {
+export function tooLarge(path: string, size: number, role: 'file' | 'image' | 'dfu', what: string): FlashdataError {
   return new FlashdataError(
     'IMAGE_TOO_LARGE',
     `"${printable(path)}" is ${bytes(size)}, larger than the ${formatBytes(SECTOR_SIZE)}-byte sector: it cannot be ${what}.`,
-    {
-      hint,
-      details: { path, size, maxSize: SECTOR_SIZE },
-    },
+    { details: { path, size, maxSize: SECTOR_SIZE, role } },
   )
 }
 
@@ -165,14 +156,12 @@ function checkFits(files: PreparedFile[], totalSize: number, maxSize: number): v
       'IMAGE_TOO_LARGE',
       `${message} Its table of ${plural(files.length, 'file')} alone takes ${bytes(table)} (${ENTRY_SIZE} bytes a file).`,
       {
-        hint: `Pack fewer files: at most ${formatBytes(fit)} fit even when empty. Put small files together into one, or leave some out with --exclude.`,
         details: { totalSize, maxSize, over, files: files.length, tableBytes: table, maxFiles: fit },
       },
     )
   }
   const largest = [...files].sort((a, b) => b.data.length - a.data.length).slice(0, 5)
   throw new FlashdataError('IMAGE_TOO_LARGE', message, {
-    hint: `Remove or shrink files to free at least ${bytes(over)} (each file also takes ${ENTRY_SIZE} bytes of the table). Largest: ${largest.map((f) => `${printable(f.name)} (${bytes(f.data.length)})`).join(', ')}.`,
     details: { totalSize, maxSize, over, largest: largest.map((f) => ({ name: f.name, size: f.data.length })) },
   })
 }
@@ -188,9 +177,7 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
     throw new FlashdataError('BAD_OPTION', `Alignment ${align} is not a whole number from 1 to 4096.`)
   }
   if (files.length === 0) {
-    throw new FlashdataError('INPUT_EMPTY', 'There are no files to put in the image.', {
-      hint: 'Give a folder or files that contain at least one file.',
-    })
+    throw new FlashdataError('INPUT_EMPTY', 'There are no files to put in the image.')
   }
   // Files first: a build time taken from the newest file is out of range only when that file is.
   const prepared = files.map(prepare).sort((a, b) => compareBytes(a.nameBytes, b.nameBytes))
@@ -203,7 +190,6 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
   for (let i = 1; i < prepared.length; i++) {
     if (compareBytes(prepared[i - 1].nameBytes, prepared[i].nameBytes) === 0) {
       throw new FlashdataError('DUPLICATE_NAME', `Two files would be stored as "${prepared[i].name}".`, {
-        hint: 'Each stored name must be unique; rename one of them or leave it out with --exclude.',
         details: { name: prepared[i].name },
       })
     }
@@ -211,7 +197,6 @@ export function buildImage(files: ImageFileInput[], options: BuildImageOptions):
   const folderClash = nameClashes(prepared.map((f) => f.name)).find((c) => c.kind === 'file-and-folder')
   if (folderClash) {
     throw new FlashdataError('NAME_INVALID', clashMessage(folderClash), {
-      hint: 'Rename the file or the folder so that no stored name is also a folder.',
       details: { names: folderClash.names },
     })
   }

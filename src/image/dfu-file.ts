@@ -104,7 +104,6 @@ export type DfuFileProblem =
 export function fromDfuFile(bytes: Uint8Array, what = 'The .dfu file'): Uint8Array {
   const refuse = (problem: DfuFileProblem, message: string): never => {
     throw new FlashdataError('DFU_FILE_INVALID', `${what} is not a .dfu file flashdata accepts: ${message}`, {
-      hint: `flashdata takes .dfu files holding one image at ${hex32(SECTOR_ADDRESS)}: rebuild it with flashdata build <folder> -o data.dfu, or give the image file itself.`,
       details: { problem },
     })
   }
@@ -201,24 +200,14 @@ export function maxFileSize(format: ImageFileFormat): number {
 
 /**
  * An image file too large to hold the sector's image in its format, refused
- * from its size before it is read (the CLI and the page); `nextStep` starts
- * the host's hint. A file over a plain image's size is told by its first
- * DFU_SIGNATURE_BYTES (`head`): a .dfu file renamed .bin is still one.
+ * from its size before it is read (the CLI and the page). A file over a plain
+ * image's size is told by its first DFU_SIGNATURE_BYTES (`head`): a .dfu file
+ * renamed .bin is still one.
  */
-export function imageFileTooLarge(
-  name: string,
-  size: number,
-  nextStep: string,
-  head?: Uint8Array,
-): FlashdataError | undefined {
+export function imageFileTooLarge(name: string, size: number, head?: Uint8Array): FlashdataError | undefined {
   const format = formatOfFile(name, head)
   if (size <= maxFileSize(format)) return undefined
   return format === 'dfu'
-    ? tooLarge(
-        name,
-        size,
-        `a .dfu file of it (at most ${byteCount(DFU_FILE_OVERHEAD)} more)`,
-        `${nextStep}: a .dfu file holds at most one sector.`,
-      )
-    : tooLarge(name, size, 'an image', `${nextStep}: images are at most one sector.`)
+    ? tooLarge(name, size, 'dfu', `a .dfu file of it (at most ${byteCount(DFU_FILE_OVERHEAD)} more)`)
+    : tooLarge(name, size, 'image', 'an image')
 }

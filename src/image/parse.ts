@@ -256,20 +256,15 @@ export function parseImage(bytes: Uint8Array, sectorBytes = SECTOR_SIZE): ImageL
   return listing({ header, computedCrc, files })
 }
 
-/** Parses an image and throws a typed error that lists every problem if it is not valid. */
-export function readImage(bytes: Uint8Array, what = 'The image'): ImageListing {
+/** Parses an image (from `file`, when it is one) and throws a typed error that lists every problem if it is not valid. */
+export function readImage(bytes: Uint8Array, file?: string): ImageListing {
   const listing = parseImage(bytes)
   if (listing.valid) return listing
   const errors = listing.problems.filter((p) => p.severity === 'error')
   throw new FlashdataError(
     listing.blank ? 'IMAGE_BLANK' : 'IMAGE_INVALID',
-    `${what} is ${listing.blank ? 'blank (erased)' : 'not a valid flash-file image'}: ${errors.map((p) => p.message).join(' ')}`,
-    {
-      hint: listing.blank
-        ? 'Build and write an image first (flashdata push <folder>).'
-        : 'Rebuild it with flashdata build, or run flashdata inspect for details.',
-      details: { problems: listing.problems },
-    },
+    `${file === undefined ? 'The image' : `"${printable(file)}"`} is ${listing.blank ? 'blank (erased)' : 'not a valid flash-file image'}: ${errors.map((p) => p.message).join(' ')}`,
+    { details: { problems: listing.problems, ...(file === undefined ? {} : { file }) } },
   )
 }
 

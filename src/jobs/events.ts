@@ -22,7 +22,7 @@
  * - A sink (`onEvent`) that throws never stops the flash work: the error is
  *   reported once as a warning `message` to the same sink and the job goes on.
  */
-import { type ErrorCode, FlashdataError } from '../errors.js'
+import { type ErrorCode, toFlashdataError } from '../errors.js'
 import type { ForeignContents } from '../image/sector.js'
 
 /** Every phase of a job, in the order a push runs them (events.schema.json lists the same). */
@@ -102,7 +102,8 @@ export interface JigRecord extends StationStamp {
   outcome: 'flashed' | 'unchanged' | 'failed' | 'aborted'
   /** The phase a failed or aborted board stopped in (the last one begun). */
   failedPhase?: Phase
-  error?: { code: string; message: string; hint?: string }
+  /** Why it failed; `hint` is the CLI's next step, added where the CLI prints and logs records. */
+  error?: { code: ErrorCode; message: string; hint?: string }
 }
 
 /**
@@ -206,7 +207,7 @@ export class PhaseTracker {
     try {
       result = await work(progress)
     } catch (error) {
-      const code = error instanceof FlashdataError ? error.code : 'INTERNAL'
+      const { code } = toFlashdataError(error)
       this.emit({ type: 'phase-failed', phase, elapsedMs: Date.now() - start, bytes: done, code })
       throw error
     }

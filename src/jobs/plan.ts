@@ -26,8 +26,7 @@ function checkTarget(target: AddressRange): void {
       'BAD_OPTION',
       `The 128 KiB target ${describeRange(target.start, target.end)} runs past the end of the 32-bit address space.`,
       {
-        hint: "Give --address the start of a 128 KiB area of the board's flash.",
-        details: { target },
+        details: { option: '--address', target },
       },
     )
   }
@@ -42,7 +41,6 @@ export function planPush(imageLength: number, address?: number): JobPlan {
       'IMAGE_TOO_LARGE',
       `The image is ${bytes(imageLength)}, ${formatBytes(imageLength - DATA_SECTOR_SIZE)} more than the ${formatBytes(DATA_SECTOR_SIZE)}-byte sector ${describeRange(target.start, target.end)} holds; nothing was sent to the board.`,
       {
-        hint: 'Rebuild the image from fewer or smaller files (flashdata build shows the largest).',
         details: { imageLength, target },
       },
     )

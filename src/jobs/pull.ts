@@ -44,7 +44,6 @@ export async function pull(options: PullOptions): Promise<PullResult> {
         .map((p) => p.message)
         .join(' ')}`,
       {
-        hint: 'Write one with flashdata push <folder>, or read the raw sector with --raw.',
         details: { problems: listing.problems },
       },
     )

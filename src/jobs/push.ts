@@ -196,7 +196,6 @@ export async function push(options: PushOptions): Promise<PushResult> {
             'VERIFY_MISMATCH',
             `Read-back differs from the image at offset ${at} (${hex32(address + at)}).`,
             {
-              hint: "The flash may be failing. Run the push again; if it fails at the same offset, the board's flash is damaged.",
               details: { offset: at, address: address + at },
             },
           )
@@ -233,9 +232,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
         throw new FlashdataError(
           'TIMEOUT',
           `The board ${board.info.serial} was written but did not come back running firmware within ${Math.round(waitAppMs / 1000)} s.`,
-          {
-            hint: "Check the board's LED: blinking yellow means it is still in DFU mode (no valid firmware at 0x08020000).",
-          },
+          { details: { serial: board.info.serial, waitingFor: 'firmware' } },
         )
       }
     })
@@ -271,7 +268,6 @@ async function keepForeign(
       'FOREIGN_DATA',
       `The board ${serial} holds ${what} in its data sector; nothing was erased.`,
       {
-        hint: 'If it may go, run push again with --force: the sector is first saved to a backup file. A jig overwrites it only with the foreign-data policy "backup-and-overwrite".',
         details: { serial, contents },
       },
     )

@@ -6,7 +6,7 @@ import { hex32 } from '../text.js'
 import { DfuState } from '../dfu/protocol.js'
 import type { Board } from '../device/board.js'
 import { enterDfuMode, type ModeSwitchMethod } from '../device/mode.js'
-import { UDEV_HINT, type BoardMode } from '../device/platforms.js'
+import type { BoardMode } from '../device/platforms.js'
 import { selectBoard } from '../device/select.js'
 import { sleep } from '../device/wait.js'
 import { BUS_POLL_MS, DFU_ACCESS_SETTLE_MS, LEAVE_GONE_MS, RESET_WAIT_MS, UNPLUG_GRACE_MS } from '../timeouts.js'
@@ -60,8 +60,7 @@ function checkPlatform(board: Board, options: BoardOptions): void {
       'BAD_OPTION',
       `--address ${hex32(options.address)} is refused on the ${board.platform.label} ${board.info.serial}: there flashdata writes only sector 9 (${describeRange(DATA_SECTOR.start, DATA_SECTOR.end)}); the rest of its flash holds firmware. Nothing was sent to the board.`,
       {
-        hint: 'Leave out --address: on an Electron or E-Series the target is always sector 9.',
-        details: { board: board.info, address: options.address },
+        details: { option: '--address', board: board.info, value: options.address },
       },
     )
   }
@@ -70,17 +69,9 @@ function checkPlatform(board: Board, options: BoardOptions): void {
     'WRONG_DEVICE',
     `The board ${board.info.serial} is a ${board.platform.label}, not an Electron or E-Series: ${board.platform.refusal}`,
     {
-      hint: 'Connect an Electron or E-Series board, or choose it with --serial. To write another DfuSe board anyway, give the exact address with --address.',
       details: { board: board.info },
     },
   )
-}
-
-function withUdevHint(error: unknown): never {
-  if (error instanceof FlashdataError && error.code === 'USB_ACCESS') {
-    throw new FlashdataError('USB_ACCESS', error.message, { hint: UDEV_HINT, details: error.details, cause: error })
-  }
-  throw error
 }
 
 /**
@@ -122,7 +113,7 @@ async function openOnce(
     dfu = await openDfu(board, options, plan, modeSwitch !== undefined)
   } catch (error) {
     // Found just as it restarts (another command's leave request, a reset): nothing is erased or written yet; wait for it once.
-    if (afterReset || !isRestarting(error)) withUdevHint(error)
+    if (afterReset || !isRestarting(error)) throw error
     tracker.message('The board is restarting; waiting for it to come back.')
     await waitUntilGone(options.bus, board.device)
     return openOnce({ ...options, waitMs: Math.max(options.waitMs ?? 0, RESET_WAIT_MS) }, tracker, plan, true)
@@ -216,7 +207,6 @@ export async function explainFailure(error: unknown, bus: UsbBusLike, device: Us
   if (!(error instanceof FlashdataError) || error.code !== 'USB_TRANSFER') return error
   if (!(await waitUntilGone(bus, device, UNPLUG_GRACE_MS))) return error
   return new FlashdataError('DISCONNECTED', `The board was disconnected: ${error.message}`, {
-    hint: 'Check the cable and run the command again; an interrupted write is detected and fixed by the next push.',
     cause: error,
   })
 }

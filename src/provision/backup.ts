@@ -9,8 +9,7 @@ import { childPath } from './child-path.js'
 
 const unwritable = (dir: string, error: NodeJS.ErrnoException) =>
   new FlashdataError('OUTPUT_UNWRITABLE', `Cannot write backups into "${printable(dir)}": ${error.message}`, {
-    hint: 'Give a folder you may write to with --backup-dir.',
-    details: { path: dir, code: error.code },
+    details: { path: dir, code: error.code, output: 'backup-dir' },
     cause: error,
   })
 
@@ -39,8 +38,7 @@ export async function checkBackupDir(dir: string): Promise<void> {
           ? `The backup folder "${printable(dir)}" is a file, not a folder.`
           : `The backup folder "${printable(dir)}" cannot be made: "${printable(path)}" is a file, not a folder.`,
         {
-          hint: 'Give a folder (created if missing) with --backup-dir.',
-          details: { path: dir, blocking: path },
+          details: { path: dir, blocking: path, output: 'backup-dir' },
         },
       )
     }

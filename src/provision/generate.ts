@@ -88,9 +88,8 @@ export async function runGenerator(
     const fail = (why: string) =>
       new FlashdataError(
         'GENERATE_FAILED',
-        `The generator for ${serial} ${why}.${last.length ? ` Its output: ${last.join(' | ')}` : ''}`,
+        `The generator for ${serial} ${why}; the board was not touched.${last.length ? ` Its output: ${last.join(' | ')}` : ''}`,
         {
-          hint: 'Run the command by hand with FLASHDATA_SERIAL and FLASHDATA_OUT set to see what goes wrong. The board was not touched.',
           details: {
             serial,
             command,

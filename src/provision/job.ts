@@ -15,7 +15,6 @@ const PATHS = ['folder', 'perBoard', 'pool', 'log', 'junit', 'csv', 'backupDir']
 
 function invalid(path: string, message: string): FlashdataError {
   return new FlashdataError('JOB_INVALID', `The job file "${path}": ${message}`, {
-    hint: 'See docs/station.md#job-files for the format.',
     details: { path },
   })
 }
@@ -24,7 +23,6 @@ function invalid(path: string, message: string): FlashdataError {
 export async function loadJob(path: string): Promise<Job> {
   const bytes = await readFile(path).catch((error: Error) => {
     throw new FlashdataError('INPUT_NOT_FOUND', `Cannot read the job file "${path}": ${error.message}`, {
-      hint: 'Check the path.',
       details: { path },
     })
   })
@@ -70,8 +68,7 @@ export async function checkSettings(s: StationSettings, source: string): Promise
         'INPUT_NOT_FOUND',
         `${what} "${path}" (${source}) ${info ? `is not a ${kind === 'file' ? 'file' : 'folder'}` : 'does not exist'}.`,
         {
-          hint: 'Fix the path; the station did not start and touched no board.',
-          details: { path },
+          details: { path, what: 'job' },
         },
       )
     }

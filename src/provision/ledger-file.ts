@@ -16,10 +16,11 @@ function corrupt(path: string, damaged: Damage[]): FlashdataError {
   const also = rest.length ? ` (also line${rest.length > 1 ? 's' : ''} ${rest.map((d) => d.line).join(', ')})` : ''
   return new FlashdataError(
     'LEDGER_CORRUPT',
-    `The ledger "${path}" is damaged at line ${first.line}: ${first.reason}${also}. The line reads: ${clip(first.text)}`,
+    `The ledger "${path}" is damaged at line ${first.line}: ${first.reason}${also}. The line reads: ${clip(first.text)}. Nothing was touched.`,
     {
       details: {
         path,
+        repairable: true,
         line: first.line,
         reason: first.reason,
         damaged: damaged.map((d) => ({ line: d.line, reason: d.reason, text: clip(d.text) })),
@@ -90,9 +91,8 @@ export class FileLedger implements Ledger {
     } catch (error) {
       throw new FlashdataError(
         'LEDGER_FAILED',
-        `Cannot write the ledger "${this.location}": ${(error as Error).message}`,
+        `Cannot write the ledger "${this.location}": ${(error as Error).message}. No board was touched for this record.`,
         {
-          hint: "Check that the ledger's folder exists and is writable; no board was touched for this record.",
           details: { path: this.location },
         },
       )
@@ -152,7 +152,6 @@ export function exhausted(pool: Pool, location: string): FlashdataError {
     'POOL_EXHAUSTED',
     `The pool "${pool.path}" has no row left for a new board (${plural(pool.rows.length, 'row')}, all given out in ${location}).`,
     {
-      hint: 'Add rows to the end of the pool table (never remove or reorder given rows) and start the station again.',
       details: { pool: pool.path, rows: pool.rows.length },
     },
   )

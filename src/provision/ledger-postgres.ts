@@ -99,11 +99,14 @@ function redact(url: string): string {
 
 function failed(location: string, error: unknown): FlashdataError {
   if (error instanceof FlashdataError) return error
-  return new FlashdataError('LEDGER_FAILED', `The PostgreSQL ledger ${location} failed: ${(error as Error).message}`, {
-    hint: 'Check that the server is reachable and the URL (user, password, database) is right; no board was touched for this record.',
-    details: { ledger: location },
-    cause: error,
-  })
+  return new FlashdataError(
+    'LEDGER_FAILED',
+    `The PostgreSQL ledger ${location} failed: ${(error as Error).message}. No board was touched for this record.`,
+    {
+      details: { ledger: location },
+      cause: error,
+    },
+  )
 }
 
 /**
@@ -178,11 +181,11 @@ class PostgresLedger implements Ledger {
     const also = rest.length ? ` (also ${rest.map((d) => d.problem).join('; ')})` : ''
     return new FlashdataError(
       'LEDGER_CORRUPT',
-      `The PostgreSQL ledger ${this.location} is damaged: in table flashdata_rows, pool "${this.name}", ${first.problem}${also}.`,
+      `The PostgreSQL ledger ${this.location} is damaged: in table flashdata_rows, pool "${this.name}", ${first.problem}${also}. Nothing was touched.`,
       {
-        hint: 'Nothing was touched. A row edited by hand can hide a reservation, and its row would go to a second board: restore the table from a backup, or put the rows named back as they were.',
         details: {
           ledger: this.location,
+          repairable: false,
           table: 'flashdata_rows',
           pool: this.name,
           row: first.n,

@@ -38,7 +38,6 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, time
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new FlashdataError('LEDGER_FAILED', `Cannot lock the ledger "${file}": ${(error as Error).message}`, {
-          hint: 'Check that its folder exists and is writable.',
           details: { path },
         })
       }
@@ -58,7 +57,6 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, time
         'LEDGER_FAILED',
         `The ledger "${file}" stayed locked for ${Math.round(timeoutMs / 1000)} s${owner ? ` by process ${owner.pid} on ${owner.host}` : ''}.`,
         {
-          hint: `If no station is running there, delete "${path}".`,
           details: { path, owner },
         },
       )

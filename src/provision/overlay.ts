@@ -30,7 +30,6 @@ async function boardEntry(dir: string, serial: BoardSerial): Promise<string | un
       'PER_BOARD_AMBIGUOUS',
       `Per-board folders ${names.map((n) => `"${n}"`).join(' and ')} in "${dir}" differ only in case; either could be ${serial}'s. The board was not touched.`,
       {
-        hint: 'Keep one folder per board (serials compare case-insensitively): merge the others into it and remove them.',
         details: { serial, dir, folders: names },
       },
     )
@@ -53,10 +52,13 @@ export async function perBoardLayer(
   const info = entry === undefined ? undefined : await stat(folder).catch(() => undefined)
   if (!info?.isDirectory()) {
     if (options.optional) return undefined
-    throw new FlashdataError('PER_BOARD_MISSING', `No per-board folder for ${serial}: "${folder}" does not exist.`, {
-      hint: `Put this board's files in "${folder}", or mark per-board data optional in the job. The board was not touched.`,
-      details: { serial, folder },
-    })
+    throw new FlashdataError(
+      'PER_BOARD_MISSING',
+      `No per-board folder for ${serial}: "${folder}" does not exist. The board was not touched.`,
+      {
+        details: { serial, folder },
+      },
+    )
   }
   const { files, skipped, warnings, unmatchedExcludes } = await collectFiles([folder], {
     exclude: options.exclude,

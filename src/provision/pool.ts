@@ -24,7 +24,6 @@ export interface Pool {
 
 function invalid(path: string, message: string): FlashdataError {
   return new FlashdataError('POOL_INVALID', `The pool "${path}": ${message}`, {
-    hint: 'The first line names the files in the image (e.g. certs/device.crt,certs/device.key), with an optional "serial" column; each row gives the paths of the files, relative to the CSV.',
     details: { path },
   })
 }
@@ -33,7 +32,6 @@ function invalid(path: string, message: string): FlashdataError {
 export async function loadPool(path: string): Promise<Pool> {
   const text = await readFile(path, 'utf8').catch((error: Error) => {
     throw new FlashdataError('INPUT_NOT_FOUND', `Cannot read the pool "${path}": ${error.message}`, {
-      hint: 'Check the path.',
       details: { path },
     })
   })

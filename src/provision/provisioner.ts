@@ -72,8 +72,7 @@ export async function openProvisioner(config: ProvisionConfig): Promise<Provisio
       'INPUT_NOT_DIRECTORY',
       `"${config.folder}" is not a folder: per-board data is added to a folder of common files, not to an image.`,
       {
-        hint: 'Give the folder the common image is built from.',
-        details: { path: config.folder },
+        details: { path: config.folder, what: 'common-folder' },
       },
     )
   }

@@ -34,7 +34,7 @@ async function openLedger(
       throw new FlashdataError(
         'BAD_OPTION',
         '--repair-ledger repairs a ledger file; a PostgreSQL ledger refuses damaged rows itself.',
-        { hint: 'Fix the rows the error names in the table flashdata_rows, or start without --repair-ledger.' },
+        { details: { option: '--repair-ledger' } },
       )
     const { openPostgresLedger } = await import('./ledger-postgres.js')
     return openPostgresLedger(location, pool, station)

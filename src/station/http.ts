@@ -18,15 +18,19 @@ const TYPES: Record<string, string> = {
 
 export const contentType = (path: string): string => TYPES[path.split('.').pop() ?? ''] ?? TYPES.html
 
-/** The built page's files by their path ("/index.html"); `build` says which folder npm run build writes. */
+/** The built page's files by their path ("/index.html"); `build` names the folder npm run build writes them to. */
 export function readPage(root: URL, what: string, build: string): Map<string, Buffer> {
   try {
     return new Map(readdirSync(root).map((name) => [`/${name}`, readFileSync(new URL(name, root))]))
   } catch (error) {
-    throw new FlashdataError('INPUT_NOT_FOUND', `${what}'s files are missing (${(error as Error).message}).`, {
-      hint: `Build them with npm run build (it writes ${build}).`,
-      cause: error,
-    })
+    throw new FlashdataError(
+      'INPUT_NOT_FOUND',
+      `${what}'s files are missing from ${build} (${(error as Error).message}).`,
+      {
+        details: { what: 'web-build' },
+        cause: error,
+      },
+    )
   }
 }
 
@@ -63,15 +67,15 @@ export function pageHeaders(files: Map<string, Buffer>): Record<string, string> 
   }
 }
 
-/** Listens on host:port (0: a free port) and resolves with the port; a port in use is BAD_OPTION with `hint`. */
-export function listen(server: Server, host: string, port: number, what: string, hint: string): Promise<number> {
+/** Listens on host:port (0: a free port) and resolves with the port; a port in use is BAD_OPTION naming `option`. */
+export function listen(server: Server, host: string, port: number, what: string, option: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         new FlashdataError(
           'BAD_OPTION',
           `Cannot serve ${what} on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}.`,
-          { hint, cause: error },
+          { details: { option, host, port }, cause: error },
         ),
       ),
     )

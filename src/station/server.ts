@@ -128,13 +128,7 @@ export async function serveStation(station: Station, options: StationServerOptio
   const pages = () => ({ open: clients.size, dropped })
 
   const server: Server = createServer(handle)
-  const port = await listen(
-    server,
-    options.host,
-    options.port,
-    'the station page',
-    'Choose another port with --ui, or --ui 0 for a free one; --ui-host must be an address of this machine.',
-  )
+  const port = await listen(server, options.host, options.port, 'the station page', '--ui')
   rules.names = servedNames(options.host, (server.address() as AddressInfo).address)
   const shown =
     options.host === '0.0.0.0' || options.host === '::'

@@ -19,7 +19,8 @@ import { fromDroppedFolder, fromFolderInput, openImageFile, packFolder, type Cho
 import { bytes, formatBytes, plural } from '../text.js'
 import { byId, element } from '../ui/dom.js'
 import { setStatus, showError, showEvent, showListing } from './view.js'
-import { BROWSERS, connectBoard, explainUsbError, webUsb } from './webusb.js'
+import { BROWSERS } from './hints.js'
+import { connectBoard, explainUsbError, webUsb } from './webusb.js'
 
 interface Target {
   bus: UsbBusLike

@@ -34,8 +34,7 @@ export async function packFolder(source: string, entries: FolderFile[]): Promise
       continue
     }
     // Refused from its size, before it is read, with the CLI's message for the same folder.
-    if (file.size > SECTOR_SIZE)
-      throw tooLarge(`${source}/${path}`, file.size, 'stored in it', 'Take the file out of the folder, or shrink it.')
+    if (file.size > SECTOR_SIZE) throw tooLarge(`${source}/${path}`, file.size, 'file', 'stored in it')
     files.push({
       name: path,
       data: new Uint8Array(await file.arrayBuffer()),
@@ -53,15 +52,10 @@ export async function openImageFile(file: File): Promise<Chosen> {
     file.size > SECTOR_SIZE && file.size <= maxFileSize('dfu')
       ? new Uint8Array(await file.slice(0, DFU_SIGNATURE_BYTES).arrayBuffer())
       : undefined
-  const tooBig = imageFileTooLarge(
-    file.name,
-    file.size,
-    "Choose an image made by flashdata build or pull, or by the page's Read",
-    head,
-  )
+  const tooBig = imageFileTooLarge(file.name, file.size, head)
   if (tooBig) throw tooBig
   const image = imageOfFile(file.name, new Uint8Array(await file.arrayBuffer()))
-  return { source: file.name, image, listing: readImage(image, `"${file.name}"`), skipped: [] }
+  return { source: file.name, image, listing: readImage(image, file.name), skipped: [] }
 }
 
 /** The files of an `<input webkitdirectory>`: their paths without the chosen folder's own name. */

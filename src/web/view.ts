@@ -2,9 +2,11 @@
 import type { JobEvent } from '../jobs/events.js'
 import { SECTOR_SIZE, tableEnd } from '../image/format.js'
 import type { ImageListing } from '../image/parse.js'
+import { toFlashdataError } from '../errors.js'
 import { bytes as byteCount, formatBytes, plural } from '../text.js'
 import { byId, element } from '../ui/dom.js'
-import { errorText } from '../ui/error-text.js'
+import { hintedText } from '../ui/error-text.js'
+import { pageHint } from './hints.js'
 import { showProgress } from '../ui/progress.js'
 
 function block(kind: string, bytes: number, title: string): HTMLElement {
@@ -60,5 +62,6 @@ export function setStatus(text: string, kind: 'info' | 'done' | 'error' = 'info'
 
 /** Any failure as the status: what happened, then what to do next. */
 export function showError(what: string | undefined, error: unknown): void {
-  setStatus(errorText(what, error), 'error')
+  const failure = toFlashdataError(error)
+  setStatus(`${what ? `${what} failed: ` : ''}${hintedText(failure.message, pageHint(failure))}`, 'error')
 }

@@ -25,19 +25,12 @@ const FILTERS = [ELECTRON.firmwareProductId, ELECTRON.dfuProductId].map((product
   productId,
 }))
 
-export const BROWSERS =
-  'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
-/** udev/50-particle.rules' rule (a test keeps them equal): the page's users may have no flashdata to print it. */
-const UDEV_RULE = 'SUBSYSTEM=="usb", ATTRS{idVendor}=="2b04", MODE="0664", GROUP="plugdev", TAG+="uaccess"'
-const LINUX_HINT = `On Linux, allow your user to access Particle boards: echo '${UDEV_RULE}' | sudo tee /etc/udev/rules.d/50-particle.rules >/dev/null && sudo udevadm control --reload-rules && sudo udevadm trigger, then replug the board.`
-const DRIVER_HINT = `${LINUX_HINT} On Windows, the board's DFU interface needs the WinUSB driver (install it with Zadig), and no other program (Particle CLI, dfu-util) may have it open.`
-
 /** navigator.usb, its devices' failures typed by webUsbError. */
 export function webUsb(): WebUsb {
   const usb = (navigator as Navigator & { usb?: WebUsb }).usb
   if (usb) return classifyingBus(usb, webUsbError)
   throw new FlashdataError('NO_DEVICE', 'This browser has no WebUSB, so the page cannot reach a board.', {
-    hint: `${BROWSERS} Open this page in one of them, or press "Try without a board".`,
+    details: { webUsb: false },
   })
 }
 
@@ -60,55 +53,22 @@ async function chooseBoard(usb: WebUsb, why: string, others: Board[]): Promise<B
       throw new FlashdataError(
         'WRONG_DEVICE',
         `The board ${other.info.serial} is a ${other.info.label}, not an Electron or E-Series: ${other.platform.refusal}`,
-        {
-          hint: 'Connect an Electron or E-Series board with a data USB cable, press Connect and choose it in the list.',
-          details: { board: other.info },
-        },
+        { details: { board: other.info } },
       )
     }
-    throw new FlashdataError('NO_DEVICE', `${why} No board was chosen.`, {
-      hint: `Connect the Electron with a data USB cable and choose it in the list. If it is not listed, it may not be an Electron or E-Series, or the system hides it: ${DRIVER_HINT}`,
-    })
+    throw new FlashdataError('NO_DEVICE', `${why} No board was chosen.`)
   }
 }
 
-/** The next step in the page's words, for failures whose CLI hint speaks of commands and files on disk. */
-const PAGE_HINTS: Partial<Record<string, string>> = {
-  DISCONNECTED:
-    'Check the cable, press Connect and try again; an interrupted write is found and fixed by the next Write.',
-  // WebUSB reports a transfer cut by a pulled cable this way too, when the browser has not yet seen the board go.
-  USB_TRANSFER:
-    'Check the cable (a short one, no unpowered hub), press Connect and try again; an interrupted write is found and fixed by the next Write.',
-  TIMEOUT: 'The board stopped answering: unplug it and plug it in again, press Connect and try again.',
-  USB_ACCESS: DRIVER_HINT,
-  BUSY: "Another program has the board open (the Particle CLI, dfu-util, this page in another tab): close it, then try again. On Windows, the board's DFU interface also needs the WinUSB driver (install it with Zadig).",
-}
-
-/** Errors of WebUSB itself, and the jobs' errors, with the next step in the page. */
+/** A failure of WebUSB itself (a DOMException) as one of ours, typed by its kind; ours pass through. */
 export function explainUsbError(error: unknown): unknown {
-  if (error instanceof FlashdataError) {
-    const hint = PAGE_HINTS[error.code]
-    if (!hint) return error
-    // The USB layer words a pulled cable as the transfer that failed: say what happened first.
-    const message =
-      error.code === 'DISCONNECTED' && !/disconnected:/.test(error.message)
-        ? `The board was disconnected: ${error.message}`
-        : error.message
-    return new FlashdataError(error.code, message, { hint, details: error.details, cause: error })
-  }
-  if (!(error instanceof Error)) return error
+  if (error instanceof FlashdataError || !(error instanceof Error)) return error
   const kind = (error instanceof UsbError ? error : webUsbError(error, '')).kind
   if (kind === 'access') {
-    return new FlashdataError('USB_ACCESS', `The browser may not open the board: ${error.message}`, {
-      hint: DRIVER_HINT,
-      cause: error,
-    })
+    return new FlashdataError('USB_ACCESS', `The browser may not open the board: ${error.message}`, { cause: error })
   }
   if (kind === 'disconnected' || error.name === 'NetworkError') {
-    return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, {
-      hint: PAGE_HINTS.DISCONNECTED,
-      cause: error,
-    })
+    return new FlashdataError('DISCONNECTED', `The board went away: ${error.message}`, { cause: error })
   }
   return error
 }
@@ -139,9 +99,7 @@ export async function connectBoard(): Promise<{ bus: UsbBusLike; board: Board; w
       throw new FlashdataError(
         'DFU_MODE_TIMEOUT',
         `The board ${board.info.serial} was switched to DFU mode; in DFU mode it is a new USB device that the browser needs permission for.`,
-        {
-          hint: 'Press Connect again and choose "Electron DFU Mode" (the LED blinks yellow). If it does not blink yellow: hold MODE, tap RESET, release MODE when it blinks yellow.',
-        },
+        { details: error.details, cause: error },
       )
     }
   }

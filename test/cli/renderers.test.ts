@@ -61,7 +61,7 @@ const record = (serial: string, outcome: 'flashed' | 'failed') => ({
   imageSize: 10,
   phases: {},
   outcome,
-  ...(outcome === 'failed' ? { error: { code: 'WRONG_DEVICE', message: 'a Photon' } } : {}),
+  ...(outcome === 'failed' ? { error: { code: 'WRONG_DEVICE' as const, message: 'a Photon' } } : {}),
 })
 
 describe('progress renderers', () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { cliHint } from '../../src/cli/hints.js'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -153,8 +154,8 @@ describe('collectFiles', () => {
       expect(error.code).toBe('INPUT_PACKED_TWICE')
       expect(error.message).toMatch(/^The link "link" in /)
       expect(error.message).toContain('"sub"')
-      expect(error.hint).toContain("--exclude 'link'")
-      expect(error.hint).toContain("--exclude 'sub'")
+      expect(cliHint(error)).toContain("--exclude 'link'")
+      expect(cliHint(error)).toContain("--exclude 'sub'")
       expect(await names([join(dir, 'data')], ['sub'])).toEqual(['link/a.txt'])
       expect(await names([join(dir, 'data')], ['link'])).toEqual(['sub/a.txt'])
     })
@@ -166,7 +167,7 @@ describe('collectFiles', () => {
       const loop = await errorOf(buildImageFromPaths([join(dir, 'data')], { env: {} }))
       expect(loop.code).toBe('INPUT_PACKED_TWICE')
       expect(loop.details).toMatchObject({ loop: true })
-      expect(loop.hint).toContain("--exclude 'd/loop'")
+      expect(cliHint(loop)).toContain("--exclude 'd/loop'")
       expect(await names([join(dir, 'data')], ['loop'])).toEqual(['d/x.txt'])
       await writeTree(dir, { 'self/x.txt': 'x' })
       await symlink('.', join(dir, 'self', 'me'))

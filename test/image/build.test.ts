@@ -95,10 +95,10 @@ describe('buildImage', () => {
       buildImage([file('big', SECTOR_SIZE - overhead - 10), file('small', 11)], { epoch: 0 })
       expect.unreachable()
     } catch (error) {
-      const e = error as FlashdataError
+      const e = error as FlashdataError<'IMAGE_TOO_LARGE'>
       expect(e.code).toBe('IMAGE_TOO_LARGE')
       expect(e.message).toContain('1 byte over')
-      expect(e.hint).toContain('big (130,854 bytes)')
+      expect(e.details?.largest?.[0]).toEqual({ name: 'big', size: 130_854 })
       expect(e.details?.over).toBe(1)
     }
   })

@@ -112,7 +112,7 @@ describe('parseImage', () => {
       expect.unreachable()
     } catch (error) {
       expect(error).toBeInstanceOf(FlashdataError)
-      const e = error as FlashdataError
+      const e = error as FlashdataError<'IMAGE_INVALID'>
       expect(e.code).toBe('IMAGE_INVALID')
       expect(e.exitCode).toBe(4)
       expect((e.details!.problems as { code: string }[]).map((p) => p.code).sort()).toEqual([

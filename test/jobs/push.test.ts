@@ -191,7 +191,7 @@ describe('push --wait-app', () => {
     await dfu.close()
     const error = (await push({ bus, image, waitAppMs: 300 }).catch((e: unknown) => e)) as FlashdataError
     expect(error.code).toBe('TIMEOUT')
-    expect(error.hint).toContain('still in DFU mode')
+    expect(error.details).toMatchObject({ waitingFor: 'firmware' })
     expect(sectorBytes(board, image.length)).toEqual(image)
   })
 })

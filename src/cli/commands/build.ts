@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander'
-import { FlashdataError } from '../../errors.js'
+import { CliError } from '../hints.js'
 import type { ImageFileFormat } from '../../image/dfu-file.js'
 import { hex32 } from '../../text.js'
 import { bytes, formatBytes, percent, plural } from '../format.js'
@@ -29,13 +29,11 @@ interface BuildOptions extends BuildCliOptions {
  */
 function checkFormatMatchesName(output: string, format: string | undefined, byName: ImageFileFormat): void {
   if (format === undefined || format === 'dfu' || byName !== 'dfu') return
-  throw new FlashdataError(
+  throw new CliError(
     'BAD_OPTION',
     `-o "${output}" names a .dfu file, but --format ${format} does not write one: inspect, push and extract would read it as a DfuSe file and refuse it.`,
-    {
-      hint: `Give the output another name (${output.replace(/\.dfu$/i, '.bin')}), or leave --format out to write a DfuSe file.`,
-      details: { output, format },
-    },
+    `Give the output another name (${output.replace(/\.dfu$/i, '.bin')}), or leave --format out to write a DfuSe file.`,
+    { details: { output, format } },
   )
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { FlashdataError } from '../../errors.js'
+import { CliError } from '../hints.js'
 import { printResult, type CliIo } from '../io.js'
 
 const MARKS = { pass: '✔', warn: '!', fail: '✖' } as const
@@ -41,13 +41,11 @@ Examples:
         }
       }
       if (failed.length > 0) {
-        throw new FlashdataError(
+        throw new CliError(
           'USB_ACCESS',
           `flashdata doctor: ${failed.length === 1 ? 'one check' : `${failed.length} checks`} failed (${failed.map((c) => c.name).join(', ')}).`,
-          {
-            hint: failed[0].fix,
-            details: { checks },
-          },
+          failed[0].fix ?? 'Run flashdata doctor again after fixing what it names.',
+          { details: { checks } },
         )
       }
     })

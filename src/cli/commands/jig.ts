@@ -5,6 +5,7 @@ import { FOREIGN_POLICIES } from '../../provision/setting-rules.js'
 import type { Control } from '../../station/index.js'
 import { JIG_DFU_SWITCH_MS } from '../../timeouts.js'
 import { addDeviceOptions, runBoardCommand } from '../device-options.js'
+import { hintedRecord, withCliHints } from '../hints.js'
 import type { CliIo } from '../io.js'
 import { DEFAULT_UI_PORT, type JigCliOptions } from '../jig/options.js'
 import { controlText, openPage } from '../jig/page.js'
@@ -158,10 +159,11 @@ Examples:
               abort: hardStop.signal,
               paused: page?.station.paused,
               onEvent: (event) => {
-                page?.station.publish(event)
-                onEvent(event)
+                const hinted = withCliHints(event)
+                page?.station.publish(hinted)
+                onEvent(hinted)
               },
-              onRecord: outputs.write,
+              onRecord: (record) => outputs.write(hintedRecord(record)),
             })
             toRenderer = undefined
             endProgress()

@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { join } from 'node:path'
-import { FlashdataError } from '../../errors.js'
-import { UDEV_INSTALL_COMMAND } from '../../device/platforms.js'
+import { CliError, UDEV_INSTALL_COMMAND } from '../hints.js'
 import { printResult, type CliIo } from '../io.js'
 import { readUdevRule, UDEV_RULE_NAME as RULE_NAME } from '../udev-rule.js'
 
@@ -49,19 +48,15 @@ The last one works however flashdata was installed (npm -g, npx, the executable)
         return
       }
       if (process.platform !== 'linux')
-        throw new FlashdataError('BAD_OPTION', 'udev rules are for Linux only.', {
-          hint: "On Windows the board's DFU interface needs the WinUSB driver (Zadig); macOS needs nothing.",
-        })
+        throw new CliError(
+          'BAD_OPTION',
+          'udev rules are for Linux only.',
+          "On Windows the board's DFU interface needs the WinUSB driver (Zadig); macOS needs nothing.",
+        )
       // FLASHDATA_HOST_ROOT: another root to install under (the tests', which must never touch the real /etc).
       const path = join(io.env.FLASHDATA_HOST_ROOT || '/', 'etc/udev/rules.d', RULE_NAME)
       const { writeFileAtomic } = await import('../../files/write.js')
-      await writeFileAtomic(path, new TextEncoder().encode(rule)).catch((error: FlashdataError) => {
-        throw new FlashdataError(error.code, error.message, {
-          hint: `Run it as root, or: ${UDEV_INSTALL_COMMAND}`,
-          details: error.details,
-          cause: error,
-        })
-      })
+      await writeFileAtomic(path, new TextEncoder().encode(rule))
       const warning = await reloadUdev()
       if (options.json) printResult(io, 'udev', { installed: path, ...(warning ? { warning } : {}) })
       else

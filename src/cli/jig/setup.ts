@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { FlashdataError } from '../../errors.js'
+import { CliError } from '../hints.js'
 import { loadImageSource, type ImageSource } from '../../files/source.js'
 import type { JigOptions } from '../../jobs/jig/options.js'
 import { checkSettings, loadJob, loadSlots, mergeSettings, type Job } from '../../provision/job.js'
@@ -21,9 +21,11 @@ export async function stationSettings(
   const job = options.job ? await loadJob(options.job) : undefined
   const settings = mergeSettings(job?.settings, flagSettings(input, options))
   if (!settings.folder)
-    throw new FlashdataError('BAD_OPTION', 'Nothing to write: give a folder or image, or a job file with "folder".', {
-      hint: 'Example: flashdata jig data, or flashdata jig --job station.json',
-    })
+    throw new CliError(
+      'BAD_OPTION',
+      'Nothing to write: give a folder or image, or a job file with "folder".',
+      'Example: flashdata jig data, or flashdata jig --job station.json',
+    )
   await checkSettings(settings, job ? `from ${job.path} or the command line` : 'from the command line')
   return { settings, job }
 }

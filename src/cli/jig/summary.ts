@@ -36,9 +36,6 @@ function abortError(records: JigRecord[], totals: Omit<JigSummary, 'records'>): 
     ? `${plural(left.length, 'board')} left incomplete: ${left.map((r) => `${r.serial} (during ${r.failedPhase})`).join(', ')}`
     : 'no board was in progress'
   return new FlashdataError('INTERRUPTED', `Aborted (a second Ctrl-C, or SIGTERM); ${which}.`, {
-    hint: left.length
-      ? 'Their sectors may hold half-written images: put them back on the station (or push to them) to flash them again.'
-      : undefined,
     details: { aborted: left.map((r) => ({ serial: r.serial, phase: r.failedPhase })), summary: totals },
   })
 }

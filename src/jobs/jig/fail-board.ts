@@ -7,8 +7,8 @@ import type { JigState } from './state.js'
 /** A board refused for its serial fails at once: nothing is read from disk for it or sent to it. */
 export async function refuseBoard(jig: JigState, board: RefusedBoard): Promise<void> {
   const at = new Date()
-  const { code, message, hint } = board.error
-  await jig.finish({ ...jig.startRecord(board.info, at), endedAt: at.toISOString(), error: { code, message, hint } })
+  const { code, message } = board.error
+  await jig.finish({ ...jig.startRecord(board.info, at), endedAt: at.toISOString(), error: { code, message } })
 }
 
 /**
@@ -23,12 +23,12 @@ export async function failTwin(jig: JigState, twin: Board, sharing: Board[]): Pr
   board.taken = true
   jig.attached(twin.info)
   const at = new Date()
-  const { code, message, hint } = ambiguous(sharing, serial)
+  const { code, message } = ambiguous(sharing, serial)
   await jig.finish({
     ...jig.startRecord(twin.info, at),
     endedAt: at.toISOString(),
     failedPhase: 'connect',
-    error: { code, message, hint },
+    error: { code, message },
   })
 }
 

@@ -1,7 +1,7 @@
 import type { Board } from '../../device/board.js'
 import { sameBoard } from '../../device/identity.js'
 import { waitForBoard } from '../../device/wait.js'
-import { FlashdataError } from '../../errors.js'
+import { type FlashdataError, isFlashdataError, toFlashdataError } from '../../errors.js'
 import { sectorImage } from '../../image/parse.js'
 import type { ForeignContents } from '../../image/sector.js'
 import { sha256Hex } from '../../image/sha256.js'
@@ -53,7 +53,7 @@ export async function flashBoard(jig: JigState, board: Board, running: Running):
     // Released: wait for it to re-enumerate, so the reset is not taken for an unplug.
     await waitForBoard(options.bus, sameBoard(serial), options.reappearTimeoutMs ?? JIG_REAPPEAR_MS)
   } catch (error) {
-    const e = error instanceof FlashdataError ? error : new FlashdataError('INTERNAL', (error as Error).message)
+    const e = toFlashdataError(error)
     if (e.code === 'POOL_EXHAUSTED') return leaveUntouched(jig, serial, e)
     record = failedRecord(record, attempt, e)
   } finally {
@@ -78,13 +78,13 @@ function leaveUntouched(jig: JigState, serial: string, e: FlashdataError): void 
 
 /** The phases completed and the last one begun, so a failed record says how far the board got. */
 function failedRecord(record: JigRecord, attempt: Attempt, e: FlashdataError): JigRecord {
-  const foreign = e.code === 'FOREIGN_DATA' ? { contents: e.details?.contents as ForeignContents } : undefined
+  const foreign = isFlashdataError(e, 'FOREIGN_DATA') ? { contents: e.details?.contents as ForeignContents } : undefined
   return {
     ...record,
     phases: attempt.phases,
     outcome: 'failed',
     failedPhase: attempt.current,
     foreign,
-    error: { code: e.code, message: e.message, hint: e.hint },
+    error: { code: e.code, message: e.message },
   }
 }

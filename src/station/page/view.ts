@@ -2,6 +2,7 @@
 import { bytes, formatBytes, hex32 } from '../../text.js'
 import { byId, element } from '../../ui/dom.js'
 import { hintedText } from '../../ui/error-text.js'
+import { stationHint } from './hints.js'
 import { outcomeBadge } from '../../ui/outcome.js'
 import { PHASES, setProgress } from '../../ui/progress.js'
 import { pace, sourcesText, totals, type BoardView, type StationState } from '../state.js'
@@ -58,7 +59,10 @@ function tile(title: string, board: BoardView | undefined): HTMLElement {
         : `${r.outcome} in ${seconds(r.durationMs)}`
     const attempt = board.attempts > 1 ? `, attempt ${board.attempts}` : ''
     el.append(element('p', `${what}${attempt}`, { class: 'phase' }))
-    if (r.error) el.append(element('p', hintedText(r.error), { class: 'note error-text', title: hintedText(r.error) }))
+    if (r.error) {
+      const text = hintedText(r.error.message, stationHint(r.error.code))
+      el.append(element('p', text, { class: 'note error-text', title: text }))
+    }
     const sources = sourcesText(r.provision)
     if (sources) el.append(element('p', sources, { class: 'note' }))
   } else if (board.waiting) {
@@ -162,7 +166,7 @@ export function render(state: StationState, now: number): void {
           li.append(
             element('strong', `${f.serial}${f.slot ? ` (slot ${f.slot})` : ''}`),
             `${f.phase ? ` during ${f.phase}` : ''}: `,
-            element('span', hintedText(f.error), { class: 'error-text' }),
+            element('span', hintedText(f.error.message, stationHint(f.error.code)), { class: 'error-text' }),
           )
           return li
         })
