@@ -151,7 +151,7 @@ const HINTS: { [C in ErrorCode]: Hint<C> } = {
       : "Build the image again with flashdata build, or read the board's sector with flashdata pull --raw to look at it.",
   IMAGE_BLANK: 'Write an image first: flashdata push <folder>.',
   DFU_FILE_INVALID:
-    'flashdata takes .dfu files holding one image at 0x080A0000: rebuild it with flashdata build <folder> -o data.dfu, or give the image file itself.',
+    'Give the image file itself, or make the .dfu file again with flashdata build <folder> -o data.dfu: it must hold one image at 0x080A0000.',
   NO_DEVICE: (f) => {
     if (f.emulator !== undefined)
       return 'Check the path. Commands that only look (devices, verify, pull) never create a board; push, dfu, reset or jig create a factory-fresh one there, and so does an empty file (touch).'
@@ -172,7 +172,7 @@ const HINTS: { [C in ErrorCode]: Hint<C> } = {
   USB_UNAVAILABLE: (f) =>
     f.reason === 'no-binding'
       ? 'Reinstall flashdata (npm install) on this machine; the usb package ships prebuilt binaries for Linux, macOS and Windows.'
-      : 'flashdata doctor checks the USB library and USB access on this machine.',
+      : 'Run flashdata doctor: it checks the USB library and USB access on this machine.',
   BUSY: (f) =>
     f.pid !== undefined
       ? `Wait for the other flashdata command (a push, or a jig on this folder) to finish, or stop it, then run this one again.${f.host ? ` A lock left by a host that stopped is removed by hand: rm '${f.path}.lock'.` : ''}`

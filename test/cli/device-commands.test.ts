@@ -1,4 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import type { FlashdataError } from '../../src/errors.js'
+import { cliHint } from '../../src/cli/hints.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, parseImage, wrapSystemUsb, type UsbBusLike } from 'flashdata'
@@ -181,7 +183,7 @@ describe('the real USB path on a machine without boards', () => {
       .getDevices()
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'USB_ACCESS', exitCode: ExitCode.USB_ACCESS })
-    expect((error as { hint: string }).hint).toContain('flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules')
+    expect(cliHint(error as FlashdataError)).toContain('flashdata udev | sudo tee /etc/udev/rules.d/50-particle.rules')
   })
 })
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { FlashdataError } from '../../src/errors.js'
+import { cliHint } from '../../src/cli/hints.js'
 import { buildImage, DFU_FILE_OVERHEAD, fromDfuFile, imageOfFile, readImage, SECTOR_SIZE, toDfuFile } from 'flashdata'
 import { pseudoRandomBytes } from '../helpers/files.js'
 
@@ -90,7 +92,7 @@ describe('DfuSe files', () => {
     )
     expect(error).toMatchObject({ code: 'DFU_FILE_INVALID', details: { problem: 'suffix-crc' } })
     expect((error as unknown as Error).message).toMatch(/suffix CRC is 0x[0-9A-F]{8} but the bytes give 0x[0-9A-F]{8}/)
-    expect((error as unknown as { hint: string }).hint).toMatch(/flashdata build <folder> -o data\.dfu/)
+    expect(cliHint(error as unknown as FlashdataError)).toMatch(/flashdata build <folder> -o data\.dfu/)
     expect((error as unknown as { exitCode: number }).exitCode).toBe(4)
   })
 

@@ -1,13 +1,12 @@
 /**
  * The imports allowed between the parts of src/: its folders (src/cli,
  * src/dfu, ...; subfolders belong to theirs) and the root modules errors,
- * error-hints, text, timeouts and index. Every import counts, `import type` and `import('...')`
+ * text, timeouts and index. Every import counts, `import type` and `import('...')`
  * types included: a type is as much a dependency of the design as a value,
  * and Biome's noImportCycles is set to count them too (biome.json).
  */
 export const ALLOWED: Record<string, Record<string, string>> = {
-  errors: { 'error-hints': "each code's default hint" },
-  'error-hints': {},
+  errors: {},
   text: {},
   timeouts: {},
   usb: { errors: 'the error type a transfer may fail with' },
@@ -58,7 +57,6 @@ export const ALLOWED: Record<string, Record<string, string>> = {
   },
   ui: {
     jobs: 'phases and events shown as progress',
-    errors: 'error text for the pages',
     text: 'hex, byte counts and plurals, spelt one way',
   },
   web: {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { join } from 'node:path'
+import type { FlashdataError } from '../../errors.js'
 import { CliError, UDEV_INSTALL_COMMAND } from '../hints.js'
 import { printResult, type CliIo } from '../io.js'
 import { readUdevRule, UDEV_RULE_NAME as RULE_NAME } from '../udev-rule.js'
@@ -56,7 +57,13 @@ The last one works however flashdata was installed (npm -g, npx, the executable)
       // FLASHDATA_HOST_ROOT: another root to install under (the tests', which must never touch the real /etc).
       const path = join(io.env.FLASHDATA_HOST_ROOT || '/', 'etc/udev/rules.d', RULE_NAME)
       const { writeFileAtomic } = await import('../../files/write.js')
-      await writeFileAtomic(path, new TextEncoder().encode(rule))
+      await writeFileAtomic(path, new TextEncoder().encode(rule)).catch((error: FlashdataError) => {
+        // Here the way that works is known: the command line that writes the rule as root.
+        throw new CliError(error.code, error.message, `Run it as root, or: ${UDEV_INSTALL_COMMAND}`, {
+          details: error.details,
+          cause: error,
+        })
+      })
       const warning = await reloadUdev()
       if (options.json) printResult(io, 'udev', { installed: path, ...(warning ? { warning } : {}) })
       else
