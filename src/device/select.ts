@@ -18,7 +18,6 @@ export interface SelectOptions {
   signal?: AbortSignal
 }
 
-
 export function describeBoard(info: BoardInfo): string {
   return `${info.label} ${info.serial} in ${info.mode === 'dfu' ? 'DFU mode' : 'firmware mode'}${info.path ? ` at ${info.path}` : ''}`
 }

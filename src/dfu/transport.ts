@@ -77,7 +77,9 @@ export function usbError(error: unknown, action: string): FlashdataError {
   if (error instanceof FlashdataError) return error
   const code = error instanceof UsbError ? CODES[error.kind] : 'USB_TRANSFER'
   const message = error instanceof Error ? error.message : String(error)
-  return new FlashdataError(code, `USB ${action} failed: ${message}`, { cause: error })
+  // A pulled cable is told as what happened first, then the transfer it cut.
+  const happened = code === 'DISCONNECTED' ? 'The board was disconnected: ' : ''
+  return new FlashdataError(code, `${happened}USB ${action} failed: ${message}`, { cause: error })
 }
 
 /** Failures worth another try at once: a transfer cut short under load, not a board that left or a permission. */

@@ -201,6 +201,15 @@ export class EmulatedElectron {
     return this.#flash.read(address, length)
   }
 
+  /**
+   * Programs flash the way a factory's SWD programmer does, without USB (the
+   * bytes AND into what is there, as NOR flash programs): a board that
+   * arrives holding data someone else put there.
+   */
+  programFlash(address: number, bytes: Uint8Array): void {
+    this.#flash.program(address, bytes)
+  }
+
   /** Calls `listener(device, previous)` whenever the device appears or goes away. Returns the unsubscribe function. */
   onDeviceChange(listener: DeviceChangeListener): () => void {
     this.#listeners.add(listener)

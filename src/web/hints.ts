@@ -6,6 +6,7 @@
 
 import { DFU_MODE_HOWTO } from '../device/platforms.js'
 import type { ErrorCode, ErrorDetails, FlashdataError } from '../errors.js'
+import { bytes } from '../image/words.js'
 
 export const BROWSERS =
   'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
@@ -15,7 +16,7 @@ const LINUX_HINT = `On Linux, allow your user to access Particle boards: echo '$
 const DRIVER_HINT = `${LINUX_HINT} On Windows, the board's DFU interface needs the WinUSB driver (install it with Zadig), and no other program (Particle CLI, dfu-util) may have it open.`
 const RECONNECT = 'Unplug the board and plug it in again, press Connect and try again.'
 const CHOOSE_FILES = 'Choose other files, or leave this one out of the folder.'
-const WRITE_AGAIN = 'Press Write to write it again; an interrupted write is found and fixed by the next Write.'
+const FIXED_BY_WRITE = 'an interrupted write is found and fixed by the next Write.'
 
 type Hint<C extends ErrorCode> = string | ((facts: Partial<ErrorDetails[C]>) => string)
 
@@ -29,24 +30,28 @@ const HINTS: { [C in ErrorCode]?: Hint<C> } = {
     'Unplug this device: a genuine Electron reports its device id (24 hex digits) as its USB serial. Connect an Electron and press Connect.',
   USB_ACCESS: DRIVER_HINT,
   BUSY: "Another program has the board open (the Particle CLI, dfu-util, this page in another tab): close it, then try again. On Windows, the board's DFU interface also needs the WinUSB driver (install it with Zadig).",
-  DISCONNECTED: `Check the cable, press Connect and try again. ${WRITE_AGAIN}`,
+  DISCONNECTED: `Check the cable, press Connect and try again; ${FIXED_BY_WRITE}`,
   // WebUSB reports a transfer cut by a pulled cable this way too, when the browser has not yet seen the board go.
-  USB_TRANSFER: `Check the cable (a short one, no unpowered hub), press Connect and try again. ${WRITE_AGAIN}`,
+  USB_TRANSFER: `Check the cable (a short one, no unpowered hub), press Connect and try again; ${FIXED_BY_WRITE}`,
   TIMEOUT: `The board stopped answering: ${RECONNECT}`,
   DFU_MODE_TIMEOUT: `Press Connect again and choose "Electron DFU Mode" (the LED blinks yellow). If it does not blink yellow: ${DFU_MODE_HOWTO}`,
   MODE_SWITCH_FAILED: `${DFU_MODE_HOWTO} Then press Connect and choose "Electron DFU Mode".`,
   FOREIGN_DATA:
     'Press Read to save a copy of the sector. The page never overwrites data it did not write: if this data may go, overwrite it with flashdata on a computer, which saves a backup of it first.',
-  VERIFY_MISMATCH: `${WRITE_AGAIN} If it fails at the same place again, the board's flash is damaged.`,
+  VERIFY_MISMATCH: `Press Write to write it again; if it fails at the same place again, the board's flash is damaged.`,
   IMAGE_BLANK: 'Choose a folder of files and press Write to put an image on the board.',
   NO_IMAGE_ON_DEVICE: 'Choose a folder of files and press Write to put an image on the board.',
   IMAGE_INVALID:
     "Choose an image made by flashdata build or pull, or by the page's Read, or choose the folder of files.",
   DFU_FILE_INVALID: 'Choose the image file itself, or the folder of files it was built from.',
-  IMAGE_TOO_LARGE: (f) =>
-    f.role === 'image' || f.role === 'dfu'
-      ? "Choose an image made by flashdata build or pull, or by the page's Read: images are at most one sector."
-      : 'Take files out of the folder or make them smaller: the sector holds 131,072 bytes.',
+  IMAGE_TOO_LARGE: (f) => {
+    if (f.role === 'file') return 'Take the file out of the folder, or shrink it.'
+    if (f.role)
+      return "Choose an image made by flashdata build or pull, or by the page's Read: images are at most one sector."
+    if (f.over !== undefined && f.largest)
+      return `Take files out of the folder or shrink them to free at least ${bytes(f.over)} (each file also takes 48 bytes of the table). Largest: ${f.largest.map((l) => `${l.name} (${bytes(l.size)})`).join(', ')}.`
+    return 'Take files out of the folder or shrink them: the sector holds 131,072 bytes.'
+  },
   INPUT_EMPTY: 'Choose a folder that holds at least one file.',
   INPUT_DATE_OUT_OF_RANGE: "Change the file's date (save it again), or leave it out of the folder.",
   INPUT_PACKED_TWICE: CHOOSE_FILES,

@@ -122,7 +122,7 @@ describe('USB error mapping', () => {
     const cause = new UsbError(kind, 'the quick brown fox')
     const error = usbError(cause, 'getstatus request')
     expect(error.code).toBe(code)
-    expect(error.message).toBe('USB getstatus request failed: the quick brown fox')
+    expect(error.message).toMatch(/^(The board was disconnected: )?USB getstatus request failed: the quick brown fox$/)
     expect(error.cause).toBe(cause)
   })
 

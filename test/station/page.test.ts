@@ -127,7 +127,7 @@ describe('the station page', { timeout: 300_000 }, () => {
     expect(refused).toContain('during connect')
     // The failure in words with its hint, in the list of failures and on the tile.
     const failure = await page.$eval('[aria-labelledby=failures-title]', (ul) => ul.textContent!)
-    expect(failure).toMatch(/during connect: .*is a Photon.*Connect an Electron/)
+    expect(failure).toMatch(/during connect: .*is a Photon.*Take this board off the station: it is not an Electron/)
     expect(await page.$eval('#tiles', (el) => el.textContent!)).toMatch(
       /failed after \d+\.\d s during connect.*is a Photon/,
     )

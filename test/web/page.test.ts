@@ -158,7 +158,7 @@ describe('the page, without a board', { timeout: 240_000 }, () => {
     const dir = folder('big', { 'a.bin': Buffer.alloc(100_000, 1), 'b.bin': Buffer.alloc(40_000, 2) })
     const status = await upload('Folder', dir)
     expect(status).toMatch(/would be 140,\d+ bytes, [\d,]+ bytes over the 131,072-byte sector/)
-    expect(status).toContain('Remove or shrink files')
+    expect(status).toContain('Take files out of the folder or shrink them to free at least')
     expect(await page.$eval('#write', (b) => (b as HTMLButtonElement).disabled)).toBe(true)
   })
 
@@ -353,6 +353,39 @@ describe("the page's errors, each with the next step", { timeout: 240_000 }, () 
       /^Connecting failed: The board e00fce68aabbccddeeff0011 is a Photon, not an Electron or E-Series: .*over-the-air/,
     )
     expect(status).toContain('Connect an Electron or E-Series board')
+    await other.close()
+  })
+
+  it('tells what to do with a board that holds data flashdata did not write, without a command-line option', async () => {
+    const dir = folder('foreign', { 'a.txt': 'mine\n' })
+    await upload('Folder', dir)
+    // A fresh board from another page: the demo board of this one already holds what earlier tests wrote.
+    const other = await browser.newPage()
+    await other.goto(url)
+    await click('Try without a board', other)
+    await upload('Folder', dir, other)
+    await other.evaluate(() =>
+      (
+        globalThis as unknown as { flashdataEmulator: { programFlash(address: number, bytes: Uint8Array): void } }
+      ).flashdataEmulator.programFlash(
+        0x080a0000,
+        new Uint8Array(4096).map((_, i) => (i * 7) & 0x7f),
+      ),
+    )
+    const status = await click('Write', other)
+    expect(status).toMatch(
+      /^Write failed: The board \w+ holds data that is neither a flashdata image nor a Particle firmware module in its data sector; nothing was erased\./,
+    )
+    expect(status).toContain('Press Read to save a copy of the sector')
+    expect(status).not.toMatch(/--|flashdata (push|jig|build|pull)/)
+    const sector = await other.evaluate(() =>
+      Array.from(
+        (
+          globalThis as unknown as { flashdataEmulator: { readFlash(a: number, n: number): Uint8Array } }
+        ).flashdataEmulator.readFlash(0x080a0000, 8),
+      ),
+    )
+    expect(sector).toEqual([0, 7, 14, 21, 28, 35, 42, 49])
     await other.close()
   })
 
