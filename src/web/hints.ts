@@ -6,7 +6,7 @@
 
 import { DFU_MODE_HOWTO } from '../device/platforms.js'
 import type { ErrorCode, ErrorDetails, FlashdataError } from '../errors.js'
-import { bytes } from '../image/words.js'
+import { bytes } from '../text.js'
 
 export const BROWSERS =
   'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
