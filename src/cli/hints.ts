@@ -213,7 +213,7 @@ const HINTS: { [C in ErrorCode]: Hint<C> } = {
     'The first line names the files in the image (e.g. certs/device.crt,certs/device.key), with an optional "serial" column; each row gives the paths of the files, relative to the CSV.',
   JOB_INVALID: 'Fix the job file (docs/station.md#job-files lists its fields).',
   GENERATE_FAILED:
-    'Run the --generate command by hand with FLASHDATA_SERIAL and FLASHDATA_OUT set to see what goes wrong.',
+    'The board was not touched. Run the --generate command by hand with FLASHDATA_SERIAL and FLASHDATA_OUT set to see what goes wrong.',
   LEDGER_FAILED: (f) =>
     f.ledger !== undefined
       ? 'Check that the server is reachable and the URL (user, password, database) is right.'

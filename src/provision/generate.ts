@@ -88,7 +88,7 @@ export async function runGenerator(
     const fail = (why: string) =>
       new FlashdataError(
         'GENERATE_FAILED',
-        `The generator for ${serial} ${why}; the board was not touched.${last.length ? ` Its output: ${last.join(' | ')}` : ''}`,
+        `The generator for ${serial} ${why}.${last.length ? ` Its output: ${last.join(' | ')}` : ''}`,
         {
           details: {
             serial,
