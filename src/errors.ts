@@ -109,6 +109,9 @@ export type BoardFacts = { readonly serial: string }
  * their hints from the code and these facts; nothing here is host wording.
  * A raise site that passes a fact not listed here does not compile.
  */
+/** A code whose message says all there is. */
+type NoFacts = Record<never, never>
+
 /** One of several outputs refused at once (extract): its code and facts. */
 export type Conflict = { code: ErrorCode; path?: string; kind?: string; output?: Output }
 
@@ -120,8 +123,6 @@ export interface ErrorDetails {
     /** The option or environment variable at fault, as the user gives it (`--address`, `SOURCE_DATE_EPOCH`). */
     option?: string
     value?: unknown
-    /** The values it takes, when they are a short list. */
-    allowed?: readonly string[]
     board?: BoardFacts
     target?: { start: number; end: number }
     path?: string
@@ -132,7 +133,7 @@ export interface ErrorDetails {
     host?: string
     port?: number
   }
-  INPUT_NOT_FOUND: { path?: string; what?: 'job' | 'pool' | 'web-build' }
+  INPUT_NOT_FOUND: { path?: string; what?: 'job' | 'web-build' }
   INPUT_NOT_DIRECTORY: { path: string; what?: 'common-folder' }
   INPUT_EMPTY: { inputs?: readonly string[] }
   INPUT_UNREADABLE: {
@@ -216,25 +217,33 @@ export interface ErrorDetails {
   AMBIGUOUS_DEVICE: { serial?: string; boards: readonly BoardFacts[]; refused?: readonly BoardFacts[] }
   WRONG_DEVICE: { board: BoardFacts }
   DEVICE_SERIAL_INVALID: { serial: string; length: number; [fact: string]: unknown }
-  USB_ACCESS: { checks?: readonly unknown[]; browser?: boolean }
+  USB_ACCESS: { checks?: readonly unknown[] }
   USB_UNAVAILABLE: { reason: 'no-usb-access' | 'no-binding' }
   BUSY: { path: string; pid?: number; host?: string }
-  USB_TRANSFER: { action?: string; kind?: string }
+  USB_TRANSFER: NoFacts
   DFU_LAYOUT: { layout: string; position?: number }
-  DFU_PROTOCOL: { action?: string; kind?: string }
+  DFU_PROTOCOL: NoFacts
   DFU_STATE: { state?: number | null }
-  DFU_ERASE_FAILED: { address?: number }
-  DFU_WRITE_FAILED: { address?: number }
+  DFU_ERASE_FAILED: { address: number; state?: number; status?: number }
+  DFU_WRITE_FAILED: { address: number; state?: number; status?: number }
   DFU_STALL: { address?: number; state?: number | null }
-  ADDRESS_REFUSED: { operation?: string; start?: number; end?: number; address?: number; layout?: string }
-  MODE_SWITCH_FAILED: { serial?: string }
+  ADDRESS_REFUSED: {
+    operation?: string
+    start?: number
+    end?: number
+    address?: number
+    layout?: string
+    state?: number
+    status?: number
+  }
+  MODE_SWITCH_FAILED: NoFacts
   RESET_REFUSED: { serial: string; result?: number }
-  VERIFY_MISMATCH: { offset?: number; address?: number; expectedCrc?: string; actualCrc?: string }
-  DISCONNECTED: { action?: string }
-  TIMEOUT: { serial?: string; waitedMs?: number; waitingFor?: 'firmware' }
-  DFU_MODE_TIMEOUT: { serial?: string; deviceId?: string; method?: string; timeoutMs?: number; browser?: boolean }
+  VERIFY_MISMATCH: { offset?: number; address?: number }
+  DISCONNECTED: NoFacts
+  TIMEOUT: { serial?: string; waitingFor?: 'firmware' }
+  DFU_MODE_TIMEOUT: { serial?: string; deviceId?: string; method?: string; timeoutMs?: number }
   NO_IMAGE_ON_DEVICE: { problems: readonly unknown[] }
-  JIG_FAILURES: { failed?: number; boards?: readonly string[] }
+  JIG_FAILURES: NoFacts
   FOREIGN_DATA: { serial: string; contents: unknown }
   POOL_EXHAUSTED: { pool: string; rows: number }
   PER_BOARD_MISSING: { serial: string; folder: string }
@@ -262,7 +271,7 @@ export interface ErrorDetails {
     aborted?: readonly { serial: string; phase?: string }[]
     summary?: unknown
   }
-  INTERNAL: { [fact: string]: never }
+  INTERNAL: NoFacts
 }
 
 export interface FlashdataErrorOptions<C extends ErrorCode> {

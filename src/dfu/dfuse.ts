@@ -4,7 +4,7 @@
  * status request after a DNLOAD, CLRSTATUS outside dfuERROR enters dfuERROR,
  * erase and program block the status request, uploads never end short.
  */
-import { FlashdataError, type ErrorCode } from '../errors.js'
+import { FlashdataError } from '../errors.js'
 import type { UsbDeviceLike } from '../usb/types.js'
 import { connectDfu, disconnectDfu } from './connect.js'
 import { checkModifiable, checkReadable, pageToErase, type AddressRange } from './guard.js'
@@ -52,6 +52,9 @@ const ABORTABLE: number[] = [
 const LEFT: number[] = [DfuState.dfuDNLOAD_IDLE, DfuState.dfuMANIFEST, DfuState.dfuMANIFEST_WAIT_RESET]
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
+
+/** What a refused DNLOAD command or block is: its failure code, with the address and the state it left. */
+type DnloadFailure = 'DFU_ERASE_FAILED' | 'DFU_WRITE_FAILED' | 'ADDRESS_REFUSED'
 
 export class DfuseDevice {
   private known: number | null = null
@@ -290,7 +293,7 @@ export class DfuseDevice {
     }
   }
 
-  private async command(command: number, address: number, failure: ErrorCode, what: string): Promise<void> {
+  private async command(command: number, address: number, failure: DnloadFailure, what: string): Promise<void> {
     await this.readyToDownload()
     const payload = new Uint8Array(5)
     payload[0] = command
@@ -320,7 +323,7 @@ export class DfuseDevice {
    * Polls GETSTATUS after a DNLOAD until dfuDNLOAD-IDLE. The work runs inside
    * the first (busy) status request; a STALL of it means the work failed.
    */
-  private async waitAfterDnload(failure: ErrorCode, what: string, address: number): Promise<void> {
+  private async waitAfterDnload(failure: DnloadFailure, what: string, address: number): Promise<void> {
     const at = hex32(address)
     for (let poll = 0; poll < BUSY_POLLS; poll++) {
       const result = await this.usb.classIn(DfuRequest.GETSTATUS, 0, 6)
