@@ -45,6 +45,11 @@ export function bytes(count: number): string {
   return plural(count, 'byte')
 }
 
+/** Named sizes as a list: "big.bin (140,000 bytes), a.txt (1 byte)". */
+export function sizedList(items: readonly { name: string; size: number }[]): string {
+  return items.map((item) => `${item.name} (${bytes(item.size)})`).join(', ')
+}
+
 /** Seconds since 1970 as "2026-12-06 21:18:32 UTC" (bare seconds when no date can show them). */
 export function formatDate(seconds: number): string {
   const date = new Date(seconds * 1000)

@@ -8,7 +8,8 @@
 import { DFU_MODE_HOWTO } from '../device/platforms.js'
 import { type ErrorCode, type ErrorDetails, FlashdataError, type Output } from '../errors.js'
 import type { JigRecord, JobEvent } from '../jobs/events.js'
-import { bytes, formatBytes } from '../text.js'
+import { ENTRY_SIZE, SECTOR_SIZE } from '../image/format.js'
+import { bytes, formatBytes, sizedList } from '../text.js'
 
 /** Installs flashdata's udev rule however flashdata was installed (npm -g, npx, a clone, the executable). */
 export const UDEV_INSTALL_COMMAND =
@@ -118,12 +119,12 @@ const HINTS: { [C in ErrorCode]: Hint<C> } = {
     if (f.maxFiles !== undefined)
       return `Pack fewer files: at most ${formatBytes(f.maxFiles)} fit even when empty. Put small files together into one, or leave some out with --exclude.`
     if (f.over !== undefined && f.largest)
-      return `Remove or shrink files to free at least ${bytes(f.over)} (each file also takes 48 bytes of the table). Largest: ${f.largest.map((l) => `${l.name} (${bytes(l.size)})`).join(', ')}.`
+      return `Remove or shrink files to free at least ${bytes(f.over)} (each file also takes ${ENTRY_SIZE} bytes of the table). Largest: ${sizedList(f.largest)}.`
     if (f.role === 'file') return 'Leave the file out with --exclude, or shrink it.'
     if (f.role) return `Check the path: ${f.role === 'dfu' ? 'a .dfu file holds' : 'images are'} at most one sector.`
     if (f.imageLength !== undefined)
       return 'Rebuild the image from fewer or smaller files (flashdata build shows the largest).'
-    return 'Leave files out (--exclude) or make them smaller: the sector holds 131,072 bytes.'
+    return `Leave files out (--exclude) or make them smaller: the sector holds ${bytes(SECTOR_SIZE)}.`
   },
   OUTPUT_EXISTS: (f) =>
     f.output === 'in-extract'

@@ -6,7 +6,8 @@
 
 import { DFU_MODE_HOWTO } from '../device/platforms.js'
 import type { ErrorCode, ErrorDetails, FlashdataError } from '../errors.js'
-import { bytes } from '../text.js'
+import { ENTRY_SIZE, SECTOR_SIZE } from '../image/format.js'
+import { bytes, sizedList } from '../text.js'
 
 export const BROWSERS =
   'WebUSB works in Chrome, Edge, Opera and other Chromium browsers on Windows, macOS, Linux and Android; Firefox and Safari do not support it.'
@@ -49,8 +50,8 @@ const HINTS: { [C in ErrorCode]?: Hint<C> } = {
     if (f.role)
       return "Choose an image made by flashdata build or pull, or by the page's Read: images are at most one sector."
     if (f.over !== undefined && f.largest)
-      return `Take files out of the folder or shrink them to free at least ${bytes(f.over)} (each file also takes 48 bytes of the table). Largest: ${f.largest.map((l) => `${l.name} (${bytes(l.size)})`).join(', ')}.`
-    return 'Take files out of the folder or shrink them: the sector holds 131,072 bytes.'
+      return `Take files out of the folder or shrink them to free at least ${bytes(f.over)} (each file also takes ${ENTRY_SIZE} bytes of the table). Largest: ${sizedList(f.largest)}.`
+    return `Take files out of the folder or shrink them: the sector holds ${bytes(SECTOR_SIZE)}.`
   },
   INPUT_EMPTY: 'Choose a folder that holds at least one file.',
   INPUT_DATE_OUT_OF_RANGE: "Change the file's date (save it again), or leave it out of the folder.",

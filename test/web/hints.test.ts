@@ -1,6 +1,7 @@
 // The pages' own words for what to do next: never a command-line option, whatever the code and its facts.
 import { describe, expect, it } from 'vitest'
 import { cliHint } from '../../src/cli/hints.js'
+import { ENTRY_SIZE } from '../../src/image/format.js'
 import { ERROR_CODES, type ErrorDetails, FlashdataError } from '../../src/errors.js'
 import { stationHint } from '../../src/station/page/hints.js'
 import { pageHint } from '../../src/web/hints.js'
@@ -34,6 +35,16 @@ describe("each page's hints (web/hints.ts, station/page/hints.ts)", () => {
     }
     // The check can fail: the same test finds options in the CLI's words.
     expect(cliOptions).toBeGreaterThan(10)
+  })
+
+  it("word a folder too large from the format's own sizes, in both hosts", () => {
+    const tooLarge = new FlashdataError('IMAGE_TOO_LARGE', 'x', {
+      details: { over: 10, largest: [{ name: 'big.bin', size: 140_000 }] },
+    })
+    for (const hint of [cliHint(tooLarge), pageHint(tooLarge)]) {
+      expect(hint).toContain(`each file also takes ${ENTRY_SIZE} bytes of the table`)
+      expect(hint).toContain('Largest: big.bin (140,000 bytes).')
+    }
   })
 
   it('tell a board holding data flashdata did not write to keep a copy with Read', () => {
